@@ -1,0 +1,292 @@
+"""The one seam to the host shop: the only code that knows the shop's models and field names.
+
+Everything else in ai_commerce asks the adapter (``get_adapter()``) for products, order lines and reviews, and asks it
+to write a price or a moderation status back. The default ``ShopAdapter`` is configured by settings::
+
+    AI_COMMERCE_PRODUCT_MODEL = "catalog.Product"
+    AI_COMMERCE = {
+        "PRODUCT_FIELDS": {"title": "name", "price": "stockrecords__price", "category": "categories__name", ...},
+        "ORDER_LINE_MODEL": "orders.OrderLine",
+        "ORDER_LINE_FIELDS": {"user": "order__customer", "created": "order__created_at", ...},
+        "REVIEW_MODEL": "reviews.Review",
+        "REVIEW_FIELDS": {"user": "author", "text": "body", ...},
+    }
+
+A mapped value is a field name or a path through relations. When a product path crosses a to-many relation
+(django-oscar keeps price and stock on several ``StockRecord`` rows, categories in a many-to-many), the rule is:
+
+* ``price`` and ``cost``: the lowest value over the rows (what a shopper pays at best);
+* ``stock``: the sum over the rows;
+* ``active``: true if any row is true;
+* anything else (``title``, ``category``, ...): the smallest value.
+
+Writing a price through a to-many path sets it on every related row, so the rule above reads back the new price.
+A shop whose data differs more subclasses ``ShopAdapter`` and overrides a method or two, then names the subclass in
+``AI_COMMERCE["ADAPTER"]``. All reads are bulk querysets, never one query per product.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import transaction
+from django.dispatch import receiver
+from django.core.signals import setting_changed
+from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
+
+from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
+
+PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
+ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order")
+REVIEW_ATTRIBUTES = ("user", "product", "rating", "title", "text", "created", "moderation_status")
+#: Attributes without which a model cannot be read at all.
+REQUIRED = {
+    "PRODUCT_FIELDS": (),
+    "ORDER_LINE_FIELDS": ("user", "product", "created"),
+    "REVIEW_FIELDS": ("user", "product", "rating", "created"),
+}
+
+
+class MappingError(ValueError):
+    """A mapped field path does not resolve on its model."""
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A field name or ``a__b`` path from ``model``, resolved against the model's ``_meta``."""
+
+    model: type
+    path: str
+    fields: tuple
+    many: bool
+
+    @classmethod
+    def resolve(cls, model, path):
+        """Return the resolved path, or raise MappingError naming the segment that does not exist."""
+        fields, many, current = [], False, model
+        for name in path.split("__"):
+            if current is None:
+                raise MappingError(f"{fields[-1].name!r} is not a relation, so {path!r} cannot continue past it")
+            try:
+                field = current._meta.get_field(name)
+            except FieldDoesNotExist:
+                choices = sorted(f.name for f in current._meta.get_fields())
+                raise MappingError(
+                    f"{current._meta.label} has no field {name!r} (path {path!r}); it has: {', '.join(choices)}"
+                ) from None
+            fields.append(field)
+            many = many or bool(field.many_to_many or field.one_to_many)
+            current = field.related_model if field.is_relation else None
+        return cls(model, path, tuple(fields), many)
+
+    @property
+    def last(self):
+        return self.fields[-1]
+
+    def reverse_lookup(self):
+        """Return the lookup from the model holding the last field back to ``self.model``'s primary key."""
+        names = []
+        for field in reversed(self.fields[:-1]):
+            if field.auto_created and not field.concrete:  # a reverse relation: follow its forward field
+                names.append(field.field.name)
+            else:
+                names.append(field.related_query_name())
+        return "__".join([*names, "pk"]) if names else "pk"
+
+
+@dataclass(frozen=True)
+class OrderLineRow:
+    pk: int
+    user_id: int | None
+    product_id: int | None
+    quantity: int | None
+    unit_price: Decimal | None
+    created: datetime | None
+    order_ref: str
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    pk: int
+    user_id: int | None
+    product_id: int | None
+    rating: int | None
+    title: str
+    text: str
+    created: datetime | None
+    moderation_status: str | None
+
+
+class ShopAdapter:
+    """Read the host shop's products, order lines and reviews, and write prices and moderation back."""
+
+    def __init__(self):
+        self.product_model = get_product_model()
+        self.order_line_model = get_model_setting("ORDER_LINE_MODEL")
+        self.review_model = get_model_setting("REVIEW_MODEL")
+
+    # -- mapping ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _resolve(model, mapping):
+        return {attr: FieldPath.resolve(model, path) for attr, path in mapping.items() if path}
+
+    @cached_property
+    def product_paths(self):
+        return self._resolve(self.product_model, app_settings.PRODUCT_FIELDS)
+
+    @cached_property
+    def order_line_paths(self):
+        return self._resolve(self.order_line_model, app_settings.ORDER_LINE_FIELDS) if self.order_line_model else {}
+
+    @cached_property
+    def review_paths(self):
+        return self._resolve(self.review_model, app_settings.REVIEW_FIELDS) if self.review_model else {}
+
+    def has(self, attribute):
+        """Return whether the shop maps product ``attribute`` (e.g. "cost" or "stock")."""
+        return attribute in self.product_paths
+
+    # -- products --------------------------------------------------------------------------------------------
+    def get_product_queryset(self):
+        """Return every product ai_commerce may see (override to narrow it, e.g. to one site)."""
+        return self.product_model._default_manager.all()
+
+    def product_expression(self, attribute):
+        """Return the ORM expression reading ``attribute`` for each product, by the rule for to-many paths."""
+        field_path = self.product_paths[attribute]
+        if not field_path.many:
+            return F(field_path.path)
+        inner = self.product_model._default_manager.filter(pk=OuterRef("pk"))
+        if attribute == "active":
+            return Exists(inner.filter(**{field_path.path: True}))
+        aggregate = Sum if attribute == "stock" else Min
+        per_product = inner.values("pk").annotate(value=aggregate(field_path.path)).values("value")[:1]
+        return Subquery(per_product, output_field=field_path.last.target_field if field_path.last.is_relation
+                        else field_path.last)
+
+    def products(self, queryset=None):
+        """Return the products annotated with ``ai_<attribute>`` for every mapped attribute."""
+        queryset = self.get_product_queryset() if queryset is None else queryset
+        return queryset.annotate(**{f"ai_{a}": self.product_expression(a) for a in self.product_paths})
+
+    def product_values(self, ids=None):
+        """Return ``{product_id: {attribute: value}}`` for the given ids (all products when None), in one query."""
+        queryset = self.products()
+        if ids is not None:
+            queryset = queryset.filter(pk__in=list(ids))
+        names = [f"ai_{a}" for a in self.product_paths]
+        return {row["pk"]: {n[3:]: row[n] for n in names} for row in queryset.values("pk", *names)}
+
+    def eligible(self, queryset=None):
+        """Return the products a shopper can buy now: active and in stock, where the shop maps those."""
+        queryset = self.products(queryset)
+        if self.has("active"):
+            queryset = queryset.filter(ai_active=True)
+        if self.has("stock"):
+            queryset = queryset.filter(ai_stock__gt=0)
+        return queryset
+
+    def get_price(self, product_id):
+        """Return the current price of a product as a Decimal, or None when unknown."""
+        value = self.products().filter(pk=product_id).values_list("ai_price", flat=True).first()
+        return None if value is None else Decimal(value)
+
+    def set_price(self, product_id, price):
+        """Write ``price`` (a Decimal) to wherever the shop keeps it. Return the number of rows written."""
+        if not isinstance(price, Decimal):
+            raise TypeError(f"a price must be a Decimal, not {type(price).__name__}")
+        field_path = self.product_paths["price"]
+        holder = field_path.last.model
+        with transaction.atomic():
+            return holder._default_manager.filter(**{field_path.reverse_lookup(): product_id}).update(
+                **{field_path.last.name: price}
+            )
+
+    # -- order lines and reviews -----------------------------------------------------------------------------
+    def get_order_line_queryset(self):
+        return self.order_line_model._default_manager.all()
+
+    def get_review_queryset(self):
+        return self.review_model._default_manager.all()
+
+    @staticmethod
+    def _rows(queryset, paths, attributes, pks, since, batch_size):
+        if pks is not None:
+            queryset = queryset.filter(pk__in=list(pks))
+        if since is not None and "created" in paths:
+            queryset = queryset.filter(**{f"{paths['created'].path}__gte": since})
+        selected = {f"ai_{a}": F(paths[a].path) for a in attributes if a in paths}
+        for row in queryset.order_by("pk").values("pk", **selected).iterator(chunk_size=batch_size):
+            yield row
+
+    def order_lines(self, *, pks=None, since=None, batch_size=2000):
+        """Yield an ``OrderLineRow`` per order line, oldest id first."""
+        if not self.order_line_model:
+            return
+        paths = self.order_line_paths
+        for row in self._rows(self.get_order_line_queryset(), paths, ORDER_LINE_ATTRIBUTES, pks, since, batch_size):
+            order = row.get("ai_order")
+            yield OrderLineRow(
+                pk=row["pk"],
+                user_id=row.get("ai_user"),
+                product_id=row.get("ai_product"),
+                quantity=row.get("ai_quantity", 1),
+                unit_price=row.get("ai_unit_price"),
+                created=row.get("ai_created"),
+                order_ref="" if order is None else str(order),
+            )
+
+    def reviews(self, *, pks=None, since=None, batch_size=2000):
+        """Yield a ``ReviewRow`` per review, oldest id first."""
+        if not self.review_model:
+            return
+        paths = self.review_paths
+        for row in self._rows(self.get_review_queryset(), paths, REVIEW_ATTRIBUTES, pks, since, batch_size):
+            yield ReviewRow(
+                pk=row["pk"],
+                user_id=row.get("ai_user"),
+                product_id=row.get("ai_product"),
+                rating=row.get("ai_rating"),
+                title=row.get("ai_title") or "",
+                text=row.get("ai_text") or "",
+                created=row.get("ai_created"),
+                moderation_status=row.get("ai_moderation_status"),
+            )
+
+    def count_order_lines(self):
+        return self.get_order_line_queryset().count() if self.order_line_model else 0
+
+    def count_reviews(self):
+        return self.get_review_queryset().count() if self.review_model else 0
+
+    def set_moderation_status(self, review_pk, status):
+        """Write a moderation status to the host's review, when the shop maps one. Return whether it did."""
+        field_path = self.review_paths.get("moderation_status")
+        if field_path is None:
+            return False
+        holder = field_path.last.model
+        holder._default_manager.filter(**{field_path.reverse_lookup(): review_pk}).update(
+            **{field_path.last.name: status}
+        )
+        return True
+
+
+_adapter = None
+
+
+def get_adapter():
+    """Return the configured shop adapter (built once, rebuilt when the settings change)."""
+    global _adapter
+    if _adapter is None:
+        _adapter = app_settings.import_class("ADAPTER")()
+    return _adapter
+
+
+@receiver(setting_changed)
+def reset_adapter(*, setting=None, **kwargs):
+    """Forget the adapter so that the next call builds one from the changed settings."""
+    global _adapter
+    if setting in (None, "AI_COMMERCE", PRODUCT_MODEL_SETTING):
+        _adapter = None

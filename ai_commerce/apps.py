@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AiCommerceConfig(AppConfig):
+    name = "ai_commerce"
+    verbose_name = _("AI commerce")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks, privacy, signals  # noqa: F401  (registers checks and receivers)
+
+        signals.connect_host_signals()
+        privacy.register_forgetter("events", privacy.forget_events)

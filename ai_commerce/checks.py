@@ -1,0 +1,180 @@
+"""System checks: every misconfiguration we can detect is reported at startup with an id and a hint.
+
+Registered in ``AiCommerceConfig.ready()``. Ids: ``ai_commerce.E0xx`` for errors, ``ai_commerce.W0xx`` for warnings.
+"""
+
+import difflib
+
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.module_loading import import_string
+
+from .adapter import PRODUCT_ATTRIBUTES, REQUIRED, FieldPath, MappingError, ShopAdapter
+from .adapter import ORDER_LINE_ATTRIBUTES, REVIEW_ATTRIBUTES
+from .conf import DEFAULTS, PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
+
+PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
+NON_STORING_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
+THROTTLE_PERIODS = ("s", "sec", "m", "min", "h", "hour", "d", "day")
+MAPPINGS = {
+    "PRODUCT_FIELDS": (None, PRODUCT_ATTRIBUTES),
+    "ORDER_LINE_FIELDS": ("ORDER_LINE_MODEL", ORDER_LINE_ATTRIBUTES),
+    "REVIEW_FIELDS": ("REVIEW_MODEL", REVIEW_ATTRIBUTES),
+}
+
+
+def _error(msg, hint, id_, level=checks.Error):
+    return level(msg, hint=hint, obj="settings.AI_COMMERCE", id=f"ai_commerce.{id_}")
+
+
+@checks.register()
+def check_settings_shape(app_configs=None, **kwargs):
+    raw = getattr(settings, "AI_COMMERCE", {})
+    if not isinstance(raw, dict):
+        return [_error("AI_COMMERCE must be a dict.", "Set AI_COMMERCE = {...}; see the README's settings reference.",
+                       "E002")]
+    errors = []
+    for key in raw:
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(key, DEFAULTS, n=1)
+            hint = f"Did you mean {close[0]!r}?" if close else "Remove it; the README lists every setting."
+            errors.append(_error(f"AI_COMMERCE has an unknown key {key!r}.", hint, "W002", checks.Warning))
+    return errors
+
+
+@checks.register()
+def check_product_model(app_configs=None, **kwargs):
+    try:
+        get_product_model()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint=f"Set {PRODUCT_MODEL_SETTING} = 'app_label.ModelName' to the shop's "
+                             "product model, e.g. 'catalog.Product'.", id="ai_commerce.E001")]
+    return []
+
+
+@checks.register()
+def check_adapter(app_configs=None, **kwargs):
+    path = app_settings.ADAPTER
+    try:
+        adapter_class = import_string(path)
+    except ImportError as exc:
+        return [_error(f"AI_COMMERCE['ADAPTER'] = {path!r} cannot be imported: {exc}.",
+                       "Give the dotted path of a ShopAdapter subclass.", "E006")]
+    if not (isinstance(adapter_class, type) and issubclass(adapter_class, ShopAdapter)):
+        return [_error(f"AI_COMMERCE['ADAPTER'] = {path!r} is not a subclass of ai_commerce.adapter.ShopAdapter.",
+                       "Subclass ShopAdapter and override only what differs.", "E006")]
+    return []
+
+
+@checks.register()
+def check_field_mappings(app_configs=None, **kwargs):
+    errors = []
+    try:
+        product_model = get_product_model()
+    except ImproperlyConfigured:
+        return []  # reported by E001
+    for key, (model_setting, attributes) in MAPPINGS.items():
+        mapping = getattr(app_settings, key)
+        if not isinstance(mapping, dict):
+            errors.append(_error(f"AI_COMMERCE[{key!r}] must be a dict of attribute -> field path.",
+                                 f"Use the attributes {', '.join(attributes)}.", "E003"))
+            continue
+        unknown = sorted(set(mapping) - set(attributes))
+        if unknown:
+            errors.append(_error(f"AI_COMMERCE[{key!r}] has unknown attributes {', '.join(unknown)}.",
+                                 f"Use only {', '.join(attributes)}.", "E003"))
+        if model_setting is None:
+            model = product_model
+        else:
+            try:
+                model = get_model_setting(model_setting)
+            except ImproperlyConfigured as exc:
+                errors.append(_error(str(exc), f"Set AI_COMMERCE[{model_setting!r}] to 'app_label.ModelName' or "
+                                     "remove it.", "E005"))
+                continue
+            if model is None:
+                continue
+            missing = [a for a in REQUIRED[key] if not mapping.get(a)]
+            if missing:
+                errors.append(_error(f"AI_COMMERCE[{key!r}] does not map {', '.join(missing)}.",
+                                     f"Map them to fields of {model._meta.label}.", "E007"))
+        errors.extend(_check_paths(key, model, mapping, product_model, attributes))
+    return errors
+
+
+def _check_paths(key, model, mapping, product_model, attributes):
+    errors = []
+    for attribute in attributes:
+        path = mapping.get(attribute)
+        if not path:
+            continue
+        try:
+            field_path = FieldPath.resolve(model, path)
+        except MappingError as exc:
+            errors.append(_error(f"AI_COMMERCE[{key!r}][{attribute!r}]: {exc}.",
+                                 f"Map {attribute!r} to an existing field or path of {model._meta.label}.", "E004"))
+            continue
+        if key != "PRODUCT_FIELDS" and field_path.many:
+            errors.append(_error(f"AI_COMMERCE[{key!r}][{attribute!r}] = {path!r} crosses a to-many relation.",
+                                 "Each order line or review has one value; map a single-valued path.", "E009"))
+        if attribute == "product" and field_path.last.related_model is not product_model:
+            errors.append(_error(
+                f"AI_COMMERCE[{key!r}]['product'] = {path!r} does not point to {product_model._meta.label}.",
+                f"Map it to the foreign key to {PRODUCT_MODEL_SETTING}.", "E008"))
+        if attribute == "price" and not isinstance(field_path.last, models.DecimalField):
+            errors.append(_error(
+                f"AI_COMMERCE['PRODUCT_FIELDS']['price'] = {path!r} is a {type(field_path.last).__name__}.",
+                "Keep money in a DecimalField; prices are read and written as Decimal.", "W003", checks.Warning))
+    return errors
+
+
+@checks.register()
+def check_lock_cache(app_configs=None, **kwargs):
+    alias = app_settings.LOCK_CACHE
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        return [_error(f"AI_COMMERCE['LOCK_CACHE'] = {alias!r} is not a cache in CACHES.",
+                       f"Use one of {', '.join(caches) or 'the CACHES aliases'}, ideally a Redis cache.", "E010")]
+    backend = caches[alias].get("BACKEND", "")
+    if backend in NON_STORING_CACHES:
+        return [_error(f"The lock cache {alias!r} ({backend}) stores nothing, so training locks never hold.",
+                       "Point AI_COMMERCE['LOCK_CACHE'] at a Redis (or at least a local-memory) cache.", "E011")]
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    if backend in PROCESS_LOCAL_CACHES and not eager:
+        return [_error(
+            f"The lock cache {alias!r} is process-local ({backend}) but Celery tasks run in separate worker "
+            "processes, so two retrains of one kind could overlap.",
+            "Use django.core.cache.backends.redis.RedisCache for AI_COMMERCE['LOCK_CACHE'], or set "
+            "CELERY_TASK_ALWAYS_EAGER = True for a single-process shop.", "W001", checks.Warning)]
+    return []
+
+
+@checks.register()
+def check_limits(app_configs=None, **kwargs):
+    errors = []
+    rate = app_settings.EVENTS_THROTTLE_RATE
+    if rate is not None:
+        num, _, period = str(rate).partition("/")
+        if not (num.isdigit() and period in THROTTLE_PERIODS):
+            errors.append(_error(f"AI_COMMERCE['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
+                                 "Write it as 'N/period' with period s, min, hour or day (e.g. '600/min'), or "
+                                 "None for no throttle.", "E012"))
+    batch = app_settings.EVENTS_MAX_BATCH
+    if not (isinstance(batch, int) and batch > 0):
+        errors.append(_error(f"AI_COMMERCE['EVENTS_MAX_BATCH'] = {batch!r} must be a positive integer.",
+                             "The default is 100.", "E013"))
+    if app_settings.STALE_RUN_SECONDS <= app_settings.TRAIN_TIME_LIMIT:
+        errors.append(_error("AI_COMMERCE['STALE_RUN_SECONDS'] must exceed TRAIN_TIME_LIMIT.",
+                             "Otherwise the janitor fails runs that are still alive and frees their locks.", "E014"))
+    return errors
+
+
+def check_core_installed(app_configs=None, **kwargs):
+    """Sub-apps register this: they need the core app for settings, events and the registry."""
+    if apps.is_installed("ai_commerce"):
+        return []
+    return [checks.Error("An ai_commerce sub-app is installed without the core app.",
+                         hint="Add 'ai_commerce' to INSTALLED_APPS before its sub-apps.", id="ai_commerce.E015")]

@@ -1,0 +1,148 @@
+"""Write the event log.
+
+* ``record_event(kind=..., product=..., user=... or session_key=...)``: one event from shop code (a basket add).
+* ``upsert(events)``: store ``Interaction`` objects keyed by ``event_id``; a repeat updates the stored row.
+* ``insert_new(events)``: store events whose ``event_id`` is new; a repeat is ignored (client events).
+* ``order_line_events(rows)`` / ``review_events(rows)``: turn the adapter's rows into events, skipping bad rows with
+  a reason; signals and the ``ai_commerce_import_history`` backfill both use them, with the same ``event_id``s, so a
+  line seen by both is stored once.
+"""
+
+import logging
+from collections import Counter
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Interaction
+
+logger = logging.getLogger(__name__)
+
+UPDATABLE_FIELDS = ["user", "session_key", "product", "kind", "value", "quantity", "unit_price", "order_ref",
+                    "occurred_at", "source"]
+
+
+def order_line_event_id(pk):
+    return f"order-line:{pk}"
+
+
+def review_event_id(pk):
+    return f"review:{pk}"
+
+
+def actor(request):
+    """Return (user id, session key) of whoever made ``request``, creating a session for an anonymous visitor."""
+    if request.user.is_authenticated:
+        return request.user.pk, ""
+    if request.session.session_key is None:
+        request.session.save()
+    return None, request.session.session_key
+
+
+def record_event(*, kind, product, user=None, session_key="", quantity=1, value=None, unit_price=None,
+                 source=Interaction.Source.APP, event_id=None, occurred_at=None):
+    """Store one event and return it. An ``event_id`` already stored returns the stored event unchanged."""
+    if kind not in Interaction.Kind.values:
+        raise ValueError(f"unknown event kind {kind!r}; expected one of {', '.join(Interaction.Kind.values)}")
+    user_id = getattr(user, "pk", user)
+    if user_id is None and not session_key:
+        raise ValueError("an event needs a user or a session key")
+    if event_id:
+        existing = Interaction.objects.filter(event_id=event_id).first()
+        if existing is not None:
+            return existing
+    return Interaction.objects.create(
+        user_id=user_id, session_key=session_key or "", product_id=getattr(product, "pk", product), kind=kind,
+        quantity=quantity, value=value, unit_price=unit_price, source=source, event_id=event_id,
+        occurred_at=occurred_at or timezone.now(),
+    )
+
+
+def _known_ids(ids, batch_size=2000):
+    known = set()
+    for start in range(0, len(ids), batch_size):
+        known.update(Interaction.objects.filter(event_id__in=ids[start:start + batch_size])
+                     .values_list("event_id", flat=True))
+    return known
+
+
+def insert_new(events):
+    """Insert events whose ``event_id`` is not stored yet (or that have none). Return how many were inserted."""
+    known = _known_ids([e.event_id for e in events if e.event_id])
+    new = [e for e in events if e.event_id not in known]
+    Interaction.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def upsert(events, batch_size=2000):
+    """Insert events, or update those whose ``event_id`` is already stored. Return how many rows were new."""
+    if not events:
+        return 0
+    ids = [e.event_id for e in events]
+    known = _known_ids(ids, batch_size)
+    Interaction.objects.bulk_create(
+        events, batch_size=batch_size, update_conflicts=True, unique_fields=["event_id"],
+        update_fields=UPDATABLE_FIELDS,
+    )
+    return len(set(ids) - known)
+
+
+def order_line_events(rows, skipped):
+    """Return purchase events for ``OrderLineRow``s; count each row left out in ``skipped`` by reason."""
+    events = []
+    for row in rows:
+        reason = _problem(row.user_id, row.product_id, row.created)
+        if reason is None and row.quantity is not None and row.quantity <= 0:
+            reason = "quantity not positive"
+        if reason:
+            skipped[reason] += 1
+            continue
+        events.append(Interaction(
+            user_id=row.user_id, product_id=row.product_id, kind=Interaction.Kind.PURCHASE,
+            quantity=row.quantity or 1, unit_price=_money(row.unit_price), order_ref=row.order_ref,
+            occurred_at=row.created, source=Interaction.Source.ORDER, event_id=order_line_event_id(row.pk),
+        ))
+    return events
+
+
+def review_events(rows, skipped):
+    """Return rating events for ``ReviewRow``s; count each row left out in ``skipped`` by reason."""
+    events = []
+    for row in rows:
+        reason = _problem(row.user_id, row.product_id, row.created)
+        if reason is None and row.rating is None:
+            reason = "no rating"
+        if reason:
+            skipped[reason] += 1
+            continue
+        events.append(Interaction(
+            user_id=row.user_id, product_id=row.product_id, kind=Interaction.Kind.RATING, value=float(row.rating),
+            occurred_at=row.created, source=Interaction.Source.REVIEW, event_id=review_event_id(row.pk),
+        ))
+    return events
+
+
+def _problem(user_id, product_id, created):
+    if user_id is None:
+        return "no user (guest)"
+    if product_id is None:
+        return "no product"
+    if created is None:
+        return "no date"
+    return None
+
+
+def _money(value):
+    return None if value is None else Decimal(value)
+
+
+def sync_rows(make_events, rows):
+    """Upsert the events made from ``rows`` in a savepoint; log and swallow any error (never break the host)."""
+    skipped = Counter()
+    try:
+        with transaction.atomic():
+            return upsert(make_events(rows, skipped))
+    except Exception:
+        logger.exception("ai_commerce could not record events; the shop's own write went through")
+        return 0

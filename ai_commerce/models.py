@@ -1,0 +1,198 @@
+"""The event log (``Interaction``) and the model registry (``ModelVersion``, ``TrainingRun``).
+
+Interactions point at the host's product through ``AI_COMMERCE_PRODUCT_MODEL`` and at ``AUTH_USER_MODEL``; deleting
+either deletes the events. Model versions are immutable once trained: a retrain writes a new row, and promotion flips
+``is_active`` in one transaction (see ``ai_commerce.registry``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .conf import PRODUCT_MODEL_SETTING
+
+PRODUCT_MODEL = getattr(settings, PRODUCT_MODEL_SETTING, None) or "ai_commerce.MissingProductModel"
+
+
+class ModelKind(models.TextChoices):
+    RECOMMENDATIONS = "recommendations", _("recommendations")
+    SENTIMENT = "sentiment", _("sentiment")
+    PRICING = "pricing", _("pricing")
+
+
+class Interaction(models.Model):
+    """One thing a shopper did with a product: viewed, put in the basket, bought, rated or wished for it."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("view")
+        CART = "cart", _("added to basket")
+        PURCHASE = "purchase", _("purchase")
+        RATING = "rating", _("rating")
+        WISHLIST = "wishlist", _("wishlist")
+
+    class Source(models.TextChoices):
+        ORDER = "order", _("order line")
+        REVIEW = "review", _("review")
+        API = "api", _("event API")
+        PAGE = "page", _("page view tag")
+        APP = "app", _("shop code")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("user"),
+    )
+    session_key = models.CharField(
+        _("session key"), max_length=64, blank=True, db_index=True,
+        help_text=_("Identifies an anonymous visitor when there is no user."),
+    )
+    product = models.ForeignKey(PRODUCT_MODEL, models.CASCADE, related_name="+", verbose_name=_("product"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    value = models.FloatField(
+        _("value"), null=True, blank=True, help_text=_("Star rating for ratings; optional weight otherwise.")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    order_ref = models.CharField(
+        _("order reference"), max_length=64, blank=True,
+        help_text=_("The host's order id, so that items bought together can be found."),
+    )
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    event_id = models.CharField(
+        _("event id"), max_length=128, null=True, blank=True, unique=True,
+        help_text=_("Idempotency key: 'order-line:<pk>', 'review:<pk>' or 'client:<id sent by the client>'."),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ("-occurred_at",)
+        indexes = [
+            models.Index(fields=["user", "kind", "occurred_at"], name="ai_interaction_user_kind"),
+            models.Index(fields=["product", "kind", "occurred_at"], name="ai_interaction_product_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""), name="ai_interaction_has_actor"
+            ),
+        ]
+
+    def __str__(self):
+        who = f"user {self.user_id}" if self.user_id else f"session {self.session_key[:8]}"
+        return f"{who} {self.kind} product {self.product_id}"
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ModelVersion(models.Model):
+    """One trained model: its parameters, held-out metrics and artifacts. Immutable once trained."""
+
+    class Status(models.TextChoices):
+        TRAINED = "trained", _("trained, not evaluated")
+        EVALUATED = "evaluated", _("evaluated")
+        ACTIVE = "active", _("active")
+        RETIRED = "retired", _("retired")
+        NOT_PROMOTED = "not_promoted", _("not promoted")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=ModelKind.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.TRAINED)
+    is_active = models.BooleanField(
+        _("active"), default=False, help_text=_("At most one version of each kind is active; it serves results.")
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    metrics = models.JSONField(
+        _("held-out metrics"), default=dict, blank=True,
+        help_text=_("Metrics on held-out data, including the baselines measured on the same split."),
+    )
+    artifacts = models.JSONField(
+        _("artifacts"), default=dict, blank=True, help_text=_("Artifact name -> path in the artifact storage.")
+    )
+    data_start = models.DateTimeField(_("training data from"), null=True, blank=True)
+    data_end = models.DateTimeField(_("training data until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, help_text=_("Why it was or was not promoted."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("last activated at"), null=True, blank=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        ordering = ("-created_at", "-pk")
+        get_latest_by = "created_at"
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=Q(is_active=True), name="ai_one_active_version_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} v{self.pk}{' (active)' if self.is_active else ''}"
+
+
+class TrainingRunQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(status__in=(TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING))
+
+    def stale(self, before):
+        """Return unfinished runs whose last sign of life is older than ``before``."""
+        return self.unfinished().filter(Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before))
+
+
+class TrainingRun(models.Model):
+    """One attempt to train a model of some kind: its progress, log, outcome and who asked for it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        SKIPPED = "skipped", _("skipped")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=ModelKind.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
+    message = models.CharField(_("message"), max_length=255, blank=True, help_text=_("What it is doing now."))
+    log = models.TextField(_("log"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    triggered_by = models.CharField(
+        _("triggered by"), max_length=64, default="manual",
+        help_text=_("schedule, admin, command, api or test"),
+    )
+    triggered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("triggered by user"),
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, models.SET_NULL, null=True, blank=True, related_name="training_runs",
+        verbose_name=_("model version"),
+    )
+    task_id = models.CharField(_("Celery task id"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+
+    objects = TrainingRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training run")
+        verbose_name_plural = _("training runs")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self):
+        return f"{self.kind} run {self.pk} ({self.status})"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None

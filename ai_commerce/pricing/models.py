@@ -1,0 +1,1 @@
+"""Models of ai_commerce.pricing (filled by its own issue)."""

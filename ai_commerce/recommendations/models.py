@@ -1,0 +1,1 @@
+"""Models of ai_commerce.recommendations (filled by its own issue)."""

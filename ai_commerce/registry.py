@@ -1,0 +1,217 @@
+"""The model registry: run training, store versions and artifacts, promote, activate and roll back.
+
+A capability registers its trainer once, in its ``AppConfig.ready()``::
+
+    registry.register_trainer("sentiment", "ai_commerce.sentiment.train.train")
+
+A trainer is ``trainer(reporter) -> ModelVersion``. It reads data, reports progress with ``reporter.progress(40,
+"fitting")``, writes a new ``ModelVersion`` with its held-out metrics and artifacts (``save_artifact``), and calls
+``promote_if_better``. It raises ``NotEnoughData`` to end the run as skipped. Whatever it does, a run that fails or is
+killed leaves the active version untouched, because only ``activate`` changes it, in one transaction.
+
+``enqueue_training(kind)`` creates a queued ``TrainingRun`` and sends it to a Celery worker after the transaction
+commits; ``execute_run(run_id)`` is what the worker runs, under a per-kind lock so two runs never overlap.
+"""
+
+import logging
+import traceback
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import locks
+from .conf import app_settings
+from .models import ModelVersion, TrainingRun
+
+logger = logging.getLogger(__name__)
+
+_trainers = {}
+
+
+class ActivationRefused(Exception):
+    """The version cannot serve: it failed, or it was never evaluated."""
+
+
+class NotEnoughData(Exception):
+    """Raised by a trainer when there is too little data; the run ends as skipped."""
+
+    def __init__(self, have, need, what="events"):
+        self.have, self.need, self.what = have, need, what
+        super().__init__(f"skipped: not enough data ({have} {what}, need {need})")
+
+
+def register_trainer(kind, trainer):
+    """Register the trainer of ``kind``: a callable or a dotted path to one (imported only when a run starts)."""
+    _trainers[kind] = trainer
+
+
+def get_trainer(kind):
+    trainer = _trainers.get(kind)
+    return import_string(trainer) if isinstance(trainer, str) else trainer
+
+
+def lock_name(kind):
+    return f"train:{kind}"
+
+
+# -- versions --------------------------------------------------------------------------------------------------
+def activate(version, note=""):
+    """Make ``version`` the one active version of its kind, atomically. Raise ActivationRefused if it cannot serve."""
+    if version.status == ModelVersion.Status.FAILED:
+        raise ActivationRefused(f"{version} failed, so it cannot be activated.")
+    if not version.metrics:
+        raise ActivationRefused(f"{version} has no held-out metrics; evaluate it before activating it.")
+    with transaction.atomic():
+        # Lock the kind's rows so that two activations of one kind serialize; deactivate before activating, so the
+        # one-active-per-kind constraint holds after every statement.
+        list(ModelVersion.objects.select_for_update().of_kind(version.kind).values_list("pk", flat=True))
+        ModelVersion.objects.of_kind(version.kind).active().exclude(pk=version.pk).update(
+            is_active=False, status=ModelVersion.Status.RETIRED
+        )
+        version.is_active, version.status, version.activated_at = True, ModelVersion.Status.ACTIVE, timezone.now()
+        if note:
+            version.note = note
+        version.save(update_fields=["is_active", "status", "activated_at", "note"])
+    return version
+
+
+def rollback(kind):
+    """Re-activate the version that was active before the current one. Return it, or raise ActivationRefused."""
+    current = ModelVersion.objects.of_kind(kind).active().first()
+    previous = (
+        ModelVersion.objects.of_kind(kind)
+        .filter(activated_at__isnull=False)
+        .exclude(status=ModelVersion.Status.FAILED)
+        .exclude(pk=getattr(current, "pk", None))
+        .order_by("-activated_at")
+        .first()
+    )
+    if previous is None:
+        raise ActivationRefused(f"There is no earlier {kind} version to roll back to.")
+    return activate(previous, note=f"Rolled back from {current or 'none'} at {timezone.now():%Y-%m-%d %H:%M}.")
+
+
+def promote_if_better(version, *, metric, tolerance=0.0, baselines=()):
+    """Activate ``version`` if its held-out ``metric`` is no worse (within ``tolerance``) than the active version's
+    and every named baseline's (keys of ``version.metrics``). Otherwise mark it not promoted. Return (promoted,
+    reason); the reason is stored in ``version.note``.
+    """
+    score = version.metrics.get(metric)
+    rivals = {name: version.metrics.get(name) for name in baselines}
+    active = ModelVersion.objects.of_kind(version.kind).active().exclude(pk=version.pk).first()
+    if active is not None and active.metrics.get(metric) is not None:
+        rivals[f"active {active}"] = active.metrics[metric]
+    if score is None:
+        reason = f"not evaluated on {metric}"
+    else:
+        losses = [f"{name} {value:.4f}" for name, value in rivals.items()
+                  if value is not None and score < value - tolerance]
+        reason = f"{metric} {score:.4f} is below " + ", ".join(losses) if losses else None
+    if reason:
+        version.status, version.note = ModelVersion.Status.NOT_PROMOTED, f"Not promoted: {reason}."
+        version.save(update_fields=["status", "note"])
+        return False, version.note
+    beaten = ", ".join(f"{n} {v:.4f}" for n, v in rivals.items() if v is not None) or "nothing to compare with"
+    activate(version, note=f"Promoted: {metric} {score:.4f} vs {beaten}.")
+    return True, version.note
+
+
+def save_artifact(version, name, content):
+    """Store ``content`` (bytes) as artifact ``name`` of a version that is not serving yet; return its path."""
+    if version.is_active or name in version.artifacts:
+        raise ValueError(f"{version} is immutable: artifact {name!r} cannot be written now.")
+    storage = storages[app_settings.ARTIFACT_STORAGE]
+    path = storage.save(f"{app_settings.ARTIFACT_DIR}/{version.kind}/{version.pk}/{name}", ContentFile(content))
+    version.artifacts = {**version.artifacts, name: path}
+    version.save(update_fields=["artifacts"])
+    return path
+
+
+def open_artifact(version, name):
+    """Open artifact ``name`` of ``version`` for reading (binary)."""
+    return storages[app_settings.ARTIFACT_STORAGE].open(version.artifacts[name], "rb")
+
+
+# -- runs ------------------------------------------------------------------------------------------------------
+class RunReporter:
+    """Reports a run's progress and log to its ``TrainingRun`` row (each call is also a heartbeat)."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def progress(self, percent, message=""):
+        self.run.progress = max(0, min(100, int(percent)))
+        self.run.message = message[:255]
+        self.run.heartbeat_at = timezone.now()
+        self.run.save(update_fields=["progress", "message", "heartbeat_at"])
+
+    def log(self, line):
+        self.run.log += f"{timezone.now():%H:%M:%S} {line}\n"
+        self.run.heartbeat_at = timezone.now()
+        self.run.save(update_fields=["log", "heartbeat_at"])
+
+
+def enqueue_training(kind, *, triggered_by="manual", user=None):
+    """Create a queued run of ``kind`` and send it to a worker once the current transaction commits."""
+    from .tasks import train_task
+
+    run = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by, triggered_by_user=user)
+    transaction.on_commit(lambda: train_task.delay(run.pk))
+    return run
+
+
+def _finish(run, status, **fields):
+    run.status, run.finished_at = status, timezone.now()
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save()
+    return run
+
+
+def execute_run(run_id, task_id="", reporter_class=RunReporter):
+    """Run the queued training run ``run_id`` to its end. Idempotent: a run that is not queued is left alone."""
+    run = TrainingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        logger.warning("training run %s does not exist; nothing to do", run_id)
+        return None
+    if run.status != TrainingRun.Status.QUEUED:
+        return run
+    trainer = get_trainer(run.kind)
+    if trainer is None:
+        return _finish(run, TrainingRun.Status.SKIPPED,
+                       message=f"skipped: no trainer for {run.kind}; add ai_commerce.{run.kind} to INSTALLED_APPS")
+    token = locks.acquire(lock_name(run.kind), ttl=app_settings.STALE_RUN_SECONDS)
+    if token is None:
+        return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: another {run.kind} run is in progress")
+    try:
+        now = timezone.now()
+        run.status, run.started_at, run.heartbeat_at, run.task_id = TrainingRun.Status.RUNNING, now, now, task_id
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "task_id"])
+        version = trainer(reporter_class(run))
+        return _finish(run, TrainingRun.Status.SUCCEEDED, progress=100, model_version=version,
+                       message=(version.note if version is not None else "done")[:255])
+    except NotEnoughData as exc:
+        return _finish(run, TrainingRun.Status.SKIPPED, message=str(exc))
+    except BaseException as exc:  # includes Celery's SoftTimeLimitExceeded; record it, keep the active version
+        logger.exception("training run %s failed", run.pk)
+        _finish(run, TrainingRun.Status.FAILED, message=f"failed: {exc!r}"[:255], error=traceback.format_exc())
+        if not isinstance(exc, Exception):
+            raise
+        return run
+    finally:
+        locks.release(lock_name(run.kind), token)
+
+
+def fail_stale_runs(now=None):
+    """Mark runs with no heartbeat for ``STALE_RUN_SECONDS`` as failed and free their locks. Return how many."""
+    now = now or timezone.now()
+    stale = list(TrainingRun.objects.stale(now - timedelta(seconds=app_settings.STALE_RUN_SECONDS)))
+    for run in stale:
+        _finish(run, TrainingRun.Status.FAILED, message="failed: no sign of life; the worker probably died",
+                error=f"Marked failed by the janitor at {now:%Y-%m-%d %H:%M:%S} (no heartbeat).")
+        locks.force_release(lock_name(run.kind))
+    return len(stale)

@@ -1,0 +1,1 @@
+"""Models of ai_commerce.sentiment (filled by its own issue)."""

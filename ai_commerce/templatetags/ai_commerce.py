@@ -1,0 +1,29 @@
+"""Template tags of the core app: ``{% load ai_commerce %}``.
+
+``{% record_view product %}`` records that the current shopper (user, or session when anonymous) viewed ``product``.
+It renders nothing and never raises: a failure to record is logged and the page renders as usual.
+"""
+
+import logging
+
+from django import template
+
+from ..events import actor, record_event
+from ..models import Interaction
+
+logger = logging.getLogger(__name__)
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def record_view(context, product):
+    request = context.get("request")
+    if request is None or product is None:
+        return ""
+    try:
+        user_id, session_key = actor(request)
+        record_event(kind=Interaction.Kind.VIEW, product=product, user=user_id, session_key=session_key,
+                     source=Interaction.Source.PAGE)
+    except Exception:
+        logger.exception("ai_commerce could not record a product view")
+    return ""

@@ -1,0 +1,68 @@
+"""Fixtures shared by both suites: services (PostgreSQL, Redis, a real Celery worker) and small helpers."""
+
+import time
+
+import pytest
+from django.db import connection
+
+from tests import services
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    required = "required" if services.REQUIRE_SERVICES else "optional (skipped when absent)"
+    return [f"ai_commerce services: database={db}, redis={services.REDIS_URL}, real services {required}"]
+
+
+def need_service(reason):
+    """Skip a test whose service is missing; in CI (AI_COMMERCE_REQUIRE_SERVICES=1) fail it instead."""
+    if services.REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url():
+    if not services.redis_reachable():
+        need_service(f"Redis not reachable at {services.REDIS_URL}")
+    return services.REDIS_URL
+
+
+@pytest.fixture
+def celery_app():
+    from tests.celery_app import app
+
+    return app
+
+
+@pytest.fixture
+def live_worker(transactional_db, redis_url, celery_app, settings):
+    """A real Celery worker thread consuming from the Redis broker; tasks are no longer run eagerly."""
+    from celery.contrib.testing.worker import start_worker
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.update(broker_url=redis_url, task_always_eager=False)
+    celery_app.control.purge()
+    try:
+        with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
+def wait_for(predicate, timeout=60.0, interval=0.2):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {predicate.__doc__ or predicate}")
+
+
+@pytest.fixture
+def db_vendor():
+    return connection.vendor
