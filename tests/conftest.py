@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from tests import services
+from tests.celery_app import app as test_celery_app  # becomes the current app, as a host's celery.py does
 
 
 def pytest_report_header(config):
@@ -32,9 +33,7 @@ def redis_url():
 
 @pytest.fixture
 def celery_app():
-    from tests.celery_app import app
-
-    return app
+    return test_celery_app
 
 
 @pytest.fixture

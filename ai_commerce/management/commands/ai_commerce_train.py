@@ -35,6 +35,8 @@ class Command(BaseCommand):
         run = TrainingRun.objects.create(kind=kind, triggered_by="command")
         with progress_bar(100, kind, unit="%") as bar:
             run = registry.execute_run(run.pk, reporter_class=partial(BarReporter, bar=bar))
+            bar.set_description(run.status)
+            bar.update(run.progress - bar.n)
         if run.status == TrainingRun.Status.FAILED:
             raise CommandError(f"{run}: {run.message}")
         self.stdout.write(f"{run}: {run.message}")

@@ -1,0 +1,45 @@
+"""House rule: the web process never imports TensorFlow.
+
+A fresh interpreter imports every module of the package (except the worker-only training modules, named
+``train*.py``) and every URLconf, view, template tag and admin module, then checks ``sys.modules``.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import ai_commerce
+
+SCRIPT = """
+import importlib, pkgutil, sys
+import django
+django.setup()
+import ai_commerce
+from django.urls import get_resolver
+get_resolver().url_patterns  # imports every URLconf and view
+from django.contrib import admin
+admin.autodiscover()
+from django.template import engines
+for engine in engines.all():
+    engine.engine.template_libraries  # imports every template tag library
+names = [m.name for m in pkgutil.walk_packages(ai_commerce.__path__, "ai_commerce.")
+         if not m.name.rsplit(".", 1)[-1].startswith("train")]
+for name in names:
+    importlib.import_module(name)
+print(len(names), "modules")
+bad = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tensorflow_recommenders", "tf_keras"))
+assert not bad, bad
+"""
+
+
+def run_guard(settings_module):
+    root = Path(ai_commerce.__file__).parent.parent
+    return subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=120,
+                          env={"DJANGO_SETTINGS_MODULE": settings_module, "PYTHONPATH": str(root),
+                               "PATH": "/usr/bin:/bin"})
+
+
+def test_the_web_process_never_imports_tensorflow():
+    result = run_guard("tests.settings")
+    assert result.returncode == 0, result.stderr
+    assert "modules" in result.stdout
