@@ -31,10 +31,10 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import transaction
-from django.dispatch import receiver
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
+from django.dispatch import receiver
 
 from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
 
@@ -218,8 +218,7 @@ class ShopAdapter:
         if since is not None and "created" in paths:
             queryset = queryset.filter(**{f"{paths['created'].path}__gte": since})
         selected = {f"ai_{a}": F(paths[a].path) for a in attributes if a in paths}
-        for row in queryset.order_by("pk").values("pk", **selected).iterator(chunk_size=batch_size):
-            yield row
+        yield from queryset.order_by("pk").values("pk", **selected).iterator(chunk_size=batch_size)
 
     def order_lines(self, *, pks=None, since=None, batch_size=2000):
         """Yield an ``OrderLineRow`` per order line, oldest id first."""

@@ -12,8 +12,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.module_loading import import_string
 
-from .adapter import PRODUCT_ATTRIBUTES, REQUIRED, FieldPath, MappingError, ShopAdapter
-from .adapter import ORDER_LINE_ATTRIBUTES, REVIEW_ATTRIBUTES
+from .adapter import (
+    ORDER_LINE_ATTRIBUTES,
+    PRODUCT_ATTRIBUTES,
+    REQUIRED,
+    REVIEW_ATTRIBUTES,
+    FieldPath,
+    MappingError,
+    ShopAdapter,
+)
 from .conf import DEFAULTS, PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
 
 PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)

@@ -131,7 +131,9 @@ class ModelVersion(models.Model):
         ordering = ("-created_at", "-pk")
         get_latest_by = "created_at"
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=Q(is_active=True), name="ai_one_active_version_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(is_active=True), name="ai_one_active_version_per_kind"
+            ),
         ]
 
     def __str__(self):
@@ -144,7 +146,8 @@ class TrainingRunQuerySet(models.QuerySet):
 
     def stale(self, before):
         """Return unfinished runs whose last sign of life is older than ``before``."""
-        return self.unfinished().filter(Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before))
+        silent_since = Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before)
+        return self.unfinished().filter(silent_since)
 
 
 class TrainingRun(models.Model):

@@ -3,7 +3,8 @@
 Each app registers a forgetter in its ``AppConfig.ready()``::
 
     from ai_commerce.privacy import register_forgetter
-    register_forgetter("recommendations", lambda user_id: UserRecommendation.objects.filter(user_id=user_id).delete()[0])
+    register_forgetter("recommendations",
+                       lambda user_id: UserRecommendation.objects.filter(user_id=user_id).delete()[0])
 
 ``forget_user(user_id)`` runs them all in one transaction and returns what each removed. Deleting a user does the same
 through a signal, and so does ``manage.py ai_commerce_forget_user ID``.

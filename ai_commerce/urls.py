@@ -1,6 +1,7 @@
 """URLs of ai_commerce. Include them once: ``path("ai/", include("ai_commerce.urls"))``."""
 
 from django.urls import path
+
 from .api import EventBatchView, SchemaView
 
 app_name = "ai_commerce"

@@ -9,6 +9,17 @@ from tests import services
 from tests.celery_app import app as test_celery_app  # becomes the current app, as a host's celery.py does
 
 
+def _suite_of_settings():
+    from django.conf import settings
+
+    return "demo" if settings.SETTINGS_MODULE == "tests.demo_settings" else "core"
+
+
+# One settings module per pytest run: `pytest` runs tests/core on the althost shop, and
+# `pytest --ds=tests.demo_settings` runs tests/demo on the demo shop.
+collect_ignore_glob = ["core/*"] if _suite_of_settings() == "demo" else ["demo/*"]
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

@@ -133,5 +133,5 @@ def test_checks_run_from_manage_py(settings):
     from django.core.management.base import SystemCheckError
 
     patch(settings, ORDER_LINE_MODEL="shop.Line")
-    with pytest.raises(SystemCheckError, match="ai_commerce.E005"):
+    with pytest.raises(SystemCheckError, match=r"ai_commerce\.E005"):
         call_command("check")

@@ -110,7 +110,7 @@ def test_backfill_rejects_a_bad_batch_size():
 def test_backfill_with_broken_mapping_is_one_line(settings):
     settings.AI_COMMERCE = {**settings.AI_COMMERCE,
                             "ORDER_LINE_FIELDS": {**settings.AI_COMMERCE["ORDER_LINE_FIELDS"], "quantity": "nope"}}
-    with pytest.raises(CommandError, match="has no field 'nope'.*manage.py check"):
+    with pytest.raises(CommandError, match=r"has no field 'nope'.*manage\.py check"):
         call_command("ai_commerce_import_history")
 
 

@@ -76,8 +76,8 @@ def test_promotion_gate():
     promoted, reason = registry.promote_if_better(loses_to_baseline, metric="hit_rate", baselines=["pop"])
     assert not promoted and "pop 0.9500" in reason
     unevaluated = ModelVersion.objects.create(kind="pricing")
-    assert registry.promote_if_better(unevaluated, metric="hit_rate") == (False, "Not promoted: not evaluated on "
-                                                                                 "hit_rate.")
+    assert registry.promote_if_better(unevaluated, metric="hit_rate") == (
+        False, "Not promoted: not evaluated on hit_rate.")
 
 
 def test_artifacts_round_trip_and_are_immutable():

@@ -30,5 +30,5 @@ def test_schedules_of_apps_not_installed_are_not_created(settings):
 
 def test_a_bad_crontab_is_one_line(settings):
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SCHEDULES": {"x": {"task": "t", "kind": None, "crontab": "3am"}}}
-    with pytest.raises(CommandError, match="not a crontab.*AI_COMMERCE\\['SCHEDULES'\\]"):
+    with pytest.raises(CommandError, match=r"not a crontab.*AI_COMMERCE\['SCHEDULES'\]"):
         call_command("ai_commerce_setup_schedules")
