@@ -1,0 +1,64 @@
+"""The demo shop installs ai_commerce through settings alone, as the README tells an existing shop to."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.utils import timezone
+
+from ai_commerce.adapter import get_adapter
+from ai_commerce.models import Interaction
+from demo_shop.catalog.models import Category, Product
+from demo_shop.orders.models import Order, OrderLine
+from demo_shop.reviews.models import Review
+from tests.core.test_no_tensorflow import run_guard
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def product():
+    category = Category.objects.create(name="Dresses", slug="dresses")
+    return Product.objects.create(sku="D-1", name="Wrap dress", slug="wrap-dress", description="Soft.",
+                                  category=category, price=Decimal("49.00"), cost=Decimal("20.00"), stock=3)
+
+
+def test_the_demo_configuration_passes_every_check():
+    assert [m for m in checks.run_checks() if m.id and m.id.startswith("ai_commerce.")] == []
+
+
+def test_the_adapter_reads_and_writes_the_demo_fields(product):
+    adapter = get_adapter()
+    assert adapter.product_values([product.pk])[product.pk] == {
+        "title": "Wrap dress", "description": "Soft.", "price": Decimal("49.00"), "cost": Decimal("20.00"),
+        "stock": 3, "active": True, "category": "Dresses"}
+    assert adapter.set_price(product.pk, Decimal("44.99")) == 1
+    product.refresh_from_db()
+    assert product.price == Decimal("44.99")
+
+
+def test_orders_and_reviews_become_events(product, django_user_model):
+    customer = django_user_model.objects.create(username="ann")
+    order = Order.objects.create(customer=customer)
+    OrderLine.objects.create(order=order, product=product, quantity=2, unit_price=Decimal("49.00"))
+    Review.objects.create(product=product, author=customer, rating=5, title="Love", body="Fits well.",
+                          created_at=timezone.now())
+    assert set(Interaction.objects.values_list("kind", "user_id", "product_id", "quantity")) == {
+        ("purchase", customer.pk, product.pk, 2), ("rating", customer.pk, product.pk, 1)}
+
+
+def test_seeded_history_imports_once(capsys):
+    call_command("demo_seed", seed=3, products=30, customers=40, order_lines=400, days=60)
+    Interaction.objects.all().delete()  # demo_seed bulk-creates, so signals did not fire
+    call_command("ai_commerce_import_history")
+    lines, reviews = OrderLine.objects.count(), Review.objects.count()
+    assert Interaction.objects.filter(kind="purchase").count() == lines > 0
+    assert Interaction.objects.filter(kind="rating").count() == reviews > 0
+    call_command("ai_commerce_import_history")
+    assert f"0 events added, {lines + reviews} already there" in capsys.readouterr().out
+
+
+def test_the_demo_web_process_never_imports_tensorflow():
+    result = run_guard("tests.demo_settings")
+    assert result.returncode == 0, result.stderr
