@@ -76,3 +76,16 @@ def wait_for(predicate, timeout=60.0, interval=0.2):
 @pytest.fixture
 def db_vendor():
     return connection.vendor
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly which real services the passed tests used, so a CI log shows it."""
+    from django.conf import settings
+
+    passed = terminalreporter.stats.get("passed", [])
+    worker = [r for r in passed if "live_worker" in getattr(r, "fixturenames", ())
+              or "test_worker" in r.nodeid]
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    terminalreporter.write_line(
+        f"ai_commerce services: {len(passed)} tests passed on {engine}; "
+        f"{len(worker)} of them through a real Celery worker on {settings.CELERY_BROKER_URL}")
