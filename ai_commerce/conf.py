@@ -64,6 +64,24 @@ DEFAULTS = {
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",
     "ARTIFACT_DIR": "ai_commerce/models",
+    # Review sentiment (ai_commerce.sentiment).
+    "SENTIMENT": {
+        # Star-rated reviews needed before a shop-trained model replaces the lexicon (VADER) cold start.
+        "MIN_REVIEWS": 200,
+        # Share of the newest reviews held out to evaluate a new model against the lexicon and the active model.
+        "HOLDOUT": 0.2,
+        # Extra or replacement keywords per aspect, merged over the defaults: {"fit": ["snug"], "scent": [...]}.
+        "ASPECTS": {},
+        # Words that flag a review as abusive (matched as whole words, case-insensitive).
+        "ABUSIVE_WORDS": ["idiot", "idiots", "stupid", "scam", "scammers", "crap", "damn", "hate you"],
+        # A score at or below this is "strongly negative" (scores run from -1 to 1).
+        "STRONG_NEGATIVE": -0.6,
+        # 4-5 stars with a score at or below this, or 1-2 stars at or above its opposite, is a mismatch.
+        "MISMATCH": -0.3,
+        # Host moderation status values (when the shop maps REVIEW_FIELDS["moderation_status"]) written when a
+        # review is flagged, approved or hidden. None leaves the host's status alone.
+        "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
+    },
     # Periodic tasks created once by `ai_commerce_setup_schedules`; admins own them afterwards.
     "SCHEDULES": {
         "ai_commerce: retrain recommendations nightly": {
@@ -90,7 +108,7 @@ DEFAULTS = {
 }
 
 #: Keys whose values are dicts merged over the defaults, so a shop maps only the fields it has.
-MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS")
+MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS", "SENTIMENT")
 
 
 class AppSettings:

@@ -95,15 +95,18 @@ def rollback(kind):
     return activate(previous, note=f"Rolled back from {current or 'none'} at {timezone.now():%Y-%m-%d %H:%M}.")
 
 
-def promote_if_better(version, *, metric, tolerance=0.0, baselines=()):
+def promote_if_better(version, *, metric, tolerance=0.0, baselines=(), compare_active=True):
     """Activate ``version`` if its held-out ``metric`` is no worse (within ``tolerance``) than the active version's
     and every named baseline's (keys of ``version.metrics``). Otherwise mark it not promoted. Return (promoted,
     reason); the reason is stored in ``version.note``.
+
+    A trainer that re-evaluated the active model on the new split passes that score as a baseline and
+    ``compare_active=False``, so that the comparison is on the same data.
     """
     score = version.metrics.get(metric)
     rivals = {name: version.metrics.get(name) for name in baselines}
     active = ModelVersion.objects.of_kind(version.kind).active().exclude(pk=version.pk).first()
-    if active is not None and active.metrics.get(metric) is not None:
+    if compare_active and active is not None and active.metrics.get(metric) is not None:
         rivals[f"active {active}"] = active.metrics[metric]
     if score is None:
         reason = f"not evaluated on {metric}"

@@ -20,8 +20,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def product():
     category = Category.objects.create(name="Dresses", slug="dresses")
-    return Product.objects.create(sku="D-1", name="Wrap dress", slug="wrap-dress", description="Soft.",
-                                  category=category, price=Decimal("49.00"), cost=Decimal("20.00"), stock=3)
+    return Product.objects.create(
+        sku="D-1",
+        name="Wrap dress",
+        slug="wrap-dress",
+        description="Soft.",
+        category=category,
+        price=Decimal("49.00"),
+        cost=Decimal("20.00"),
+        stock=3,
+    )
 
 
 def test_the_demo_configuration_passes_every_check():
@@ -31,8 +39,14 @@ def test_the_demo_configuration_passes_every_check():
 def test_the_adapter_reads_and_writes_the_demo_fields(product):
     adapter = get_adapter()
     assert adapter.product_values([product.pk])[product.pk] == {
-        "title": "Wrap dress", "description": "Soft.", "price": Decimal("49.00"), "cost": Decimal("20.00"),
-        "stock": 3, "active": True, "category": "Dresses"}
+        "title": "Wrap dress",
+        "description": "Soft.",
+        "price": Decimal("49.00"),
+        "cost": Decimal("20.00"),
+        "stock": 3,
+        "active": True,
+        "category": "Dresses",
+    }
     assert adapter.set_price(product.pk, Decimal("44.99")) == 1
     product.refresh_from_db()
     assert product.price == Decimal("44.99")
@@ -42,10 +56,13 @@ def test_orders_and_reviews_become_events(product, django_user_model):
     customer = django_user_model.objects.create(username="ann")
     order = Order.objects.create(customer=customer)
     OrderLine.objects.create(order=order, product=product, quantity=2, unit_price=Decimal("49.00"))
-    Review.objects.create(product=product, author=customer, rating=5, title="Love", body="Fits well.",
-                          created_at=timezone.now())
+    Review.objects.create(
+        product=product, author=customer, rating=5, title="Love", body="Fits well.", created_at=timezone.now()
+    )
     assert set(Interaction.objects.values_list("kind", "user_id", "product_id", "quantity")) == {
-        ("purchase", customer.pk, product.pk, 2), ("rating", customer.pk, product.pk, 1)}
+        ("purchase", customer.pk, product.pk, 2),
+        ("rating", customer.pk, product.pk, 1),
+    }
 
 
 def test_seeded_history_imports_once(capsys):

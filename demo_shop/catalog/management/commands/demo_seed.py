@@ -1,0 +1,68 @@
+"""Fill the demo shop with a simulated year of trading: ``manage.py demo_seed [--seed N] [--flush]``."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from demo_shop.catalog import seeding
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a realistic synthetic shop (categories, products with price history and known demand, "
+        "customers in taste clusters, orders with seasonality, reviews) deterministically from a seed, "
+        "plus a staff superuser admin/admin if missing. Seeded rows are bulk-inserted, so model signals "
+        "do not fire for them."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
+        parser.add_argument("--products", type=int, default=400, help="Number of products (default 400).")
+        parser.add_argument("--customers", type=int, default=3000, help="Number of customers (default 3000).")
+        parser.add_argument(
+            "--order-lines", type=int, default=100_000, help="Target number of order lines (default 100000)."
+        )
+        parser.add_argument("--days", type=int, default=365, help="Days of history (default 365).")
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="Delete existing catalog, orders, reviews and non-staff users first.",
+        )
+
+    def handle(self, *args, **options):
+        for name in ("products", "customers", "order_lines", "days"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {options[name]}")
+        config = seeding.SeedConfig(
+            seed=options["seed"],
+            products=options["products"],
+            customers=options["customers"],
+            order_lines=options["order_lines"],
+            days=options["days"],
+            progress=options["verbosity"] >= 1,
+        )
+        started = time.perf_counter()
+        try:
+            simulation = seeding.simulate(config)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        with transaction.atomic():
+            if seeding.demo_data_exists():
+                if not options["flush"]:
+                    raise CommandError("the shop already has demo data; run again with --flush to replace it")
+                seeding.flush_demo_data()
+            counts = seeding.write(simulation, progress=config.progress)
+        elapsed = time.perf_counter() - started
+        summary = ", ".join(f"{count} {label}" for label, count in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Seeded (seed {config.seed}) in {elapsed:.1f}s: {summary}."))
+
+        self.stdout.write(
+            "Seeded rows bypass model signals: run `manage.py ai_commerce_import_history` to load them into "
+            "ai_commerce's event log."
+        )
+        User = get_user_model()
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.com", "admin")
+            self.stdout.write("Created staff superuser admin / password admin (change it outside a demo).")

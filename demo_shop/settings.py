@@ -1,0 +1,159 @@
+"""Settings of the demo shop.
+
+A small shop runs everything on SQLite with Celery in eager mode (no broker, no worker). Point
+``CELERY_BROKER_URL`` at Redis and ``DEMO_DB_PATH`` elsewhere to run it like a bigger shop.
+
+Environment variables: ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (default on), ``DEMO_DB_PATH``
+(SQLite file, default ``db.sqlite3`` in the project root) and ``CELERY_BROKER_URL`` (default ``memory://``).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY",
+    "django-insecure-demo-shop-only-for-local-development-change-me",
+)
+DEBUG = os.environ.get("DJANGO_DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_celery_beat",
+    "demo_shop.catalog",
+    "demo_shop.orders",
+    "demo_shop.reviews",
+    "ai_commerce",
+    "ai_commerce.recommendations",
+    "ai_commerce.sentiment",
+    "ai_commerce.pricing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "demo_shop.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "demo_shop" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "demo_shop.orders.context_processors.basket",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "demo_shop.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DEMO_DB_PATH") or BASE_DIR / "db.sqlite3",
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "demo-shop",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Celery: a small shop runs every task in-process; set CELERY_BROKER_URL (e.g. redis://) to use workers.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory")
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# ai_commerce integration: the package reaches the shop only through these settings.
+AI_COMMERCE_PRODUCT_MODEL = "catalog.Product"
+AI_COMMERCE = {
+    "PRODUCT_FIELDS": {
+        "title": "name",
+        "description": "description",
+        "price": "price",
+        "cost": "cost",
+        "stock": "stock",
+        "active": "is_active",
+        "category": "category__name",
+    },
+    "ORDER_LINE_MODEL": "orders.OrderLine",
+    "ORDER_LINE_FIELDS": {
+        "user": "order__customer",
+        "product": "product",
+        "quantity": "quantity",
+        "unit_price": "unit_price",
+        "created": "order__created_at",
+        "order": "order",
+    },
+    "REVIEW_MODEL": "reviews.Review",
+    "REVIEW_FIELDS": {
+        "user": "author",
+        "product": "product",
+        "rating": "rating",
+        "title": "title",
+        "text": "body",
+        "created": "created_at",
+        "moderation_status": "status",
+    },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "ai_commerce": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
