@@ -17,6 +17,7 @@ import logging
 import traceback
 from datetime import timedelta
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
@@ -185,8 +186,9 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter):
         return run
     trainer = get_trainer(run.kind)
     if trainer is None:
-        return _finish(run, TrainingRun.Status.SKIPPED,
-                       message=f"skipped: no trainer for {run.kind}; add ai_commerce.{run.kind} to INSTALLED_APPS")
+        app = f"ai_commerce.{run.kind}"
+        fix = "it registers no trainer yet" if apps.is_installed(app) else f"add {app} to INSTALLED_APPS"
+        return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: no trainer for {run.kind}; {fix}")
     token = locks.acquire(lock_name(run.kind), ttl=app_settings.STALE_RUN_SECONDS)
     if token is None:
         return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: another {run.kind} run is in progress")
