@@ -1,0 +1,263 @@
+"""Benchmark review sentiment on the Women's E-Commerce Clothing Reviews (DESIGN.md section 7).
+
+Run from the project root (no Django settings needed)::
+
+    .venv/bin/python bench/sentiment.py --data ../shared/data/womens_clothing_reviews.csv.gz --out sentiment.json
+
+Protocol, exactly as in DESIGN.md:
+
+* text = Title + ". " + Review Text, keeping rows whose Review Text is not empty. When the Title is missing (about 16%
+  of the kept rows) the text is the review text alone, without a leading ". ".
+* Binary: 3-star reviews dropped, positive = Rating >= 4. 3-class: 1-2 negative, 3 neutral, 4-5 positive.
+* Split: ``train_test_split(test_size=0.2, random_state=42, stratify=y)``; the test split is only used for the
+  numbers reported here (hyperparameters were tuned on validation splits of the training part).
+* Systems, in the same run: "vader" (VADER 3.3.2 compound score with its published thresholds: >= 0.05 positive,
+  <= -0.05 negative, neutral in between; binary: >= 0.05 positive, else negative), "ai_commerce"
+  (``SentimentModel``), and for reference "tfidf_lr" (word 1-2 gram sublinear TF-IDF with a class-balanced
+  logistic regression, C=4).
+* reviews_per_s: wall time of one batch call over the whole test split (after a warm-up call that loads VADER's
+  lexicon). reviews_per_s_with_aspects adds what the scoring task also does per review: the sentence-level aspect
+  sentiments, with the same model. latency_ms: ``predict_one`` over 500 test reviews, one at a time.
+* ece: expected calibration error (10 equal-width bins) of the top probability, a check that the probabilities are
+  calibrated.
+* Cross-domain: the clothing-trained model scores the demo shop's synthetic reviews, and a model trained on the
+  synthetic reviews scores the clothing test split, with VADER's figures on the same texts. The synthetic reviews
+  come from the demo shop's own generator, ``demo_shop/reviews/text.py`` (``ReviewWriter``, loaded from its file so
+  that the demo shop's Django package is not imported), with the seeder's rating distribution, categories and product
+  nouns read from ``demo_shop/catalog/seeding.py`` without importing it (it imports Django models).
+"""
+
+import argparse
+import ast
+import csv
+import gzip
+import importlib.util
+import itertools
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+from ai_commerce.sentiment.aspects import aspect_sentiments_many  # noqa: E402
+from ai_commerce.sentiment.classifier import SentimentModel, label_from_rating  # noqa: E402
+from ai_commerce.sentiment.lexicon import NEUTRAL_BAND, LexiconModel  # noqa: E402
+
+TASKS = ("binary", "3class")
+SYNTHETIC_REVIEWS = 7500  # about what `manage.py demo_seed` writes with its defaults (100,000 lines x 7.5%)
+SYNTHETIC_SEED = 2026
+LATENCY_REVIEWS = 500
+
+
+def load_clothing(path):
+    """Return (texts, ratings) of the reviews that have a review text."""
+    texts, ratings = [], []
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            body = (row.get("Review Text") or "").strip()
+            if not body:
+                continue
+            title = (row.get("Title") or "").strip()
+            texts.append(f"{title}. {body}" if title else body)
+            ratings.append(int(row["Rating"]))
+    return texts, np.array(ratings)
+
+
+def _seeder_constants(names):
+    tree = ast.parse((ROOT / "demo_shop" / "catalog" / "seeding.py").read_text(encoding="utf-8"))
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in names:
+                value = node.value.args[0] if isinstance(node.value, ast.Call) else node.value  # np.array([...])
+                found[name] = ast.literal_eval(value)
+    missing = set(names) - set(found)
+    if missing:
+        raise SystemExit(f"demo_shop/catalog/seeding.py no longer defines {sorted(missing)}; update bench/sentiment.py")
+    return found
+
+
+def demo_reviews(n=SYNTHETIC_REVIEWS, seed=SYNTHETIC_SEED):
+    """Return [(rating, text)] of ``n`` synthetic reviews written as the demo shop's seeder writes them."""
+    spec = importlib.util.spec_from_file_location("_demo_review_text", ROOT / "demo_shop" / "reviews" / "text.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    constants = _seeder_constants({"VOCAB", "REVIEW_GROUP", "CATEGORIES", "RATING_P"})
+    writer = module.ReviewWriter(random.Random(seed))
+    rng = np.random.default_rng(seed)
+    categories = constants["CATEGORIES"]
+    share = np.array([spec[6] for spec in categories], dtype=float)
+    share /= share.sum()
+    log_p = np.log(np.array(constants["RATING_P"], dtype=float))
+    reviews = []
+    for _ in range(n):
+        slug = categories[rng.choice(len(categories), p=share)][1]
+        noun = str(rng.choice(constants["VOCAB"][slug][0])).lower()
+        quality = rng.normal(0.0, 0.5)  # as the seeder: product quality tilts the star distribution
+        logits = log_p + 0.6 * quality * (np.arange(5) - 2)
+        p = np.exp(logits - logits.max())
+        rating = int(rng.choice(5, p=p / p.sum())) + 1
+        title, body, _kind = writer.write(rating, noun, constants["REVIEW_GROUP"].get(slug, "apparel"))
+        reviews.append((rating, f"{title}. {body}" if title else body))
+    return reviews
+
+
+def task_data(texts, ratings, task):
+    """Return (texts, labels) of ``task``."""
+    if task == "binary":
+        keep = ratings != 3
+        return [t for t, k in zip(texts, keep, strict=True) if k], np.where(ratings[keep] >= 4, "positive", "negative")
+    return list(texts), np.array([label_from_rating(r) for r in ratings])
+
+
+def vader_labels(scores, task):
+    """Return VADER's labels for compound ``scores`` with its published thresholds."""
+    scores = np.asarray(scores)
+    if task == "binary":
+        return np.where(scores >= NEUTRAL_BAND, "positive", "negative")
+    return np.where(scores >= NEUTRAL_BAND, "positive", np.where(scores <= -NEUTRAL_BAND, "negative", "neutral"))
+
+
+def metrics(truth, predicted):
+    return {
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "macro_f1": round(float(f1_score(truth, predicted, average="macro")), 4),
+    }
+
+
+def expected_calibration_error(predictions, truth, bins=10):
+    """Return the ECE of the top probability of each prediction."""
+    top = np.array([max(p.probabilities.values()) for p in predictions])
+    correct = np.array([max(p.probabilities, key=p.probabilities.get) == t for p, t in zip(predictions, truth,
+                                                                                            strict=True)])
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        inside = (top > lo) & (top <= hi)
+        if inside.any():
+            ece += inside.mean() * abs(top[inside].mean() - correct[inside].mean())
+    return round(float(ece), 4)
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - start
+
+
+def run(data_path):
+    texts, ratings = load_clothing(data_path)
+    synthetic = demo_reviews()
+    lexicon = LexiconModel()
+    lexicon.predict(texts[:20])  # warm-up: load VADER's lexicon once, as a serving process does
+    rows, cross, latency, models, tests = [], [], {}, {}, {}
+
+    for task in TASKS:
+        x, y = task_data(texts, ratings, task)
+        train_x, test_x, train_y, test_y = train_test_split(x, y, test_size=0.2, random_state=42, stratify=y)
+
+        vader, seconds = timed(lexicon.predict, test_x)
+        rows.append({"system": "vader", "task": task, **metrics(test_y, vader_labels([p.score for p in vader], task)),
+                     "reviews_per_s": round(len(test_x) / seconds), "n_test": len(test_x)})
+
+        start = time.perf_counter()
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        baseline = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+        baseline.fit(vectorizer.fit_transform(train_x), train_y)
+        train_seconds = time.perf_counter() - start
+        predicted, seconds = timed(lambda t, b=baseline, v=vectorizer: b.predict(v.transform(t)), test_x)
+        rows.append({"system": "tfidf_lr", "task": task, **metrics(test_y, predicted),
+                     "reviews_per_s": round(len(test_x) / seconds), "train_s": round(train_seconds, 1),
+                     "n_test": len(test_x)})
+
+        model, train_seconds = timed(SentimentModel.train, train_x, train_y)
+        models[task], tests[task] = model, test_x
+        model.predict(test_x[:20])
+        ours, seconds = timed(model.predict, test_x)
+        _, aspect_seconds = timed(aspect_sentiments_many, test_x, model.predict)
+        rows.append({"system": "ai_commerce", "task": task, **metrics(test_y, [p.label for p in ours]),
+                     "reviews_per_s": round(len(test_x) / seconds), "train_s": round(train_seconds, 1),
+                     "reviews_per_s_with_aspects": round(len(test_x) / (seconds + aspect_seconds)),
+                     "n_test": len(test_x), "ece": expected_calibration_error(ours, test_y),
+                     "cv_macro_f1_train": model.info["cv_macro_f1"]})
+
+        # Cross-domain, both ways, with VADER on the same texts.
+        syn_x, syn_y = task_data([t for _, t in synthetic], np.array([r for r, _ in synthetic]), task)
+        syn_vader = vader_labels([p.score for p in lexicon.predict(syn_x)], task)
+        syn_ours = [p.label for p in model.predict(syn_x)]
+        cross.append({"train": "clothing", "test": "demo_synthetic", "task": task, "n_test": len(syn_x),
+                      "ai_commerce": metrics(syn_y, syn_ours), "vader": metrics(syn_y, syn_vader)})
+        synthetic_model = SentimentModel.train(syn_x, syn_y)
+        back = [p.label for p in synthetic_model.predict(test_x)]
+        cross.append({"train": "demo_synthetic", "test": "clothing", "task": task, "n_test": len(test_x),
+                      "ai_commerce": metrics(test_y, back),
+                      "vader": metrics(test_y, vader_labels([p.score for p in vader], task))})
+
+    for task in TASKS:
+        model = models[task]
+        samples = []
+        for text in tests[task][:LATENCY_REVIEWS]:
+            start = time.perf_counter()
+            model.predict_one(text)
+            samples.append((time.perf_counter() - start) * 1000)
+        samples.sort()
+        latency[task] = {"n": len(samples), "median": round(statistics.median(samples), 3),
+                         "p99": round(samples[int(0.99 * (len(samples) - 1))], 3),
+                         "max": round(samples[-1], 3)}
+
+    return {
+        "rows": rows,
+        "cross_domain": cross,
+        "latency_ms": latency,
+        "data": {"reviews_with_text": len(texts), "synthetic_reviews": len(synthetic),
+                 "synthetic_seed": SYNTHETIC_SEED},
+        "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},
+    }
+
+
+def print_report(result):
+    print(f"{'system':<12} {'task':<7} {'accuracy':>8} {'macro_f1':>8} {'reviews/s':>10} {'+aspects/s':>10} "
+          f"{'train_s':>8} {'ece':>6}")
+    for row in result["rows"]:
+        print(f"{row['system']:<12} {row['task']:<7} {row['accuracy']:>8.4f} {row['macro_f1']:>8.4f} "
+              f"{row['reviews_per_s']:>10,} {row.get('reviews_per_s_with_aspects', ''):>10} "
+              f"{row.get('train_s', ''):>8} {row.get('ece', ''):>6}")
+    print("\ncross-domain (macro-F1 / accuracy)")
+    for row in result["cross_domain"]:
+        ours, vader = row["ai_commerce"], row["vader"]
+        print(f"  {row['train']:>14} -> {row['test']:<14} {row['task']:<7} ai_commerce {ours['macro_f1']:.4f} / "
+              f"{ours['accuracy']:.4f}   vader {vader['macro_f1']:.4f} / {vader['accuracy']:.4f}   n={row['n_test']}")
+    print("\npredict_one latency (ms)")
+    for task, values in result["latency_ms"].items():
+        print(f"  {task:<7} median {values['median']:.2f}  p99 {values['p99']:.2f}  max {values['max']:.2f}  "
+              f"(n={values['n']})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "womens_clothing_reviews.csv.gz"))
+    parser.add_argument("--out", help="write the results as JSON to this file")
+    args = parser.parse_args(argv)
+    if not Path(args.data).exists():
+        raise SystemExit(f"no such file: {args.data} (pass --data PATH to womens_clothing_reviews.csv.gz)")
+    result = run(args.data)
+    print_report(result)
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
