@@ -1,0 +1,71 @@
+"""Admin of review sentiment: flagged reviews with filters and bulk moderation, and product summaries."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Flag, ProductSentiment, ReviewSentiment
+from .scoring import moderate, refresh_summaries
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = _("flag")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [("any", _("any flag")), *Flag.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "any":
+            return queryset.flagged()
+        if self.value():  # the JSON list as text holds '"abusive"'; works on SQLite and PostgreSQL alike
+            return queryset.filter(flags__icontains=f'"{self.value()}"')
+        return queryset
+
+
+@admin.register(ReviewSentiment)
+class ReviewSentimentAdmin(admin.ModelAdmin):
+    list_display = ("review_key", "product", "rating", "label", "score_display", "confidence_display", "flags",
+                    "moderation", "reviewed_at")
+    list_filter = (FlagFilter, "label", "moderation", "rating")
+    search_fields = ("review_key", "excerpt")
+    list_select_related = ("product",)
+    readonly_fields = [f.name for f in ReviewSentiment._meta.fields if f.name != "moderation"]
+    actions = ("approve", "hide")
+
+    @admin.display(description=_("score"), ordering="score")
+    def score_display(self, obj):
+        return f"{obj.score:+.2f}"
+
+    @admin.display(description=_("confidence"), ordering="confidence")
+    def confidence_display(self, obj):
+        return f"{obj.confidence:.0%}"
+
+    def _moderate(self, request, queryset, decision, verb):
+        products = set(queryset.values_list("product_id", flat=True))
+        count = moderate(queryset, decision)
+        refresh_summaries(products)
+        self.message_user(request, ngettext("%(n)d review %(verb)s.", "%(n)d reviews %(verb)s.", count)
+                          % {"n": count, "verb": verb}, messages.SUCCESS)
+
+    @admin.action(description=_("Approve selected reviews"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._moderate(request, queryset, ReviewSentiment.Moderation.APPROVED, _("approved"))
+
+    @admin.action(description=_("Hide selected reviews"), permissions=["change"])
+    def hide(self, request, queryset):
+        self._moderate(request, queryset, ReviewSentiment.Moderation.HIDDEN, _("hidden"))
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ProductSentiment)
+class ProductSentimentAdmin(admin.ModelAdmin):
+    list_display = ("product", "review_count", "average_score", "updated_at")
+    list_select_related = ("product",)
+    ordering = ("average_score",)
+    readonly_fields = ("product", "review_count", "average_score", "summary", "updated_at")
+
+    def has_add_permission(self, request):
+        return False

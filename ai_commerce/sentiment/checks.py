@@ -1,0 +1,38 @@
+"""System checks of review sentiment: the aspect lexicon, the abusive word list and the thresholds."""
+
+from django.core import checks
+
+from ai_commerce.conf import app_settings
+
+from .aspects import validate_aspects
+
+
+def _error(msg, hint, id_):
+    return checks.Error(msg, hint=hint, obj="settings.AI_COMMERCE['SENTIMENT']", id=f"ai_commerce.{id_}")
+
+
+def check_sentiment_settings(app_configs=None, **kwargs):
+    conf = app_settings.SENTIMENT
+    errors = [
+        _error(f"AI_COMMERCE['SENTIMENT']['ASPECTS']: {problem}.",
+               "Give {'aspect': ['keyword', ...]}, e.g. {'fit': ['snug', 'roomy']}.", "E020")
+        for problem in (validate_aspects(conf["ASPECTS"]) if conf.get("ASPECTS") != {} else [])
+    ]
+    words = conf.get("ABUSIVE_WORDS")
+    if not (isinstance(words, list | tuple) and all(isinstance(w, str) and w.strip() for w in words)):
+        errors.append(_error("AI_COMMERCE['SENTIMENT']['ABUSIVE_WORDS'] must be a list of non-empty strings.",
+                             "e.g. ['scam', 'idiot']; an empty list turns the abusive flag off.", "E021"))
+    for key, low, high in (("STRONG_NEGATIVE", -1, 0), ("MISMATCH", -1, 0), ("HOLDOUT", 0.05, 0.5)):
+        value = conf.get(key)
+        if not (isinstance(value, int | float) and low <= value <= high):
+            errors.append(_error(f"AI_COMMERCE['SENTIMENT'][{key!r}] = {value!r} is out of range.",
+                                 f"Use a number from {low} to {high}.", "E022"))
+    minimum = conf.get("MIN_REVIEWS")
+    if not (isinstance(minimum, int) and minimum >= 10):
+        errors.append(_error(f"AI_COMMERCE['SENTIMENT']['MIN_REVIEWS'] = {minimum!r} is too small.",
+                             "Train on at least 10 star-rated reviews (200 by default).", "E023"))
+    status = conf.get("HOST_STATUS")
+    if not (isinstance(status, dict) and set(status) <= {"flagged", "approved", "hidden"}):
+        errors.append(_error("AI_COMMERCE['SENTIMENT']['HOST_STATUS'] must map flagged/approved/hidden to the "
+                             "host's status values.", "e.g. {'flagged': 'pending', 'hidden': 'hidden'}", "E024"))
+    return errors

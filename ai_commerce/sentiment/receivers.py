@@ -1,0 +1,56 @@
+"""Score a review after it is saved, without ever blocking or breaking the save."""
+
+import logging
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from ai_commerce.adapter import get_adapter
+
+logger = logging.getLogger(__name__)
+
+
+def review_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from .tasks import score_review_task
+
+    # robust: a broker that is down is logged, and the shop's save has already committed.
+    transaction.on_commit(lambda: score_review_task.delay(instance.pk), robust=True)
+
+
+def review_deleted(sender, instance, **kwargs):
+    from .models import ReviewSentiment
+    from .scoring import refresh_summaries
+
+    try:  # in a savepoint: a failure here is logged and the shop's delete still goes through
+        with transaction.atomic():
+            rows = ReviewSentiment.objects.filter(review_key=str(instance.pk))
+            products = list(rows.values_list("product_id", flat=True))
+            rows.delete()
+            refresh_summaries(products)
+    except Exception:
+        logger.exception("ai_commerce could not drop the sentiment of deleted review %s", instance.pk)
+
+
+def connect():
+    try:
+        model = get_adapter().review_model
+    except (ImproperlyConfigured, ImportError):  # misconfigured: the core system checks say what to fix
+        return
+    if model is not None:
+        post_save.connect(review_saved, sender=model, dispatch_uid="ai_commerce_sentiment_review_saved")
+        post_delete.connect(review_deleted, sender=model, dispatch_uid="ai_commerce_sentiment_review_deleted")
+
+
+def forget_user(user_id):
+    """Privacy: drop the user's review sentiments and refresh the summaries that quoted them."""
+    from .models import ReviewSentiment
+    from .scoring import refresh_summaries
+
+    rows = ReviewSentiment.objects.filter(user_id=user_id)
+    products = set(rows.values_list("product_id", flat=True))
+    removed = rows.delete()[0]
+    refresh_summaries(products)
+    return removed

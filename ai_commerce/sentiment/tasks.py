@@ -1,0 +1,13 @@
+"""Celery tasks of review sentiment. A review is scored after its transaction commits; failures are retried."""
+
+from celery import shared_task
+
+from . import scoring
+
+SCORE_RETRIES = 5
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=SCORE_RETRIES)
+def score_review_task(review_pk):
+    """Score one review (idempotent: scoring again overwrites the same row)."""
+    return scoring.score_reviews(pks=[review_pk])

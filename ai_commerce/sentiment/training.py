@@ -1,0 +1,56 @@
+"""Train the shop's own sentiment model from its star ratings (1-2 negative, 3 neutral, 4-5 positive).
+
+The newest reviews are held out. The new model, the lexicon (VADER) and the active model are all evaluated on that
+same split; the new one is promoted only if its macro-F1 is no worse than both. After a promotion every review is
+scored again with the new model.
+"""
+
+from ai_commerce import registry
+from ai_commerce.adapter import get_adapter
+from ai_commerce.conf import app_settings
+from ai_commerce.models import ModelVersion
+
+from .classifier import SentimentModel, evaluate, label_from_rating
+from .lexicon import LexiconModel
+from .scoring import current_model, review_text, score_reviews
+
+
+def labelled_reviews():
+    rows = [r for r in get_adapter().reviews() if r.rating and r.created is not None]
+    rows = [(r.created, review_text(r), label_from_rating(r.rating)) for r in rows]
+    return sorted((row for row in rows if row[1]), key=lambda row: row[0])
+
+
+def train(reporter):
+    conf = app_settings.SENTIMENT
+    rows = labelled_reviews()
+    if len(rows) < conf["MIN_REVIEWS"]:
+        raise registry.NotEnoughData(len(rows), conf["MIN_REVIEWS"], "star-rated reviews")
+    cut = int(len(rows) * (1 - conf["HOLDOUT"]))
+    train_rows, test_rows = rows[:cut], rows[cut:]
+    texts, labels = [r[1] for r in train_rows], [r[2] for r in train_rows]
+    test_texts, test_labels = [r[1] for r in test_rows], [r[2] for r in test_rows]
+    reporter.progress(10, f"training on {len(train_rows)} reviews")
+    model = SentimentModel.train(texts, labels)
+    reporter.progress(60, f"evaluating on the newest {len(test_rows)} reviews")
+    metrics = evaluate(model, test_texts, test_labels)
+    lexicon = evaluate(LexiconModel(), test_texts, test_labels)
+    metrics.update(lexicon_macro_f1=lexicon["macro_f1"], lexicon_accuracy=lexicon["accuracy"],
+                   train_reviews=len(train_rows), test_reviews=len(test_rows))
+    baselines = ["lexicon_macro_f1"]
+    active_model, active = current_model()
+    if active is not None:
+        metrics["active_macro_f1"] = evaluate(active_model, test_texts, test_labels)["macro_f1"]
+        baselines.append("active_macro_f1")
+    reporter.log(f"macro-F1 {metrics['macro_f1']:.4f}, lexicon {metrics['lexicon_macro_f1']:.4f}")
+    version = ModelVersion.objects.create(
+        kind="sentiment", params={"classes": list(model.classes), "holdout": conf["HOLDOUT"]}, metrics=metrics,
+        data_start=rows[0][0], data_end=rows[-1][0],
+    )
+    registry.save_artifact(version, "model.pkl", model.dumps())
+    promoted, _ = registry.promote_if_better(version, metric="macro_f1", baselines=baselines, compare_active=False)
+    if promoted:
+        reporter.progress(80, "scoring every review with the new model")
+        score_reviews()
+    version.refresh_from_db()
+    return version
