@@ -37,6 +37,7 @@ $(DB): | $(VENV)/.installed-base
 	$(BIN)/python manage.py ai_commerce_import_history
 	$(BIN)/python manage.py ai_commerce_setup_schedules
 	for kind in $(KINDS); do $(BIN)/python manage.py ai_commerce_train $$kind || exit 1; done
+	$(BIN)/python manage.py ai_commerce_score_reviews
 
 demo: $(VENV)/.installed-base $(DB)
 	$(BIN)/python manage.py migrate --noinput

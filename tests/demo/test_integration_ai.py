@@ -79,3 +79,26 @@ def test_seeded_history_imports_once(capsys):
 def test_the_demo_web_process_never_imports_tensorflow():
     result = run_guard("tests.demo_settings")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_product_page_shows_what_reviewers_say(client, admin_client, settings):
+    """As after `make demo`: seed, train sentiment on the shop's own stars, score every review, open a product."""
+    from ai_commerce.models import ModelVersion
+    from ai_commerce.sentiment.models import ReviewSentiment
+
+    call_command("demo_seed", seed=5, products=30, customers=150, order_lines=3000, days=120)
+    reviews = Review.objects.count()
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SENTIMENT": {"MIN_REVIEWS": min(reviews, 100)}}
+    call_command("ai_commerce_train", "sentiment")
+    assert ModelVersion.objects.of_kind("sentiment").exists()
+    call_command("ai_commerce_score_reviews")
+    assert ReviewSentiment.objects.count() == reviews > 100
+
+    product = Product.objects.get(pk=ReviewSentiment.objects.values_list("product_id", flat=True).first())
+    page = client.get(f"/products/{product.slug}/").content.decode()
+    assert 'class="ai-sentiment"' in page and ("Pros" in page or "Cons" in page)
+
+    flagged = ReviewSentiment.objects.flagged().count()
+    assert 0 < flagged < reviews  # seeded texts include angry and mismatched reviews
+    listing = admin_client.get("/admin/ai_commerce_sentiment/reviewsentiment/?flag=any").content.decode()
+    assert f"{flagged} review sentiment" in listing
