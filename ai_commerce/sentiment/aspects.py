@@ -16,6 +16,8 @@ aspects. Shops pass their own ``{aspect: [keywords]}`` mapping (checked by ``val
 import re
 from functools import lru_cache
 
+_WORD = re.compile(r"\w+")
+
 DEFAULT_ASPECTS = {
     "fit": [
         "fit", "fits", "fitted", "fitting", "size", "sizes", "sizing", "sized", "small", "smaller", "large", "larger",
@@ -83,13 +85,16 @@ def validate_aspects(value) -> list[str]:
 
 @lru_cache(maxsize=32)
 def _compile(items: tuple) -> tuple:
-    # One regex per aspect, longest keyword first so that "true to size" wins over "size"; \b works on words, and
-    # the lookarounds keep keywords that start or end with punctuation matchable.
+    # Per aspect: its one-word keywords as a set (matched against a sentence's words), and one regex for the others
+    # ("true to size", "see-through"), longest first; the lookarounds match whole words only.
     compiled = []
     for name, keywords in items:
         words = sorted({keyword.strip().lower() for keyword in keywords}, key=len, reverse=True)
-        alternation = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)
-        compiled.append((name, re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)))
+        single = frozenset(word for word in words if _WORD.fullmatch(word))
+        phrases = [word for word in words if word not in single]
+        alternation = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in phrases)
+        pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE) if phrases else None
+        compiled.append((name, single, pattern))
     return tuple(compiled)
 
 
@@ -109,8 +114,10 @@ def label_for_score(score, band=NEUTRAL_BAND) -> str:
 def mentions(sentence_list, aspects=DEFAULT_ASPECTS) -> dict[str, list[int]]:
     """Return, for each aspect mentioned, the indexes of the sentences in ``sentence_list`` that mention it."""
     found = {}
-    for name, pattern in _patterns(aspects):
-        hits = [i for i, sentence in enumerate(sentence_list) if pattern.search(sentence)]
+    words = [set(_WORD.findall(sentence.lower())) for sentence in sentence_list]
+    for name, single, phrases in _patterns(aspects):
+        hits = [i for i, sentence in enumerate(sentence_list)
+                if not single.isdisjoint(words[i]) or (phrases is not None and phrases.search(sentence))]
         if hits:
             found[name] = hits
     return found
