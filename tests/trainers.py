@@ -2,6 +2,7 @@
 the counts as an artifact and a held-out hit rate as its metric, then asks the registry to promote it."""
 
 import json
+from contextlib import contextmanager
 
 from django.utils import timezone
 
@@ -9,6 +10,19 @@ from ai_commerce import registry
 from ai_commerce.models import Interaction, ModelVersion
 
 MIN_EVENTS = 3
+
+
+@contextmanager
+def trainer_for(kind, trainer):
+    """Register ``trainer`` for ``kind`` inside the block, then put back the app's own trainer."""
+    previous = registry._trainers.get(kind)
+    registry.register_trainer(kind, trainer)
+    try:
+        yield
+    finally:
+        registry._trainers.pop(kind, None)
+        if previous is not None:
+            registry.register_trainer(kind, previous)
 
 
 def popularity_trainer(reporter, kind="pricing"):

@@ -19,12 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def trainer():
     """Register the tiny popularity trainer for 'pricing' for one test."""
-    previous = registry._trainers.get("pricing")
-    registry.register_trainer("pricing", "tests.trainers.popularity_trainer")
-    yield
-    registry._trainers.pop("pricing")
-    if previous is not None:
-        registry.register_trainer("pricing", previous)
+    with trainers.trainer_for("pricing", "tests.trainers.popularity_trainer"):
+        yield
 
 
 def version(metric=0.5, **fields):
@@ -126,13 +122,10 @@ def test_too_little_data_is_skipped_and_keeps_the_active_version(trainer):
 
 
 def test_a_raising_trainer_fails_the_run_releases_the_lock_keeps_the_active_version():
-    registry.register_trainer("sentiment", trainers.failing_trainer)
-    try:
+    with trainers.trainer_for("sentiment", trainers.failing_trainer):
         active = ModelVersion.objects.create(kind="sentiment", metrics={"f1": 0.8})
         registry.activate(active)
         done = registry.execute_run(run("sentiment").pk)
-    finally:
-        registry._trainers.pop("sentiment")
     assert done.status == "failed" and "boom" in done.error and "RuntimeError" in done.message
     assert not locks.is_held(registry.lock_name("sentiment"))
     assert ModelVersion.objects.active().get() == active

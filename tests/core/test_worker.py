@@ -10,15 +10,15 @@ from ai_commerce.models import ModelVersion, TrainingRun
 from ai_commerce.tasks import fail_stale_runs_task, retrain_task
 from tests.conftest import wait_for
 from tests.factories import ItemFactory, SaleLineFactory
+from tests.trainers import trainer_for
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
 def trainer():
-    registry.register_trainer("pricing", "tests.trainers.popularity_trainer")
-    yield
-    registry._trainers.pop("pricing")
+    with trainer_for("pricing", "tests.trainers.popularity_trainer"):
+        yield
 
 
 def test_retrain_now_runs_in_a_real_worker(live_worker, trainer):
