@@ -1,0 +1,368 @@
+"""Guardrailed optimal price for one product under constant-elasticity demand (pure Python, no Django).
+
+::
+
+    from decimal import Decimal
+    from ai_commerce.pricing.optimize import Guardrails, suggest
+
+    rails = Guardrails(objective="profit", min_margin_pct=Decimal("10"), max_change_pct=Decimal("15"),
+                       floor_pct=Decimal("70"), ceiling_pct=Decimal("150"), rounding="0.99")
+    assert not rails.validate()                                # {field: message} when the policy contradicts itself
+    s = suggest(Decimal("19.99"), Decimal("8.00"), (-2.4, -2.9, -1.9), base_units=40.0, stock=120, guardrails=rails)
+    s.price, s.bound_by, s.reason    # Decimal("16.99"), "max_change", "Demand is elastic (-2.4, 90% CI ...) ..."
+
+Model. Expected units per period at price ``p`` are ``base_units * (p / current) ** e``. Profit is ``(p - cost) *
+units``, revenue ``p * units``. With ``e < -1`` the unconstrained profit optimum is ``p* = cost * e / (1 + e)``; with
+``e >= -1`` profit increases with price, so the optimum is the upper end of the feasible range. Revenue is monotone:
+it falls with price when ``e < -1`` (optimum at the lower end), rises when ``e > -1`` and is flat at ``e = -1`` (keep
+the current price). Both objectives are unimodal in ``p``, so the optimum over an interval is the clipped
+unconstrained optimum, and of two neighbouring allowed prices the better one is picked by its expected objective.
+
+Guardrails, and which wins when they contradict each other for a product (highest first):
+
+1. ``min_margin_pct``: margin on price, ``(p - cost) / p >= m``, i.e. ``p >= cost / (1 - m)``. Applied last and
+   wins over everything (``bound_by="min_margin"``), even above the ceiling or beyond the maximum change. With no
+   cost known and ``m > 0`` the margin cannot be checked, so the price is not lowered (also ``"min_margin"``).
+2. ``floor`` / ``floor_pct`` (absolute, or percent of the current price; the higher one applies), then ``ceiling`` /
+   ``ceiling_pct`` (the lower one applies). When an absolute floor lies above the ceiling for this price, the floor
+   wins.
+3. ``max_change_pct``: at most this percent away from the current price per suggestion.
+4. Low stock: when ``stock <= low_stock_threshold`` the price is not lowered.
+
+A lower-ranked guardrail that cannot be met together with the higher ones is projected: the price goes to the point
+of the higher ones' range closest to it (e.g. a floor 30% above the current price with a 15% maximum change moves the
+price to the floor at once). Prices are Decimal with 2 places; bounds are rounded inward to whole cents. Rounding to a
+price ending (".99", ".95", "whole") picks, of the allowed prices just below and just above the optimum that lie inside
+the feasible range, the one with the better expected objective; when none fits, the price keeps its cents and a note
+says so. Rounding never crosses a guardrail.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+
+__all__ = ["OBJECTIVES", "ROUNDINGS", "Guardrails", "Suggestion", "suggest"]
+
+OBJECTIVES = ("profit", "revenue", "auto")  # "auto": profit when the cost is known, revenue otherwise
+ROUNDINGS = ("none", "0.99", "0.95", "whole")
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+_ENDINGS = {"0.99": Decimal("0.99"), "0.95": Decimal("0.95"), "whole": Decimal(0)}
+_MONEY_FIELDS = ("floor", "ceiling")
+_PCT_FIELDS = ("min_margin_pct", "floor_pct", "ceiling_pct", "max_change_pct")
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    """A pricing policy. Money is Decimal; ``*_pct`` fields are percents (``Decimal("15")`` = 15%)."""
+
+    objective: str = "profit"  # one of OBJECTIVES
+    min_margin_pct: Decimal = Decimal(0)  # margin on price, 0 <= m < 100
+    floor: Decimal | None = None  # absolute lowest price
+    ceiling: Decimal | None = None  # absolute highest price
+    floor_pct: Decimal | None = None  # lowest price as a percent of the current price, 0 < x <= 100
+    ceiling_pct: Decimal | None = None  # highest price as a percent of the current price, >= 100
+    max_change_pct: Decimal = Decimal(10)  # largest move per suggestion, 0 < x < 100
+    rounding: str = "none"  # one of ROUNDINGS
+    low_stock_threshold: int | None = None  # stock <= threshold: no price decrease
+
+    def validate(self):
+        """Return {field: message} for every invalid or contradictory setting (empty when the policy is usable)."""
+        errors = {}
+        if self.objective not in OBJECTIVES:
+            errors["objective"] = f"must be one of {', '.join(OBJECTIVES)}"
+        if self.rounding not in ROUNDINGS:
+            errors["rounding"] = f"must be one of {', '.join(ROUNDINGS)}"
+        for name in (*_MONEY_FIELDS, *_PCT_FIELDS):
+            value = getattr(self, name)
+            if value is None and name in ("min_margin_pct", "max_change_pct"):
+                errors[name] = "is required"
+            elif value is not None and not (isinstance(value, Decimal | int) and not isinstance(value, bool)
+                                            and Decimal(value).is_finite()):
+                errors[name] = "must be a finite Decimal"
+        if self.low_stock_threshold is not None and (
+            not isinstance(self.low_stock_threshold, int) or isinstance(self.low_stock_threshold, bool)
+            or self.low_stock_threshold < 0
+        ):
+            errors["low_stock_threshold"] = "must be a whole number >= 0, or empty"
+        ok = {n: Decimal(getattr(self, n)) for n in (*_MONEY_FIELDS, *_PCT_FIELDS)
+              if n not in errors and getattr(self, n) is not None}
+        for name in _MONEY_FIELDS:
+            if name in ok and ok[name] <= 0:
+                errors[name] = "must be greater than 0"
+            elif name in ok and ok[name] != ok[name].quantize(CENT, rounding=ROUND_FLOOR):
+                errors[name] = "must be a whole number of cents (at most 2 decimal places)"
+        if "floor" in ok and "ceiling" in ok and "floor" not in errors and ok["floor"] > ok["ceiling"]:
+            errors["floor"] = f"is above the ceiling ({ok['ceiling']})"
+        if "min_margin_pct" in ok and not 0 <= ok["min_margin_pct"] < 100:
+            errors["min_margin_pct"] = "must be at least 0 and below 100 (margin on price)"
+        if "max_change_pct" in ok and not 0 < ok["max_change_pct"] < 100:
+            errors["max_change_pct"] = "must be above 0 and below 100"
+        if "floor_pct" in ok and not 0 < ok["floor_pct"] <= 100:
+            errors["floor_pct"] = ("must be above 0 and at most 100 (a floor above the current price would raise it at "
+                                   "every run)")
+        if "ceiling_pct" in ok and ok["ceiling_pct"] < 100:
+            errors["ceiling_pct"] = "must be at least 100 (a ceiling below the current price would cut it at every run)"
+        return errors
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The outcome for one product. Figures are expected values per period (the period of ``base_units``)."""
+
+    status: str  # "suggest", "no_change" or "no_suggestion"
+    price: Decimal | None  # suggested price (2 places); the current price when "no_change"; None when no suggestion
+    current_price: Decimal
+    bound_by: str | None  # "min_margin", "floor", "ceiling", "max_change", "low_stock", "rounding" or None
+    objective: str | None  # objective actually optimized: "profit" or "revenue"
+    reason: str
+    elasticity: float | None = None
+    elasticity_low: float | None = None
+    elasticity_high: float | None = None
+    change_pct: float | None = None  # (price / current - 1) * 100
+    units_now: float | None = None
+    units_new: float | None = None
+    units_new_low: float | None = None  # range of units_new over the elasticity interval
+    units_new_high: float | None = None
+    revenue_now: Decimal | None = None
+    revenue_new: Decimal | None = None
+    profit_now: Decimal | None = None  # None when the cost is unknown
+    profit_new: Decimal | None = None
+    lift_pct: float | None = None  # change of the objective, percent; None when its current value is <= 0
+    lift_low_pct: float | None = None  # range of lift_pct over the elasticity interval
+    lift_high_pct: float | None = None
+    notes: tuple = ()
+
+
+def _cents_up(x):
+    return Decimal(x).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def _cents_down(x):
+    return Decimal(x).quantize(CENT, rounding=ROUND_FLOOR)
+
+
+def _elasticity_triple(elasticity):
+    if hasattr(elasticity, "elasticity"):
+        point, low, high = elasticity.elasticity, elasticity.low, elasticity.high
+        level = getattr(elasticity, "level", 0.90)
+    elif isinstance(elasticity, tuple | list):
+        point, low, high, level = (*elasticity, None) if len(elasticity) == 3 else elasticity
+    else:
+        point = low = high = elasticity
+        level = None
+    point, low, high = float(point), float(low), float(high)
+    return point, min(low, high), max(low, high), level
+
+
+def _project(box, names, lower, upper, name):
+    """Intersect ``box`` with [lower, upper]; when they are disjoint, collapse ``box`` to its end nearest the range.
+
+    ``names`` are the guardrails that set (lo, hi). A collapsed box keeps the name of the end it collapsed to: that
+    higher-ranked guardrail is what holds the price there.
+    """
+    (lo, hi), (lo_name, hi_name) = box, names
+    if lower is not None and lower > hi:
+        return (hi, hi), (hi_name, hi_name)
+    if upper is not None and upper < lo:
+        return (lo, lo), (lo_name, lo_name)
+    if lower is not None and lower > lo:
+        lo, lo_name = lower, name
+    if upper is not None and upper < hi:
+        hi, hi_name = upper, name
+    return (lo, hi), (lo_name, hi_name)
+
+
+def _box(current, cost, stock, rails, margin_floor):
+    """Return ((lo, hi), (lo_name, hi_name)) in cents, all guardrails but the minimum margin, by precedence."""
+    box, names = (CENT, Decimal("Infinity")), (None, None)
+    floors = [x for x in (rails.floor, None if rails.floor_pct is None else current * rails.floor_pct / HUNDRED)
+              if x is not None]
+    ceilings = [x for x in (rails.ceiling, None if rails.ceiling_pct is None else current * rails.ceiling_pct / HUNDRED)
+                if x is not None]
+    if floors:
+        box, names = _project(box, names, _cents_up(max(floors)), None, "floor")
+    if ceilings:
+        box, names = _project(box, names, None, _cents_down(min(ceilings)), "ceiling")
+    step = Decimal(rails.max_change_pct) / HUNDRED
+    box, names = _project(box, names, _cents_up(current * (1 - step)), _cents_down(current * (1 + step)), "max_change")
+    if cost is None and margin_floor is None and rails.min_margin_pct > 0:
+        box, names = _project(box, names, current, None, "min_margin")
+    if stock is not None and rails.low_stock_threshold is not None and stock <= rails.low_stock_threshold:
+        box, names = _project(box, names, current, None, "low_stock")
+    return box, names
+
+
+def _allowed_around(x, rounding):
+    """Return (largest allowed price <= x, smallest allowed price >= x) for a rounding rule."""
+    if rounding == "none":
+        return _cents_down(x), _cents_up(x)
+    end = _ENDINGS[rounding]
+    return (x - end).to_integral_value(rounding=ROUND_FLOOR) + end, (x - end).to_integral_value(
+        rounding=ROUND_CEILING) + end
+
+
+def _pct(x):
+    return f"{x:.0f}" if x == int(x) else f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, period="week"):
+    """Return the Suggestion for one product.
+
+    ``current_price``: Decimal > 0. ``cost``: Decimal >= 0 or None. ``elasticity``: an object with ``elasticity``,
+    ``low``, ``high`` (and optionally ``level``) such as ``Elasticity``, a ``(point, low, high[, level])`` tuple
+    (``level`` e.g. 0.9 names the interval "90% CI" in the reason), or a number (no interval).
+    ``base_units``: expected units per ``period`` at the current price. ``stock``: units on hand or None (unknown).
+    ``guardrails`` must be valid (``validate()`` empty), otherwise ValueError.
+    """
+    errors = guardrails.validate()
+    if errors:
+        raise ValueError(f"invalid guardrails: {errors}")
+    try:
+        current = Decimal(current_price).quantize(CENT, rounding=ROUND_HALF_UP)
+        cost = None if cost is None else Decimal(cost)
+    except (InvalidOperation, TypeError, ValueError):
+        return Suggestion("no_suggestion", None, Decimal(0), None, None, "The price or cost is not a number.")
+
+    def refuse(reason, objective=None):
+        return Suggestion("no_suggestion", None, current, None, objective, reason)
+
+    if not current.is_finite() or current <= 0:
+        return refuse("The current price must be above 0.")
+    if cost is not None and (not cost.is_finite() or cost < 0):
+        return refuse("The cost must be 0 or more.")
+    try:
+        e, e_low, e_high, level = _elasticity_triple(elasticity)
+    except (TypeError, ValueError):
+        return refuse("No usable elasticity estimate.")
+    if not all(math.isfinite(x) for x in (e, e_low, e_high)):
+        return refuse("No usable elasticity estimate.")
+    objective = guardrails.objective
+    notes = []
+    if objective == "auto":
+        objective = "profit" if cost is not None else "revenue"
+        if cost is None:
+            notes.append("Cost unknown: optimizing revenue.")
+    if objective == "profit" and cost is None:
+        return refuse("No cost is known for this product and the policy optimizes profit; add the cost to get a "
+                      "suggestion.")
+    m = Decimal(guardrails.min_margin_pct) / HUNDRED
+    margin_floor = None if cost is None else _cents_up(cost / (1 - m))
+    (lo, hi), (lo_name, hi_name) = _box(current, cost, stock, guardrails, margin_floor)
+    c = 0.0 if cost is None else float(cost)
+    cur = float(current)
+
+    def value(p, el=e):
+        ratio = (float(p) / cur) ** el
+        return (float(p) - c) * ratio if objective == "profit" else float(p) * ratio
+
+    # Unconstrained optimum (float), then clipped to the box.
+    if objective == "profit":
+        target = c * e / (1 + e) if e < -1 else math.inf
+    else:
+        target = 0.0 if e < -1 else math.inf if e > -1 else cur
+    bound_by = None
+    forced = margin_floor is not None and margin_floor > hi  # the minimum margin overrides the box
+    if forced:
+        lo = hi = margin_floor
+        bound_by = "min_margin"
+    elif margin_floor is not None and margin_floor > lo:
+        lo, lo_name = margin_floor, "min_margin"
+    if not forced:
+        if target < float(lo):
+            point, bound_by = lo, lo_name
+        elif target > float(hi):
+            point, bound_by = hi, hi_name
+        else:
+            point = Decimal(repr(target))
+    else:
+        point = lo
+    # Whole cents (then the rounding rule), choosing the better neighbour inside [lo, hi].
+    best_cents = max((p for p in _allowed_around(point, "none") if lo <= p <= hi), key=value)
+    price = best_cents
+    if guardrails.rounding != "none":
+        candidates = [p for p in _allowed_around(point, guardrails.rounding) if lo <= p <= hi and p > 0]
+        if candidates:
+            price = max(candidates, key=value)
+            if price != best_cents and bound_by is None:
+                bound_by = "rounding"
+        elif forced:
+            notes.append(f"Not rounded to {guardrails.rounding}: the minimum margin price is kept to the cent.")
+        else:
+            notes.append(f"No price ending in {guardrails.rounding} fits between {lo} and {hi}; kept to the cent.")
+    return _explain(current, cost, price, bound_by, objective, (e, e_low, e_high, level), base_units, stock,
+                    guardrails, margin_floor, notes, value, period)
+
+
+def _explain(current, cost, price, bound_by, objective, interval, base_units, stock, rails, margin_floor, notes, value,
+             period):
+    e, e_low, e_high, level = interval
+    cur, p = float(current), float(price)
+    base = float(base_units or 0.0)
+    units_at = [base * (p / cur) ** x for x in (e, e_low, e_high)]
+    now = value(current)
+    lifts = [value(price, x) / value(current, x) * 100 - 100 for x in (e, e_low, e_high)] if now > 0 else [None] * 3
+    profit_now = None if cost is None else money((cur - float(cost)) * base)
+    profit_new = None if cost is None else money((p - float(cost)) * units_at[0])
+    change = (p / cur - 1) * 100
+    status = "no_change" if price == current else "suggest"
+    kind = "elastic" if e < -1 else "inelastic" if e < 0 else None
+    ci = f"{round(level * 100)}% CI" if level else "interval"
+    shown = f"{e:.1f}" if e_low == e_high else f"{e:.1f}, {ci} {e_low:.1f} to {e_high:.1f}"
+    text = f"Demand is {kind} ({shown})" if kind else f"Demand did not fall with price in the order history ({shown})"
+    per = {"week": "weekly", "day": "daily", "month": "monthly"}.get(period, f"per-{period}")
+    if status == "no_change":
+        text += f": keeping the price at {price}, the best price within the guardrails."
+    else:
+        verb = "lowering" if change < 0 else "raising"
+        text += f": {verb} the price {_pct(abs(round(change, 1)))}% to {price}"
+        if lifts[0] is not None:
+            lo_l, hi_l = sorted(lifts[1:])
+            direction = "raise" if lifts[0] >= 0 else "lower"
+            text += (f" is expected to {direction} {per} {objective} by {abs(lifts[0]):.0f}% "
+                     f"({lo_l:+.0f}% to {hi_l:+.0f}%).")
+        else:
+            text += f" is expected to bring {per} {objective} to {money(value(price) * base)}."
+    bound_text = {
+        "max_change": f"Bound by the {_pct(rails.max_change_pct)}% maximum change.",
+        "floor": f"Bound by the price floor ({_floor_text(rails, current)}).",
+        "ceiling": f"Bound by the price ceiling ({_ceiling_text(rails, current)}).",
+        "low_stock": f"Not lowered: stock is low ({stock} <= {rails.low_stock_threshold}).",
+        "rounding": f"Rounded to a price ending in {rails.rounding}.",
+        "min_margin": (f"Bound by the {_pct(rails.min_margin_pct)}% minimum margin "
+                       f"(cost {cost}, so at least {margin_floor})."
+                       if cost is not None else
+                       f"Not lowered: the cost is unknown, so the {_pct(rails.min_margin_pct)}% minimum margin "
+                       "cannot be checked."),
+    }.get(bound_by)
+    reason = " ".join([text, *([bound_text] if bound_text else []), *notes])
+    return Suggestion(
+        status=status, price=price, current_price=current, bound_by=bound_by, objective=objective, reason=reason,
+        elasticity=e, elasticity_low=e_low, elasticity_high=e_high, change_pct=change,
+        units_now=base, units_new=units_at[0], units_new_low=min(units_at[1:]), units_new_high=max(units_at[1:]),
+        revenue_now=money(cur * base), revenue_new=money(p * units_at[0]), profit_now=profit_now,
+        profit_new=profit_new, lift_pct=lifts[0], lift_low_pct=None if lifts[1] is None else min(lifts[1:]),
+        lift_high_pct=None if lifts[1] is None else max(lifts[1:]), notes=tuple(notes),
+    )
+
+
+def money(x):
+    """A float amount as Decimal cents; None when it is not finite or too large to be meaningful (>= 1e30)."""
+    if not math.isfinite(x) or abs(x) >= 1e30:
+        return None
+    with localcontext(prec=60):
+        return Decimal(repr(x)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _floor_text(rails, current):
+    parts = [str(rails.floor)] if rails.floor is not None else []
+    if rails.floor_pct is not None:
+        parts.append(f"{_pct(rails.floor_pct)}% of {current}")
+    return ", ".join(parts)
+
+
+def _ceiling_text(rails, current):
+    parts = [str(rails.ceiling)] if rails.ceiling is not None else []
+    if rails.ceiling_pct is not None:
+        parts.append(f"{_pct(rails.ceiling_pct)}% of {current}")
+    return ", ".join(parts)

@@ -1,0 +1,334 @@
+"""Pure-Python pricing math: elasticity estimation and the guardrailed optimizer (no database)."""
+
+import math
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from ai_commerce.pricing.elasticity import Elasticity, aggregate, estimate, naive_ols, pool
+from ai_commerce.pricing.optimize import OBJECTIVES, ROUNDINGS, Guardrails, suggest
+
+D = Decimal
+START = date(2024, 1, 3)
+CENT = D("0.01")
+
+
+def simulate_lines(product, elasticity, *, base=12.0, price=20.0, days=365, seed=0, amplitude=0.15, episode=14):
+    """Daily Poisson demand with weekly seasonality, price episodes; 1-3 lines per day."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    current = price
+    for day in range(days):
+        if day % episode == 0:
+            current = round(price * rng.uniform(1 - amplitude, 1 + amplitude), 2)
+        when = START + timedelta(days=day)
+        season = 1.3 if when.weekday() == 5 else 1.0
+        units = int(rng.poisson(base * season * (current / price) ** elasticity))
+        while units > 0:
+            take = min(units, int(rng.integers(1, 4)))
+            lines.append((product, when, take, D(f"{current:.2f}")))
+            units -= take
+    return lines
+
+
+# --- elasticity ------------------------------------------------------------------------------------------------------
+
+
+def test_recovers_a_known_elasticity_within_its_interval():
+    lines = simulate_lines("A", -2.2, seed=1) + simulate_lines("B", -1.4, seed=2) + simulate_lines("C", -3.0, seed=3)
+    estimates, skipped = estimate(lines, {"A": "x", "B": "x", "C": "x"})
+    assert skipped == {}
+    for product, truth in (("A", -2.2), ("B", -1.4), ("C", -3.0)):
+        e = estimates[product]
+        assert isinstance(e, Elasticity)
+        assert e.raw - 1.645 * e.raw_se <= truth <= e.raw + 1.645 * e.raw_se
+        assert abs(e.raw - truth) < 0.35
+        assert e.low < e.elasticity < e.high
+        assert e.period == "day"  # dense: sold on most days
+        assert e.n_periods == 365
+        assert e.base_units > 0
+        assert e.units_at(e.ref_price) == pytest.approx(e.base_units)
+        assert e.units_at(e.ref_price * 1.1) < e.base_units
+
+
+def test_weekly_aggregation_keeps_zero_weeks_at_the_last_price():
+    monday = date(2024, 1, 1)
+    lines = [
+        ("A", monday, 2, D("10.00")),
+        ("A", monday + timedelta(days=1), 2, D("12.00")),
+        ("A", monday + timedelta(days=1), 4, D("9.00")),
+        ("Z", monday + timedelta(days=6), 1, D("5.00")),  # another product keeps the shop open all weeks
+        ("Z", monday + timedelta(days=10), 1, D("5.00")),
+        ("Z", monday + timedelta(days=20), 1, D("5.00")),
+        ("A", monday + timedelta(days=21), 1, D("8.00")),
+    ]
+    series = aggregate(lines, period="week")["A"]
+    assert series.period == "week"
+    assert list(series.units) == [8, 0, 0, 1]
+    assert series.price[0] == pytest.approx((2 * 10 + 2 * 12 + 4 * 9) / 8)  # quantity-weighted
+    assert series.price[1] == series.price[2] == series.price[0]  # zero weeks at the last known price
+    assert series.price[3] == 8.0
+    assert list(series.exposure) == [3, 1, 1, 1]  # open days: days with any line in the shop
+    assert aggregate(lines, period="week", price="mode")["A"].price[0] == 12.0  # most lines; ties to the higher
+
+
+def test_insufficient_price_variation_and_too_few_orders():
+    flat = [("F", START + timedelta(days=d), 1, D("9.99")) for d in range(200)]
+    few = [("S", START + timedelta(days=d * 3), 1, D("5.00") + d) for d in range(3)]
+    estimates, skipped = estimate(flat + few, {})
+    assert estimates == {}
+    assert skipped["F"] == "insufficient price variation (prices ranged 9.99-9.99)"
+    assert skipped["S"] == "too few orders (3 < 20)"
+    _, skipped = estimate(flat + few, {}, min_orders=2, min_periods=1)
+    assert skipped["S"] == "too few weeks for the seasonal controls (2)"
+
+
+def test_shrinkage_pulls_a_sparse_product_toward_its_category():
+    raw = {f"m{i}": (-2.0 + 0.3 * (i - 2), 0.05) for i in range(5)}  # precise products around -2
+    raw["sparse"] = (-0.3, 1.5)
+    raw.update({f"o{i}": (-1.0 + 0.3 * (i - 2), 0.05) for i in range(5)})
+    raw["lonely"] = (-0.3, 1.5)
+    categories = {**{f"m{i}": "mugs" for i in range(5)}, "sparse": "mugs", **{f"o{i}": "other" for i in range(5)}}
+    pooled = pool(raw, categories)
+    mean, sd, toward = pooled["sparse"]
+    assert toward == pytest.approx(-2.0, abs=0.1)
+    assert abs(mean - toward) < 0.4 and sd < 1.0
+    assert pooled["o0"][2] == pytest.approx(-1.0, abs=0.1)
+    assert pooled["m0"][0] == pytest.approx(raw["m0"][0], abs=0.05)  # precise products barely move
+    lonely_mean, _, lonely_toward = pooled["lonely"]  # no category: the global mean
+    assert -2.0 < lonely_toward < -1.0 and lonely_mean < -1.0
+
+
+def test_naive_line_ols_is_a_separate_baseline():
+    lines = simulate_lines("A", -2.0, seed=4)
+    assert set(naive_ols(lines, level="line")) == {"A"}
+    assert set(naive_ols(lines, level="period")) == {"A"}
+    with pytest.raises(ValueError):
+        naive_ols(lines, level="nope")
+
+
+# --- optimizer -------------------------------------------------------------------------------------------------------
+
+
+def rails(**kwargs):
+    spec = {"objective": "profit", "max_change_pct": D(50)}
+    spec.update(kwargs)
+    return Guardrails(**spec)
+
+
+def test_interior_profit_optimum_is_c_e_over_1_plus_e():
+    s = suggest(D("16.00"), D("10.00"), (-3.0, -3.4, -2.6), 100.0, None, rails())
+    assert s.price == D("15.00")  # 10 * -3 / -2
+    assert s.bound_by is None and s.status == "suggest" and s.objective == "profit"
+    assert s.units_new > s.units_now and s.profit_new > s.profit_now
+    assert s.lift_low_pct <= s.lift_pct <= s.lift_high_pct
+    assert "elastic (-3.0" in s.reason and "15.00" in s.reason
+
+
+@pytest.mark.parametrize(
+    ("current", "cost", "e", "stock", "policy", "price", "bound_by"),
+    [
+        (D("20.00"), D("10.00"), -3.0, None, {"max_change_pct": D(10)}, D("18.00"), "max_change"),
+        (D("20.00"), D("10.00"), -3.0, None, {"floor": D("19.00")}, D("19.00"), "floor"),
+        (D("20.00"), D("10.00"), -3.0, None, {"floor_pct": D(95)}, D("19.00"), "floor"),
+        (D("20.00"), D("10.00"), -0.5, None, {"ceiling": D("21.00")}, D("21.00"), "ceiling"),
+        (D("20.00"), D("10.00"), -0.5, None, {"ceiling_pct": D(102)}, D("20.40"), "ceiling"),
+        (D("20.00"), D("10.00"), -3.0, 2, {"low_stock_threshold": 5}, D("20.00"), "low_stock"),
+        (D("20.00"), D("10.00"), -3.0, 6, {"low_stock_threshold": 5}, D("15.00"), None),
+        (D("20.00"), D("10.00"), -3.0, None, {"min_margin_pct": D(40)}, D("16.67"), "min_margin"),
+        (D("20.00"), D("10.00"), -3.0, None, {"rounding": "0.99"}, D("14.99"), "rounding"),
+        (D("20.00"), D("10.00"), -3.0, None, {"rounding": "whole"}, D("15.00"), None),
+        (D("20.00"), D("10.00"), -3.0, None, {"floor": D("30.00"), "max_change_pct": D(10)}, D("30.00"), "floor"),
+    ],
+)
+def test_each_guardrail_binds_and_is_named(current, cost, e, stock, policy, price, bound_by):
+    s = suggest(current, cost, e, 10.0, stock, rails(**policy))
+    assert (s.price, s.bound_by) == (price, bound_by), s.reason
+    if price == current:
+        assert s.status == "no_change" and "keeping the price" in s.reason
+
+
+def test_min_margin_wins_over_ceiling_and_max_change():
+    policy = rails(min_margin_pct=D(20), ceiling=D("21.00"), max_change_pct=D(5))
+    s = suggest(D("19.99"), D("19.00"), (-4.0, -4.5, -3.5), 40.0, None, policy)
+    assert s.price == D("23.75") and s.bound_by == "min_margin"  # 19 / 0.8, above the ceiling and +5%
+    assert "minimum margin" in s.reason
+    policy = rails(min_margin_pct=D(20), max_change_pct=D(5), rounding="0.99")
+    s = suggest(D("19.99"), D("19.00"), -4.0, 40.0, None, policy)
+    assert s.price == D("23.75") and s.notes  # no .99 price in a one-price box: kept to the cent, and said so
+
+
+def test_no_cost_profit_policy_gives_no_suggestion_and_auto_falls_back_to_revenue():
+    s = suggest(D("20.00"), None, -2.0, 10.0, None, rails(objective="profit"))
+    assert s.status == "no_suggestion" and s.price is None and "cost" in s.reason
+    s = suggest(D("20.00"), None, -2.0, 10.0, None, rails(objective="auto", max_change_pct=D(10)))
+    assert s.objective == "revenue" and s.price == D("18.00") and s.profit_new is None
+    assert "Cost unknown" in s.reason
+    s = suggest(D("20.00"), None, -0.5, 10.0, None, rails(objective="revenue", max_change_pct=D(10)))
+    assert s.price == D("22.00") and s.bound_by == "max_change"
+    s = suggest(D("20.00"), None, -2.0, 10.0, None, rails(objective="revenue", min_margin_pct=D(10)))
+    assert s.price == D("20.00") and s.bound_by == "min_margin"  # margin unknown: no cut
+    s = suggest(D("20.00"), None, -1.0, 10.0, None, rails(objective="revenue"))
+    assert s.status == "no_change"
+
+
+def test_rounding_never_leaves_the_box():
+    policy = rails(max_change_pct=D(1), rounding="0.99")  # box 18.32-18.68 holds no .99 price
+    s = suggest(D("18.50"), D("10.00"), -3.0, 10.0, None, policy)
+    assert s.price == D("18.32") and "kept to the cent" in s.reason
+    policy = rails(max_change_pct=D(10), rounding="0.95")
+    s = suggest(D("18.00"), D("10.00"), -3.0, 10.0, None, policy)
+    assert s.price == D("16.95") and D("16.20") <= s.price
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"objective": "margin"}, "objective"),
+        ({"rounding": "0.49"}, "rounding"),
+        ({"floor": D("30.00"), "ceiling": D("20.00")}, "floor"),
+        ({"floor": D("-1.00")}, "floor"),
+        ({"ceiling": D("0")}, "ceiling"),
+        ({"floor": D("9.999")}, "floor"),
+        ({"floor": 9.99}, "floor"),
+        ({"min_margin_pct": D(-5)}, "min_margin_pct"),
+        ({"min_margin_pct": D(100)}, "min_margin_pct"),
+        ({"max_change_pct": D(0)}, "max_change_pct"),
+        ({"max_change_pct": D(-3)}, "max_change_pct"),
+        ({"max_change_pct": None}, "max_change_pct"),
+        ({"floor_pct": D(120)}, "floor_pct"),
+        ({"floor_pct": D(0)}, "floor_pct"),
+        ({"ceiling_pct": D(90)}, "ceiling_pct"),
+        ({"low_stock_threshold": -1}, "low_stock_threshold"),
+    ],
+)
+def test_validate_names_the_field(kwargs, field):
+    policy = Guardrails(**kwargs)
+    errors = policy.validate()
+    assert field in errors and isinstance(errors[field], str)
+    with pytest.raises(ValueError):
+        suggest(D("10.00"), D("5.00"), -2.0, 1.0, None, policy)
+
+
+def test_default_and_typical_policies_are_valid():
+    assert Guardrails().validate() == {}
+    typical = Guardrails(min_margin_pct=D(10), floor_pct=D(70), ceiling_pct=D(150), max_change_pct=D(15),
+                         floor=D("1.00"), ceiling=D("99.00"), rounding="0.99", low_stock_threshold=5)
+    assert typical.validate() == {}
+
+
+# --- the guarantee ---------------------------------------------------------------------------------------------------
+
+money = st.integers(min_value=1, max_value=500_000).map(lambda c: D(c) / 100)
+pct = st.integers(min_value=1, max_value=9_900).map(lambda c: D(c) / 100)
+
+
+@st.composite
+def policies(draw):
+    floor = draw(st.none() | money)
+    ceiling = draw(st.none() | money)
+    if floor is not None and ceiling is not None and floor > ceiling:
+        floor, ceiling = ceiling, floor
+    return Guardrails(
+        objective=draw(st.sampled_from(OBJECTIVES)),
+        min_margin_pct=draw(st.just(D(0)) | pct),
+        floor=floor,
+        ceiling=ceiling,
+        floor_pct=draw(st.none() | st.integers(1, 100).map(D)),
+        ceiling_pct=draw(st.none() | st.integers(100, 400).map(D)),
+        max_change_pct=draw(pct),
+        rounding=draw(st.sampled_from(ROUNDINGS)),
+        low_stock_threshold=draw(st.none() | st.integers(0, 10)),
+    )
+
+
+def up(x):
+    return x.quantize(CENT, rounding=ROUND_CEILING)
+
+
+def down(x):
+    return x.quantize(CENT, rounding="ROUND_FLOOR")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    policy=policies(),
+    current=money,
+    cost=st.none() | st.integers(0, 600_000).map(lambda c: D(c) / 100),
+    e=st.floats(-6, 2),
+    widths=st.tuples(st.floats(0, 2), st.floats(0, 2)),
+    stock=st.none() | st.integers(0, 20),
+    base=st.floats(0, 1000),
+)
+def test_no_suggestion_ever_violates_its_policy(policy, current, cost, e, widths, stock, base):
+    assert policy.validate() == {}
+    s = suggest(current, cost, (e, e - widths[0], e + widths[1]), base, stock, policy)
+    if s.status == "no_suggestion":
+        assert policy.objective == "profit" and cost is None and s.price is None and s.reason
+        return
+    price = s.price
+    assert isinstance(price, Decimal) and price == price.quantize(CENT) and price > 0
+    assert s.reason and (s.status == "no_change") == (price == current)
+    m = policy.min_margin_pct / 100
+    margin_price = None if cost is None else up(cost / (1 - m))
+    if cost is not None:
+        assert (price - cost) / price >= m  # always, whatever else
+    floors = [x for x in (policy.floor, None if policy.floor_pct is None else up(current * policy.floor_pct / 100))
+              if x is not None]
+    ceilings = [x for x in (policy.ceiling, None if policy.ceiling_pct is None else
+                            down(current * policy.ceiling_pct / 100)) if x is not None]
+    floor = max(floors) if floors else None
+    ceiling = min(ceilings) if ceilings else None
+    band = (up(current * (1 - policy.max_change_pct / 100)), down(current * (1 + policy.max_change_pct / 100)))
+    forced = {p for p in (margin_price, floor, ceiling) if p is not None}
+    if floor is not None:
+        assert price >= floor  # only the margin pushes above a floor, never below
+    if ceiling is not None and price > ceiling:
+        assert price == margin_price or (floor is not None and floor > ceiling and price in forced)
+    if not band[0] <= price <= band[1]:
+        assert price in forced  # only the margin, a floor or a ceiling outside the band moves the price beyond it
+    low_stock = stock is not None and policy.low_stock_threshold is not None and stock <= policy.low_stock_threshold
+    unknown_margin = cost is None and m > 0
+    if (low_stock or unknown_margin) and price < current:
+        # only a ceiling below the current price forces a cut (to it, or to a floor or margin price above it)
+        assert ceiling is not None and ceiling < current and price in forced
+    if s.bound_by == "min_margin" and cost is not None:
+        assert price >= margin_price
+
+
+@settings(max_examples=300, deadline=None)
+@given(policy=policies(), current=money, cost=st.integers(0, 600_000).map(lambda c: D(c) / 100), e=st.floats(-6, 2),
+       stock=st.none() | st.integers(0, 20))
+def test_never_worse_than_keeping_an_allowed_price(policy, current, cost, e, stock):
+    policy = Guardrails(**{**policy.__dict__, "rounding": "none"})
+    m = policy.min_margin_pct / 100
+    allowed = (
+        (cost / (1 - m) <= current)
+        and (policy.floor is None or policy.floor <= current)
+        and (policy.ceiling is None or current <= policy.ceiling)
+    )
+    assume(allowed)
+    s = suggest(current, cost, e, 10.0, stock, policy)
+    objective = "profit" if policy.objective in ("profit", "auto") else "revenue"
+
+    def value(p):
+        p = float(p)
+        return (p - (float(cost) if objective == "profit" else 0.0)) * (p / float(current)) ** e
+
+    assert value(s.price) >= value(current) - 1e-9 * max(1.0, abs(value(current)))
+    if objective == "profit" and e < -1 and s.bound_by is None:
+        assert abs(float(s.price) - float(cost) * e / (1 + e)) <= 0.01 + 1e-9
+
+
+def test_elasticity_object_is_accepted():
+    e = Elasticity(product="A", elasticity=-2.5, low=-3.0, high=-2.0, se=0.3, raw=-2.7, raw_se=0.5, n_periods=52,
+                   n_orders=300, category="mugs", pooled_toward=-2.2, period="week", base_units=30.0, ref_price=20.0)
+    s = suggest(D("20.00"), D("12.00"), e, e.units_at(20), 100, rails(max_change_pct=D(10)))
+    assert "90% CI -3.0 to -2.0" in s.reason and s.units_now == pytest.approx(30.0)
+    assert math.isclose(s.units_new, e.units_at(s.price))
+    s = suggest(D("20.00"), D("12.00"), (-2.5, -3.0, -2.0, 0.95), 30.0, 100, rails(max_change_pct=D(10)))
+    assert "95% CI -3.0 to -2.0" in s.reason
