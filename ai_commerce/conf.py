@@ -83,6 +83,17 @@ DEFAULTS = {
         "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
     },
     # Periodic tasks created once by `ai_commerce_setup_schedules`; admins own them afterwards.
+    "PRICING": {
+        # The newest days of orders held out to check that the elasticities predict demand better than ignoring price.
+        "HOLDOUT_DAYS": 28,
+        # A new demand model is promoted when its held-out skill is at least the baseline's minus this.
+        "PROMOTION_TOLERANCE": 0.02,
+        # Days a suggestion stays open before it expires (the next run replaces it anyway).
+        "SUGGESTION_DAYS": 7,
+        # A period's price: "mean" (quantity-weighted average paid) or "mode" (the price most lines paid). Use "mode"
+        # when unit prices depend on quantity (bulk tiers), so that one big order does not look like a price cut.
+        "PERIOD_PRICE": "mean",
+    },
     "SCHEDULES": {
         "ai_commerce: retrain recommendations nightly": {
             "task": "ai_commerce.tasks.retrain_task",
@@ -108,7 +119,7 @@ DEFAULTS = {
 }
 
 #: Keys whose values are dicts merged over the defaults, so a shop maps only the fields it has.
-MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS", "SENTIMENT")
+MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS", "SENTIMENT", "PRICING")
 
 
 class AppSettings:

@@ -1,0 +1,92 @@
+"""Staff-only DRF endpoints of smart pricing.
+
+- ``/ai/api/pricing/policies/``: list, create, read, update and delete policies (400 with field errors on
+  contradictions).
+- ``/ai/api/pricing/suggestions/?status=pending``: list and read suggestions; ``POST .../<id>/approve/``,
+  ``reject/``, ``apply/`` and ``rollback/``. A refused action answers 409 with the reason, and writes nothing.
+"""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+
+from . import workflow
+from .models import PriceSuggestion, PricingPolicy
+from .serializers import PriceSuggestionSerializer, PricingPolicySerializer
+
+DECISIONS = ("approve", "reject", "apply", "rollback")
+
+
+class Page(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 500
+
+
+class PricingPolicyViewSet(viewsets.ModelViewSet):
+    queryset = PricingPolicy.objects.all()
+    serializer_class = PricingPolicySerializer
+    permission_classes = [IsAdminUser]
+    pagination_class = Page
+    schema = AutoSchema()
+
+
+class SuggestionSchema(AutoSchema):
+    """The list's ``status`` filter, and bodiless decisions. (A schema class rather than ``extend_schema``
+    decorators, which would build on the host's DEFAULT_SCHEMA_CLASS, and the host need not set one.)"""
+
+    def get_override_parameters(self):
+        if self.view.action != "list":
+            return []
+        return [OpenApiParameter("status", str, enum=PriceSuggestion.Status.values,
+                                 description="Only suggestions with this status.")]
+
+    def get_request_serializer(self):
+        return None if self.view.action in DECISIONS else super().get_request_serializer()
+
+
+class PriceSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PriceSuggestionSerializer
+    permission_classes = [IsAdminUser]
+    pagination_class = Page
+    schema = SuggestionSchema()
+
+    def get_queryset(self):
+        queryset = PriceSuggestion.objects.prefetch_related("changes")
+        wanted = self.request.query_params.get("status")
+        if wanted is not None and self.action == "list":
+            if wanted not in PriceSuggestion.Status.values:
+                raise ValidationError({"status": [f"Choose one of {', '.join(PriceSuggestion.Status.values)}."]})
+            queryset = queryset.filter(status=wanted)
+        return queryset
+
+    def _decide(self, request, bulk=None, single=None):
+        suggestion = self.get_object()
+        try:
+            if bulk:
+                bulk(PriceSuggestion.objects.filter(pk=suggestion.pk), request.user)
+            else:
+                single(suggestion, request.user)
+        except workflow.PricingRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(self.get_queryset().get(pk=suggestion.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, bulk=workflow.approve)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, bulk=workflow.reject)
+
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        return self._decide(request, single=workflow.apply)
+
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, pk=None):
+        return self._decide(request, single=workflow.rollback)

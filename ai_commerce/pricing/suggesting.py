@@ -1,0 +1,110 @@
+"""Turn the active demand model's elasticities into price suggestions, one per product, under each policy.
+
+``suggest_prices()`` reads the products through the shop adapter in one query, resolves each product's policy,
+skips products in their cooldown, asks ``optimize.suggest`` for the guardrailed optimum, replaces the product's
+pending suggestion, and records on each estimate why a product got no suggestion. Approved suggestions are left for
+staff to apply; open suggestions past their date expire.
+"""
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ai_commerce.adapter import get_adapter
+from ai_commerce.conf import app_settings
+from ai_commerce.models import ModelVersion
+
+from . import elasticity, optimize
+from .models import ElasticityEstimate, PriceChange, PriceSuggestion
+from .policies import PolicyResolver
+
+
+class NoPricingModel(Exception):
+    """There is no active pricing model: train one first."""
+
+
+def active_version():
+    version = ModelVersion.objects.of_kind("pricing").active().first()
+    if version is None:
+        raise NoPricingModel("there is no active pricing model: run `manage.py ai_commerce_train pricing` first")
+    return version
+
+
+def expire_old(now=None):
+    """Expire open suggestions past their date; return how many."""
+    return PriceSuggestion.objects.open().filter(expires_at__lt=now or timezone.now()).update(
+        status=PriceSuggestion.Status.EXPIRED)
+
+
+def suggest_prices(version=None, on_progress=None):
+    """Make suggestions from ``version`` (the active pricing model by default); return counts per outcome."""
+    version = version or active_version()
+    now = timezone.now()
+    expire_old(now)
+    estimates = list(ElasticityEstimate.objects.filter(model_version=version))
+    products = get_adapter().product_values([e.product_id for e in estimates])
+    resolve = PolicyResolver()
+    last_change = dict(PriceChange.objects.filter(product_id__in=products).values_list("product_id")
+                       .annotate(last=Max("created_at")))
+    approved = set(PriceSuggestion.objects.filter(status=PriceSuggestion.Status.APPROVED,
+                                                  product_id__in=products).values_list("product_id", flat=True))
+    expires = now + dt.timedelta(days=app_settings.PRICING["SUGGESTION_DAYS"])
+    counts, new = Counter(), []
+    for estimate in estimates:
+        outcome, suggestion = _outcome(estimate, products.get(estimate.product_id), resolve, last_change, approved,
+                                       now)
+        if suggestion is not None:
+            suggestion.model_version, suggestion.expires_at = version, expires
+            new.append(suggestion)
+            outcome = "suggested"
+        estimate.outcome = outcome[:300]
+        counts["suggested" if suggestion is not None else outcome.split(":")[0]] += 1
+        if on_progress:
+            on_progress(1)
+    with transaction.atomic():
+        PriceSuggestion.objects.filter(status=PriceSuggestion.Status.PENDING,
+                                       product_id__in=[s.product_id for s in new]).update(
+            status=PriceSuggestion.Status.EXPIRED)
+        PriceSuggestion.objects.bulk_create(new, batch_size=500)
+        ElasticityEstimate.objects.bulk_update(estimates, ["outcome"], batch_size=500)
+    return dict(counts)
+
+
+def _outcome(estimate, values, resolve, last_change, approved, now):
+    """Return (outcome, unsaved PriceSuggestion or None) for one product."""
+    if estimate.elasticity is None:
+        return f"no estimate: {estimate.reason}", None
+    if values is None:
+        return "no product: it was deleted or is hidden from ai_commerce", None
+    if values.get("active") is False:
+        return "inactive: the product is not for sale", None
+    if values.get("price") is None:
+        return "no price: the product has no price", None
+    if estimate.product_id in approved:
+        return "approved suggestion waiting: apply or reject it first", None
+    policy = resolve(estimate.product_id, values.get("category"))
+    changed = last_change.get(estimate.product_id)
+    if changed and changed > now - dt.timedelta(days=policy.cooldown_days):
+        until = changed + dt.timedelta(days=policy.cooldown_days)
+        return f"cooldown: the price changed on {changed:%Y-%m-%d}; next suggestion after {until:%Y-%m-%d}", None
+    price = Decimal(values["price"])
+    result = optimize.suggest(
+        price, values.get("cost"), (estimate.elasticity, estimate.low, estimate.high, elasticity.LEVEL),
+        base_units=estimate.units_at(price), stock=values.get("stock"), guardrails=policy.to_guardrails(),
+    )
+    if result.status != "suggest":
+        return f"{result.status.replace('_', ' ')}: {result.reason}", None
+    return "", PriceSuggestion(
+        product_id=estimate.product_id, policy=policy if policy.pk else None, current_price=result.current_price,
+        suggested_price=result.price, cost=values.get("cost"), change_pct=round(result.change_pct, 2),
+        objective=result.objective, bound_by=result.bound_by or "", reason=result.reason,
+        elasticity=result.elasticity, elasticity_low=result.elasticity_low, elasticity_high=result.elasticity_high,
+        units_now=result.units_now, units_new=result.units_new, units_new_low=result.units_new_low,
+        units_new_high=result.units_new_high, revenue_now=result.revenue_now, revenue_new=result.revenue_new,
+        profit_now=result.profit_now, profit_new=result.profit_new, lift_pct=result.lift_pct,
+        lift_low_pct=result.lift_low_pct, lift_high_pct=result.lift_high_pct,
+    )
