@@ -102,3 +102,24 @@ def test_the_product_page_shows_what_reviewers_say(client, admin_client, setting
     assert 0 < flagged < reviews  # seeded texts include angry and mismatched reviews
     listing = admin_client.get("/admin/ai_commerce_sentiment/reviewsentiment/?flag=any").content.decode()
     assert f"{flagged} review sentiment" in listing
+
+
+def test_staff_apply_a_price_suggestion_and_the_product_page_shows_it(client, admin_client):
+    """As after `make demo`: train pricing on the seeded orders, approve and apply one suggestion in the admin."""
+    from ai_commerce.pricing.models import ElasticityEstimate, PriceSuggestion
+
+    call_command("demo_seed", seed=5, products=30, customers=300, order_lines=12000, days=240)
+    call_command("ai_commerce_train", "pricing")
+    assert ElasticityEstimate.objects.exclude(elasticity=None).exists()
+    pending = PriceSuggestion.objects.filter(status="pending")
+    assert pending.exists() and all(s.reason for s in pending)
+
+    listing = admin_client.get("/admin/ai_commerce_pricing/pricesuggestion/?status__exact=pending").content.decode()
+    suggestion = pending.first()
+    assert str(suggestion.suggested_price) in listing
+    url = "/admin/ai_commerce_pricing/pricesuggestion/"
+    admin_client.post(url, {"action": "approve", "_selected_action": [suggestion.pk]})
+    admin_client.post(url, {"action": "apply", "_selected_action": [suggestion.pk]})
+    product = Product.objects.get(pk=suggestion.product_id)
+    assert product.price == suggestion.suggested_price != suggestion.current_price
+    assert f"£{suggestion.suggested_price}" in client.get(f"/products/{product.slug}/").content.decode()
