@@ -48,6 +48,13 @@ def _current_price(product_id):
     return None if price is None else price.quantize(Decimal("0.01"))
 
 
+def _write_price(suggestion, old, new, action, user):
+    """Write ``new`` to the shop and the audit row that says so (inside the caller's transaction)."""
+    get_adapter().set_price(suggestion.product_id, new)
+    return PriceChange.objects.create(product_id=suggestion.product_id, suggestion=suggestion, old_price=old,
+                                      new_price=new, changed_by=user, action=action)
+
+
 def apply(suggestion, user=None, *, auto=False):
     """Write the suggested price to the shop; return the ``PriceChange``. Raise ``PricingRefused`` when it can't."""
     with transaction.atomic():
@@ -67,17 +74,13 @@ def apply(suggestion, user=None, *, auto=False):
             raise PricingRefused(
                 f"The price of product {suggestion.product_id} is now {current}, not {suggestion.current_price} as "
                 "when the suggestion was made; make new suggestions.")
-        get_adapter().set_price(suggestion.product_id, suggestion.suggested_price)
         now = timezone.now()
         suggestion.status, suggestion.applied_at = Status.APPLIED, now
         if not suggestion.decided_at:
             suggestion.decided_by, suggestion.decided_at = user, now
         suggestion.save(update_fields=["status", "applied_at", "decided_by", "decided_at"])
-        return PriceChange.objects.create(
-            product_id=suggestion.product_id, suggestion=suggestion, old_price=current,
-            new_price=suggestion.suggested_price, changed_by=None if auto else user,
-            action=PriceChange.Action.AUTO_APPLY if auto else PriceChange.Action.APPLY,
-        )
+        action = PriceChange.Action.AUTO_APPLY if auto else PriceChange.Action.APPLY
+        return _write_price(suggestion, current, suggestion.suggested_price, action, None if auto else user)
 
 
 def rollback(suggestion, user=None):
@@ -92,13 +95,9 @@ def rollback(suggestion, user=None):
             raise PricingRefused(
                 f"The price of product {suggestion.product_id} changed since the apply (now {current}, applied "
                 f"{suggestion.suggested_price}); rolling back would overwrite that change.")
-        get_adapter().set_price(suggestion.product_id, suggestion.current_price)
         suggestion.status = Status.ROLLED_BACK
         suggestion.save(update_fields=["status"])
-        return PriceChange.objects.create(
-            product_id=suggestion.product_id, suggestion=suggestion, old_price=current,
-            new_price=suggestion.current_price, changed_by=user, action=PriceChange.Action.ROLLBACK,
-        )
+        return _write_price(suggestion, current, suggestion.current_price, PriceChange.Action.ROLLBACK, user)
 
 
 def auto_apply(now=None):
