@@ -47,11 +47,15 @@ def celery_app():
     return test_celery_app
 
 
+WORKER_TESTS = set()  # node ids of the tests that used a real worker, for the terminal summary
+
+
 @pytest.fixture
-def live_worker(transactional_db, redis_url, celery_app, settings):
+def live_worker(request, transactional_db, redis_url, celery_app, settings):
     """A real Celery worker thread consuming from the Redis broker; tasks are no longer run eagerly."""
     from celery.contrib.testing.worker import start_worker
 
+    WORKER_TESTS.add(request.node.nodeid)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(broker_url=redis_url, task_always_eager=False)
     celery_app.control.purge()
@@ -83,8 +87,7 @@ def pytest_terminal_summary(terminalreporter):
     from django.conf import settings
 
     passed = terminalreporter.stats.get("passed", [])
-    worker = [r for r in passed if "live_worker" in getattr(r, "fixturenames", ())
-              or "test_worker" in r.nodeid]
+    worker = [r for r in passed if r.nodeid in WORKER_TESTS]
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     terminalreporter.write_line(
         f"ai_commerce services: {len(passed)} tests passed on {engine}; "
