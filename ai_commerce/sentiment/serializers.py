@@ -1,13 +1,6 @@
 from rest_framework import serializers
 
 
-class AspectSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    score = serializers.FloatField()
-    label = serializers.CharField()
-    mentions = serializers.IntegerField()
-
-
 class ProductSentimentSerializer(serializers.Serializer):
     product = serializers.CharField()
     review_count = serializers.IntegerField()
