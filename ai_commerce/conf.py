@@ -83,6 +83,22 @@ DEFAULTS = {
         "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
     },
     # Periodic tasks created once by `ai_commerce_setup_schedules`; admins own them afterwards.
+    "RECOMMENDATIONS": {
+        # Precomputed per user, per product (similar, bought together) and per category (trending).
+        "TOP_K": 50,
+        "RELATED_K": 20,
+        # Users scored per chunk; with FAN_OUT, chunks run as a group of Celery tasks (needs a result backend).
+        "CHUNK_SIZE": 1000,
+        "FAN_OUT": False,
+        # A new version is promoted when its held-out Recall@10 is at least the active version's and the best
+        # baseline's minus this.
+        "PROMOTION_TOLERANCE": 0.0,
+        # Cache alias and lifetime of serving reads (keyed by model version, so a new version never serves stale rows).
+        "CACHE": "default",
+        "CACHE_SECONDS": 300,
+        # Hyperparameters over the engine's defaults (see ai_commerce.recommendations.engine.default_params()).
+        "PARAMS": {},
+    },
     "PRICING": {
         # The newest days of orders held out to check that the elasticities predict demand better than ignoring price.
         "HOLDOUT_DAYS": 28,
@@ -119,7 +135,7 @@ DEFAULTS = {
 }
 
 #: Keys whose values are dicts merged over the defaults, so a shop maps only the fields it has.
-MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS", "SENTIMENT", "PRICING")
+MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS", "SENTIMENT", "PRICING", "RECOMMENDATIONS")
 
 
 class AppSettings:

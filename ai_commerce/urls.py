@@ -14,6 +14,6 @@ urlpatterns = [
     path("api/events/", EventBatchView.as_view(), name="events"),
     path("api/schema/", SchemaView.as_view(), name="schema"),
 ]
-for sub_app in ("sentiment", "pricing"):
+for sub_app in ("recommendations", "sentiment", "pricing"):
     if apps.is_installed(f"ai_commerce.{sub_app}"):
         urlpatterns.append(path("", include(f"ai_commerce.{sub_app}.urls")))

@@ -42,6 +42,15 @@ def redis_url():
     return services.REDIS_URL
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Serving reads are cached per model version, and a rolled-back test may reuse a version's id."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def celery_app():
     return test_celery_app
@@ -55,6 +64,8 @@ def live_worker(request, transactional_db, redis_url, celery_app, settings):
     """A real Celery worker thread consuming from the Redis broker; tasks are no longer run eagerly."""
     from celery.contrib.testing.worker import start_worker
 
+    if connection.vendor == "sqlite":  # a worker thread and the test share one SQLite file: "table is locked"
+        need_service("a real worker needs PostgreSQL (set AI_COMMERCE_TEST_DATABASE_URL); CI runs it")
     WORKER_TESTS.add(request.node.nodeid)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(broker_url=redis_url, task_always_eager=False)

@@ -9,8 +9,18 @@ class RecommendationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.core import checks
+        from django.core import checks as django_checks
+        from django.db.models.signals import post_save
 
+        from ai_commerce import privacy
         from ai_commerce.checks import check_core_installed
+        from ai_commerce.models import ModelVersion
 
-        checks.register(check_core_installed)
+        from . import checks, receivers, serving
+
+        django_checks.register(check_core_installed)
+        django_checks.register(checks.check_recommendation_settings)
+        receivers.connect()
+        post_save.connect(serving.forget_active_version, sender=ModelVersion,
+                          dispatch_uid="ai_commerce_recommendations_active_version")
+        privacy.register_forgetter("recommendations", receivers.forget_user)

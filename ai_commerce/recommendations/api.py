@@ -1,0 +1,99 @@
+"""DRF endpoints of recommendations (no TensorFlow: they read the serving tables).
+
+- ``GET /ai/api/recommendations/?k=10``: the current user's (or anonymous session's) recommendations; staff may
+  add ``&user=ID``; anyone else asking for another user gets 403.
+- ``GET /ai/api/products/<id>/similar/?k=10`` and ``.../bought-together/?k=10``: 404 for an unknown product.
+- ``GET /ai/api/trending/?k=10&category=Mugs``.
+
+``k`` runs from 1 to 50; anything else is a 400 naming the field.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ai_commerce.adapter import get_adapter
+
+from . import serving
+from .serializers import PlacementQuerySerializer, PlacementSerializer, RecommendationsQuerySerializer
+
+
+class PlacementView(APIView):
+    permission_classes = [AllowAny]
+    schema = AutoSchema()
+    query_serializer = PlacementQuerySerializer
+    placement = ""
+
+    def query(self, request):
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+    def respond(self, results):
+        return Response(PlacementSerializer({"placement": self.placement, "model_version": serving.active_version_id(),
+                                             "results": results}).data)
+
+    def product(self, product_id):
+        model = get_adapter().product_model
+        try:
+            return get_adapter().get_product_queryset().get(pk=model._meta.pk.to_python(product_id))
+        except (model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+            raise Http404("Unknown product.") from exc
+
+
+class RecommendationsView(PlacementView):
+    query_serializer = RecommendationsQuerySerializer
+    placement = "recommended"
+
+    def get(self, request):
+        query = self.query(request)
+        user = request.user if request.user.is_authenticated else None
+        if "user" in query and (user is None or query["user"] != user.pk):
+            if not request.user.is_staff:
+                raise PermissionDenied("Only staff may see another user's recommendations.")
+            user = get_user_model()._default_manager.filter(pk=query["user"]).first()
+            if user is None:
+                raise Http404("Unknown user.")
+        session = None if user is not None else request.session.session_key
+        categories = [query["category"]] if "category" in query else None
+        return self.respond(serving.recommended_for(user, session_key=session, k=query["k"], categories=categories))
+
+
+class SimilarView(PlacementView):
+    placement = "similar"
+
+    def get(self, request, product_id):
+        query = self.query(request)
+        categories = [query["category"]] if "category" in query else None
+        return self.respond(serving.similar_to(self.product(product_id), k=query["k"], user=request.user,
+                                               categories=categories))
+
+
+class BoughtTogetherView(PlacementView):
+    placement = "bought_together"
+
+    def get(self, request, product_id):
+        query = self.query(request)
+        categories = [query["category"]] if "category" in query else None
+        return self.respond(serving.bought_with(self.product(product_id), k=query["k"], user=request.user,
+                                                categories=categories))
+
+
+class TrendingView(PlacementView):
+    placement = "trending"
+
+    def get(self, request):
+        query = self.query(request)
+        return self.respond(serving.trending(k=query["k"], category=query.get("category")))
+
+
+# Class-level, so that drf-spectacular builds on the views' own AutoSchema whatever the host's DEFAULT_SCHEMA_CLASS.
+for _view, _query in ((RecommendationsView, RecommendationsQuerySerializer), (SimilarView, PlacementQuerySerializer),
+                      (BoughtTogetherView, PlacementQuerySerializer), (TrendingView, PlacementQuerySerializer)):
+    extend_schema(methods=["GET"], parameters=[_query], responses=PlacementSerializer)(_view)

@@ -1,0 +1,37 @@
+"""System checks of recommendations: their settings, and the engine's hyperparameter names."""
+
+from django.core import checks
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
+
+from ai_commerce.conf import app_settings
+
+COUNTS = {"TOP_K": (1, 500), "RELATED_K": (1, 200), "CHUNK_SIZE": (10, 100_000), "CACHE_SECONDS": (0, 86_400)}
+
+
+def _error(msg, hint, id_):
+    return checks.Error(msg, hint=hint, obj="settings.AI_COMMERCE['RECOMMENDATIONS']", id=f"ai_commerce.{id_}")
+
+
+def check_recommendation_settings(app_configs=None, **kwargs):
+    conf = app_settings.RECOMMENDATIONS
+    errors = []
+    for key, (low, high) in COUNTS.items():
+        value = conf.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS'][{key!r}] = {value!r} is out of range.",
+                                 f"Use a whole number from {low} to {high}.", "E040"))
+    tolerance = conf.get("PROMOTION_TOLERANCE")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance <= 1:
+        errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PROMOTION_TOLERANCE'] = {tolerance!r} is out of "
+                             "range.", "Use a number from 0 to 1 (0.0 by default).", "E040"))
+    try:
+        caches[conf.get("CACHE")]
+    except (ImproperlyConfigured, KeyError, TypeError):
+        errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['CACHE'] = {conf.get('CACHE')!r} is not a cache alias.",
+                             "Name one of settings.CACHES, e.g. 'default'.", "E041"))
+    params = conf.get("PARAMS")
+    if not isinstance(params, dict):
+        errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] must be a dict of hyperparameters.",
+                             "e.g. {'epochs': 5}; see ai_commerce.recommendations.engine.default_params().", "E042"))
+    return errors

@@ -1,0 +1,30 @@
+from rest_framework import serializers
+
+from .serving import MAX_K
+
+
+class PlacementQuerySerializer(serializers.Serializer):
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10,
+                                 error_messages={"max_value": f"k must be from 1 to {MAX_K}.",
+                                                 "min_value": f"k must be from 1 to {MAX_K}."})
+    category = serializers.CharField(required=False, help_text="Only products of this category.")
+
+
+class RecommendationsQuerySerializer(PlacementQuerySerializer):
+    user = serializers.IntegerField(required=False, help_text="Staff only: whose recommendations to show.")
+
+
+class RecommendedSerializer(serializers.Serializer):
+    product = serializers.CharField(source="product.pk")
+    title = serializers.CharField(source="product.ai_title", default="")
+    price = serializers.DecimalField(source="product.ai_price", max_digits=12, decimal_places=2, default=None)
+    score = serializers.FloatField()
+    reason = serializers.CharField(help_text='Why it is shown, e.g. "Because you bought Blue mug".')
+    reason_code = serializers.CharField()
+    attribution = serializers.CharField(help_text="placement:model version, to credit clicks and purchases.")
+
+
+class PlacementSerializer(serializers.Serializer):
+    placement = serializers.CharField()
+    model_version = serializers.IntegerField(allow_null=True)
+    results = RecommendedSerializer(many=True)

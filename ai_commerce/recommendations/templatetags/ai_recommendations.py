@@ -1,0 +1,71 @@
+"""Template tags of recommendations: ``{% load ai_recommendations %}`` then
+
+- ``{% recommended_products k=8 %}`` (for ``request.user``, or the anonymous session),
+- ``{% similar_products product k=8 %}``, ``{% bought_together product k=4 %}``,
+- ``{% trending_products k=8 category="Mugs" %}``.
+
+Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
+``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version, rendered as
+``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
+data or anything fails.
+"""
+
+import logging
+
+from django import template
+from django.template.loader import select_template
+from django.utils.translation import gettext_lazy as _
+
+from .. import serving
+
+logger = logging.getLogger(__name__)
+register = template.Library()
+TITLES = {"recommended": _("Recommended for you"), "similar": _("Similar items"),
+          "bought_together": _("Bought together"), "trending": _("Trending now")}
+
+
+def _render(context, placement, fetch, template_name):
+    try:
+        items = fetch()
+        if not items:
+            return ""
+        names = [template_name, f"ai_commerce/recommendations/{placement}.html"] if template_name else [
+            f"ai_commerce/recommendations/{placement}.html"]
+        return select_template(names).render(
+            {"items": items, "placement": placement, "title": TITLES[placement]}, request=context.get("request"))
+    except Exception:
+        logger.exception("ai_commerce could not render the %s placement", placement)
+        return ""
+
+
+def _visitor(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    return user, getattr(session, "session_key", None)
+
+
+@register.simple_tag(takes_context=True)
+def recommended_products(context, k=8, template=None, exclude=()):
+    user, session_key = _visitor(context)
+    return _render(context, "recommended", lambda: serving.recommended_for(
+        user, session_key=session_key, k=k, exclude=exclude or ()), template)
+
+
+@register.simple_tag(takes_context=True)
+def similar_products(context, product, k=8, template=None):
+    user, _session = _visitor(context)
+    return _render(context, "similar", lambda: serving.similar_to(product, k=k, user=user) if product else [],
+                   template)
+
+
+@register.simple_tag(takes_context=True)
+def bought_together(context, product, k=4, template=None):
+    user, _session = _visitor(context)
+    return _render(context, "bought_together", lambda: serving.bought_with(product, k=k, user=user) if product else [],
+                   template)
+
+
+@register.simple_tag(takes_context=True)
+def trending_products(context, k=8, category=None, template=None):
+    return _render(context, "trending", lambda: serving.trending(k=k, category=category or None), template)

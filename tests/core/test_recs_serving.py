@@ -1,0 +1,196 @@
+"""Serving recommendations without TensorFlow: live business filters, backfill, cold start, constant query cost,
+caching by version, the API, the template tags and privacy. The tables are written here as a training run would."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from ai_commerce import registry
+from ai_commerce.models import Interaction, ModelVersion
+from ai_commerce.privacy import forget_user
+from ai_commerce.recommendations import serving
+from ai_commerce.recommendations.content import index_product
+from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
+from tests.althost.models import StockRecord
+from tests.factories import ItemFactory, SectionFactory, StockRecordFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def catalog(n=12, section="Mugs"):
+    shelf = SectionFactory(name=section)
+    items = []
+    for i in range(n):
+        item = ItemFactory(label=f"{section} {i}", summary=f"A {section.lower()} for tea, number {i}.")
+        item.sections.add(shelf)
+        StockRecordFactory(item=item, price_excl_tax=Decimal("9.50"), num_in_stock=4)
+        items.append(item)
+    return items
+
+
+@pytest.fixture
+def shop():
+    mugs, jugs = catalog(12, "Mugs"), catalog(6, "Jugs")
+    version = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.2})
+    registry.activate(version)
+    return {"mugs": mugs, "jugs": jugs, "version": version, "user": UserFactory()}
+
+
+def recs(version, user, rows):
+    Recommendation.objects.bulk_create(
+        Recommendation(model_version=version, user=user, product=product, rank=rank, score=1.0 / rank,
+                       reason=reason, because=because) for rank, (product, reason, because) in enumerate(rows, 1))
+
+
+def related(version, source, products, kind="similar"):
+    RelatedProduct.objects.bulk_create(
+        RelatedProduct(model_version=version, source=source, product=p, kind=kind, rank=rank, score=1.0 / rank,
+                       reason=kind, because=source) for rank, p in enumerate(products, 1))
+
+
+def trending_rows(version, products, category=""):
+    TrendingProduct.objects.bulk_create(
+        TrendingProduct(model_version=version, product=p, rank=rank, score=1.0 / rank, reason="trending",
+                        category=category) for rank, p in enumerate(products, 1))
+
+
+def ids(items):
+    return [item.product.pk for item in items]
+
+
+def test_business_filters_apply_at_request_time_and_backfill_to_k(shop):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:7]])
+    StockRecord.objects.filter(item=mugs[1]).update(num_in_stock=0)  # sold out since the precompute
+    mugs[2].listed = False  # deactivated since the precompute
+    mugs[2].save()
+    Interaction.objects.create(user=user, product=mugs[3], kind="purchase", source="backfill")
+    mugs[4].delete()  # deleted since the precompute
+    trending_rows(version, mugs[8:11])
+    got = serving.recommended_for(user, k=6, exclude=[mugs[5].pk])  # mugs[5] is in the basket
+    assert ids(got)[:1] == [mugs[6].pk] and got[0].reason == "Because you bought Mugs 0"
+    assert ids(got)[1:4] == [m.pk for m in mugs[8:11]] and got[1].reason == "Trending now"
+    assert len(got) == 6 and not {mugs[1].pk, mugs[2].pk, mugs[3].pk, mugs[5].pk} & set(ids(got))
+    assert got[0].attribution == f"recommended:{version.pk}"
+    only_jugs = serving.recommended_for(user, k=3, categories=["Jugs"])
+    assert {i.product.pk for i in only_jugs} <= {j.pk for j in shop["jugs"]} and len(only_jugs) == 3
+
+
+@pytest.mark.parametrize("k", [1, 5, 30])
+def test_query_cost_does_not_grow_with_k(shop, k, django_assert_max_num_queries):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
+    trending_rows(version, shop["jugs"])
+    # active version, candidate rows, trending rows, purchases, products, one backfill when candidates run out
+    with django_assert_max_num_queries(6):
+        serving.recommended_for(user, k=k)
+    with django_assert_max_num_queries(7):
+        serving.similar_to(mugs[0], k=k)
+    with django_assert_max_num_queries(4):
+        serving.trending(k=k)
+
+
+def test_cold_start_ladder(shop):
+    mugs, jugs, version = shop["mugs"], shop["jugs"], shop["version"]
+    related(version, jugs[0], jugs[1:4])
+    trending_rows(version, mugs[:3], "Mugs")
+    trending_rows(version, jugs[4:6])
+    # An anonymous visitor who viewed a jug gets jugs similar to it.
+    Interaction.objects.create(session_key="s1", product=jugs[0], kind="view", source="client")
+    visitor = serving.recommended_for(None, session_key="s1", k=3)
+    assert ids(visitor) == [j.pk for j in jugs[1:4]] and visitor[0].reason == "Because you viewed Jugs 0"
+    # A new user who only touched a mug gets what is trending in mugs, then overall.
+    newcomer = UserFactory()
+    Interaction.objects.create(user=newcomer, product=mugs[5], kind="view", source="client")
+    got = serving.recommended_for(newcomer, k=5)
+    assert ids(got) == [*(m.pk for m in mugs[:3]), jugs[4].pk, jugs[5].pk]
+    assert got[0].reason == "Trending in Mugs"
+
+
+def test_a_new_product_is_reachable_by_content_before_the_next_retrain(shop):
+    new = ItemFactory(label="Mugs extra", summary="A mugs for tea, number 99.")
+    new.sections.add(shop["mugs"][0].sections.first())
+    StockRecordFactory(item=new, num_in_stock=3)
+    assert index_product(new.pk) > 0
+    got = serving.similar_to(new, k=3)
+    assert len(got) == 3 and all(i.product.pk in {m.pk for m in shop["mugs"]} for i in got)
+    assert got[0].reason == "Similar to Mugs extra"
+
+
+def test_results_follow_the_active_version(shop, django_assert_max_num_queries):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(mugs[1], "popular", None)])
+    assert ids(serving.recommended_for(user, k=1)) == [mugs[1].pk]
+    with django_assert_max_num_queries(3):  # cached per version: no candidate-row query
+        serving.recommended_for(user, k=1)
+    newer = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.3})
+    recs(newer, user, [(mugs[2], "popular", None)])
+    registry.activate(newer)
+    assert ids(serving.recommended_for(user, k=1)) == [mugs[2].pk]
+
+
+def test_nothing_without_a_model_still_serves_the_catalog(shop):
+    ModelVersion.objects.all().delete()
+    got = serving.trending(k=4)
+    assert len(got) == 4 and got[0].model_version is None and got[0].reason == "You might also like"
+
+
+def test_api_permissions_and_bad_input(client, admin_client, shop):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:4]])
+    client.force_login(user)
+    mine = client.get("/ai/api/recommendations/", {"k": 2}).json()
+    assert [r["product"] for r in mine["results"]] == [str(mugs[1].pk), str(mugs[2].pk)]
+    assert mine["results"][0]["reason"] == "Because you bought Mugs 0" and mine["model_version"] == version.pk
+    other = UserFactory()
+    assert client.get("/ai/api/recommendations/", {"user": other.pk}).status_code == 403
+    assert len(admin_client.get("/ai/api/recommendations/", {"user": user.pk, "k": 3}).json()["results"]) == 3
+    assert admin_client.get("/ai/api/recommendations/", {"user": 10**6}).status_code == 404
+    for k in (0, 51, "x"):
+        bad = client.get("/ai/api/trending/", {"k": k})
+        assert bad.status_code == 400 and "k" in bad.json()
+    assert "from 1 to 50" in client.get("/ai/api/trending/", {"k": 51}).json()["k"][0]
+    assert client.get("/ai/api/products/999999/similar/").status_code == 404
+    assert client.get("/ai/api/products/nope/bought-together/").status_code == 404
+    assert client.get(f"/ai/api/products/{mugs[0].pk}/bought-together/", {"k": 4}).status_code == 200
+    assert client.get("/ai/api/trending/", {"category": "Jugs"}).status_code == 200
+    schema = client.get("/ai/api/schema/").content.decode()
+    assert "/api/recommendations/:" in schema and "/api/products/{product_id}/similar/:" in schema
+
+
+def test_template_tags_render_reasons_and_attribution_and_never_raise(shop, django_assert_max_num_queries):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    related(version, mugs[0], mugs[1:3], kind="bought_together")
+    request = RequestFactory().get("/")
+    request.user, request.session = user, None
+    page = Template("{% load ai_recommendations %}{% bought_together product k=2 %}")
+    with django_assert_max_num_queries(6):
+        html = page.render(Context({"product": mugs[0], "request": request}))
+    assert "Bought together with Mugs 0" in html and f'data-ai-attribution="bought_together:{version.pk}"' in html
+    assert html.count('class="ai-item"') == 2
+    broken = Template("{% load ai_recommendations %}[{% similar_products product k=99 %}][{% similar_products None %}]")
+    assert broken.render(Context({"product": mugs[0], "request": request})) == "[][]"  # bad k: nothing, no error
+    every = Template("{% load ai_recommendations %}{% recommended_products k=3 %}{% trending_products k=2 %}")
+    assert every.render(Context({"request": request})).count('class="ai-item"') == 5
+
+
+def test_forgetting_a_user_drops_their_recommendations(shop):
+    recs(shop["version"], shop["user"], [(shop["mugs"][1], "popular", None)])
+    assert forget_user(shop["user"].pk)["recommendations"] == 1
+    assert not Recommendation.objects.exists()
+
+
+def test_recommend_command(shop, capsys):
+    user = shop["user"]
+    recs(shop["version"], user, [(shop["mugs"][1], "bought_with", shop["mugs"][0])])
+    call_command("ai_commerce_recommend", user.username, "-k", "2")
+    out = capsys.readouterr().out
+    assert "1. Mugs 1" in out and "Because you bought Mugs 0" in out
+    with pytest.raises(CommandError, match="no user with id or username 'ghost'"):
+        call_command("ai_commerce_recommend", "ghost")
+    with pytest.raises(CommandError, match="k must be from 1 to 50"):
+        call_command("ai_commerce_recommend", user.username, "-k", "0")
