@@ -4,6 +4,9 @@
   contradictions).
 - ``/ai/api/pricing/suggestions/?status=pending``: list and read suggestions; ``POST .../<id>/approve/``,
   ``reject/``, ``apply/`` and ``rollback/``. A refused action answers 409 with the reason, and writes nothing.
+
+Callers must be staff and hold the model's Django permissions, as in the admin: ``view_`` to read, ``add_``,
+``change_`` and ``delete_`` to write policies, and ``ai_commerce_pricing.change_pricesuggestion`` for every decision.
 """
 
 from drf_spectacular.openapi import AutoSchema
@@ -12,7 +15,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
 from . import workflow
@@ -20,6 +23,24 @@ from .models import PriceSuggestion, PricingPolicy
 from .serializers import PriceSuggestionSerializer, PricingPolicySerializer
 
 DECISIONS = ("approve", "reject", "apply", "rollback")
+
+
+class StaffModelPermissions(DjangoModelPermissions):
+    """Staff holding the model's Django permissions: view to read, change for the decision actions."""
+
+    perms_map = {
+        **DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated and request.user.is_staff):
+            return False
+        if getattr(view, "action", None) in DECISIONS:
+            model = view.get_queryset().model
+            return request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
+        return super().has_permission(request, view)
 
 
 class Page(LimitOffsetPagination):
@@ -30,7 +51,7 @@ class Page(LimitOffsetPagination):
 class PricingPolicyViewSet(viewsets.ModelViewSet):
     queryset = PricingPolicy.objects.all()
     serializer_class = PricingPolicySerializer
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffModelPermissions]
     pagination_class = Page
     schema = AutoSchema()
 
@@ -51,7 +72,7 @@ class SuggestionSchema(AutoSchema):
 
 class PriceSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PriceSuggestionSerializer
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffModelPermissions]
     pagination_class = Page
     schema = SuggestionSchema()
 

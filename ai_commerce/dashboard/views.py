@@ -1,0 +1,176 @@
+"""Admin views of the AI dashboard: the page, the live progress JSON, and retrain / roll back buttons.
+
+They are wired into an admin site by ``ai_commerce.dashboard.site.install(site)`` (done for the site that registers
+``ModelVersionAdmin``) and are reached at ``/admin/ai_commerce/dashboard/``. Every view checks Django permissions:
+looking needs ``ai_commerce.view_modelversion``; retraining and rolling back need ``ai_commerce.change_modelversion``.
+"""
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from ai_commerce import registry
+from ai_commerce.models import ModelKind, ModelVersion, TrainingRun
+
+from . import charts, panels
+
+VIEW_PERMISSION = "ai_commerce.view_modelversion"
+CHANGE_PERMISSION = "ai_commerce.change_modelversion"
+DAY_CHOICES = (14, 30, 60, 90, 180, 365)
+
+
+def _require(request, permission):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _admin_url(site, name, query=None):
+    try:
+        url = reverse(f"{site.name}:{name}")
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def dashboard(request, site):
+    """Render the dashboard: per installed capability its versions, last run, metrics, data and own panel."""
+    _require(request, VIEW_PERMISSION)
+    try:
+        days = int(request.GET.get("days", 60))
+    except ValueError:
+        days = 60
+    days = days if days in DAY_CHOICES else 60
+    kinds = panels.installed_kinds()
+    overview = panels.overview(kinds)
+    history = panels.versions_over_time(kinds)
+    dates, volume = panels.events_per_day(days=days)
+    can_change = request.user.has_perm(CHANGE_PERMISSION)
+    capabilities = []
+    for kind in kinds:
+        versions = history[kind]
+        names = [name for name in panels.KEY_METRICS.get(kind, ()) if any(name in v.metrics for v in versions)]
+        if not names and versions:
+            names = [name for name, _ in panels.key_metrics(versions[-1])]
+        series = {name: [(v.created_at, v.metrics.get(name)) for v in versions
+                         if isinstance(v.metrics.get(name), int | float)] for name in names}
+        capability = {
+            "kind": kind, "label": ModelKind(kind).label, **overview[kind],
+            "metrics_chart": charts.line_chart(series, title=_("Held-out metrics of each %(kind)s version")
+                                               % {"kind": ModelKind(kind).label}),
+            "version_count": len(versions),
+        }
+        if kind == "recommendations":
+            capability["panel"] = panels.recommendations_panel(overview[kind]["active"])
+        elif kind == "sentiment":
+            capability["panel"] = panel = panels.sentiment_panel()
+            panel["chart"] = charts.bar_chart(panel["months"], panel["series"],
+                                              title=_("Review sentiment per month"), y_label=_("reviews"))
+            panel["flagged_url"] = _admin_url(site, "ai_commerce_sentiment_reviewsentiment_changelist",
+                                              {"flag": "any"})
+        elif kind == "pricing":
+            capability["panel"] = panel = panels.pricing_panel()
+            changelist = "ai_commerce_pricing_pricesuggestion_changelist"
+            panel["pending_url"] = _admin_url(site, changelist, {"status__exact": "pending"})
+            panel["approved_url"] = _admin_url(site, changelist, {"status__exact": "approved"})
+            panel["can_decide"] = request.user.has_perm("ai_commerce_pricing.change_pricesuggestion")
+        capabilities.append(capability)
+    context = {
+        **site.each_context(request),
+        "title": _("AI dashboard"),
+        "capabilities": capabilities,
+        "can_change": can_change,
+        "days": days, "day_choices": DAY_CHOICES,
+        "volume_chart": charts.bar_chart([d.strftime("%m-%d") for d in dates], volume,
+                                         title=_("Events per day (purchases are order lines, ratings are reviews)"),
+                                         y_label=_("events")),
+        "volume_total": sum(sum(values) for values in volume.values()),
+        "progress_url": reverse(f"{site.name}:ai_commerce_dashboard_progress"),
+        "versions_url": _admin_url(site, "ai_commerce_modelversion_changelist"),
+        "runs_url": _admin_url(site, "ai_commerce_trainingrun_changelist"),
+        "schedules": _schedules(request, site),
+    }
+    return TemplateResponse(request, "admin/ai_commerce/dashboard.html", context)
+
+
+def _schedules(request, site):
+    """Return the django-celery-beat schedules of ai_commerce and a link to them, when the user may see them."""
+    if not apps.is_installed("django_celery_beat") or not request.user.has_perm("django_celery_beat.view_periodictask"):
+        return None
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = list(PeriodicTask.objects.filter(task__startswith="ai_commerce.").select_related("crontab", "interval")
+                 .order_by("name"))
+    return {"tasks": tasks, "url": _admin_url(site, "django_celery_beat_periodictask_changelist",
+                                              {"q": "ai_commerce"})}
+
+
+def run_state(run):
+    """Return the JSON-able state of a training run, as the progress endpoint sends it."""
+    version = run.model_version
+    return {
+        "id": run.pk, "kind": run.kind, "status": run.status, "status_label": run.get_status_display(),
+        "progress": run.progress, "message": run.message,
+        "finished": run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING),
+        "duration_seconds": run.duration.total_seconds() if run.duration else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "model_version": None if version is None else {"id": version.pk, "label": str(version),
+                                                       "is_active": version.is_active},
+    }
+
+
+def progress(request, site):
+    """Answer JSON with the state of the runs named by ``?run=<id>`` (or the latest run of each installed kind)."""
+    if not (request.user.has_perm(VIEW_PERMISSION) or request.user.has_perm("ai_commerce.view_trainingrun")):
+        raise PermissionDenied
+    wanted = [int(pk) for pk in request.GET.getlist("run") if pk.isdigit()][:20]
+    if wanted:
+        runs = list(TrainingRun.objects.filter(pk__in=wanted).select_related("model_version"))
+    else:
+        runs = list(panels.last_runs(panels.installed_kinds()).values())
+    active = {v.kind: {"id": v.pk, "label": str(v)} for v in ModelVersion.objects.active()}
+    return JsonResponse({"runs": [run_state(run) for run in runs], "active": active})
+
+
+def _post_only(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return None
+
+
+def retrain(request, site, kind):
+    """Enqueue a training run of ``kind`` (POST) and go back to the dashboard, which shows its progress."""
+    _require(request, CHANGE_PERMISSION)
+    refused = _post_only(request)
+    if refused:
+        return refused
+    if kind not in panels.installed_kinds():
+        messages.error(request, _("%(kind)s is not installed.") % {"kind": kind})
+    else:
+        run = registry.enqueue_training(kind, triggered_by="admin", user=request.user)
+        messages.success(request, _("Training run %(id)s of %(kind)s is queued; its progress shows below.")
+                         % {"id": run.pk, "kind": kind})
+    return redirect(reverse(f"{site.name}:ai_commerce_dashboard"))
+
+
+def rollback(request, site, kind):
+    """Re-activate the previous version of ``kind`` (POST), or say why it cannot."""
+    _require(request, CHANGE_PERMISSION)
+    refused = _post_only(request)
+    if refused:
+        return refused
+    if kind not in panels.installed_kinds():
+        messages.error(request, _("%(kind)s is not installed.") % {"kind": kind})
+    else:
+        try:
+            version = registry.rollback(kind)
+        except registry.ActivationRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(kind)s v%(id)s is active again.") % {"kind": kind, "id": version.pk})
+    return redirect(reverse(f"{site.name}:ai_commerce_dashboard"))
