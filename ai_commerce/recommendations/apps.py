@@ -12,7 +12,7 @@ class RecommendationsConfig(AppConfig):
         from django.core import checks as django_checks
         from django.db.models.signals import post_save
 
-        from ai_commerce import privacy
+        from ai_commerce import privacy, registry
         from ai_commerce.checks import check_core_installed
         from ai_commerce.models import ModelVersion
 
@@ -23,4 +23,6 @@ class RecommendationsConfig(AppConfig):
         receivers.connect()
         post_save.connect(serving.forget_active_version, sender=ModelVersion,
                           dispatch_uid="ai_commerce_recommendations_active_version")
+        # The trainer imports TensorFlow, and only when a run starts in a worker.
+        registry.register_trainer("recommendations", "ai_commerce.recommendations.training.train")
         privacy.register_forgetter("recommendations", receivers.forget_user)

@@ -34,4 +34,11 @@ def check_recommendation_settings(app_configs=None, **kwargs):
     if not isinstance(params, dict):
         errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] must be a dict of hyperparameters.",
                              "e.g. {'epochs': 5}; see ai_commerce.recommendations.engine.default_params().", "E042"))
+    else:
+        from .engine.params import DEFAULTS
+
+        unknown = sorted(set(params) - set(DEFAULTS))
+        if unknown:
+            errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] has unknown hyperparameters {unknown}.",
+                                 f"Known: {', '.join(sorted(DEFAULTS))}.", "E042"))
     return errors

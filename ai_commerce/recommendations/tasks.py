@@ -8,9 +8,11 @@ from ai_commerce.models import ModelVersion
 @shared_task(acks_late=True)
 def score_users_task(version_id, user_ids):
     """Write the top-K of a chunk of users for a version (idempotent; needs the train extra)."""
-    from .training import score_users
+    from .training import chunks_done_key, done_cache, score_users
 
-    return score_users(ModelVersion.objects.get(pk=version_id), user_ids)
+    written = score_users(ModelVersion.objects.get(pk=version_id), user_ids)
+    done_cache().incr(chunks_done_key(version_id))  # the training task waits for every chunk
+    return written
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

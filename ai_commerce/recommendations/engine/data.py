@@ -1,0 +1,137 @@
+"""Interaction data: the engine's input format, id encoding and the temporal holdout split (no TensorFlow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("purchase", "cart", "view", "wishlist", "rating")
+DAY = 86400.0
+
+# {item_id: {"title": str, "description": str, "category": str | None, "price": float | None}}
+Products = dict
+
+
+class NotEnoughData(ValueError):
+    """Too few events, users or items to train (or to evaluate) a model."""
+
+    def __init__(self, have, need, what):
+        self.have, self.need, self.what = have, need, what
+        super().__init__(f"not enough {what}: have {have}, need at least {need}")
+
+
+def _to_seconds(value):
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.timestamp()
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp()
+    return float(value)
+
+
+def _id_array(values):
+    """int64 when every id is an integer, else object."""
+    if values and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+        return np.asarray(values, dtype=np.int64)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+@dataclass
+class Interactions:
+    """Parallel numpy arrays, one row per event."""
+
+    users: np.ndarray
+    items: np.ndarray
+    ts: np.ndarray
+    kinds: np.ndarray
+    quantities: np.ndarray
+    orders: np.ndarray
+
+    def __post_init__(self):
+        n = len(self.users)
+        for name in ("items", "ts", "kinds", "quantities", "orders"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"Interactions.{name} has {len(getattr(self, name))} rows, users has {n}")
+        self.ts = np.asarray(self.ts, dtype=np.float64)
+        self.quantities = np.asarray(self.quantities, dtype=np.int64)
+        self.kinds = np.asarray(self.kinds).astype(str)
+        self.orders = np.asarray(self.orders).astype(str)
+        unknown = set(np.unique(self.kinds).tolist()) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown interaction kinds {sorted(unknown)}; expected one of {KINDS}")
+
+    @classmethod
+    def from_rows(cls, rows):
+        """Rows of (user, item, ts datetime|date|float, kind, quantity, order); quantity/order may be None."""
+        users, items, ts, kinds, quantities, orders = [], [], [], [], [], []
+        for user, item, when, kind, quantity, order in rows:
+            users.append(user)
+            items.append(item)
+            ts.append(_to_seconds(when))
+            kinds.append(str(kind))
+            quantities.append(1 if quantity is None else int(quantity))
+            orders.append("" if order is None else str(order))
+        return cls(_id_array(users), _id_array(items), np.asarray(ts, dtype=np.float64),
+                   np.asarray(kinds, dtype=str), np.asarray(quantities, dtype=np.int64), np.asarray(orders, dtype=str))
+
+    def __len__(self):
+        return len(self.users)
+
+    def subset(self, mask):
+        return Interactions(self.users[mask], self.items[mask], self.ts[mask], self.kinds[mask],
+                            self.quantities[mask], self.orders[mask])
+
+    def before(self, cut):
+        return self.subset(self.ts < cut)
+
+    def purchases(self):
+        return self.subset(self.kinds == "purchase")
+
+
+class Vocab:
+    """A stable mapping between external ids and 0..n-1."""
+
+    def __init__(self, ids):
+        self.ids = list(dict.fromkeys(ids))
+        self.index = {v: i for i, v in enumerate(self.ids)}
+
+    def __len__(self):
+        return len(self.ids)
+
+    def encode(self, values, missing=-1):
+        get = self.index.get
+        return np.fromiter((get(v, missing) for v in values), dtype=np.int64, count=len(values))
+
+
+def plain(value):
+    """A numpy scalar as a plain Python value (JSON-friendly ids)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def holdout_split(interactions, days, now=None):
+    """(train, test, cut): test holds the events at or after cut = now - days (now defaults to the last event)."""
+    end = float(interactions.ts.max()) if now is None else _to_seconds(now)
+    cut = end - days * DAY
+    return interactions.subset(interactions.ts < cut), interactions.subset(interactions.ts >= cut), cut
+
+
+def holdout_truth(train, test):
+    """DESIGN section 7: {user: set(new items)} for users with train history who buy, in test, at least one
+    train-known item they never bought in train; plus {user: set(train-purchased items)} for the exclusions."""
+    known_users = set(train.users.tolist())
+    known_items = set(train.items.tolist())
+    bought = {}
+    tp = train.purchases()
+    for u, i in zip(tp.users.tolist(), tp.items.tolist(), strict=True):
+        bought.setdefault(u, set()).add(i)
+    truth = {}
+    sp = test.purchases()
+    for u, i in zip(sp.users.tolist(), sp.items.tolist(), strict=True):
+        if u in known_users and i in known_items and i not in bought.get(u, ()):
+            truth.setdefault(u, set()).add(i)
+    return truth, bought

@@ -1,0 +1,249 @@
+"""The recommendation engine's pure-Python ML core (ai_commerce.recommendations.engine): no Django, tiny TFRS runs."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai_commerce.recommendations.engine import Interactions, NotEnoughData, Rec, Recommender, default_params, train
+from ai_commerce.recommendations.engine.baselines import all_baselines, item_knn_lists, popularity_lists
+from ai_commerce.recommendations.engine.data import DAY, holdout_split, holdout_truth
+from ai_commerce.recommendations.engine.evaluate import evaluate_lists, ndcg_at, recall_at
+from ai_commerce.recommendations.engine.model import REASONS
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp()
+
+
+def _shop(seed=0, n_users=40, days=150):
+    """Two groups of users with their own items (categories "a" and "b"), orders that bundle items, and a few views."""
+    rng = np.random.default_rng(seed)
+    items = {f"a{n}": "a" for n in range(12)} | {f"b{n}": "b" for n in range(12)}
+    products = {i: {"title": f"{'red mug' if c == 'a' else 'blue lamp'} {i}", "description": f"nice {c} thing",
+                    "category": c, "price": 5.0 + n} for n, (i, c) in enumerate(items.items())}
+    rows = []
+    for u in range(n_users):
+        group = "a" if u % 2 == 0 else "b"
+        own = [i for i, c in items.items() if c == group]
+        for o in range(int(rng.integers(3, 7))):
+            t = T0 + float(rng.uniform(0, days)) * DAY
+            basket = rng.choice(own, size=int(rng.integers(1, 4)), replace=False)
+            for i in basket:
+                rows.append((u, str(i), t, "purchase", int(rng.integers(1, 4)), f"o{u}-{o}"))
+            rows.append((u, str(rng.choice(own)), t - 3600, "view", 1, ""))
+    return Interactions.from_rows(rows), products
+
+
+TINY = {"tt_epochs": 1, "tt_batch": 64, "tt_dim": 8, "tt_text_buckets": 64, "ranker_iterations": 20,
+        "min_events": 10, "knn_neighbours": 20, "candidates_per_source": 10}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return _shop()
+
+
+@pytest.fixture(scope="module")
+def fitted(shop):
+    inter, products = shop
+    progress = []
+    rec = train(inter, products, TINY, on_progress=lambda pct, msg: progress.append((pct, msg)))
+    return rec, progress
+
+
+def test_from_rows_accepts_datetimes_floats_and_missing_values():
+    when = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
+    inter = Interactions.from_rows([
+        (1, 10, when, "purchase", 2, "A1"),
+        (2, 11, when.timestamp() + 60, "view", None, None),
+        (1, 11, dt.datetime(2024, 5, 2), "cart", 1, ""),  # naive datetimes are UTC
+    ])
+    assert len(inter) == 3
+    assert inter.users.dtype == np.int64 and inter.items.dtype == np.int64
+    assert inter.ts.tolist() == [when.timestamp(), when.timestamp() + 60, when.timestamp() + 86400 - 12 * 3600]
+    assert inter.kinds.tolist() == ["purchase", "view", "cart"]
+    assert inter.quantities.tolist() == [2, 1, 1]
+    assert inter.orders.tolist() == ["A1", "", ""]
+    mixed = Interactions.from_rows([("u1", "sku-1", 0.0, "purchase", 1, "o")])
+    assert mixed.users.dtype == object and mixed.items[0] == "sku-1"
+    with pytest.raises(ValueError, match="unknown interaction kinds"):
+        Interactions.from_rows([(1, 1, 0.0, "click", 1, "")])
+
+
+def test_holdout_picks_users_with_history_and_new_train_known_items():
+    d = DAY
+    rows = [
+        ("alice", "x", 0 * d, "purchase", 1, "1"), ("alice", "y", 1 * d, "view", 1, ""),
+        ("bob", "x", 2 * d, "purchase", 1, "2"), ("bob", "z", 3 * d, "purchase", 1, "3"),
+        ("carol", "z", 4 * d, "purchase", 1, "4"),
+        # test window: the last 10 days before day 40
+        ("alice", "x", 35 * d, "purchase", 1, "5"),   # already bought in train: not truth
+        ("alice", "y", 35 * d, "purchase", 1, "5"),   # viewed, never bought in train: truth
+        ("alice", "new", 36 * d, "purchase", 1, "6"),  # not train-known: not truth
+        ("bob", "x", 38 * d, "purchase", 1, "7"),     # only repeats: bob is not evaluated
+        ("dave", "x", 39 * d, "purchase", 1, "8"),    # no train history: not evaluated
+        ("carol", "x", 39 * d, "view", 1, ""),        # a view is not a purchase
+        ("carol", "y", 40 * d, "purchase", 1, "9"),
+    ]
+    inter = Interactions.from_rows(rows)
+    train_part, test_part, cut = holdout_split(inter, 10)
+    assert cut == 30 * d
+    truth, bought = holdout_truth(train_part, test_part)
+    assert truth == {"alice": {"y"}, "carol": {"y"}}
+    assert bought["alice"] == {"x"} and bought["bob"] == {"x", "z"}
+
+
+def test_metrics_follow_the_protocol():
+    assert recall_at(["a", "b", "c"], {"b", "z"}, k=10) == 0.5
+    assert recall_at(["q"] * 10 + ["a"], {"a"}, k=10) == 0.0
+    many = {f"t{n}" for n in range(20)}
+    assert recall_at([f"t{n}" for n in range(10)], many, k=10) == 1.0  # hits / min(|truth|, 10)
+    assert ndcg_at(["a"], {"a"}) == 1.0
+    assert ndcg_at(["x", "a"], {"a"}) == pytest.approx(1 / np.log2(3))
+    res = evaluate_lists({"u": ["a"], "v": ["x"]}, {"u": {"a"}, "v": {"a"}, "w": {"a"}})
+    assert res["n_users"] == 3 and res["recall_at_10"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_baselines_exclude_purchases_and_use_their_windows():
+    d = DAY
+    rows = [(u, "old", 1 * d, "purchase", 1, f"o{u}") for u in range(5)]
+    rows += [(u, "fresh", 95 * d, "purchase", 1, f"p{u}") for u in range(3)]
+    rows += [(0, "mid", 50 * d, "purchase", 1, "q0"), (1, "mid", 50 * d, "purchase", 1, "q1")]
+    rows += [(9, "old", 96 * d, "purchase", 1, "r9"), (9, "x", 96 * d, "purchase", 1, "r9")]
+    inter = Interactions.from_rows(rows)
+    bought = {0: {"old", "fresh", "mid"}, 9: {"old", "x"}}
+    pop = popularity_lists(inter, [9], bought, 3)
+    assert pop[9] == ["fresh", "mid"]
+    recent = popularity_lists(inter, [9], bought, 3, since=90 * d)
+    assert recent[9] == ["fresh"]
+    knn = item_knn_lists(inter, [9], bought, 3)
+    assert knn[9][0] == "fresh" and "old" not in knn[9]
+    lists = all_baselines(inter, {9: {"fresh"}}, bought, 100 * d, k=10)
+    assert set(lists) == {"popularity", "recent_popularity", "item_knn"}
+
+
+def test_not_enough_data():
+    inter = Interactions.from_rows([(1, 1, 0.0, "purchase", 1, "o"), (2, 2, 1.0, "purchase", 1, "p")])
+    with pytest.raises(NotEnoughData) as err:
+        train(inter, {})
+    assert err.value.what == "events" and err.value.have == 2
+    rows = [(1, i % 5, float(i), "purchase", 1, str(i)) for i in range(30)]
+    with pytest.raises(NotEnoughData) as err:
+        train(Interactions.from_rows(rows), {})
+    assert err.value.what == "users"
+
+
+def test_train_evaluates_model_and_baselines_on_the_holdout(fitted):
+    rec, progress = fitted
+    m = rec.metrics
+    json.dumps(m)
+    json.dumps(rec.params)
+    assert m["evaluated_users"] > 0
+    assert 0.0 <= m["recall_at_10"] <= 1.0 and 0.0 <= m["ndcg_at_10"] <= 1.0
+    assert set(m["baselines"]) == {"popularity", "recent_popularity", "item_knn"}
+    assert m["ranker"] == "tfrs" and "two_tower" in m["sources"]
+    assert progress[-1][0] == 100 and all(0 <= p <= 100 for p, _ in progress)
+    assert [p for p, _ in progress] == sorted(p for p, _ in progress)
+
+
+def test_recommend_excludes_purchases_and_explains_itself(shop, fitted):
+    inter, products = shop
+    rec, _ = fitted
+    users = rec.users()
+    assert set(users) == set(inter.users.tolist())
+    out = rec.recommend([*users[:10], "nobody"], k=5)
+    assert "nobody" not in out and set(out) == set(users[:10])
+    bought = {}
+    touched = {}
+    for u, i, k in zip(inter.users.tolist(), inter.items.tolist(), inter.kinds.tolist(), strict=True):
+        (bought if k == "purchase" else touched).setdefault(u, set()).add(i)
+    for u, recs in out.items():
+        assert 0 < len(recs) <= 5
+        assert len({r.item for r in recs}) == len(recs)
+        assert not {r.item for r in recs} & bought[u]
+        assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
+        for r in recs:
+            assert isinstance(r, Rec) and r.reason in REASONS and r.item in products
+            if r.reason == "bought_with":
+                assert r.because in bought[u]
+            if r.reason == "viewed":
+                assert r.because in touched[u] and r.because not in bought[u]
+            if r.reason == "trending":
+                assert r.category == products[r.item]["category"]
+
+
+def test_item_lists(shop, fitted):
+    _inter, products = shop
+    rec, _ = fitted
+    similar = rec.similar(k=3)
+    assert set(similar) <= set(products) and similar
+    for item, recs in similar.items():
+        assert all(r.reason == "similar" and r.because == item and r.item != item for r in recs)
+    together = rec.bought_together(k=3)
+    for item, recs in together.items():
+        assert all(r.reason == "bought_together" and r.because == item for r in recs)
+        # in this shop groups never share an order
+        assert all(products[r.item]["category"] == products[item]["category"] for r in recs)
+    trending = rec.trending(k=4)
+    assert set(trending) == {None, "a", "b"}
+    assert all(r.reason == "trending" and r.category == "b" for r in trending["b"])
+    assert all(products[r.item]["category"] == "b" for r in trending["b"])
+
+
+def test_cold_items_get_content_neighbours(shop, fitted):
+    inter, products = shop
+    cold = dict(products)
+    cold["a-new"] = {"title": "red mug a-new", "description": "nice a thing", "category": "a", "price": 9.0}
+    rec = train(inter, cold, {**TINY, "sources": ["item_knn", "co_purchase", "recent_popularity"]})
+    assert "a-new" not in rec.items()
+    sims = rec.similar(k=3)["a-new"]
+    assert sims and all(products[r.item]["category"] == "a" for r in sims)
+
+
+def test_save_load_round_trip_gives_identical_outputs(fitted, tmp_path):
+    rec, _ = fitted
+    files = rec.save(tmp_path / "v1")
+    assert all(Path(f).exists() for f in files)
+    assert any(f.endswith("two_tower_weights.npz") for f in files)
+    again = Recommender.load(tmp_path / "v1")
+    users = rec.users()
+    assert again.users() == users
+    assert again.recommend(users, k=8) == rec.recommend(users, k=8)
+    assert again.similar(k=4) == rec.similar(k=4)
+    assert again.bought_together(k=4) == rec.bought_together(k=4)
+    assert again.trending(k=4) == rec.trending(k=4)
+    assert again.metrics == json.loads(json.dumps(rec.metrics)) and again.params == rec.params
+
+
+@pytest.mark.parametrize("ranker", ["none", "tfrs"])
+def test_other_rankers_and_save_load(shop, ranker, tmp_path):
+    inter, products = shop
+    params = {**TINY, "ranker": ranker, "ranker_epochs": 1, "tt_logq": 1.0}
+    if ranker == "none":
+        params["sources"] = ["item_knn", "co_purchase", "recent_popularity", "trending"]
+    rec = train(inter, products, params)
+    assert rec.metrics["ranker"] == ranker
+    rec.save(tmp_path)
+    users = rec.users()
+    assert Recommender.load(tmp_path).recommend(users, k=5) == rec.recommend(users, k=5)
+
+
+def test_default_params_are_a_fresh_copy():
+    p = default_params()
+    p["kind_weights"]["view"] = 99
+    assert default_params()["kind_weights"]["view"] != 99
+    assert default_params()["holdout_days"] == 30
+
+
+def test_importing_the_engine_does_not_import_tensorflow():
+    code = ("import ai_commerce.recommendations.engine, ai_commerce.recommendations.engine.model, "
+            "ai_commerce.recommendations.engine.features, ai_commerce.recommendations.engine.baselines, "
+            "ai_commerce.recommendations.engine.ranker, ai_commerce.recommendations.engine.twotower, sys; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tensorflow_recommenders', "
+            "'tf_keras', 'django')]; assert not bad, bad")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,128 @@
+"""Training recommendations in the registry with the real engine (a tiny TFRS model): the event log in, a version
+with held-out metrics and artifacts out, its serving tables written, promotion gated, and a real worker end to end."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from ai_commerce import registry
+from ai_commerce.models import Interaction, ModelVersion, TrainingRun
+from ai_commerce.recommendations import serving, training
+from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
+from tests.conftest import wait_for
+from tests.factories import ItemFactory, SectionFactory, StockRecordFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+TINY = {"tt_epochs": 1, "tt_dim": 8, "holdout_days": 14, "label_days": 14, "candidates_per_source": 20,
+        "ranker_iterations": 20}
+
+
+def configure(settings, **recommendations):
+    """Tiny hyperparameters, plus ``recommendations`` settings (reassigned, so that ai_commerce reloads them)."""
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": {
+        "PARAMS": TINY, "CHUNK_SIZE": 10, "TOP_K": 10, "RELATED_K": 5, **recommendations}}
+
+
+@pytest.fixture
+def tiny(settings):
+    configure(settings)
+
+
+@pytest.fixture
+def history():
+    """40 shoppers over 120 days who buy within two 'tastes' (sections), in orders of 1-3 items, plus views."""
+    rng = random.Random(5)
+    sections = [SectionFactory(name="Tea"), SectionFactory(name="Garden")]
+    items = {s.name: [] for s in sections}
+    for section in sections:
+        for i in range(10):
+            item = ItemFactory(label=f"{section.name} thing {i}", summary=f"A {section.name.lower()} thing.")
+            item.sections.add(section)
+            StockRecordFactory(item=item, num_in_stock=20)
+            items[section.name].append(item)
+    users = UserFactory.create_batch(40)
+    start = timezone.now() - dt.timedelta(days=120)
+    events = []
+    for n, user in enumerate(users):
+        taste = items["Tea" if n % 2 else "Garden"]
+        for order in range(rng.randint(3, 7)):
+            when = start + dt.timedelta(days=rng.uniform(0, 120))
+            for item in rng.sample(taste[:7] if order % 3 else taste, rng.randint(1, 3)):
+                events.append(Interaction(user=user, product=item, kind="purchase", order_ref=f"{n}-{order}",
+                                          occurred_at=when, source="backfill", event_id=f"t{len(events)}"))
+            view = rng.choice(taste)
+            events.append(Interaction(user=user, product=view, kind="view", occurred_at=when, source="client",
+                                      event_id=f"t{len(events)}"))
+    Interaction.objects.bulk_create(events)
+    return {"users": users, "items": items}
+
+
+def run():
+    return registry.execute_run(TrainingRun.objects.create(kind="recommendations").pk)
+
+
+def test_a_retrain_writes_a_version_its_artifacts_and_serving_tables(tiny, history, settings):
+    configure(settings, PROMOTION_TOLERANCE=1.0)  # the gate has its own test below
+    done = run()
+    assert done.status == "succeeded", done.error
+    version = done.model_version
+    metrics = version.metrics
+    assert {"recall_at_10", "ndcg_at_10", "best_baseline_recall_at_10", "popularity_recall_at_10",
+            "item_knn_recall_at_10"} <= set(metrics)
+    assert any(name.startswith("model/") for name in version.artifacts)
+    assert version.is_active, version.note
+    assert Recommendation.objects.filter(model_version=version).values("user").distinct().count() >= 30
+    assert RelatedProduct.objects.filter(model_version=version, kind="similar").exists()
+    assert RelatedProduct.objects.filter(model_version=version, kind="bought_together").exists()
+    assert TrendingProduct.objects.filter(model_version=version, category="").exists()
+    shopper = history["users"][1]
+    bought = set(Interaction.objects.filter(user=shopper, kind="purchase").values_list("product_id", flat=True))
+    got = serving.recommended_for(shopper, k=5)
+    assert len(got) == 5 and not bought & {i.product.pk for i in got} and all(i.reason for i in got)
+
+
+def test_the_stored_model_loads_and_recommends_what_was_precomputed(tiny, history, settings):
+    configure(settings, PROMOTION_TOLERANCE=1.0)  # keep the rows whatever the tiny metric
+    version = run().model_version
+    training._loaded.clear()
+    model = training.load_model(version)  # from the artifacts in storage, as a worker does
+    user = history["users"][3].pk
+    stored = list(Recommendation.objects.filter(model_version=version, user_id=user).order_by("rank")
+                  .values_list("product_id", flat=True))
+    assert stored and [rec.item for rec in model.recommend([user], 10)[user]][:len(stored)] == stored
+
+
+def test_a_worse_model_is_kept_but_not_promoted_and_the_active_one_serves_on(tiny, history):
+    # An active version no new model can match (a recall above 1), so the gate must keep the new one back.
+    best = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 1.5})
+    registry.activate(best)
+    version = run().model_version
+    assert not version.is_active and version.status == "not_promoted" and "recall_at_10" in version.note, version.note
+    assert ModelVersion.objects.of_kind("recommendations").active().get() == best
+    assert not Recommendation.objects.filter(model_version=version).exists()
+
+
+def test_too_little_data_skips_the_run_and_keeps_the_active_version(tiny):
+    Interaction.objects.create(user=UserFactory(), product=ItemFactory(), kind="purchase", source="backfill")
+    done = run()
+    assert done.status == "skipped" and "not enough data" in done.message
+    assert not ModelVersion.objects.of_kind("recommendations").exists()
+
+
+@pytest.mark.services
+def test_a_real_worker_runs_a_tiny_retrain_end_to_end(live_worker, tiny, history, settings):
+    configure(settings, PROMOTION_TOLERANCE=1.0)
+    queued = registry.enqueue_training("recommendations", triggered_by="test")
+    wait_for(lambda: TrainingRun.objects.get(pk=queued.pk).status not in ("queued", "running"), timeout=300)
+    queued.refresh_from_db()
+    assert queued.status == "succeeded", queued.error
+    assert queued.model_version.is_active and Recommendation.objects.filter(model_version=queued.model_version)
+
+
+def test_scoring_fans_out_in_chunks_as_a_group_of_tasks(tiny, history, settings):
+    configure(settings, FAN_OUT=True, PROMOTION_TOLERANCE=1.0)  # 4 chunks of 10 users
+    version = run().model_version
+    assert version.is_active
+    assert Recommendation.objects.filter(model_version=version).values("user").distinct().count() >= 30
