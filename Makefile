@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1:8000
 KINDS := recommendations sentiment pricing
 
 .DELETE_ON_ERROR:
-.PHONY: demo serve test test-core test-demo lint bench-clean demo-reset install install-dev
+.PHONY: bench demo serve test test-core test-demo lint demo-reset install install-train install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,15 +23,22 @@ $(VENV)/.installed-base: requirements/base.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed-base
+# The training stack (TensorFlow, TFRS): what a Celery worker that trains recommendations needs. The demo trains in
+# its own process, and the tests train tiny models, so both install it.
+$(VENV)/.installed-train: requirements/train.txt $(VENV)/.installed-base
+	$(BIN)/pip install --quiet -r requirements/train.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed-train
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
 
 install: $(VENV)/.installed-base
+install-train: $(VENV)/.installed-train
 install-dev: $(VENV)/.installed-dev
 
 # The demo database is built once; `make demo-reset` starts over.
-$(DB): | $(VENV)/.installed-base
+$(DB): | $(VENV)/.installed-train
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_seed --seed $(SEED)
 	$(BIN)/python manage.py ai_commerce_import_history
@@ -39,13 +46,13 @@ $(DB): | $(VENV)/.installed-base
 	for kind in $(KINDS); do $(BIN)/python manage.py ai_commerce_train $$kind || exit 1; done
 	$(BIN)/python manage.py ai_commerce_score_reviews
 
-demo: $(VENV)/.installed-base $(DB)
+demo: $(VENV)/.installed-train $(DB)
 	$(BIN)/python manage.py migrate --noinput
 	@echo "Demo shop: http://$(HOST)/  admin: http://$(HOST)/admin/ (admin / admin)"
 	$(BIN)/python manage.py runserver $(HOST)
 
 demo-reset:
-	rm -f $(DB)
+	rm -rf $(DB) media/ai_commerce
 
 test: test-core test-demo
 
@@ -54,6 +61,13 @@ test-core: $(VENV)/.installed-dev
 
 test-demo: $(VENV)/.installed-dev
 	$(BIN)/pytest --ds=tests.demo_settings
+
+# Benchmarks (figures in docs/benchmarks.md); they read ../shared/data in place.
+bench: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -r requirements/bench.txt
+	$(BIN)/python bench/sentiment.py --out bench/sentiment.json
+	$(BIN)/python bench/pricing.py --out bench/pricing.json
+	$(BIN)/python bench/recommendations.py --out bench/recommendations.json
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check ai_commerce demo_shop tests

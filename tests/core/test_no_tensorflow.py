@@ -4,6 +4,7 @@ A fresh interpreter imports every module of the package (except the worker-only 
 ``train*.py``) and every URLconf, view, template tag and admin module, then checks ``sys.modules``.
 """
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,8 @@ def run_guard(settings_module):
 
 
 def test_the_web_process_never_imports_tensorflow():
+    # The guard means something only where TensorFlow is installed (make test installs the train extra).
+    assert importlib.util.find_spec("tensorflow") is not None, "install requirements/train.txt (make install-train)"
     result = run_guard("tests.settings")
     assert result.returncode == 0, result.stderr
     assert "modules" in result.stdout
