@@ -101,6 +101,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Uploaded files, and ai_commerce's model artifacts (AI_COMMERCE["ARTIFACT_STORAGE"] is the default storage).
+MEDIA_ROOT = os.environ.get("DEMO_MEDIA_ROOT") or BASE_DIR / "media"
+MEDIA_URL = "media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Celery: a small shop runs every task in-process; set CELERY_BROKER_URL (e.g. redis://) to use workers.

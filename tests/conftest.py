@@ -1,6 +1,7 @@
 """Fixtures shared by both suites: services (PostgreSQL, Redis, a real Celery worker) and small helpers."""
 
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -56,6 +57,8 @@ def celery_app():
     return test_celery_app
 
 
+SESSION_START = time.time()
+BROWSER_ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
 WORKER_TESTS = set()  # node ids of the tests that used a real worker, for the terminal summary
 
 
@@ -103,3 +106,8 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"ai_commerce services: {len(passed)} tests passed on {engine}; "
         f"{len(worker)} of them through a real Celery worker on {settings.CELERY_BROKER_URL}")
+    shots = sorted(p for p in BROWSER_ARTIFACTS.glob("*.png") if p.stat().st_mtime >= SESSION_START)
+    if shots:
+        terminalreporter.write_line(f"browser screenshots ({len(shots)}): {BROWSER_ARTIFACTS}")
+        for path in shots:
+            terminalreporter.write_line(f"  {path.name}")

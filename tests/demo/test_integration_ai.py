@@ -123,3 +123,26 @@ def test_staff_apply_a_price_suggestion_and_the_product_page_shows_it(client, ad
     product = Product.objects.get(pk=suggestion.product_id)
     assert product.price == suggestion.suggested_price != suggestion.current_price
     assert f"£{suggestion.suggested_price}" in client.get(f"/products/{product.slug}/").content.decode()
+
+
+def test_pages_show_recommendations_with_reasons_after_training(client, settings):
+    """As after `make demo`: seed, backfill the event log, train recommendations (tiny), then browse."""
+    from ai_commerce.recommendations.models import Recommendation
+
+    call_command("demo_seed", seed=5, products=40, customers=300, order_lines=6000, days=200)
+    call_command("ai_commerce_import_history")
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": {
+        "PARAMS": {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30},
+        "PROMOTION_TOLERANCE": 1.0}}  # the promotion gate has its own tests
+    call_command("ai_commerce_train", "recommendations")
+    row = Recommendation.objects.filter(reason="bought_with").select_related("user").first()
+    assert row is not None
+
+    product = Product.objects.filter(is_active=True, stock__gt=0).first()
+    page = client.get(f"/products/{product.slug}/").content.decode()
+    assert "Similar items" in page and ("Similar to" in page or "Bought together with" in page)
+    assert 'data-ai-attribution="similar:' in page
+
+    client.force_login(row.user)
+    home = client.get("/").content.decode()
+    assert "Recommended for you" in home and "Because you bought" in home and "Trending" in home

@@ -4,7 +4,8 @@
   "use strict";
   function watch(el) {
     var url = el.getAttribute("data-ai-progress-url");
-    var sawUnfinished = false;
+    // The page was rendered with the run queued or running: its end, even before the first poll, means reload.
+    var sawUnfinished = ["queued", "running"].indexOf(el.getAttribute("data-ai-status")) !== -1;
     function tick() {
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
