@@ -5,6 +5,8 @@ They are wired into an admin site by ``ai_commerce.dashboard.site.install(site)`
 looking needs ``ai_commerce.view_modelversion``; retraining and rolling back need ``ai_commerce.change_modelversion``.
 """
 
+import functools
+
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -143,34 +145,38 @@ def _post_only(request):
     return None
 
 
-def retrain(request, site, kind):
-    """Enqueue a training run of ``kind`` (POST) and go back to the dashboard, which shows its progress."""
-    _require(request, CHANGE_PERMISSION)
-    refused = _post_only(request)
-    if refused:
-        return refused
-    if kind not in panels.installed_kinds():
-        messages.error(request, _("%(kind)s is not installed.") % {"kind": kind})
-    else:
-        run = registry.enqueue_training(kind, triggered_by="admin", user=request.user)
-        messages.success(request, _("Training run %(id)s of %(kind)s is queued; its progress shows below.")
-                         % {"id": run.pk, "kind": kind})
-    return redirect(reverse(f"{site.name}:ai_commerce_dashboard"))
+def _registry_action(action):
+    """A dashboard button: POST only, the change permission, an installed kind; then back to the dashboard."""
 
-
-def rollback(request, site, kind):
-    """Re-activate the previous version of ``kind`` (POST), or say why it cannot."""
-    _require(request, CHANGE_PERMISSION)
-    refused = _post_only(request)
-    if refused:
-        return refused
-    if kind not in panels.installed_kinds():
-        messages.error(request, _("%(kind)s is not installed.") % {"kind": kind})
-    else:
-        try:
-            version = registry.rollback(kind)
-        except registry.ActivationRefused as exc:
-            messages.error(request, str(exc))
+    @functools.wraps(action)
+    def view(request, site, kind):
+        _require(request, CHANGE_PERMISSION)
+        refused = _post_only(request)
+        if refused:
+            return refused
+        if kind not in panels.installed_kinds():
+            messages.error(request, _("%(kind)s is not installed.") % {"kind": kind})
         else:
-            messages.success(request, _("%(kind)s v%(id)s is active again.") % {"kind": kind, "id": version.pk})
-    return redirect(reverse(f"{site.name}:ai_commerce_dashboard"))
+            action(request, kind)
+        return redirect(reverse(f"{site.name}:ai_commerce_dashboard"))
+
+    return view
+
+
+@_registry_action
+def retrain(request, kind):
+    """Enqueue a training run of ``kind``; the dashboard then shows its progress."""
+    run = registry.enqueue_training(kind, triggered_by="admin", user=request.user)
+    messages.success(request, _("Training run %(id)s of %(kind)s is queued; its progress shows below.")
+                     % {"id": run.pk, "kind": kind})
+
+
+@_registry_action
+def rollback(request, kind):
+    """Re-activate the previous version of ``kind``, or say why it cannot."""
+    try:
+        version = registry.rollback(kind)
+    except registry.ActivationRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(kind)s v%(id)s is active again.") % {"kind": kind, "id": version.pk})

@@ -65,24 +65,26 @@ class RecommendationsView(PlacementView):
         return self.respond(serving.recommended_for(user, session_key=session, k=query["k"], categories=categories))
 
 
-class SimilarView(PlacementView):
+class ProductPlacementView(PlacementView):
+    """A placement about one product; ``serve`` is its service function."""
+
+    serve = None
+
+    def get(self, request, product_id):
+        query = self.query(request)
+        categories = [query["category"]] if "category" in query else None
+        return self.respond(type(self).serve(self.product(product_id), k=query["k"], user=request.user,
+                                             categories=categories))
+
+
+class SimilarView(ProductPlacementView):
     placement = "similar"
-
-    def get(self, request, product_id):
-        query = self.query(request)
-        categories = [query["category"]] if "category" in query else None
-        return self.respond(serving.similar_to(self.product(product_id), k=query["k"], user=request.user,
-                                               categories=categories))
+    serve = serving.similar_to
 
 
-class BoughtTogetherView(PlacementView):
+class BoughtTogetherView(ProductPlacementView):
     placement = "bought_together"
-
-    def get(self, request, product_id):
-        query = self.query(request)
-        categories = [query["category"]] if "category" in query else None
-        return self.respond(serving.bought_with(self.product(product_id), k=query["k"], user=request.user,
-                                                categories=categories))
+    serve = serving.bought_with
 
 
 class TrendingView(PlacementView):
