@@ -6,6 +6,9 @@ registers ``ModelVersionAdmin``, at ``<admin>/ai_commerce/dashboard/``. Permissi
 permission; the registry actions need ``ai_commerce.change_modelversion``.
 """
 
+import json
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -17,11 +20,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import registry
+from . import registry, tuning
+from .conf import tuned
 from .dashboard import panels
 from .dashboard import site as dashboard_site
 from .dashboard.views import run_state
-from .models import Interaction, ModelVersion, TrainingRun
+from .models import Interaction, ModelVersion, TrainingRun, Tuning
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -206,3 +210,41 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("error"))
     def error_display(self, run):
         return format_html('<pre class="ai-pre ai-error">{}</pre>', run.error) if run.error else "-"
+
+
+class TuningForm(forms.ModelForm):
+    class Meta:
+        model = Tuning
+        fields = ("kind", "values")
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, values = cleaned.get("kind"), cleaned.get("values")
+        if kind and values is not None:
+            for problem in tuning.problems(kind, values):
+                self.add_error("values", problem)
+        return cleaned
+
+
+@admin.register(Tuning)
+class TuningAdmin(admin.ModelAdmin):
+    """Staff tune a capability here (hyperparameters, aspect lexicons, moderation words, holdouts); the next
+    training or scoring run uses it. Each value is checked like the settings file."""
+
+    form = TuningForm
+    list_display = ("kind", "values", "updated_at", "updated_by")
+    readonly_fields = ("tunable_keys", "effective", "updated_at", "updated_by")
+
+    @admin.display(description=_("keys you can tune"))
+    def tunable_keys(self, obj):
+        return ", ".join(f"{kind}: {' '.join(keys)}" for kind, keys in Tuning.TUNABLE.items())
+
+    @admin.display(description=_("what the next run uses"))
+    def effective(self, obj):
+        if obj is None or not obj.kind:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(tuned(obj.kind.upper()), indent=2, default=str))
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -199,3 +199,30 @@ class TrainingRun(models.Model):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+class Tuning(models.Model):
+    """Staff's overrides of a capability's settings, edited in the admin; the next run uses them.
+
+    ``values`` holds keys of ``AI_COMMERCE[<capability>]`` (see ``TUNABLE``); they win over the settings file.
+    """
+
+    TUNABLE = {
+        "recommendations": ("PARAMS", "PROMOTION_TOLERANCE", "TOP_K", "RELATED_K"),
+        "sentiment": ("MIN_REVIEWS", "HOLDOUT", "ASPECTS", "ABUSIVE_WORDS", "STRONG_NEGATIVE", "MISMATCH"),
+        "pricing": ("HOLDOUT_DAYS", "PROMOTION_TOLERANCE", "SUGGESTION_DAYS", "PERIOD_PRICE"),
+    }
+
+    kind = models.CharField(_("capability"), max_length=32, choices=ModelKind.choices, unique=True)
+    values = models.JSONField(_("values"), default=dict, blank=True,
+                              help_text=_("Settings that override AI_COMMERCE for this capability."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("updated by"))
+
+    class Meta:
+        verbose_name = _("tuning")
+        verbose_name_plural = _("tuning")
+
+    def __str__(self):
+        return f"{self.kind} tuning"

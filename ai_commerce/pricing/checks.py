@@ -8,8 +8,8 @@ from ai_commerce.conf import app_settings
 RANGES = {"HOLDOUT_DAYS": (7, 365, int), "PROMOTION_TOLERANCE": (0, 1, (int, float)), "SUGGESTION_DAYS": (1, 90, int)}
 
 
-def check_pricing_settings(app_configs=None, **kwargs):
-    conf = app_settings.PRICING
+def check_pricing_settings(app_configs=None, conf=None, **kwargs):
+    conf = app_settings.PRICING if conf is None else conf
     errors = []
     for key, (low, high, kind) in RANGES.items():
         value = conf.get(key)

@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings
+from ai_commerce.conf import tuned
 from ai_commerce.models import ModelVersion
 
 from . import elasticity, optimize
@@ -52,7 +52,7 @@ def suggest_prices(version=None, on_progress=None):
                        .annotate(last=Max("created_at")))
     approved = set(PriceSuggestion.objects.filter(status=PriceSuggestion.Status.APPROVED,
                                                   product_id__in=products).values_list("product_id", flat=True))
-    expires = now + dt.timedelta(days=app_settings.PRICING["SUGGESTION_DAYS"])
+    expires = now + dt.timedelta(days=tuned("PRICING")["SUGGESTION_DAYS"])
     counts, new = Counter(), []
     for estimate in estimates:
         outcome, suggestion = _outcome(estimate, products.get(estimate.product_id), resolve, last_change, approved,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings
+from ai_commerce.conf import tuned
 from ai_commerce.models import ModelVersion
 
 from . import elasticity
@@ -81,7 +81,7 @@ def holdout_metrics(lines, cats, holdout_days, period_price="mean"):
 
 
 def train(reporter):
-    conf = app_settings.PRICING
+    conf = tuned("PRICING")
     reporter.progress(5, "reading order lines")
     lines = order_lines()
     if len(lines) < MIN_LINES:

@@ -13,8 +13,8 @@ def _error(msg, hint, id_):
     return checks.Error(msg, hint=hint, obj="settings.AI_COMMERCE['RECOMMENDATIONS']", id=f"ai_commerce.{id_}")
 
 
-def check_recommendation_settings(app_configs=None, **kwargs):
-    conf = app_settings.RECOMMENDATIONS
+def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
+    conf = app_settings.RECOMMENDATIONS if conf is None else conf
     errors = []
     for key, (low, high) in COUNTS.items():
         value = conf.get(key)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings
+from ai_commerce.conf import app_settings, tuned
 from ai_commerce.models import Interaction, ModelVersion
 
 from .models import Recommendation, RelatedProduct, TrendingProduct
@@ -62,7 +62,7 @@ def flat_metrics(metrics):
 def train(reporter):
     from . import engine
 
-    conf = app_settings.RECOMMENDATIONS
+    conf = tuned("RECOMMENDATIONS")
     reporter.progress(5, "reading the event log")
     events = interactions()
     params = {**engine.default_params(), **conf["PARAMS"]}
@@ -80,7 +80,7 @@ def train(reporter):
     )
     _save_model(version, model)
     reporter.progress(72, "precomputing recommendations")
-    write_serving_tables(version, model, on_progress=lambda pct: reporter.progress(72 + int(pct * 0.2)))
+    write_serving_tables(version, model, conf, on_progress=lambda pct: reporter.progress(72 + int(pct * 0.2)))
     reporter.progress(94, "comparing with the active version and the baselines")
     promoted, _ = registry.promote_if_better(version, metric=METRIC, tolerance=conf["PROMOTION_TOLERANCE"],
                                              baselines=[f"best_baseline_{METRIC}"])
@@ -118,9 +118,8 @@ def load_model(version):
     return _loaded[version.pk]
 
 
-def write_serving_tables(version, model, on_progress=None):
+def write_serving_tables(version, model, conf, on_progress=None):
     """Write the version's similar, bought-together and trending rows, then every user's top-K in chunks."""
-    conf = app_settings.RECOMMENDATIONS
     known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
     related = []
     for kind, table in ((RelatedProduct.Kind.SIMILAR, model.similar(conf["RELATED_K"])),
@@ -141,7 +140,7 @@ def write_serving_tables(version, model, on_progress=None):
         fan_out(version, chunks, on_progress)
     else:
         for done, chunk in enumerate(chunks, 1):
-            score_users(version, chunk, model=model)
+            score_users(version, chunk, model=model, top_k=conf["TOP_K"])
             if on_progress:
                 on_progress(done * 100 // len(chunks))
 
@@ -177,12 +176,12 @@ def chunks_done_key(version_id):
     return f"ai_commerce:recommendations:chunks-done:{version_id}"
 
 
-def score_users(version, user_ids, model=None):
+def score_users(version, user_ids, model=None, top_k=None):
     """Write the top-K of ``user_ids`` for ``version`` (idempotent: the chunk's rows are replaced)."""
     model = model or load_model(version)
     known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
     rows = [Recommendation(model_version=version, user_id=user, **_row(rank, rec, known))
-            for user, recs in model.recommend(user_ids, app_settings.RECOMMENDATIONS["TOP_K"]).items()
+            for user, recs in model.recommend(user_ids, top_k or tuned("RECOMMENDATIONS")["TOP_K"]).items()
             for rank, rec in enumerate(_known(recs, known), 1)]
     with transaction.atomic():
         Recommendation.objects.filter(model_version=version, user_id__in=user_ids).delete()

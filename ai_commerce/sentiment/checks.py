@@ -11,8 +11,8 @@ def _error(msg, hint, id_):
     return checks.Error(msg, hint=hint, obj="settings.AI_COMMERCE['SENTIMENT']", id=f"ai_commerce.{id_}")
 
 
-def check_sentiment_settings(app_configs=None, **kwargs):
-    conf = app_settings.SENTIMENT
+def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
+    conf = app_settings.SENTIMENT if conf is None else conf
     errors = [
         _error(f"AI_COMMERCE['SENTIMENT']['ASPECTS']: {problem}.",
                "Give {'aspect': ['keyword', ...]}, e.g. {'fit': ['snug', 'roomy']}.", "E020")

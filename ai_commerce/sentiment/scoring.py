@@ -13,7 +13,7 @@ from django.db import transaction
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings
+from ai_commerce.conf import app_settings, tuned
 from ai_commerce.models import ModelVersion
 
 from .aspects import DEFAULT_ASPECTS, aspect_sentiments_many
@@ -40,9 +40,9 @@ def current_model():
     return _loaded[version.pk], version
 
 
-def aspect_lexicon():
-    """Return the aspect keywords: the defaults, extended (or replaced per aspect) by AI_COMMERCE settings."""
-    extra = app_settings.SENTIMENT.get("ASPECTS") or {}
+def aspect_lexicon(conf):
+    """Return the aspect keywords: the defaults, extended per aspect by the settings (and the admin's tuning)."""
+    extra = conf.get("ASPECTS") or {}
     return {**DEFAULT_ASPECTS, **{name: [*DEFAULT_ASPECTS.get(name, []), *words] for name, words in extra.items()}}
 
 
@@ -54,9 +54,8 @@ def fingerprint(text):
     return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest() if text else ""
 
 
-def flags_for(prediction, rating, text, duplicate):
-    """Return the moderation flags of one scored review."""
-    conf = app_settings.SENTIMENT
+def flags_for(prediction, rating, text, duplicate, conf):
+    """Return the moderation flags of one scored review under the sentiment settings ``conf``."""
     flags = []
     if prediction.score <= conf["STRONG_NEGATIVE"]:
         flags.append(Flag.STRONGLY_NEGATIVE)
@@ -75,7 +74,8 @@ def flags_for(prediction, rating, text, duplicate):
 def score_reviews(pks=None, batch_size=500, on_progress=None):
     """Score the given reviews (all when None); return how many were scored."""
     model, version = current_model()
-    aspects = aspect_lexicon()
+    conf = tuned("SENTIMENT")
+    aspects = aspect_lexicon(conf)
     rows = [r for r in get_adapter().reviews(pks=pks) if r.product_id is not None]
     scored, products = 0, set()
     for start in range(0, len(rows), batch_size):
@@ -92,7 +92,7 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 excerpt=text[:1000], label=prediction.label, score=prediction.score,
                 confidence=prediction.confidence, probabilities=prediction.probabilities,
                 aspects=found,
-                flags=flags_for(prediction, row.rating, text, digest in duplicates), text_hash=digest,
+                flags=flags_for(prediction, row.rating, text, digest in duplicates, conf), text_hash=digest,
                 model_version=version, reviewed_at=row.created,
             ))
         with transaction.atomic():

@@ -7,7 +7,7 @@ scored again with the new model.
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings
+from ai_commerce.conf import tuned
 from ai_commerce.models import ModelVersion
 
 from .classifier import SentimentModel, evaluate, label_from_rating
@@ -22,7 +22,7 @@ def labelled_reviews():
 
 
 def train(reporter):
-    conf = app_settings.SENTIMENT
+    conf = tuned("SENTIMENT")
     rows = labelled_reviews()
     if len(rows) < conf["MIN_REVIEWS"]:
         raise registry.NotEnoughData(len(rows), conf["MIN_REVIEWS"], "star-rated reviews")
