@@ -147,7 +147,30 @@ def recommendations_panel(active, days=30, now=None):
         "products": product_counts["total"], "covered_products": product_counts["covered"],
         "product_share": _share(product_counts["covered"], product_counts["total"]),
         "rows": rows["n"], "users_with_rows": rows["users"],
+        "online": online_metrics(days, now),
     }
+
+
+def online_metrics(days=30, now=None):
+    """Return, per placement and model version over the last ``days`` days: impressions, clicks, CTR, and
+    conversions (clicks followed by a purchase of the product by the same shopper within CONVERSION_DAYS).
+
+    One grouped query.
+    """
+    from ai_commerce.recommendations.attribution import CONVERSION_DAYS
+    from ai_commerce.recommendations.models import PlacementEvent
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    bought_after = Interaction.objects.filter(
+        kind=Interaction.Kind.PURCHASE, product=OuterRef("product"), user=OuterRef("user"),
+        occurred_at__gte=OuterRef("occurred_at"),
+        occurred_at__lte=OuterRef("occurred_at") + timedelta(days=CONVERSION_DAYS))
+    rows = (PlacementEvent.objects.filter(occurred_at__gte=since).values("placement", "version")
+            .annotate(impressions=Count("pk", filter=Q(kind="impression")), clicks=Count("pk", filter=Q(kind="click")),
+                      conversions=Count("pk", filter=Q(kind="click", user__isnull=False) & Q(Exists(bought_after))))
+            .order_by("placement", "-version"))
+    return [{**row, "ctr": _share(row["clicks"], row["impressions"]),
+             "conversion": _share(row["conversions"], row["clicks"])} for row in rows]
 
 
 def _share(part, whole):

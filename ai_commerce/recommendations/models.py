@@ -103,3 +103,29 @@ class ContentNeighbour(models.Model):
 
     def __str__(self):
         return f"content neighbour of product {self.source_id} #{self.rank}: product {self.product_id}"
+
+
+class PlacementEvent(models.Model):
+    """An impression or a click of a rendered recommendation, credited to its placement and model version."""
+
+    class Kind(models.TextChoices):
+        IMPRESSION = "impression", _("impression")
+        CLICK = "click", _("click")
+
+    placement = models.CharField(_("placement"), max_length=32)
+    # A plain id, not a foreign key: the credit outlives the version's rows (0 when no model served it).
+    version = models.PositiveIntegerField(_("model version"), default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    product = models.ForeignKey(PRODUCT_MODEL, models.CASCADE, related_name="+", verbose_name=_("product"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+",
+                             verbose_name=_("user"))
+    session_key = models.CharField(_("session"), max_length=40, blank=True)
+    occurred_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("placement event")
+        verbose_name_plural = _("placement events")
+        indexes = [models.Index(fields=["placement", "version", "kind"], name="ai_recs_placement_events")]
+
+    def __str__(self):
+        return f"{self.kind} of product {self.product_id} in {self.placement}:{self.version}"

@@ -30,6 +30,7 @@ def connect():
 def forget_user(user_id):
     """Privacy: drop the user's precomputed recommendations (their events go with the core forgetter; the next
     retrain has no trace of them)."""
-    from .models import Recommendation
+    from .models import PlacementEvent, Recommendation
 
+    PlacementEvent.objects.filter(user_id=user_id).delete()
     return Recommendation.objects.filter(user_id=user_id).delete()[0]

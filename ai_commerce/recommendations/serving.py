@@ -68,6 +68,13 @@ class Recommended:
         """``placement:version`` for crediting clicks and purchases to what was shown."""
         return f"{self.placement}:{self.model_version or 0}"
 
+    @property
+    def click_url(self):
+        """The product's link through the click log."""
+        from .attribution import click_url
+
+        return click_url(self)
+
 
 def _cache():
     return caches[app_settings.RECOMMENDATIONS["CACHE"]]

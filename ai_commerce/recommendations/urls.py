@@ -1,10 +1,12 @@
 from django.urls import path
 
 from .api import BoughtTogetherView, RecommendationsView, SimilarView, TrendingView
+from .attribution import click
 
 urlpatterns = [
     path("api/recommendations/", RecommendationsView.as_view(), name="recommendations"),
     path("api/products/<str:product_id>/similar/", SimilarView.as_view(), name="similar-products"),
     path("api/products/<str:product_id>/bought-together/", BoughtTogetherView.as_view(), name="bought-together"),
     path("api/trending/", TrendingView.as_view(), name="trending-products"),
+    path("r/", click, name="recommendation-click"),
 ]

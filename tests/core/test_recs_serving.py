@@ -168,7 +168,7 @@ def test_template_tags_render_reasons_and_attribution_and_never_raise(shop, djan
     request = RequestFactory().get("/")
     request.user, request.session = user, None
     page = Template("{% load ai_recommendations %}{% bought_together product k=2 %}")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # the placement's reads, and one insert of its impressions
         html = page.render(Context({"product": mugs[0], "request": request}))
     assert "Bought together with Mugs 0" in html and f'data-ai-attribution="bought_together:{version.pk}"' in html
     assert html.count('class="ai-item"') == 2
@@ -194,3 +194,35 @@ def test_recommend_command(shop, capsys):
         call_command("ai_commerce_recommend", "ghost")
     with pytest.raises(CommandError, match="k must be from 1 to 50"):
         call_command("ai_commerce_recommend", user.username, "-k", "0")
+
+
+def test_impressions_clicks_and_conversions_are_credited_to_placement_and_version(client, admin_client, shop):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from ai_commerce.dashboard.panels import online_metrics
+    from ai_commerce.recommendations.models import PlacementEvent
+
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    related(version, mugs[0], mugs[1:3], kind="bought_together")
+    request = RequestFactory().get("/")
+    request.user, request.session = user, SessionStore()
+    html = Template("{% load ai_recommendations %}{% bought_together product k=2 %}").render(
+        Context({"product": mugs[0], "request": request}))
+    assert PlacementEvent.objects.filter(kind="impression", placement="bought_together", version=version.pk,
+                                         user=user).count() == 2
+    link = html.split('<a href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    client.force_login(user)
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"] == "/"  # althost items have no URL of their own
+    click = PlacementEvent.objects.get(kind="click")
+    assert (click.placement, click.version, click.product_id, click.user) == (
+        "bought_together", version.pk, mugs[1].pk, user)
+    Interaction.objects.create(user=user, product=mugs[1], kind="purchase", source="backfill")
+    row = online_metrics()[0]
+    assert (row["impressions"], row["clicks"], row["conversions"], row["ctr"], row["conversion"]) == (2, 1, 1, 0.5, 1.0)
+    assert "bought_together" in admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
+    # A broken or foreign link is refused, and nothing is logged.
+    for bad in ({"a": "x", "p": mugs[1].pk, "next": "/"}, {"a": "similar:1", "p": mugs[1].pk,
+                                                           "next": "https://evil.example/"}):
+        assert client.get("/ai/r/", bad).status_code == 400
+    assert PlacementEvent.objects.filter(kind="click").count() == 1

@@ -84,6 +84,15 @@ def test_product_page_shows_recommendations_with_reasons_and_the_sentiment_badge
     assert all(reasons) and any(r.startswith(("Similar to", "Trending")) for r in reasons)
     assert similar.first.get_attribute("data-ai-attribution").startswith("similar:")
     shot(page, "product_page_recommendations_and_sentiment")
+    # A click goes through the click log to the recommended product, credited to its placement and version.
+    from ai_commerce.recommendations.models import PlacementEvent
+
+    title = similar.first.locator("a").inner_text()
+    similar.first.locator("a").click()
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == title
+    assert PlacementEvent.objects.filter(kind="click", placement="similar").count() == 1
+    assert PlacementEvent.objects.filter(kind="impression", placement="similar").count() >= 6
 
 
 def test_staff_approve_and_apply_a_price_and_the_product_page_shows_it(page, live_server, trained_shop):

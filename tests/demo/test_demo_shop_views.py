@@ -52,7 +52,7 @@ def add(client, product, quantity=1):
 
 
 def test_home_lists_active_products_with_pagination(client, catalog, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6 + 1):  # + the AI placements, a constant number
+    with django_assert_max_num_queries(6 + 3):  # + the AI placements and their impression log, a constant number
         response = client.get(reverse("home"))
     assert response.status_code == 200
     page = response.context["products"]
@@ -63,7 +63,7 @@ def test_home_lists_active_products_with_pagination(client, catalog, django_asse
 
 
 def test_home_filters_by_category_including_children(client, catalog, django_assert_max_num_queries):
-    with django_assert_max_num_queries(7 + 1):
+    with django_assert_max_num_queries(7 + 3):
         response = client.get(reverse("home"), {"category": "dresses"})
     assert response.status_code == 200
     assert {p.category.slug for p in response.context["products"]} == {"dresses"}
@@ -74,7 +74,7 @@ def test_home_filters_by_category_including_children(client, catalog, django_ass
 
 def test_detail_renders_reviews_with_bounded_queries(client, reviewed, django_assert_max_num_queries):
     # Product, latest reviews, rating summary, and for a first-time visitor the new session and the view event.
-    with django_assert_max_num_queries(12 + 5):  # + the AI placements, a constant number
+    with django_assert_max_num_queries(12 + 7):  # + the AI placements and their impression log, a constant number
         response = client.get(reviewed.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
@@ -90,7 +90,7 @@ def test_detail_renders_reviews_with_bounded_queries(client, reviewed, django_as
 def test_detail_query_count_does_not_grow_with_reviews(client, reviewed, shopper, django_assert_max_num_queries):
     client.force_login(shopper)
     client.get(reviewed.get_absolute_url())  # warm the session
-    with django_assert_max_num_queries(10 + 5):
+    with django_assert_max_num_queries(10 + 7):
         assert client.get(reviewed.get_absolute_url()).status_code == 200
     assert Interaction.objects.filter(kind="view", user=shopper).exists()
 

@@ -17,6 +17,7 @@ from django.template.loader import select_template
 from django.utils.translation import gettext_lazy as _
 
 from .. import serving
+from ..attribution import log_impressions
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -29,6 +30,7 @@ def _render(context, placement, fetch, template_name):
         items = fetch()
         if not items:
             return ""
+        log_impressions(items, context.get("request"))
         names = [template_name, f"ai_commerce/recommendations/{placement}.html"] if template_name else [
             f"ai_commerce/recommendations/{placement}.html"]
         return select_template(names).render(

@@ -1,0 +1,70 @@
+"""Credit what was shown: impressions of rendered recommendations, clicks through them, and the purchases after.
+
+Template tags log one impression per rendered item (one bulk insert per tag). Each item links through
+``<ai>/r/?a=<placement:version>&p=<product>&next=<url>``, which logs the click and redirects to the product; a
+purchase of that product by the same shopper within ``CONVERSION_DAYS`` counts as a conversion on the dashboard.
+Logging never breaks a page.
+"""
+
+import logging
+import re
+
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET
+
+from ai_commerce.adapter import get_adapter
+
+from .models import PlacementEvent
+
+logger = logging.getLogger(__name__)
+ATTRIBUTION = re.compile(r"^(?P<placement>[a-z_]{1,32}):(?P<version>\d{1,10})$")
+CONVERSION_DAYS = 7
+
+
+def _visitor(request):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return {"user_id": user.pk, "session_key": ""}
+    session = getattr(request, "session", None)
+    return {"user_id": None, "session_key": getattr(session, "session_key", None) or ""}
+
+
+def log_impressions(items, request):
+    """Store one impression per shown item (one query); never raise."""
+    if request is None or not items:
+        return
+    try:
+        who = _visitor(request)
+        PlacementEvent.objects.bulk_create([
+            PlacementEvent(placement=item.placement, version=item.model_version or 0, product_id=item.product.pk,
+                           kind=PlacementEvent.Kind.IMPRESSION, **who) for item in items])
+    except Exception:
+        logger.exception("ai_commerce could not log impressions")
+
+
+def click_url(item):
+    """The link of a shown item: logs the click, then goes to the product."""
+    target = item.product.get_absolute_url() if hasattr(item.product, "get_absolute_url") else "/"
+    return f"{reverse('ai_commerce:recommendation-click')}?" + urlencode(
+        {"a": item.attribution, "p": item.product.pk, "next": target})
+
+
+@require_GET
+def click(request):
+    """Log a click on a recommendation and redirect to ``next`` (only to this site)."""
+    match = ATTRIBUTION.match(request.GET.get("a", ""))
+    target = request.GET.get("next", "")
+    product = request.GET.get("p", "")
+    if match is None or not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                            require_https=request.is_secure()):
+        return HttpResponseBadRequest("This recommendation link is broken: it needs a=placement:version and a next "
+                                      "URL on this site.")
+    try:
+        if get_adapter().get_product_queryset().filter(pk=product).exists():
+            PlacementEvent.objects.create(placement=match["placement"], version=int(match["version"]),
+                                          product_id=product, kind=PlacementEvent.Kind.CLICK, **_visitor(request))
+    except Exception:  # a bad product id, or the database: the shopper still gets where they clicked
+        logger.exception("ai_commerce could not log a click")
+    return HttpResponseRedirect(target)
