@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from ai_commerce.admin import ReadOnlyAdmin
 
-from .models import ContentNeighbour, Recommendation, RelatedProduct, TrendingProduct
+from .models import ContentNeighbour, PlacementEvent, Recommendation, RelatedProduct, TrendingProduct
 
 
 @admin.register(Recommendation)
@@ -34,3 +34,10 @@ class TrendingProductAdmin(ReadOnlyAdmin):
 class ContentNeighbourAdmin(ReadOnlyAdmin):
     list_display = ("source", "rank", "product", "score", "created_at")
     list_select_related = ("source", "product")
+
+
+@admin.register(PlacementEvent)
+class PlacementEventAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "kind", "placement", "version", "product", "user")
+    list_filter = ("kind", "placement", "version")
+    list_select_related = ("product", "user")
