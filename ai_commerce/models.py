@@ -139,6 +139,18 @@ class ModelVersion(models.Model):
     def __str__(self):
         return f"{self.kind} v{self.pk}{' (active)' if self.is_active else ''}"
 
+    @property
+    def held_out(self):
+        """The window it was judged on, in words: "2026-10-01 to 2026-10-31, judged on 120 users, 45 products".
+
+        Trainers store ``holdout_start``/``holdout_end`` (ISO dates) and ``judged_on`` ({what: how many}) in metrics.
+        """
+        start, end = self.metrics.get("holdout_start"), self.metrics.get("holdout_end")
+        if not (start and end):
+            return ""
+        counts = ", ".join(f"{n} {what}" for what, n in (self.metrics.get("judged_on") or {}).items())
+        return f"{str(start)[:10]} to {str(end)[:10]}" + (f", judged on {counts}" if counts else "")
+
 
 class TrainingRunQuerySet(models.QuerySet):
     def unfinished(self):
@@ -209,8 +221,10 @@ class Tuning(models.Model):
 
     TUNABLE = {
         "recommendations": ("PARAMS", "PROMOTION_TOLERANCE", "TOP_K", "RELATED_K"),
-        "sentiment": ("MIN_REVIEWS", "HOLDOUT", "ASPECTS", "ABUSIVE_WORDS", "STRONG_NEGATIVE", "MISMATCH"),
-        "pricing": ("HOLDOUT_DAYS", "PROMOTION_TOLERANCE", "SUGGESTION_DAYS", "PERIOD_PRICE"),
+        "sentiment": ("MIN_REVIEWS", "HOLDOUT", "MIN_HOLDOUT_REVIEWS", "ASPECTS", "ABUSIVE_WORDS", "STRONG_NEGATIVE",
+                      "MISMATCH"),
+        "pricing": ("HOLDOUT_DAYS", "MIN_HOLDOUT_PRODUCTS", "HOLDOUT_MAX_SHARE", "PROMOTION_TOLERANCE",
+                    "SUGGESTION_DAYS", "PERIOD_PRICE"),
     }
 
     kind = models.CharField(_("capability"), max_length=32, choices=ModelKind.choices, unique=True)

@@ -6,8 +6,10 @@ A capability registers its trainer once, in its ``AppConfig.ready()``::
 
 A trainer is ``trainer(reporter) -> ModelVersion``. It reads data, reports progress with ``reporter.progress(40,
 "fitting")``, writes a new ``ModelVersion`` with its held-out metrics and artifacts (``save_artifact``), and calls
-``promote_if_better``. It raises ``NotEnoughData`` to end the run as skipped. Whatever it does, a run that fails or is
-killed leaves the active version untouched, because only ``activate`` changes it, in one transaction.
+``promote_if_better``. It raises ``NotEnoughData`` to end the run as skipped, with what was missing and what to do;
+a version that was never scored on its held-out metric ends its run as skipped too, never as a success. Whatever
+it does, a run that fails or is killed leaves the active version untouched, because only ``activate`` changes it,
+in one transaction.
 
 ``enqueue_training(kind)`` creates a queued ``TrainingRun`` and sends it to a Celery worker after the transaction
 commits; ``execute_run(run_id)`` is what the worker runs, under a per-kind lock so two runs never overlap.
@@ -38,11 +40,23 @@ class ActivationRefused(Exception):
 
 
 class NotEnoughData(Exception):
-    """Raised by a trainer when there is too little data; the run ends as skipped."""
+    """Raised by a trainer when there is too little data to train or to judge a model; the run ends as skipped.
 
-    def __init__(self, have, need, what="events"):
-        self.have, self.need, self.what = have, need, what
-        super().__init__(f"skipped: not enough data ({have} {what}, need {need})")
+    ``hint`` says what to do about it; the message names what was missing, then the hint.
+    """
+
+    def __init__(self, have, need, what="events", hint=""):
+        self.have, self.need, self.what, self.hint = have, need, what, hint
+        super().__init__(f"skipped: not enough data ({have} {what}, need {need})" + (f"; {hint}" if hint else ""))
+
+
+class NotEvaluated(NotEnoughData):
+    """A version with no held-out score: it cannot be judged, so it is not promoted and its run is skipped."""
+
+    def __init__(self, version, metric):
+        self.version = version
+        super().__init__(0, 1, f"held-out {metric} for {version}",
+                         hint="the trainer found nothing to judge it on; add data or widen its held-out window")
 
 
 def register_trainer(kind, trainer):
@@ -99,7 +113,8 @@ def rollback(kind):
 def promote_if_better(version, *, metric, tolerance=0.0, baselines=(), compare_active=True):
     """Activate ``version`` if its held-out ``metric`` is no worse (within ``tolerance``) than the active version's
     and every named baseline's (keys of ``version.metrics``). Otherwise mark it not promoted. Return (promoted,
-    reason); the reason is stored in ``version.note``.
+    reason); the reason is stored in ``version.note``. A version without a score on ``metric`` cannot be judged:
+    it is marked not promoted and ``NotEvaluated`` ends its run as skipped.
 
     A trainer that re-evaluated the active model on the new split passes that score as a baseline and
     ``compare_active=False``, so that the comparison is on the same data.
@@ -110,11 +125,12 @@ def promote_if_better(version, *, metric, tolerance=0.0, baselines=(), compare_a
     if compare_active and active is not None and active.metrics.get(metric) is not None:
         rivals[f"active {active}"] = active.metrics[metric]
     if score is None:
-        reason = f"not evaluated on {metric}"
-    else:
-        losses = [f"{name} {value:.4f}" for name, value in rivals.items()
-                  if value is not None and score < value - tolerance]
-        reason = f"{metric} {score:.4f} is below " + ", ".join(losses) if losses else None
+        version.status, version.note = ModelVersion.Status.NOT_PROMOTED, f"Not promoted: not evaluated on {metric}."
+        version.save(update_fields=["status", "note"])
+        raise NotEvaluated(version, metric)
+    losses = [f"{name} {value:.4f}" for name, value in rivals.items()
+              if value is not None and score < value - tolerance]
+    reason = f"{metric} {score:.4f} is below " + ", ".join(losses) if losses else None
     if reason:
         version.status, version.note = ModelVersion.Status.NOT_PROMOTED, f"Not promoted: {reason}."
         version.save(update_fields=["status", "note"])
@@ -200,7 +216,8 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter):
         return _finish(run, TrainingRun.Status.SUCCEEDED, progress=100, model_version=version,
                        message=(version.note if version is not None else "done")[:255])
     except NotEnoughData as exc:
-        return _finish(run, TrainingRun.Status.SKIPPED, message=str(exc))
+        run.log += f"{timezone.now():%H:%M:%S} {exc}\n"
+        return _finish(run, TrainingRun.Status.SKIPPED, message=str(exc)[:255])
     except BaseException as exc:  # includes Celery's SoftTimeLimitExceeded; record it, keep the active version
         logger.exception("training run %s failed", run.pk)
         _finish(run, TrainingRun.Status.FAILED, message=f"failed: {exc!r}"[:255], error=traceback.format_exc())

@@ -15,7 +15,6 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.db import transaction
-from django.utils import timezone
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
@@ -25,6 +24,7 @@ from ai_commerce.models import Interaction, ModelVersion
 from .models import Recommendation, RelatedProduct, TrendingProduct
 
 METRIC = "recall_at_10"
+HINT = "import more order history, or lower PARAMS holdout_min_users or raise holdout_max_share"
 _loaded = {}
 
 
@@ -67,11 +67,18 @@ def train(reporter):
     events = interactions()
     params = {**engine.default_params(), **conf["PARAMS"]}
     try:
-        model = engine.train(events, products(), params, now=timezone.now(),
+        # The held-out window ends at the newest event, not today: a quiet month or last year's import is judged
+        # on its own newest days.
+        model = engine.train(events, products(), params,
                              on_progress=lambda pct, msg: reporter.progress(10 + int(pct * 0.6), msg))
     except engine.NotEnoughData as exc:
-        raise registry.NotEnoughData(exc.have, exc.need, exc.what) from exc
+        raise registry.NotEnoughData(exc.have, exc.need, exc.what, hint=HINT) from exc
     metrics = flat_metrics(model.metrics)
+    for key in ("holdout_start", "holdout_end"):
+        metrics[key] = _datetime(metrics[key]).isoformat(timespec="seconds")
+    reporter.log(f"judged on {metrics['evaluated_users']} users and {metrics['evaluated_products']} products "
+                 f"bought in the newest {metrics['holdout_days']:g} days ({metrics['holdout_start'][:10]} to "
+                 f"{metrics['holdout_end'][:10]})")
     reporter.log(f"Recall@10 {metrics.get(METRIC)} vs best baseline {metrics[f'best_baseline_{METRIC}']}")
     when = events.ts
     version = ModelVersion.objects.create(

@@ -11,7 +11,7 @@ import pytest
 
 from ai_commerce.recommendations.engine import Interactions, NotEnoughData, Rec, Recommender, default_params, train
 from ai_commerce.recommendations.engine.baselines import all_baselines, item_knn_lists, popularity_lists
-from ai_commerce.recommendations.engine.data import DAY, holdout_split, holdout_truth
+from ai_commerce.recommendations.engine.data import DAY, choose_holdout, holdout_split, holdout_truth
 from ai_commerce.recommendations.engine.evaluate import evaluate_lists, ndcg_at, recall_at
 from ai_commerce.recommendations.engine.model import REASONS
 
@@ -95,6 +95,31 @@ def test_holdout_picks_users_with_history_and_new_train_known_items():
     truth, bought = holdout_truth(train_part, test_part)
     assert truth == {"alice": {"y"}, "carol": {"y"}}
     assert bought["alice"] == {"x"} and bought["bob"] == {"x", "z"}
+
+
+def quiet_shop(recent_buyers):
+    """30 shoppers with a purchase each on days 0-9; the newest 30 days hold ``recent_buyers`` of them buying a
+    new item on day 395, and the rest buy new items on days 300-330 (a quiet month before the newest event)."""
+    d = DAY
+    rows = [(u, f"i{u % 5}", (u % 10) * d, "purchase", 1, f"a{u}") for u in range(30)]
+    rows += [(u, f"i{(u + 1) % 5}", (300 + u) * d, "purchase", 1, f"b{u}") for u in range(recent_buyers, 30)]
+    rows += [(u, f"i{(u + 2) % 5}", 395 * d, "purchase", 1, f"c{u}") for u in range(recent_buyers)]
+    return Interactions.from_rows(rows)
+
+
+def test_the_holdout_ends_at_the_newest_event_and_widens_until_it_can_judge():
+    shop = quiet_shop(recent_buyers=12)
+    holdout = choose_holdout(shop, 30, min_users=10)
+    assert holdout.end == 395 * DAY and holdout.days == 30 and len(holdout.truth) == 12  # wide enough as it is
+    thin = quiet_shop(recent_buyers=3)
+    widened = choose_holdout(thin, 30, min_users=10)
+    assert widened.days == 120 and len(widened.truth) >= 10  # 30 -> 60 -> 120 days back from day 395
+    described = widened.describe()
+    assert described["evaluated_users"] == len(widened.truth) and described["holdout_days"] == 120
+    assert described["holdout_end"] == 395 * DAY and described["evaluated_products"] >= 1
+    with pytest.raises(NotEnoughData, match="evaluable users in the held-out newest") as err:
+        choose_holdout(thin, 30, min_users=10, max_share=0.15)  # at most the newest 15% of events (9 of 57)
+    assert err.value.have < 10 and err.value.need == 10
 
 
 def test_metrics_follow_the_protocol():

@@ -5,6 +5,7 @@ import datetime as dt
 import random
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from ai_commerce import registry
@@ -109,6 +110,37 @@ def test_too_little_data_skips_the_run_and_keeps_the_active_version(tiny):
     done = run()
     assert done.status == "skipped" and "not enough data" in done.message
     assert not ModelVersion.objects.of_kind("recommendations").exists()
+
+
+def test_a_history_that_ended_long_ago_is_judged_on_its_own_newest_days(tiny, history, settings, admin_client):
+    """A restored backup or last year's import: the held-out window ends at the newest event, not today."""
+    configure(settings, PROMOTION_TOLERANCE=1.0)
+    Interaction.objects.update(occurred_at=F("occurred_at") - dt.timedelta(days=400))
+    newest = Interaction.objects.latest("occurred_at").occurred_at
+    done = run()
+    assert done.status == "succeeded", done.message
+    version = done.model_version
+    metrics = version.metrics
+    assert metrics["holdout_end"] == newest.isoformat(timespec="seconds")
+    start = dt.datetime.fromisoformat(metrics["holdout_start"])
+    assert metrics["holdout_days"] >= 14 and newest - start >= dt.timedelta(days=14)
+    assert metrics["evaluated_users"] >= 10 and metrics["evaluated_products"] >= 1
+    assert metrics["recall_at_10"] is not None and version.is_active, version.note
+    assert "judged on" in done.log and "users" in done.log
+    page = admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
+    assert (f"Held out: {metrics['holdout_start'][:10]} to {newest:%Y-%m-%d}, judged on "
+            f"{metrics['evaluated_users']} users, {metrics['evaluated_products']} products") in page
+
+
+def test_a_window_too_thin_to_judge_skips_the_run_and_says_what_to_do(tiny, history, settings, admin_client):
+    configure(settings, PARAMS={**TINY, "holdout_min_users": 1000})
+    done = run()
+    assert done.status == "skipped" and done.model_version is None
+    assert "evaluable users in the held-out newest" in done.message and "need 1000" in done.message
+    assert "holdout_min_users" in done.message  # what to do about it
+    assert not ModelVersion.objects.of_kind("recommendations").exists()
+    page = admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
+    assert 'ai-status-skipped">skipped</strong>' in page and "evaluable users" in page
 
 
 @pytest.mark.services

@@ -72,8 +72,11 @@ def test_promotion_gate():
     promoted, reason = registry.promote_if_better(loses_to_baseline, metric="hit_rate", baselines=["pop"])
     assert not promoted and "pop 0.9500" in reason
     unevaluated = ModelVersion.objects.create(kind="pricing")
-    assert registry.promote_if_better(unevaluated, metric="hit_rate") == (
-        False, "Not promoted: not evaluated on hit_rate.")
+    with pytest.raises(registry.NotEvaluated, match="held-out hit_rate"):
+        registry.promote_if_better(unevaluated, metric="hit_rate")
+    unevaluated.refresh_from_db()
+    assert unevaluated.status == "not_promoted" and unevaluated.note == "Not promoted: not evaluated on hit_rate."
+    assert ModelVersion.objects.active().get().metrics["hit_rate"] == 0.395
 
 
 def test_artifacts_round_trip_and_are_immutable():

@@ -120,6 +120,53 @@ def holdout_split(interactions, days, now=None):
     return interactions.subset(interactions.ts < cut), interactions.subset(interactions.ts >= cut), cut
 
 
+@dataclass
+class Holdout:
+    """The held-out window a model is judged on: its split, truth and what it holds."""
+
+    train: Interactions
+    test: Interactions
+    cut: float
+    end: float
+    truth: dict
+    bought: dict
+
+    @property
+    def days(self):
+        return round((self.end - self.cut) / DAY, 1)
+
+    def describe(self):
+        """The window as stored on a model version: where it starts and ends and what it was judged on."""
+        products = set().union(*self.truth.values()) if self.truth else set()
+        return {"holdout_start": self.cut, "holdout_end": self.end, "holdout_days": self.days,
+                "holdout_events": len(self.test), "evaluated_users": len(self.truth),
+                "evaluated_products": len(products),
+                "judged_on": {"users": len(self.truth), "products": len(products)}}
+
+
+def choose_holdout(interactions, days, *, min_users=1, max_share=0.5, now=None):
+    """Return the newest window that can judge a model: ``days`` before the newest event (or ``now``), doubled
+    while it has fewer than ``min_users`` evaluable users, but never reaching back past the newest ``max_share`` of
+    the events. Raise NotEnoughData when even the widest window is too thin to judge."""
+    end = float(interactions.ts.max()) if now is None else _to_seconds(now)
+    widest = float(np.quantile(interactions.ts, 1.0 - max_share)) if len(interactions) else end
+    span = float(days)
+    while True:
+        cut = end - span * DAY
+        if span > days:
+            cut = max(cut, widest)
+        train, test = interactions.subset(interactions.ts < cut), interactions.subset(interactions.ts >= cut)
+        truth, bought = holdout_truth(train, test)
+        holdout = Holdout(train, test, cut, end, truth, bought)
+        if len(truth) >= min_users or cut <= widest or not len(train):
+            break
+        span *= 2
+    if len(truth) < min_users:
+        # An evaluable user bought before the window and something new in it (DESIGN section 7).
+        raise NotEnoughData(len(truth), min_users, f"evaluable users in the held-out newest {holdout.days:g} days")
+    return holdout
+
+
 def holdout_truth(train, test):
     """DESIGN section 7: {user: set(new items)} for users with train history who buy, in test, at least one
     train-known item they never bought in train; plus {user: set(train-purchased items)} for the exclusions."""

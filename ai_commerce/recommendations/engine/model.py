@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import baselines
-from .data import DAY, NotEnoughData, Vocab, holdout_split, holdout_truth, plain
+from .data import DAY, NotEnoughData, Vocab, choose_holdout, holdout_truth, plain
 from .evaluate import evaluate_lists
 from .features import SOURCE_FEATURES, ItemMeta, State, candidates, feature_matrix, source_scores
 from .params import default_params
@@ -182,14 +182,12 @@ def evaluate_holdout(interactions, products, params, tt_cache=None, now=None, on
     """DESIGN section 7 protocol on the engine: returns (metrics dict, per-user ranked lists of the model)."""
     p = params
     end = float(interactions.ts.max()) if now is None else float(now)
-    train_part, test_part, cut = holdout_split(interactions, float(p["holdout_days"]), end)
-    truth, bought = holdout_truth(train_part, test_part)
+    holdout = choose_holdout(interactions, float(p["holdout_days"]), min_users=int(p["holdout_min_users"]),
+                             max_share=float(p["holdout_max_share"]), now=end)
+    train_part, cut, truth, bought = holdout.train, holdout.cut, holdout.truth, holdout.bought
     uv, iv, meta = vocabs or make_vocabs(interactions, products, p)
     k = int(p["eval_k"])
-    metrics = {"evaluated_users": len(truth), "holdout_days": p["holdout_days"], "holdout_start": cut}
-    if not truth:
-        metrics.update({f"recall_at_{k}": None, f"ndcg_at_{k}": None, "baselines": {}})
-        return metrics, {}
+    metrics = holdout.describe()
     lo, hi = pct
     engine = _fit_engine(train_part, meta, uv, iv, cut, p, tt_cache, on_progress, (lo, lo + (hi - lo) * 0.8))
     users = uv.encode(list(truth))

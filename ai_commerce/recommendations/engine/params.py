@@ -6,7 +6,9 @@ from __future__ import annotations
 # before the test window, never the test window itself); tiny shops train in seconds with the same values.
 DEFAULTS = {
     # protocol
-    "holdout_days": 30,            # evaluation window (DESIGN section 7)
+    "holdout_days": 30,            # evaluation window (DESIGN section 7), counted back from the newest event
+    "holdout_min_users": 10,       # fewer evaluable users than this: the window doubles until it has them ...
+    "holdout_max_share": 0.5,      # ... but never holds more than this share of the events (then: skipped)
     "label_days": 30,              # the ranker's inner label window, before the evaluation window
     "eval_k": 10,
     # minimum data
