@@ -68,8 +68,10 @@ DEFAULTS = {
     "SENTIMENT": {
         # Star-rated reviews needed before a shop-trained model replaces the lexicon (VADER) cold start.
         "MIN_REVIEWS": 200,
-        # Share of the newest reviews held out to evaluate a new model against the lexicon and the active model.
+        # Share of the newest reviews held out to evaluate a new model against the lexicon and the active model,
+        # and the fewest reviews it is judged on (the share grows to reach them, up to half of the reviews).
         "HOLDOUT": 0.2,
+        "MIN_HOLDOUT_REVIEWS": 50,
         # Extra or replacement keywords per aspect, merged over the defaults: {"fit": ["snug"], "scent": [...]}.
         "ASPECTS": {},
         # Words that flag a review as abusive (matched as whole words, case-insensitive).
@@ -100,8 +102,12 @@ DEFAULTS = {
         "PARAMS": {},
     },
     "PRICING": {
-        # The newest days of orders held out to check that the elasticities predict demand better than ignoring price.
+        # The newest days of orders (before the newest order line) held out to check that the elasticities predict
+        # demand better than ignoring price. The window doubles until it judges MIN_HOLDOUT_PRODUCTS products, but
+        # never holds more than HOLDOUT_MAX_SHARE of the order lines; a window too thin to judge skips the run.
         "HOLDOUT_DAYS": 28,
+        "MIN_HOLDOUT_PRODUCTS": 5,
+        "HOLDOUT_MAX_SHARE": 0.5,
         # A new demand model is promoted when its held-out skill is at least the baseline's minus this.
         "PROMOTION_TOLERANCE": 0.02,
         # Days a suggestion stays open before it expires (the next run replaces it anyway).

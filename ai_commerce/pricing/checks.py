@@ -5,7 +5,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ai_commerce.conf import app_settings
 
-RANGES = {"HOLDOUT_DAYS": (7, 365, int), "PROMOTION_TOLERANCE": (0, 1, (int, float)), "SUGGESTION_DAYS": (1, 90, int)}
+RANGES = {"HOLDOUT_DAYS": (7, 365, int), "MIN_HOLDOUT_PRODUCTS": (1, 100_000, int),
+          "HOLDOUT_MAX_SHARE": (0.05, 0.9, (int, float)), "PROMOTION_TOLERANCE": (0, 1, (int, float)),
+          "SUGGESTION_DAYS": (1, 90, int)}
 
 
 def check_pricing_settings(app_configs=None, conf=None, **kwargs):

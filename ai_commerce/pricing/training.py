@@ -1,12 +1,13 @@
 """Train the demand model: elasticities from the shop's own orders, checked on the newest weeks, then suggestions.
 
-The newest ``PRICING["HOLDOUT_DAYS"]`` are held out. Elasticities fitted on the orders before them predict each
-product's held-out units at each price actually charged; a baseline that ignores price (demand stays at its level at
-the last price before the holdout) predicts the same. ``demand_skill`` is ``1 - MAE(model) / MAE(baseline)``: above 0
-means the elasticities explain demand better than ignoring price, and 0 when no price changed in the holdout. The
-version is promoted when its skill is at least the baseline's (0) minus ``PRICING["PROMOTION_TOLERANCE"]``; the
-estimates it serves are refitted on all orders. After a promotion, suggestions are made at once, and auto-applied
-where a policy allows it.
+The newest ``PRICING["HOLDOUT_DAYS"]`` before the newest order line are held out, widened until the window judges
+``MIN_HOLDOUT_PRODUCTS`` products (but never past ``HOLDOUT_MAX_SHARE`` of the lines; then the run is skipped).
+Elasticities fitted on the orders before the window predict each product's held-out units at each price actually
+charged; a baseline that ignores price (demand stays at its level at the last price before the holdout) predicts the
+same. ``demand_skill`` is ``1 - MAE(model) / MAE(baseline)``: above 0 means the elasticities explain demand better
+than ignoring price, and 0 when no price changed in the holdout. The version is promoted when its skill is at least
+the baseline's (0) minus ``PRICING["PROMOTION_TOLERANCE"]``; the estimates it serves are refitted on all orders.
+After a promotion, suggestions are made at once, and auto-applied where a policy allows it.
 """
 
 import datetime as dt
@@ -47,7 +48,8 @@ def categories():
 
 
 def holdout_metrics(lines, cats, holdout_days, period_price="mean"):
-    """Fit on the lines before the newest ``holdout_days`` and score the held-out weeks against ignoring price.
+    """Fit on the lines before the newest ``holdout_days`` (counted back from the newest order line) and score the
+    held-out weeks against ignoring price.
 
     Errors are taken on each product's held-out units at each price it was sold at (summed over the periods at that
     price), so that day-to-day noise largely cancels and what is left is the effect of price.
@@ -56,12 +58,13 @@ def holdout_metrics(lines, cats, holdout_days, period_price="mean"):
     fitted, _ = elasticity.estimate([row for row in lines if row[1] < cut], cats, price=period_price)
     series = elasticity.aggregate(lines, price=period_price)
     cut_day = cut.toordinal()
-    errors_model, errors_flat, periods = [], [], 0
+    errors_model, errors_flat, periods, judged = [], [], 0, set()
     for product, estimate in fitted.items():
         s = series.get(product)
         held = s.day >= cut_day if s is not None else None
         if held is None or not held.any() or held.all():
             continue
+        judged.add(product)
         flat_weekly = estimate.units_at(s.price[~held][-1])  # demand stays where it was: price has no effect
         prices, units, weeks = s.price[held], s.units[held], s.exposure[held] / 7.0
         for price in np.unique(prices):
@@ -70,14 +73,38 @@ def holdout_metrics(lines, cats, holdout_days, period_price="mean"):
             errors_model.append(abs(actual - estimate.units_at(price) * weeks[at].sum()))
             errors_flat.append(abs(actual - flat_weekly * weeks[at].sum()))
         periods += int(held.sum())
+    window = {"holdout_start": cut.isoformat(), "holdout_end": lines[-1][1].isoformat(), "holdout_days": holdout_days,
+              "holdout_lines": sum(row[1] >= cut for row in lines), "holdout_periods": periods,
+              "holdout_products": len(judged), "judged_on": {"products": len(judged)}}
     if not periods:
-        return {"holdout_periods": 0}
+        return window
     mae, flat = float(np.mean(errors_model)), float(np.mean(errors_flat))
     return {
-        "holdout_periods": periods, "holdout_products": len({p for p in fitted if p in series}),
-        "demand_mae": round(mae, 4), "no_price_effect_mae": round(flat, 4),
+        **window, "demand_mae": round(mae, 4), "no_price_effect_mae": round(flat, 4),
         "demand_skill": round(1 - mae / flat, 4) if flat else 0.0, "no_price_effect_skill": 0.0,
     }
+
+
+def judged_holdout(lines, cats, conf):
+    """Return the held-out metrics of the newest window that can judge the elasticities.
+
+    The window starts at ``HOLDOUT_DAYS`` before the newest order line and doubles while it judges fewer than
+    ``MIN_HOLDOUT_PRODUCTS`` products, but never holds more than ``HOLDOUT_MAX_SHARE`` of the order lines. Raise
+    NotEnoughData when even the widest window judges too few.
+    """
+    need, days = conf["MIN_HOLDOUT_PRODUCTS"], conf["HOLDOUT_DAYS"]
+    widest = (lines[-1][1] - lines[int(len(lines) * (1 - conf["HOLDOUT_MAX_SHARE"]))][1]).days
+    while True:
+        metrics = holdout_metrics(lines, cats, days, period_price=conf["PERIOD_PRICE"])
+        if metrics["holdout_products"] >= need or days >= widest:
+            break
+        days = max(days, min(days * 2, widest))
+    if metrics["holdout_products"] < need or "demand_skill" not in metrics:
+        raise registry.NotEnoughData(
+            metrics["holdout_products"], need,
+            f"products sold before and in the held-out newest {days} days",
+            hint="record more orders, or lower PRICING MIN_HOLDOUT_PRODUCTS or raise HOLDOUT_MAX_SHARE")
+    return metrics
 
 
 def train(reporter):
@@ -87,8 +114,10 @@ def train(reporter):
     if len(lines) < MIN_LINES:
         raise registry.NotEnoughData(len(lines), MIN_LINES, "order lines")
     cats = categories()
-    reporter.progress(15, f"checking elasticities on the newest {conf['HOLDOUT_DAYS']} days")
-    metrics = holdout_metrics(lines, cats, conf["HOLDOUT_DAYS"], period_price=conf["PERIOD_PRICE"])
+    reporter.progress(15, f"checking elasticities on the newest {conf['HOLDOUT_DAYS']} days or more")
+    metrics = judged_holdout(lines, cats, conf)
+    reporter.log(f"judged on {metrics['holdout_products']} products in the newest {metrics['holdout_days']} days "
+                 f"({metrics['holdout_start']} to {metrics['holdout_end']})")
     reporter.progress(45, f"estimating elasticities from {len(lines)} order lines")
     estimates, skipped = elasticity.estimate(lines, cats, price=conf["PERIOD_PRICE"])
     if not estimates:
@@ -104,7 +133,7 @@ def train(reporter):
     reporter.log(f"{len(estimates)} elasticities, {len(skipped)} products without one; "
                  f"held-out skill {metrics.get('demand_skill')}")
     version = ModelVersion.objects.create(
-        kind="pricing", params={"holdout_days": conf["HOLDOUT_DAYS"], "period_price": conf["PERIOD_PRICE"],
+        kind="pricing", params={"holdout_days": metrics["holdout_days"], "period_price": conf["PERIOD_PRICE"],
                                 "level": elasticity.LEVEL}, metrics=metrics,
         data_start=_aware(lines[0][1]), data_end=_aware(lines[-1][1]),
     )

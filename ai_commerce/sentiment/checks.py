@@ -31,6 +31,10 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
     if not (isinstance(minimum, int) and minimum >= 10):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['MIN_REVIEWS'] = {minimum!r} is too small.",
                              "Train on at least 10 star-rated reviews (200 by default).", "E023"))
+    judged = conf.get("MIN_HOLDOUT_REVIEWS")
+    if isinstance(judged, bool) or not (isinstance(judged, int) and judged >= 5):
+        errors.append(_error(f"AI_COMMERCE['SENTIMENT']['MIN_HOLDOUT_REVIEWS'] = {judged!r} is too small.",
+                             "Judge a model on at least 5 held-out reviews (50 by default).", "E023"))
     status = conf.get("HOST_STATUS")
     if not (isinstance(status, dict) and set(status) <= {"flagged", "approved", "hidden"}):
         errors.append(_error("AI_COMMERCE['SENTIMENT']['HOST_STATUS'] must map flagged/approved/hidden to the "

@@ -1,6 +1,7 @@
 """Train the shop's own sentiment model from its star ratings (1-2 negative, 3 neutral, 4-5 positive).
 
-The newest reviews are held out. The new model, the lexicon (VADER) and the active model are all evaluated on that
+The newest reviews are held out (``HOLDOUT`` of them, at least ``MIN_HOLDOUT_REVIEWS``), so the window follows the
+data, whatever the date. The new model, the lexicon (VADER) and the active model are all evaluated on that
 same split; the new one is promoted only if its macro-F1 is no worse than both. After a promotion every review is
 scored again with the new model.
 """
@@ -21,13 +22,19 @@ def labelled_reviews():
     return sorted((row for row in rows if row[1]), key=lambda row: row[0])
 
 
+def split_newest(rows, share, minimum):
+    """Split rows (oldest first) into (train, test): the test set is the newest ``share`` of them, grown to at
+    least ``minimum`` rows but never more than half."""
+    size = min(max(round(len(rows) * share), minimum), len(rows) // 2)
+    return rows[:len(rows) - size], rows[len(rows) - size:]
+
+
 def train(reporter):
     conf = tuned("SENTIMENT")
     rows = labelled_reviews()
     if len(rows) < conf["MIN_REVIEWS"]:
         raise registry.NotEnoughData(len(rows), conf["MIN_REVIEWS"], "star-rated reviews")
-    cut = int(len(rows) * (1 - conf["HOLDOUT"]))
-    train_rows, test_rows = rows[:cut], rows[cut:]
+    train_rows, test_rows = split_newest(rows, conf["HOLDOUT"], conf["MIN_HOLDOUT_REVIEWS"])
     texts, labels = [r[1] for r in train_rows], [r[2] for r in train_rows]
     test_texts, test_labels = [r[1] for r in test_rows], [r[2] for r in test_rows]
     reporter.progress(10, f"training on {len(train_rows)} reviews")
@@ -36,7 +43,9 @@ def train(reporter):
     metrics = evaluate(model, test_texts, test_labels)
     lexicon = evaluate(LexiconModel(), test_texts, test_labels)
     metrics.update(lexicon_macro_f1=lexicon["macro_f1"], lexicon_accuracy=lexicon["accuracy"],
-                   train_reviews=len(train_rows), test_reviews=len(test_rows))
+                   train_reviews=len(train_rows), test_reviews=len(test_rows), judged_on={"reviews": len(test_rows)},
+                   holdout_start=test_rows[0][0].isoformat(timespec="seconds"),
+                   holdout_end=test_rows[-1][0].isoformat(timespec="seconds"))
     baselines = ["lexicon_macro_f1"]
     active_model, active = current_model()
     if active is not None:

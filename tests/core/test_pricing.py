@@ -2,6 +2,7 @@
 training in the registry, suggestions under policies, approve / apply / roll back with the audit log, API, admin."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.utils import timezone
 
 from ai_commerce import registry
@@ -95,6 +97,35 @@ def test_training_estimates_checks_on_held_out_weeks_and_suggests(shop):
     inelastic = suggestions[shop[4].pk]
     assert inelastic.suggested_price > inelastic.current_price  # inelastic: raising the price raises profit
     assert shop[5].pk not in suggestions
+
+
+def test_orders_that_ended_long_ago_are_judged_on_their_own_newest_weeks(shop):
+    Purchase.objects.update(placed_on=F("placed_on") - dt.timedelta(days=500))
+    newest = timezone.localdate(Purchase.objects.latest("placed_on").placed_on)
+    run = train()
+    assert run.status == "succeeded", run.message
+    metrics = run.model_version.metrics
+    assert metrics["holdout_end"] == newest.isoformat() and metrics["holdout_days"] == 28
+    assert metrics["holdout_start"] == (newest - dt.timedelta(days=28)).isoformat()
+    assert metrics["holdout_products"] == 5 and metrics["demand_skill"] > 0.1  # the item never re-priced is not
+    assert run.model_version.is_active and "judged on 5 products" in run.log
+
+
+def test_the_window_widens_to_judge_enough_products_or_the_run_is_skipped(shop, settings):
+    for product in shop[2:5]:  # three products stop selling three weeks before the newest order
+        SaleLine.objects.filter(article=product, purchase__placed_on__gte=timezone.now() - dt.timedelta(days=21)
+                                ).delete()
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "PRICING": {"HOLDOUT_DAYS": 14}}
+    run = train()
+    assert run.status == "succeeded", run.message
+    metrics = run.model_version.metrics
+    assert metrics["holdout_days"] == 28 and metrics["holdout_products"] == 5  # 14 days judged only two
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "PRICING": {"MIN_HOLDOUT_PRODUCTS": 6}}
+    skipped = train()
+    assert skipped.status == "skipped" and skipped.model_version is None
+    widest = int(re.search(r"5 products sold before and in the held-out newest (\d+) days, need 6", skipped.message)[1])
+    assert 56 < widest < 210 / 2 + 7  # doubled past 56 days, up to half of the order lines
+    assert "MIN_HOLDOUT_PRODUCTS" in skipped.message
 
 
 def test_suggest_without_a_model_is_one_clear_line():

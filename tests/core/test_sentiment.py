@@ -12,6 +12,7 @@ from ai_commerce.models import ModelVersion, TrainingRun
 from ai_commerce.sentiment import checks as sentiment_checks
 from ai_commerce.sentiment import scoring
 from ai_commerce.sentiment.models import ProductSentiment, ReviewSentiment
+from ai_commerce.sentiment.training import split_newest
 from tests.althost.models import Feedback
 from tests.conftest import wait_for
 from tests.factories import FeedbackFactory, ItemFactory, UserFactory
@@ -139,7 +140,10 @@ def test_training_evaluates_against_the_lexicon_and_rescores(settings, shop_revi
     assert done.status == "succeeded", done.error
     version = done.model_version
     assert {"macro_f1", "accuracy", "lexicon_macro_f1", "train_reviews", "test_reviews"} <= set(version.metrics)
-    assert version.metrics["test_reviews"] == 48
+    # 20% of 240 reviews is 48, grown to the 50 a model is judged on at least; the newest 50, whatever the date.
+    assert version.metrics["test_reviews"] == 50 and version.metrics["train_reviews"] == 190
+    newest = sorted(Feedback.objects.values_list("posted", flat=True))[-50]
+    assert version.metrics["holdout_start"] == newest.isoformat(timespec="seconds")
     assert "model.pkl" in version.artifacts
     # The lexicon cannot tell 3-star "meh" from praise; the shop's own model learns it, so it is promoted.
     assert version.is_active, version.note
@@ -148,6 +152,14 @@ def test_training_evaluates_against_the_lexicon_and_rescores(settings, shop_revi
     # A second run compares with the active model on the same held-out reviews.
     again = registry.execute_run(TrainingRun.objects.create(kind="sentiment").pk).model_version
     assert "active_macro_f1" in again.metrics and "active" in again.note
+
+
+@pytest.mark.parametrize(("n", "share", "minimum", "held"), [(240, 0.2, 50, 50), (1000, 0.2, 50, 200),
+                                                             (60, 0.2, 50, 30), (11, 0.5, 5, 5)])
+def test_the_held_out_reviews_are_the_newest_share_with_a_floor(n, share, minimum, held):
+    rows = list(range(n))
+    train_rows, test_rows = split_newest(rows, share, minimum)
+    assert len(test_rows) == held and train_rows + test_rows == rows
 
 
 def test_score_command_shows_progress(capsys, shop_reviews):
