@@ -16,6 +16,10 @@ ids (a basket) or the product on the page; optionally only ``categories`` or non
 placement over-fetches its candidates and backfills (similar items, trending in the category, then overall trending,
 then any eligible product), so ``k`` products come back whenever the catalog has ``k`` eligible ones.
 
+While no version is active (a new shop, or nothing promoted yet), the trending rungs read popularity from the event
+log instead (``popularity``): recent purchases, then all time, overall and per category. Catalogue order is only the
+last resort, for a shop with no events at all.
+
 Cold start: an anonymous visitor with views in this session gets products similar to what they viewed; a user the
 model does not know yet gets what is trending in the categories they touched, then overall; a product added after the
 last retrain has content-based neighbours (``ContentNeighbour``) until the next one.
@@ -35,6 +39,7 @@ from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
 
+from . import popularity
 from .models import ContentNeighbour, Reason, Recommendation, RelatedProduct, TrendingProduct
 
 MAX_K = 50
@@ -119,6 +124,8 @@ def _rows(version, queryset, limit, key):
 
 
 def _trending_rows(version, limit, category=""):
+    if version is None:  # nothing promoted yet: popularity from the event log, never catalogue order
+        return [Candidate(*row) for row in popularity.ranked(category)[:limit]]
     return _rows(version, TrendingProduct.objects.filter(category=category or ""), limit,
                  f"trending:{category or ''}")
 

@@ -1,6 +1,7 @@
 """Serving recommendations without TensorFlow: live business filters, backfill, cold start, constant query cost,
 caching by version, the API, the template tags and privacy. The tables are written here as a training run would."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.utils import timezone
 
 from ai_commerce import registry
 from ai_commerce.models import Interaction, ModelVersion
@@ -133,7 +135,38 @@ def test_results_follow_the_active_version(shop, django_assert_max_num_queries):
     assert ids(serving.recommended_for(user, k=1)) == [mugs[2].pk]
 
 
-def test_nothing_without_a_model_still_serves_the_catalog(shop):
+def bought(item, when, times=1, kind="purchase"):
+    Interaction.objects.bulk_create(Interaction(user=UserFactory(), product=item, kind=kind, occurred_at=when,
+                                                source="backfill") for _ in range(times))
+
+
+def test_without_an_active_version_every_placement_serves_popularity_from_the_event_log(
+        shop, django_assert_max_num_queries):
+    ModelVersion.objects.all().delete()
+    mugs, jugs = shop["mugs"], shop["jugs"]
+    newest = timezone.now() - dt.timedelta(days=400)  # a history that ended long ago: windows follow the data
+    bought(mugs[5], newest, times=2)
+    bought(jugs[1], newest - dt.timedelta(days=20))
+    bought(mugs[0], newest - dt.timedelta(days=200), times=5)  # popular, but not lately
+    bought(mugs[7], newest - dt.timedelta(days=100), times=9, kind="view")  # looked at, never bought
+    with django_assert_max_num_queries(6):  # the active version, 3 to count the log, the products, the backfill
+        got = serving.trending(k=5)
+    assert ids(got)[:4] == [mugs[5].pk, jugs[1].pk, mugs[0].pk, mugs[7].pk]
+    assert [i.reason for i in got[:4]] == ["Trending now", "Trending now", "Popular", "Popular"]
+    assert got[4].reason == "You might also like" and got[0].model_version is None
+    in_mugs = serving.trending(k=3, category="Mugs")
+    assert ids(in_mugs) == [mugs[5].pk, mugs[0].pk, mugs[7].pk] and in_mugs[0].reason == "Trending in Mugs"
+    with django_assert_max_num_queries(2):  # cached: the products and the backfill only
+        serving.trending(k=5)
+    newcomer = serving.recommended_for(UserFactory(), k=2)
+    assert ids(newcomer) == [mugs[5].pk, jugs[1].pk] and newcomer[0].reason == "Trending now"
+    together = serving.bought_with(mugs[5], k=2)
+    assert ids(together) == [jugs[1].pk, mugs[0].pk]  # never the product on the page
+    alike = serving.similar_to(mugs[3], k=3)
+    assert "You might also like" not in {i.reason for i in alike}
+
+
+def test_a_shop_with_no_events_at_all_gets_the_catalog(shop):
     ModelVersion.objects.all().delete()
     got = serving.trending(k=4)
     assert len(got) == 4 and got[0].model_version is None and got[0].reason == "You might also like"

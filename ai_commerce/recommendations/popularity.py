@@ -1,0 +1,80 @@
+"""Popularity from the event log: what every placement serves while no recommendations version is active.
+
+A new shop, or one whose models were never promoted, still has events. Rather than catalogue order, serving ranks
+products by what was bought recently (the newest ``RECENT_DAYS`` before the newest event, never the wall clock), then
+bought at all, then touched at all, overall and per category::
+
+    from ai_commerce.recommendations import popularity
+
+    popularity.ranked("Mugs")   # [(product_id, score, reason, because_id, category), ...]; "" for the whole shop
+
+Products bought in the recent window carry the "trending" reason ("Trending in Mugs", "Trending now"), the rest
+"popular". The table costs three queries (the newest event, one grouped count, the products' categories) and is
+cached for ``RECOMMENDATIONS["CACHE_SECONDS"]``; with no events at all it is empty, and serving falls back to the
+catalogue.
+"""
+
+from datetime import timedelta
+
+from django.core.cache import caches
+from django.db.models import Count, Max, Q
+
+from ai_commerce.adapter import get_adapter
+from ai_commerce.conf import app_settings
+from ai_commerce.models import Interaction
+
+from .models import Reason
+
+CACHE_KEY = "ai_commerce:recommendations:popularity"
+RECENT_DAYS = 30
+PER_LIST = 150  # MAX_K times the serving over-fetch, per category and overall
+SCANNED = 5000  # the most-bought products read to build the lists
+
+
+def ranked(category=""):
+    """Return the popularity rows of ``category`` ("" for the whole shop), best first, in the columns of a serving
+    row: (product_id, score, reason, because_id, category)."""
+    return table().get(category or "", [])
+
+
+def table():
+    """Return ``{category or "": [row, ...]}`` from the event log (cached)."""
+    cache = caches[app_settings.RECOMMENDATIONS["CACHE"]]
+    found = cache.get(CACHE_KEY)
+    if found is None:
+        found = build()
+        cache.set(CACHE_KEY, found, app_settings.RECOMMENDATIONS["CACHE_SECONDS"])
+    return found
+
+
+def build():
+    """Count the event log into popularity lists: recent purchases, then all purchases, then any event."""
+    newest = Interaction.objects.aggregate(newest=Max("occurred_at"))["newest"]
+    if newest is None:
+        return {}
+    bought = Q(kind=Interaction.Kind.PURCHASE)
+    counts = list(
+        Interaction.objects.values("product_id")
+        .annotate(recent=Count("pk", filter=bought & Q(occurred_at__gte=newest - timedelta(days=RECENT_DAYS))),
+                  bought=Count("pk", filter=bought), touched=Count("pk"))
+        .order_by("-recent", "-bought", "-touched", "product_id")[:SCANNED]
+    )
+    categories = {pk: values.get("category") or ""
+                  for pk, values in get_adapter().product_values([row["product_id"] for row in counts]).items()}
+    lists = {"": []}
+    for row in counts:
+        if row["product_id"] not in categories:
+            continue  # no longer in the shop
+        category = categories[row["product_id"]]
+        reason = Reason.TRENDING if row["recent"] else Reason.POPULAR
+        score = float(row["recent"] or row["bought"] or row["touched"])
+        for key in {"", category}:
+            rows = lists.setdefault(key, [])
+            if len(rows) < PER_LIST:
+                rows.append((row["product_id"], score, reason, None, key))
+    return lists
+
+
+def forget(**kwargs):
+    """Drop the cached lists (after an import, say); they are rebuilt on the next read."""
+    caches[app_settings.RECOMMENDATIONS["CACHE"]].delete(CACHE_KEY)
