@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+END_DATE = "2026-10-31"  # a fixed history, so that runs on different days compare
 sys.path.insert(0, str(ROOT))
 
 
@@ -39,7 +40,7 @@ def setup(db_path, seed):
     override_settings(AI_COMMERCE={**conf, "RECOMMENDATIONS": {**conf.get("RECOMMENDATIONS", {}),
                                                                "PROMOTION_TOLERANCE": 1.0}}).enable()  # serve it
     call_command("migrate", verbosity=0)
-    call_command("demo_seed", seed=seed, verbosity=0)
+    call_command("demo_seed", seed=seed, end_date=END_DATE, verbosity=0)  # the same shop on any day
     call_command("ai_commerce_import_history", verbosity=0)
     call_command("ai_commerce_train", "recommendations")
 

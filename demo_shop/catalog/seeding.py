@@ -32,6 +32,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
@@ -40,7 +41,11 @@ from demo_shop.orders.models import Order, OrderLine
 from demo_shop.reviews.models import Review
 from demo_shop.reviews.text import ReviewWriter
 
-END_DATE = dt.date(2026, 10, 31)
+
+def yesterday():
+    """The default last day of the history: yesterday in the shop's time zone, so the demo is always current."""
+    return timezone.localdate() - dt.timedelta(days=1)
+
 N_CLUSTERS = 10
 BATCH_SIZE = 2000
 CENT = Decimal("0.01")
@@ -164,7 +169,7 @@ class SeedConfig:
     customers: int = 3000
     order_lines: int = 100_000
     days: int = 365
-    end_date: dt.date = END_DATE
+    end_date: dt.date = field(default_factory=yesterday)
     progress: bool = True
 
 

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from demo_shop.catalog import seeding
 from demo_shop.catalog.models import Category, PriceHistory, Product, SimulationTruth
@@ -87,6 +89,29 @@ def test_same_seed_gives_identical_rows_and_another_seed_differs():
     other = snapshot()
     assert other["products"] != first["products"]
     assert other["lines"] != first["lines"]
+
+
+@pytest.mark.django_db
+def test_the_history_ends_yesterday_unless_an_end_date_is_given():
+    seed("--seed", "7")
+    last = Order.objects.latest("created_at").created_at
+    assert timezone.localdate(last) == timezone.localdate() - dt.timedelta(days=1)
+    seed("--seed", "7", "--flush", "--end-date", "2024-02-29")
+    fixed = snapshot()
+    assert timezone.localdate(Order.objects.latest("created_at").created_at) == dt.date(2024, 2, 29)
+    assert Review.objects.latest("created_at").created_at.date() <= dt.date(2024, 2, 29)
+    with time_machine.travel(dt.datetime(2031, 6, 1, tzinfo=dt.UTC)):  # same seed and end date, any day
+        seed("--seed", "7", "--flush", "--end-date", "2024-02-29")
+    assert snapshot() == fixed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("value", "message"), [("31/10/2026", "must be a date as YYYY-MM-DD"),
+                                                ("2999-01-01", "is in the future")])
+def test_a_bad_end_date_is_refused_in_one_line(value, message):
+    with pytest.raises(CommandError, match=message):
+        seed("--end-date", value)
+    assert not Product.objects.exists()
 
 
 @pytest.mark.django_db
@@ -228,7 +253,8 @@ def test_seasonality_peaks_at_weekends_and_before_christmas():
 
 def test_orders_follow_the_stored_elasticity():
     """Fit log(demand) on log(price) per product from the simulated orders; it must recover the truth."""
-    config = seeding.SeedConfig(seed=3, products=24, customers=300, order_lines=60_000, days=365, progress=False)
+    config = seeding.SeedConfig(seed=3, products=24, customers=300, order_lines=60_000, days=365, progress=False,
+                                end_date=dt.date(2026, 10, 31))
     sim = seeding.simulate(config)
     start = config.end_date - dt.timedelta(days=config.days - 1)
     season = seeding._seasonality(config.days, start)

@@ -1,8 +1,10 @@
 """The demo shop installs ai_commerce through settings alone, as the README tells an existing shop to."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import checks
 from django.core.management import call_command
 from django.utils import timezone
@@ -15,6 +17,7 @@ from demo_shop.reviews.models import Review
 from tests.core.test_no_tensorflow import run_guard
 
 pytestmark = pytest.mark.django_db
+TINY_RECOMMENDER = {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30}
 
 
 @pytest.fixture
@@ -132,8 +135,7 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     call_command("demo_seed", seed=5, products=40, customers=300, order_lines=6000, days=200)
     call_command("ai_commerce_import_history")
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": {
-        "PARAMS": {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30},
-        "PROMOTION_TOLERANCE": 1.0}}  # the promotion gate has its own tests
+        "PARAMS": TINY_RECOMMENDER, "PROMOTION_TOLERANCE": 1.0}}  # the promotion gate has its own tests
     call_command("ai_commerce_train", "recommendations")
     row = Recommendation.objects.filter(reason="bought_with").select_related("user").first()
     assert row is not None
@@ -146,3 +148,42 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     client.force_login(row.user)
     home = client.get("/").content.decode()
     assert "Recommended for you" in home and "Because you bought" in home and "Trending" in home
+
+
+def test_the_make_demo_path_works_with_the_clock_more_than_a_year_past_the_data(client, settings):
+    """As `make demo` does (seed, import history, train all three, score reviews), on a shop whose history ended
+    more than a year before today: every held-out window follows the data, so each capability is judged and
+    promoted, and the pages show model recommendations with their reasons."""
+    from ai_commerce.models import ModelVersion
+    from ai_commerce.recommendations.models import Recommendation
+    from ai_commerce.sentiment.models import ReviewSentiment
+
+    end = dt.date(2025, 3, 31)
+    call_command("demo_seed", seed=5, products=40, customers=300, order_lines=12000, days=240,
+                 end_date=end.isoformat(), verbosity=0)
+    reviews = Review.objects.count()
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SENTIMENT": {"MIN_REVIEWS": min(reviews, 100)},
+                            "RECOMMENDATIONS": {"PARAMS": TINY_RECOMMENDER, "PROMOTION_TOLERANCE": 1.0}}
+    with time_machine.travel(dt.datetime.combine(end + dt.timedelta(days=400), dt.time(12), dt.UTC)):
+        assert timezone.localdate() > end + dt.timedelta(days=365)
+        call_command("ai_commerce_import_history")
+        for kind in ("recommendations", "sentiment", "pricing"):
+            call_command("ai_commerce_train", kind)
+        call_command("ai_commerce_score_reviews")
+
+        active = {v.kind: v for v in ModelVersion.objects.active()}
+        assert set(active) == {"recommendations", "sentiment", "pricing"}, list(
+            ModelVersion.objects.values_list("kind", "note"))
+        for version in active.values():
+            assert str(end) in str(version.metrics["holdout_end"]), version.metrics  # anchored to the data
+        assert ReviewSentiment.objects.filter(model_version=active["sentiment"]).count() == reviews
+
+        product = Product.objects.filter(is_active=True, stock__gt=0).first()
+        page = client.get(f"/products/{product.slug}/").content.decode()
+        assert f'data-ai-attribution="similar:{active["recommendations"].pk}"' in page
+        assert "Similar to" in page or "Bought together with" in page
+        row = Recommendation.objects.filter(model_version=active["recommendations"], reason="bought_with").first()
+        client.force_login(row.user)
+        home = client.get("/").content.decode()
+        assert f'data-ai-attribution="recommended:{active["recommendations"].pk}"' in home
+        assert "Because you bought" in home and "Trending" in home

@@ -1,5 +1,9 @@
-"""Fill the demo shop with a simulated year of trading: ``manage.py demo_seed [--seed N] [--flush]``."""
+"""Fill the demo shop with a simulated year of trading: ``manage.py demo_seed [--seed N] [--end-date D] [--flush]``.
 
+The history ends yesterday unless ``--end-date`` says otherwise; the same seed and end date give the same shop.
+"""
+
+import datetime as dt
 import time
 
 from django.contrib.auth import get_user_model
@@ -26,6 +30,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--days", type=int, default=365, help="Days of history (default 365).")
         parser.add_argument(
+            "--end-date", default=None, metavar="YYYY-MM-DD",
+            help="Last day of the history (default yesterday, so the demo is always current; pass one to get the "
+                 "same shop on any day).",
+        )
+        parser.add_argument(
             "--flush",
             action="store_true",
             help="Delete existing catalog, orders, reviews and non-staff users first.",
@@ -35,8 +44,10 @@ class Command(BaseCommand):
         for name in ("products", "customers", "order_lines", "days"):
             if options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {options[name]}")
+        end_date = self.end_date(options["end_date"])
         config = seeding.SeedConfig(
             seed=options["seed"],
+            end_date=end_date,
             products=options["products"],
             customers=options["customers"],
             order_lines=options["order_lines"],
@@ -56,7 +67,8 @@ class Command(BaseCommand):
             counts = seeding.write(simulation, progress=config.progress)
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{count} {label}" for label, count in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Seeded (seed {config.seed}) in {elapsed:.1f}s: {summary}."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Seeded (seed {config.seed}, history to {config.end_date:%Y-%m-%d}) in {elapsed:.1f}s: {summary}."))
 
         self.stdout.write(
             "Seeded rows bypass model signals: run `manage.py ai_commerce_import_history` to load them into "
@@ -66,3 +78,16 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", "admin")
             self.stdout.write("Created staff superuser admin / password admin (change it outside a demo).")
+
+    @staticmethod
+    def end_date(value):
+        """Return ``--end-date`` as a date (yesterday when absent); a bad or future date is a CommandError."""
+        if value is None:
+            return seeding.yesterday()
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise CommandError(f"--end-date must be a date as YYYY-MM-DD, got {value!r}") from None
+        if day > seeding.yesterday() + dt.timedelta(days=1):
+            raise CommandError(f"--end-date {value} is in the future; the history must end by today")
+        return day
