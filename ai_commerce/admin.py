@@ -21,21 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import registry, tuning
-from .conf import tuned
 from .dashboard import panels
 from .dashboard import site as dashboard_site
 from .dashboard.views import run_state
 from .models import Interaction, ModelVersion, TrainingRun, Tuning
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by ai_commerce itself: staff look, they do not type them in."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from .readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(Interaction)
@@ -243,7 +233,7 @@ class TuningAdmin(admin.ModelAdmin):
     def effective(self, obj):
         if obj is None or not obj.kind:
             return "-"
-        return format_html("<pre>{}</pre>", json.dumps(tuned(obj.kind.upper()), indent=2, default=str))
+        return format_html("<pre>{}</pre>", json.dumps(tuning.tuned(obj.kind.upper()), indent=2, default=str))
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

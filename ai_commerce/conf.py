@@ -214,13 +214,3 @@ def get_model_setting(name):
         return apps.get_model(label, require_ready=False)
     except (ValueError, LookupError) as exc:
         raise ImproperlyConfigured(f"AI_COMMERCE[{name!r}] = {label!r} is not an installed model.") from exc
-
-
-def tuned(name):
-    """Return ``app_settings.<name>`` ("RECOMMENDATIONS", "SENTIMENT" or "PRICING") with staff's admin overrides
-    (``Tuning``) on top: what the next training or scoring run uses. One query."""
-    from .models import Tuning
-
-    values = Tuning.objects.filter(kind=name.lower()).values_list("values", flat=True).first() or {}
-    allowed = Tuning.TUNABLE[name.lower()]
-    return {**getattr(app_settings, name), **{k: v for k, v in values.items() if k in allowed}}

@@ -1,4 +1,8 @@
-"""Validate staff's tuning of a capability (``Tuning.values``) with the same system checks as the settings file."""
+"""Staff's tuning of a capability (``Tuning.values``): what the next run uses, validated like the settings file.
+
+``tuned("PRICING")`` is the capability's settings with staff's admin overrides on top; ``problems(kind, values)``
+checks a tuning with the same system checks as the settings file.
+"""
 
 from django.apps import apps
 from django.utils.module_loading import import_string
@@ -26,3 +30,11 @@ def problems(kind, values):
     merged = {**getattr(app_settings, kind.upper()), **values}
     found = import_string(CHECKS[kind])(conf=merged)
     return [f"{m.msg} {m.hint}".replace("AI_COMMERCE", "The tuning") for m in found if m.level >= 40]
+
+
+def tuned(name):
+    """Return ``app_settings.<name>`` ("RECOMMENDATIONS", "SENTIMENT" or "PRICING") with staff's admin overrides
+    (``Tuning``) on top: what the next training or scoring run uses. One query."""
+    values = Tuning.objects.filter(kind=name.lower()).values_list("values", flat=True).first() or {}
+    allowed = Tuning.TUNABLE[name.lower()]
+    return {**getattr(app_settings, name), **{k: v for k, v in values.items() if k in allowed}}

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ai_commerce.admin import ReadOnlyAdmin
+from ai_commerce.readonly_admin import ReadOnlyAdmin
 
 from . import workflow
 from .models import ElasticityEstimate, PriceChange, PriceSuggestion, PricingPolicy

@@ -15,8 +15,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import tuned
 from ai_commerce.models import ModelVersion
+from ai_commerce.tuning import tuned
 
 from . import elasticity, optimize
 from .models import ElasticityEstimate, PriceChange, PriceSuggestion

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import tuned
 from ai_commerce.models import ModelVersion
+from ai_commerce.tuning import tuned
 
 from . import elasticity
 from .models import ElasticityEstimate

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ai_commerce.admin import ReadOnlyAdmin
+from ai_commerce.readonly_admin import ReadOnlyAdmin
 
 from .models import ContentNeighbour, PlacementEvent, Recommendation, RelatedProduct, TrendingProduct
 

@@ -18,8 +18,9 @@ from django.db import transaction
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings, tuned
+from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
+from ai_commerce.tuning import tuned
 
 from .models import Recommendation, RelatedProduct, TrendingProduct
 

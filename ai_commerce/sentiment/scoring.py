@@ -13,8 +13,9 @@ from django.db import transaction
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings, tuned
+from ai_commerce.conf import app_settings
 from ai_commerce.models import ModelVersion
+from ai_commerce.tuning import tuned
 
 from .aspects import DEFAULT_ASPECTS, aspect_sentiments_many
 from .classifier import SentimentModel

@@ -8,8 +8,8 @@ scored again with the new model.
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import tuned
 from ai_commerce.models import ModelVersion
+from ai_commerce.tuning import tuned
 
 from .classifier import SentimentModel, evaluate, label_from_rating
 from .lexicon import LexiconModel

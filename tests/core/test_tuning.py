@@ -2,10 +2,10 @@
 
 import pytest
 
-from ai_commerce.conf import tuned
 from ai_commerce.models import Tuning
 from ai_commerce.sentiment import scoring
 from ai_commerce.sentiment.models import ReviewSentiment
+from ai_commerce.tuning import tuned
 from tests.factories import FeedbackFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db
