@@ -9,7 +9,7 @@ bought at all, then touched at all, overall and per category::
     popularity.ranked("Mugs")   # [(product_id, score, reason, because_id, category), ...]; "" for the whole shop
 
 Products bought in the recent window carry the "trending" reason ("Trending in Mugs", "Trending now"), the rest
-"popular". The table costs three queries (the newest event, one grouped count, the products' categories) and is
+"popular". The table costs one grouped query (the newest event and each product's category are subqueries) and is
 cached for ``RECOMMENDATIONS["CACHE_SECONDS"]``; with no events at all it is empty, and serving falls back to the
 catalogue.
 """
@@ -17,7 +17,7 @@ catalogue.
 from datetime import timedelta
 
 from django.core.cache import caches
-from django.db.models import Count, Max, Q
+from django.db.models import Count, DateTimeField, ExpressionWrapper, OuterRef, Q, Subquery
 
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
@@ -48,31 +48,27 @@ def table():
 
 
 def build():
-    """Count the event log into popularity lists: recent purchases, then all purchases, then any event."""
-    newest = Interaction.objects.aggregate(newest=Max("occurred_at"))["newest"]
-    if newest is None:
-        return {}
+    """Count the event log into popularity lists: recent purchases, then all purchases, then any event (one query)."""
+    adapter = get_adapter()
+    newest = Interaction.objects.order_by("-occurred_at").values("occurred_at")[:1]
+    since = ExpressionWrapper(Subquery(newest) - timedelta(days=RECENT_DAYS), output_field=DateTimeField())
     bought = Q(kind=Interaction.Kind.PURCHASE)
-    counts = list(
-        Interaction.objects.values("product_id")
-        .annotate(recent=Count("pk", filter=bought & Q(occurred_at__gte=newest - timedelta(days=RECENT_DAYS))),
-                  bought=Count("pk", filter=bought), touched=Count("pk"))
-        .order_by("-recent", "-bought", "-touched", "product_id")[:SCANNED]
-    )
-    categories = {pk: values.get("category") or ""
-                  for pk, values in get_adapter().product_values([row["product_id"] for row in counts]).items()}
+    counts = Interaction.objects.values("product_id").annotate(
+        recent=Count("pk", filter=bought & Q(occurred_at__gte=since)), bought=Count("pk", filter=bought),
+        touched=Count("pk"))
+    if adapter.has("category"):
+        shelf = adapter.products(adapter.get_product_queryset().filter(pk=OuterRef("product_id")))
+        counts = counts.annotate(category=Subquery(shelf.values("ai_category")[:1]))
     lists = {"": []}
-    for row in counts:
-        if row["product_id"] not in categories:
-            continue  # no longer in the shop
-        category = categories[row["product_id"]]
+    for row in counts.order_by("-recent", "-bought", "-touched", "product_id")[:SCANNED]:
+        category = row.get("category") or ""
         reason = Reason.TRENDING if row["recent"] else Reason.POPULAR
         score = float(row["recent"] or row["bought"] or row["touched"])
         for key in {"", category}:
             rows = lists.setdefault(key, [])
             if len(rows) < PER_LIST:
                 rows.append((row["product_id"], score, reason, None, key))
-    return lists
+    return lists if lists[""] else {}
 
 
 def forget(**kwargs):
