@@ -1,6 +1,8 @@
 """System checks: every misconfiguration we can detect is reported at startup with an id and a hint.
 
-Registered in ``AiCommerceConfig.ready()``. Ids: ``ai_commerce.E0xx`` for errors, ``ai_commerce.W0xx`` for warnings.
+Registered in ``AiCommerceConfig.ready()``. Ids: ``ai_commerce.E0xx`` for errors, ``ai_commerce.W0xx`` for warnings,
+one id per problem (one kind of mistake in one setting) so that ``SILENCED_SYSTEM_CHECKS`` can target exactly one.
+The core's ids are E001-E019 and W001-W019, continued in E100-E119; the README's "System checks" lists them all.
 """
 
 import difflib
@@ -21,15 +23,23 @@ from .adapter import (
     MappingError,
     ShopAdapter,
 )
-from .conf import DEFAULTS, PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
+from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
 
 PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
 NON_STORING_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
 THROTTLE_PERIODS = ("s", "sec", "m", "min", "h", "hour", "d", "day")
+#: Each field mapping: its model setting (None: the product model), its attributes, and the check id of each kind of
+#: mistake in it (not_dict, unknown attributes, model setting unusable, required attribute unmapped, path does not
+#: resolve, path crosses a to-many relation, 'product' points elsewhere, 'price' not a DecimalField).
 MAPPINGS = {
-    "PRODUCT_FIELDS": (None, PRODUCT_ATTRIBUTES),
-    "ORDER_LINE_FIELDS": ("ORDER_LINE_MODEL", ORDER_LINE_ATTRIBUTES),
-    "REVIEW_FIELDS": ("REVIEW_MODEL", REVIEW_ATTRIBUTES),
+    "PRODUCT_FIELDS": (None, PRODUCT_ATTRIBUTES,
+                       {"not_dict": "E003", "unknown": "E103", "path": "E004", "price": "W003"}),
+    "ORDER_LINE_FIELDS": ("ORDER_LINE_MODEL", ORDER_LINE_ATTRIBUTES,
+                          {"not_dict": "E101", "unknown": "E104", "model": "E005", "required": "E007", "path": "E106",
+                           "to_many": "E009", "product": "E008"}),
+    "REVIEW_FIELDS": ("REVIEW_MODEL", REVIEW_ATTRIBUTES,
+                      {"not_dict": "E102", "unknown": "E105", "model": "E017", "required": "E018", "path": "E107",
+                       "to_many": "E100", "product": "E019"}),
 }
 
 
@@ -44,10 +54,12 @@ def check_settings_shape(app_configs=None, **kwargs):
         return [_error("AI_COMMERCE must be a dict.", "Set AI_COMMERCE = {...}; see the README's settings reference.",
                        "E002")]
     errors = []
+    known = app_settings.known_keys()  # the core's keys and the installed capabilities' settings keys
     for key in raw:
-        if key not in DEFAULTS:
-            close = difflib.get_close_matches(key, DEFAULTS, n=1)
-            hint = f"Did you mean {close[0]!r}?" if close else "Remove it; the README lists every setting."
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = (f"Did you mean {close[0]!r}?" if close else
+                    "Remove it, or install the capability whose settings it holds; the README lists every setting.")
             errors.append(_error(f"AI_COMMERCE has an unknown key {key!r}.", hint, "W002", checks.Warning))
     return errors
 
@@ -72,7 +84,7 @@ def check_adapter(app_configs=None, **kwargs):
                        "Give the dotted path of a ShopAdapter subclass.", "E006")]
     if not (isinstance(adapter_class, type) and issubclass(adapter_class, ShopAdapter)):
         return [_error(f"AI_COMMERCE['ADAPTER'] = {path!r} is not a subclass of ai_commerce.adapter.ShopAdapter.",
-                       "Subclass ShopAdapter and override only what differs.", "E006")]
+                       "Subclass ShopAdapter and override only what differs.", "E016")]
     return []
 
 
@@ -83,16 +95,16 @@ def check_field_mappings(app_configs=None, **kwargs):
         product_model = get_product_model()
     except ImproperlyConfigured:
         return []  # reported by E001
-    for key, (model_setting, attributes) in MAPPINGS.items():
+    for key, (model_setting, attributes, ids) in MAPPINGS.items():
         mapping = getattr(app_settings, key)
         if not isinstance(mapping, dict):
             errors.append(_error(f"AI_COMMERCE[{key!r}] must be a dict of attribute -> field path.",
-                                 f"Use the attributes {', '.join(attributes)}.", "E003"))
+                                 f"Use the attributes {', '.join(attributes)}.", ids["not_dict"]))
             continue
         unknown = sorted(set(mapping) - set(attributes))
         if unknown:
             errors.append(_error(f"AI_COMMERCE[{key!r}] has unknown attributes {', '.join(unknown)}.",
-                                 f"Use only {', '.join(attributes)}.", "E003"))
+                                 f"Use only {', '.join(attributes)}.", ids["unknown"]))
         if model_setting is None:
             model = product_model
         else:
@@ -100,19 +112,19 @@ def check_field_mappings(app_configs=None, **kwargs):
                 model = get_model_setting(model_setting)
             except ImproperlyConfigured as exc:
                 errors.append(_error(str(exc), f"Set AI_COMMERCE[{model_setting!r}] to 'app_label.ModelName' or "
-                                     "remove it.", "E005"))
+                                     "remove it.", ids["model"]))
                 continue
             if model is None:
                 continue
             missing = [a for a in REQUIRED[key] if not mapping.get(a)]
             if missing:
                 errors.append(_error(f"AI_COMMERCE[{key!r}] does not map {', '.join(missing)}.",
-                                     f"Map them to fields of {model._meta.label}.", "E007"))
-        errors.extend(_check_paths(key, model, mapping, product_model, attributes))
+                                     f"Map them to fields of {model._meta.label}.", ids["required"]))
+        errors.extend(_check_paths(key, model, mapping, product_model, attributes, ids))
     return errors
 
 
-def _check_paths(key, model, mapping, product_model, attributes):
+def _check_paths(key, model, mapping, product_model, attributes, ids):
     errors = []
     for attribute in attributes:
         path = mapping.get(attribute)
@@ -122,19 +134,22 @@ def _check_paths(key, model, mapping, product_model, attributes):
             field_path = FieldPath.resolve(model, path)
         except MappingError as exc:
             errors.append(_error(f"AI_COMMERCE[{key!r}][{attribute!r}]: {exc}.",
-                                 f"Map {attribute!r} to an existing field or path of {model._meta.label}.", "E004"))
+                                 f"Map {attribute!r} to an existing field or path of {model._meta.label}.",
+                                 ids["path"]))
             continue
         if key != "PRODUCT_FIELDS" and field_path.many:
             errors.append(_error(f"AI_COMMERCE[{key!r}][{attribute!r}] = {path!r} crosses a to-many relation.",
-                                 "Each order line or review has one value; map a single-valued path.", "E009"))
+                                 "Each order line or review has one value; map a single-valued path.",
+                                 ids["to_many"]))
         if attribute == "product" and field_path.last.related_model is not product_model:
             errors.append(_error(
                 f"AI_COMMERCE[{key!r}]['product'] = {path!r} does not point to {product_model._meta.label}.",
-                f"Map it to the foreign key to {PRODUCT_MODEL_SETTING}.", "E008"))
+                f"Map it to the foreign key to {PRODUCT_MODEL_SETTING}.", ids["product"]))
         if attribute == "price" and not isinstance(field_path.last, models.DecimalField):
             errors.append(_error(
                 f"AI_COMMERCE['PRODUCT_FIELDS']['price'] = {path!r} is a {type(field_path.last).__name__}.",
-                "Keep money in a DecimalField; prices are read and written as Decimal.", "W003", checks.Warning))
+                "Keep money in a DecimalField; prices are read and written as Decimal.", ids["price"],
+                checks.Warning))
     return errors
 
 

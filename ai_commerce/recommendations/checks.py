@@ -1,4 +1,7 @@
-"""System checks of recommendations: their settings, and the engine's hyperparameter names."""
+"""System checks of recommendations: their settings, and the engine's hyperparameter names.
+
+Ids ``ai_commerce.E04x``, one per problem (one kind of mistake in one setting); E14x when they run out.
+"""
 
 from django.core import checks
 from django.core.cache import caches
@@ -6,7 +9,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ai_commerce.conf import app_settings
 
-COUNTS = {"TOP_K": (1, 500), "RELATED_K": (1, 200), "CHUNK_SIZE": (10, 100_000), "CACHE_SECONDS": (0, 86_400)}
+#: Setting -> (lowest, highest, the check id of a value that is not a whole number in that range).
+COUNTS = {"TOP_K": (1, 500, "E040"), "RELATED_K": (1, 200, "E043"), "CHUNK_SIZE": (10, 100_000, "E044"),
+          "CACHE_SECONDS": (0, 86_400, "E045")}
 
 
 def _error(msg, hint, id_):
@@ -16,15 +21,15 @@ def _error(msg, hint, id_):
 def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
     conf = app_settings.RECOMMENDATIONS if conf is None else conf
     errors = []
-    for key, (low, high) in COUNTS.items():
+    for key, (low, high, id_) in COUNTS.items():
         value = conf.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS'][{key!r}] = {value!r} is out of range.",
-                                 f"Use a whole number from {low} to {high}.", "E040"))
+                                 f"Use a whole number from {low} to {high}.", id_))
     tolerance = conf.get("PROMOTION_TOLERANCE")
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance <= 1:
         errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PROMOTION_TOLERANCE'] = {tolerance!r} is out of "
-                             "range.", "Use a number from 0 to 1 (0.0 by default).", "E040"))
+                             "range.", "Use a number from 0 to 1 (0.0 by default).", "E046"))
     try:
         caches[conf.get("CACHE")]
     except (ImproperlyConfigured, KeyError, TypeError):
@@ -40,5 +45,5 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
         unknown = sorted(set(params) - set(DEFAULTS))
         if unknown:
             errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] has unknown hyperparameters {unknown}.",
-                                 f"Known: {', '.join(sorted(DEFAULTS))}.", "E042"))
+                                 f"Known: {', '.join(sorted(DEFAULTS))}.", "E047"))
     return errors

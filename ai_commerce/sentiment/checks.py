@@ -1,10 +1,16 @@
-"""System checks of review sentiment: the aspect lexicon, the abusive word list and the thresholds."""
+"""System checks of review sentiment: the aspect lexicon, the abusive word list and the thresholds.
+
+Ids ``ai_commerce.E02x``, one per problem (one kind of mistake in one setting); E12x when they run out.
+"""
 
 from django.core import checks
 
 from ai_commerce.conf import app_settings
 
 from .aspects import validate_aspects
+
+#: (setting, lowest, highest, the check id of an out-of-range value).
+THRESHOLDS = (("STRONG_NEGATIVE", -1, 0, "E022"), ("MISMATCH", -1, 0, "E025"), ("HOLDOUT", 0.05, 0.5, "E026"))
 
 
 def _error(msg, hint, id_):
@@ -22,11 +28,11 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
     if not (isinstance(words, list | tuple) and all(isinstance(w, str) and w.strip() for w in words)):
         errors.append(_error("AI_COMMERCE['SENTIMENT']['ABUSIVE_WORDS'] must be a list of non-empty strings.",
                              "e.g. ['scam', 'idiot']; an empty list turns the abusive flag off.", "E021"))
-    for key, low, high in (("STRONG_NEGATIVE", -1, 0), ("MISMATCH", -1, 0), ("HOLDOUT", 0.05, 0.5)):
+    for key, low, high, id_ in THRESHOLDS:
         value = conf.get(key)
         if not (isinstance(value, int | float) and low <= value <= high):
             errors.append(_error(f"AI_COMMERCE['SENTIMENT'][{key!r}] = {value!r} is out of range.",
-                                 f"Use a number from {low} to {high}.", "E022"))
+                                 f"Use a number from {low} to {high}.", id_))
     minimum = conf.get("MIN_REVIEWS")
     if not (isinstance(minimum, int) and minimum >= 10):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['MIN_REVIEWS'] = {minimum!r} is too small.",
@@ -34,7 +40,7 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
     judged = conf.get("MIN_HOLDOUT_REVIEWS")
     if isinstance(judged, bool) or not (isinstance(judged, int) and judged >= 5):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['MIN_HOLDOUT_REVIEWS'] = {judged!r} is too small.",
-                             "Judge a model on at least 5 held-out reviews (50 by default).", "E023"))
+                             "Judge a model on at least 5 held-out reviews (50 by default).", "E027"))
     status = conf.get("HOST_STATUS")
     if not (isinstance(status, dict) and set(status) <= {"flagged", "approved", "hidden"}):
         errors.append(_error("AI_COMMERCE['SENTIMENT']['HOST_STATUS'] must map flagged/approved/hidden to the "

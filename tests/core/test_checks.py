@@ -1,9 +1,21 @@
-"""Every system check: a broken setting gives its id and a hint; the test settings give none."""
+"""Every system check: a broken setting gives its id and a hint; the test settings give none.
+
+One id per problem (one kind of mistake in one setting), so that SILENCED_SYSTEM_CHECKS can target exactly one; the
+README's "System checks" table lists every id.
+"""
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core import checks
+from django.utils.module_loading import import_string
 
+import ai_commerce
 from ai_commerce import checks as ai_checks
+from ai_commerce.conf import app_settings
 
 
 def ids(messages):
@@ -42,9 +54,9 @@ def test_w002_unknown_key_suggests_the_right_one(settings):
     assert "LOCK_CACHE" in message.hint
 
 
-def test_e003_unknown_attribute(settings):
+def test_e103_unknown_attribute(settings):
     patch(settings, PRODUCT_FIELDS={**settings.AI_COMMERCE["PRODUCT_FIELDS"], "colour": "label"})
-    assert "ai_commerce.E003" in ids(ai_checks.check_field_mappings())
+    assert "ai_commerce.E103" in ids(ai_checks.check_field_mappings())
 
 
 def test_e004_missing_field_names_the_segment_and_the_choices(settings):
@@ -65,11 +77,11 @@ def test_e005_order_line_model_not_installed(settings):
     assert ids(ai_checks.check_field_mappings()) == ["ai_commerce.E005"]
 
 
-def test_e006_adapter(settings):
+def test_e006_e016_adapter(settings):
     patch(settings, ADAPTER="nowhere.Adapter")
     assert ids(ai_checks.check_adapter()) == ["ai_commerce.E006"]
     patch(settings, ADAPTER="collections.OrderedDict")
-    assert ids(ai_checks.check_adapter()) == ["ai_commerce.E006"]
+    assert ids(ai_checks.check_adapter()) == ["ai_commerce.E016"]
 
 
 def test_e007_required_order_line_field_missing(settings):
@@ -135,3 +147,172 @@ def test_checks_run_from_manage_py(settings):
     patch(settings, ORDER_LINE_MODEL="shop.Line")
     with pytest.raises(SystemCheckError, match=r"ai_commerce\.E005"):
         call_command("check")
+
+
+# --- One id per problem -------------------------------------------------------------------------------------------
+
+ID = re.compile(r"^(?:ai_commerce\.)?([EW]\d{3})$")
+PACKAGE = Path(ai_commerce.__file__).parent
+README = PACKAGE.parent / "README.md"
+SUB_APP_CHECKS = {
+    "SENTIMENT": "ai_commerce.sentiment.checks.check_sentiment_settings",
+    "PRICING": "ai_commerce.pricing.checks.check_pricing_settings",
+    "RECOMMENDATIONS": "ai_commerce.recommendations.checks.check_recommendation_settings",
+}
+
+
+def core(check, **changes):
+    """Break keys of AI_COMMERCE and run one core check."""
+    def run(settings, monkeypatch):
+        patch(settings, **changes)
+        return getattr(ai_checks, check)()
+    return run
+
+
+def fields(key, **changes):
+    """Change attributes of one field mapping (None unmaps one) and run the mapping check."""
+    def run(settings, monkeypatch):
+        patch(settings, **{key: {**settings.AI_COMMERCE[key], **changes}})
+        return ai_checks.check_field_mappings()
+    return run
+
+
+def django_setting(check, **values):
+    """Change top-level Django settings and run one core check."""
+    def run(settings, monkeypatch):
+        for name, value in values.items():
+            setattr(settings, name, value)
+        return getattr(ai_checks, check)()
+    return run
+
+
+def sub_app(key, **changes):
+    """Run a sub-app's settings check on its defaults with ``changes`` on top."""
+    def run(settings, monkeypatch):
+        return import_string(SUB_APP_CHECKS[key])(conf={**getattr(app_settings, key), **changes})
+    return run
+
+
+def without_core(settings, monkeypatch):
+    monkeypatch.setattr(ai_checks.apps, "is_installed", lambda name: False)
+    return ai_checks.check_core_installed()
+
+
+def pricing_without_order_lines(settings, monkeypatch):
+    patch(settings, ORDER_LINE_MODEL=None)
+    return import_string(SUB_APP_CHECKS["PRICING"])()
+
+
+#: One deliberately broken configuration per problem, and the one id it must give. Each row is a different problem,
+#: so two rows expecting the same id would mean two problems share an id (test_problems_have_distinct_ids).
+PROBLEMS = [
+    ("ai_commerce.E001", django_setting("check_product_model", AI_COMMERCE_PRODUCT_MODEL="shop.Missing")),
+    ("ai_commerce.E002", django_setting("check_settings_shape", AI_COMMERCE=["nope"])),
+    ("ai_commerce.W002", core("check_settings_shape", LOCK_CAHCE="default")),
+    ("ai_commerce.E003", core("check_field_mappings", PRODUCT_FIELDS=["title"])),
+    ("ai_commerce.E101", core("check_field_mappings", ORDER_LINE_FIELDS=["user"])),
+    ("ai_commerce.E102", core("check_field_mappings", REVIEW_FIELDS=["user"])),
+    ("ai_commerce.E103", fields("PRODUCT_FIELDS", colour="label")),
+    ("ai_commerce.E104", fields("ORDER_LINE_FIELDS", colour="qty")),
+    ("ai_commerce.E105", fields("REVIEW_FIELDS", colour="stars")),
+    ("ai_commerce.E004", fields("PRODUCT_FIELDS", price="stockrecords__prize")),
+    ("ai_commerce.E106", fields("ORDER_LINE_FIELDS", quantity="qtty")),
+    ("ai_commerce.E107", fields("REVIEW_FIELDS", text="commment")),
+    ("ai_commerce.E005", core("check_field_mappings", ORDER_LINE_MODEL="shop.Line")),
+    ("ai_commerce.E017", core("check_field_mappings", REVIEW_MODEL="shop.Review")),
+    ("ai_commerce.E006", core("check_adapter", ADAPTER="nowhere.Adapter")),
+    ("ai_commerce.E016", core("check_adapter", ADAPTER="collections.OrderedDict")),
+    ("ai_commerce.E007", fields("ORDER_LINE_FIELDS", user=None)),
+    ("ai_commerce.E018", fields("REVIEW_FIELDS", rating=None)),
+    ("ai_commerce.E008", fields("ORDER_LINE_FIELDS", product="purchase")),
+    ("ai_commerce.E019", fields("REVIEW_FIELDS", product="reviewer")),
+    ("ai_commerce.E009", fields("ORDER_LINE_FIELDS", unit_price="article__stockrecords__price_excl_tax")),
+    ("ai_commerce.E100", fields("REVIEW_FIELDS", text="item__stockrecords__partner")),
+    ("ai_commerce.W003", fields("PRODUCT_FIELDS", price="stockrecords__num_in_stock")),
+    ("ai_commerce.E010", core("check_lock_cache", LOCK_CACHE="locks")),
+    ("ai_commerce.E011", django_setting(
+        "check_lock_cache", CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}})),
+    ("ai_commerce.W001", django_setting(
+        "check_lock_cache", CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        CELERY_TASK_ALWAYS_EAGER=False)),
+    ("ai_commerce.E012", core("check_limits", EVENTS_THROTTLE_RATE="10/fortnight")),
+    ("ai_commerce.E013", core("check_limits", EVENTS_MAX_BATCH=0)),
+    ("ai_commerce.E014", core("check_limits", STALE_RUN_SECONDS=60, TRAIN_TIME_LIMIT=600)),
+    ("ai_commerce.E015", without_core),
+    ("ai_commerce.E020", sub_app("SENTIMENT", ASPECTS=["fit"])),
+    ("ai_commerce.E021", sub_app("SENTIMENT", ABUSIVE_WORDS="scam")),
+    ("ai_commerce.E022", sub_app("SENTIMENT", STRONG_NEGATIVE=2)),
+    ("ai_commerce.E025", sub_app("SENTIMENT", MISMATCH=2)),
+    ("ai_commerce.E026", sub_app("SENTIMENT", HOLDOUT=0.9)),
+    ("ai_commerce.E023", sub_app("SENTIMENT", MIN_REVIEWS=1)),
+    ("ai_commerce.E027", sub_app("SENTIMENT", MIN_HOLDOUT_REVIEWS=1)),
+    ("ai_commerce.E024", sub_app("SENTIMENT", HOST_STATUS={"deleted": "x"})),
+    ("ai_commerce.E030", sub_app("PRICING", HOLDOUT_DAYS=2)),
+    ("ai_commerce.E031", sub_app("PRICING", MIN_HOLDOUT_PRODUCTS=0)),
+    ("ai_commerce.E032", sub_app("PRICING", HOLDOUT_MAX_SHARE=0.95)),
+    ("ai_commerce.E033", sub_app("PRICING", PROMOTION_TOLERANCE="0.1")),
+    ("ai_commerce.E034", sub_app("PRICING", SUGGESTION_DAYS=True)),
+    ("ai_commerce.E035", sub_app("PRICING", PERIOD_PRICE="median")),
+    ("ai_commerce.W030", pricing_without_order_lines),
+    ("ai_commerce.E040", sub_app("RECOMMENDATIONS", TOP_K=0)),
+    ("ai_commerce.E043", sub_app("RECOMMENDATIONS", RELATED_K=201)),
+    ("ai_commerce.E044", sub_app("RECOMMENDATIONS", CHUNK_SIZE=5)),
+    ("ai_commerce.E045", sub_app("RECOMMENDATIONS", CACHE_SECONDS=-1)),
+    ("ai_commerce.E046", sub_app("RECOMMENDATIONS", PROMOTION_TOLERANCE=2)),
+    ("ai_commerce.E041", sub_app("RECOMMENDATIONS", CACHE="nope")),
+    ("ai_commerce.E042", sub_app("RECOMMENDATIONS", PARAMS=[])),
+    ("ai_commerce.E047", sub_app("RECOMMENDATIONS", PARAMS={"epochz": 5})),
+]
+
+
+def code_ids():
+    """Every literal check id in the package's source, once per occurrence (a table row or a message's call)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and (match := ID.match(node.value)):
+                where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
+                # In a message's call or a table row; never in a variable that several messages could share.
+                assert isinstance(parents[node], ast.Call | ast.keyword | ast.Tuple | ast.Dict), where
+                found.append(f"ai_commerce.{match[1]}")
+    return found
+
+
+def readme_rows():
+    """The (id, level) rows of the README's "System checks" table."""
+    section = README.read_text().split("\n## System checks\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(ai_commerce\.[EW]\d{3})` \| (error|warning) \|", section, flags=re.MULTILINE)
+
+
+def test_every_id_appears_once_in_the_code():
+    """A literal id in two places (two calls, two table rows, or a call and a row) is two problems on one id."""
+    found = code_ids()
+    assert found, "no check ids found: the parser no longer matches the checks"
+    assert [id_ for id_, count in Counter(found).items() if count > 1] == []
+
+
+def test_the_readme_lists_every_id_once():
+    rows = readme_rows()
+    listed = [id_ for id_, _ in rows]
+    assert [id_ for id_, count in Counter(listed).items() if count > 1] == []
+    assert sorted(listed) == sorted(set(code_ids()))
+    assert all(level == ("error" if id_[12] == "E" else "warning") for id_, level in rows)
+
+
+def test_problems_have_distinct_ids():
+    """One row per problem below, and every id the package emits has a row."""
+    expected = [id_ for id_, _ in PROBLEMS]
+    assert [id_ for id_, count in Counter(expected).items() if count > 1] == []
+    assert sorted(expected) == sorted(set(code_ids()))
+
+
+@pytest.mark.parametrize(("expected", "break_it"), PROBLEMS, ids=[id_ for id_, _ in PROBLEMS])
+def test_each_problem_gives_only_its_own_id(settings, monkeypatch, expected, break_it):
+    messages = break_it(settings, monkeypatch)
+    assert ids(messages) == [expected]
+    assert messages[0].level == (checks.ERROR if expected[12] == "E" else checks.WARNING)
+    assert messages[0].hint
