@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Flag, ProductSentiment, ReviewSentiment
-from .scoring import moderate, refresh_summaries
+from .moderation import moderate
+from .summaries import refresh_summaries
 
 
 class FlagFilter(admin.SimpleListFilter):

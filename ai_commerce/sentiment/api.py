@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from ai_commerce.adapter import get_adapter
 
-from .scoring import product_summary
 from .serializers import ProductSentimentSerializer
+from .summaries import product_summary
 
 EMPTY = {"review_count": 0, "average_score": 0.0, "counts": {}, "trend": [], "best_aspects": [],
          "worst_aspects": [], "pros": [], "cons": [], "updated_at": None}

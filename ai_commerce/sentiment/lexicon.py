@@ -8,8 +8,8 @@
     model.predict(["Love it, fits perfectly!"])[0]   # Prediction(label="positive", score=0.86, ...)
     model.features(["Runs small. Great fabric!"])     # numpy array, one row of LEXICON_FEATURES per text
 
-The shared vocabulary of the sentiment package lives here too (``LABELS``, ``Prediction``, ``label_from_rating``);
-``ai_commerce.sentiment.classifier`` re-exports it, so import it from either module.
+The shared vocabulary of the sentiment package lives here too (``LABELS``, from ``labels``; ``Prediction``,
+``label_from_rating``); ``ai_commerce.sentiment.classifier`` re-exports it, so import it from either module.
 
 VADER (Hutto & Gilbert, 2014) is used as published, through a subclass that only removes its quadratic cost: the
 stock analyzer lower-cases the whole review again for every sentiment word it looks at, which makes a long review
@@ -29,9 +29,8 @@ from vaderSentiment.vaderSentiment import (
     SentiText,
 )
 
+from ai_commerce.sentiment.labels import LABELS
 from ai_commerce.sentiment.text import clean, sentences
-
-LABELS = ("negative", "neutral", "positive")
 
 # VADER's own thresholds on the compound score (its README): below -0.05 negative, above 0.05 positive.
 NEUTRAL_BAND = 0.05

@@ -22,7 +22,7 @@ def review_saved(sender, instance, raw=False, **kwargs):
 
 def review_deleted(sender, instance, **kwargs):
     from .models import ReviewSentiment
-    from .scoring import refresh_summaries
+    from .summaries import refresh_summaries
 
     try:  # in a savepoint: a failure here is logged and the shop's delete still goes through
         with transaction.atomic():
@@ -47,7 +47,7 @@ def connect():
 def forget_user(user_id):
     """Privacy: drop the user's review sentiments and refresh the summaries that quoted them."""
     from .models import ReviewSentiment
-    from .scoring import refresh_summaries
+    from .summaries import refresh_summaries
 
     rows = ReviewSentiment.objects.filter(user_id=user_id)
     products = set(rows.values_list("product_id", flat=True))

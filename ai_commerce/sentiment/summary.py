@@ -19,7 +19,7 @@ The summary is extractive: pros and cons are sentences customers wrote, never ge
 import re
 from collections import defaultdict
 
-from ai_commerce.sentiment.lexicon import LABELS
+from ai_commerce.sentiment.labels import LABELS
 from ai_commerce.sentiment.text import sentences as split_sentences
 
 # Aspects listed as best or worst, at most.

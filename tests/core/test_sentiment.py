@@ -10,7 +10,7 @@ from django.template import Context, Template
 from ai_commerce import registry
 from ai_commerce.models import ModelVersion, TrainingRun
 from ai_commerce.sentiment import checks as sentiment_checks
-from ai_commerce.sentiment import scoring
+from ai_commerce.sentiment import moderation, scoring, summaries
 from ai_commerce.sentiment.models import ProductSentiment, ReviewSentiment
 from ai_commerce.sentiment.training import split_newest
 from tests.althost.models import Feedback
@@ -109,7 +109,7 @@ def test_flags_are_written_to_the_host_moderation_status(settings):
     saved = review(3, "You are idiots.")
     scoring.score_reviews(pks=[saved.pk])
     assert Feedback.objects.get(pk=saved.pk).state == "held"
-    scoring.moderate(ReviewSentiment.objects.all(), "hidden")
+    moderation.moderate(ReviewSentiment.objects.all(), "hidden")
     assert Feedback.objects.get(pk=saved.pk).state == "gone"
 
 
@@ -120,7 +120,7 @@ def test_summary_counts_trend_aspects_pros_and_cons():
     for text in BAD[:2]:
         review(1, text, item=item)
     scoring.score_reviews()
-    summary = scoring.product_summary(item.pk)
+    summary = summaries.product_summary(item.pk)
     assert summary["review_count"] == 6
     assert summary["counts"]["positive"] >= 3 and summary["counts"]["negative"] >= 1
     assert summary["pros"] and summary["cons"] and summary["trend"]

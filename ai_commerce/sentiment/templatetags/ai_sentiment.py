@@ -9,7 +9,7 @@ import logging
 from django import template
 from django.template.loader import select_template
 
-from ..scoring import product_summary
+from ..summaries import product_summary
 
 logger = logging.getLogger(__name__)
 register = template.Library()

@@ -1,0 +1,74 @@
+"""Moderation of scored reviews: the flags a review gets when it is scored, and the staff's decisions.
+
+::
+
+    from ai_commerce.sentiment.moderation import flags_for, fingerprint, duplicated_fingerprints, moderate
+
+    digest = fingerprint(text)                              # same text up to case and spacing, same fingerprint
+    duplicates = duplicated_fingerprints([digest, ...], [review_key, ...])
+    flags_for(prediction, rating, text, digest in duplicates, tuned("SENTIMENT"))
+    # ["strongly_negative", "rating_mismatch", "abusive", "spam"] (those that apply)
+
+    moderate(ReviewSentiment.objects.filter(...), ReviewSentiment.Moderation.HIDDEN)   # how many changed
+
+``moderate`` records the decision on our rows and, when the shop maps it, on the host's review status (see
+``writeback``); the caller refreshes the product summaries afterwards (``summaries.refresh_summaries``).
+Nothing here loads a model, so the admin can import it in the web process.
+"""
+
+import hashlib
+import re
+
+from django.db import transaction
+
+from . import writeback
+from .models import Flag, ReviewSentiment
+
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def fingerprint(text):
+    """Return the SHA-256 of the text, lower-cased with its whitespace collapsed ("" for empty text)."""
+    return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest() if text else ""
+
+
+def flags_for(prediction, rating, text, duplicate, conf):
+    """Return the moderation flags of one scored review under the sentiment settings ``conf``."""
+    flags = []
+    if prediction.score <= conf["STRONG_NEGATIVE"]:
+        flags.append(Flag.STRONGLY_NEGATIVE)
+    praised_but_negative = rating is not None and rating >= 4 and prediction.score <= conf["MISMATCH"]
+    panned_but_positive = rating is not None and rating <= 2 and prediction.score >= -conf["MISMATCH"]
+    if text and (praised_but_negative or panned_but_positive):
+        flags.append(Flag.MISMATCH)
+    words = conf["ABUSIVE_WORDS"]
+    if words and re.search(r"\b(" + "|".join(map(re.escape, words)) + r")\b", text, re.IGNORECASE):
+        flags.append(Flag.ABUSIVE)
+    if duplicate or LINK.search(text):
+        flags.append(Flag.SPAM)
+    return [str(f) for f in flags]
+
+
+def duplicated_fingerprints(hashes, keys):
+    """Return the fingerprints that another review (in this batch or stored) also has.
+
+    ``hashes`` are the fingerprints of a batch of reviews and ``keys`` their review keys; stored rows of these same
+    reviews do not count (scoring a review again is not a duplicate of itself). One query."""
+    seen, duplicated = set(), set()
+    for digest in hashes:
+        if digest and digest in seen:
+            duplicated.add(digest)
+        seen.add(digest)
+    stored = ReviewSentiment.objects.filter(text_hash__in=[h for h in hashes if h]).exclude(review_key__in=keys)
+    return duplicated | set(stored.values_list("text_hash", flat=True))
+
+
+def moderate(queryset, decision):
+    """Approve or hide reviews (our record, and the host's status when mapped). Return how many changed."""
+    status = writeback.host_status(decision)
+    keys = list(queryset.values_list("review_key", flat=True))
+    with transaction.atomic():
+        changed = ReviewSentiment.objects.filter(review_key__in=keys).update(moderation=decision)
+        if status:
+            writeback.set_host_status(keys, status)
+    return changed
