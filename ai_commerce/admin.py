@@ -1,12 +1,15 @@
-"""Admin of the core app: the event log, the model registry with its actions, and training runs.
+"""Admin of the core app: the AI dashboard, the event log, the model registry with its actions, training runs and
+staff's tuning.
 
 Rows here are written by code: staff look at them and act through the registry (activate, roll back, retrain now),
-never by editing a version. The AI dashboard (``ai_commerce.dashboard``) is installed on the admin site that
-registers ``ModelVersionAdmin``, at ``<admin>/ai_commerce/dashboard/``. Permissions: viewing needs the model's view
-permission; the registry actions need ``ai_commerce.change_modelversion``.
+never by editing a version. The AI dashboard hangs off ``DashboardAdmin.get_urls()`` at
+``<admin>/ai_commerce/dashboard/``, so a shop with its own ``AdminSite`` registers these admins there and gets it
+too. Permissions: viewing needs the model's view permission (the dashboard: ``ai_commerce.view_modelversion``); the
+registry actions need ``ai_commerce.change_modelversion``.
 """
 
 import json
+from functools import partial, update_wrapper
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,12 +23,40 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import registry, tuning
-from .dashboard import panels
-from .dashboard import site as dashboard_site
-from .dashboard.views import run_state
-from .models import Interaction, ModelVersion, TrainingRun, Tuning
+from . import capabilities, registry, tasks, tuning
+from .dashboard import panels, views
+from .models import Dashboard, Interaction, ModelVersion, TrainingRun, Tuning
 from .readonly_admin import ReadOnlyAdmin
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(admin.ModelAdmin):
+    """The AI dashboard: its page, live progress JSON and registry buttons, as this admin's URLs."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(views.VIEW_PERMISSION)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(update_wrapper(partial(view, site=self.admin_site), view))
+
+        dashboard = wrap(views.dashboard)
+        return [
+            path("", dashboard, name="ai_commerce_dashboard"),
+            path("", dashboard, name="ai_commerce_dashboard_changelist"),  # the admin index links the changelist
+            path("progress/", wrap(views.progress), name="ai_commerce_dashboard_progress"),
+            path("retrain/<str:kind>/", wrap(views.retrain), name="ai_commerce_dashboard_retrain"),
+            path("rollback/<str:kind>/", wrap(views.rollback), name="ai_commerce_dashboard_rollback"),
+        ]
 
 
 @admin.register(Interaction)
@@ -56,10 +87,6 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         (_("Training"), {"fields": ("params", "data_start", "data_end", "artifacts", "created_at",
                                     "activated_at")}),
     )
-
-    def __init__(self, model, admin_site):
-        super().__init__(model, admin_site)
-        dashboard_site.install(admin_site)
 
     def has_change_permission(self, request, obj=None):
         # A version is immutable, so there is no change form; the change permission grants the registry actions.
@@ -116,9 +143,9 @@ class ModelVersionAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Retrain now (the selected versions' kinds)"), permissions=["change"])
     def retrain(self, request, queryset):
-        installed = panels.installed_kinds()
+        installed = capabilities.kinds()
         kinds = sorted(set(queryset.values_list("kind", flat=True)))
-        runs = [registry.enqueue_training(kind, triggered_by="admin", user=request.user)
+        runs = [tasks.enqueue_training(kind, triggered_by="admin", user=request.user)
                 for kind in kinds if kind in installed]
         for kind in set(kinds) - set(installed):
             self.message_user(request, _("%(kind)s is not installed.") % {"kind": kind}, messages.ERROR)
@@ -186,7 +213,7 @@ class TrainingRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("progress"))
     def live_progress(self, run):
-        state = run_state(run)
+        state = views.run_state(run)
         url = reverse(f"{self.admin_site.name}:ai_commerce_dashboard_progress")
         return format_html(
             '<div class="ai-run" data-ai-progress-url="{}?run={}" data-ai-reload="1">'
@@ -203,9 +230,15 @@ class TrainingRunAdmin(ReadOnlyAdmin):
 
 
 class TuningForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("capability"))
+
     class Meta:
         model = Tuning
         fields = ("kind", "values")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(c.kind, c.label_text) for c in capabilities.installed()]
 
     def clean(self):
         cleaned = super().clean()
@@ -227,13 +260,13 @@ class TuningAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("keys you can tune"))
     def tunable_keys(self, obj):
-        return ", ".join(f"{kind}: {' '.join(keys)}" for kind, keys in Tuning.TUNABLE.items())
+        return ", ".join(f"{c.kind}: {' '.join(c.tunable)}" for c in capabilities.installed() if c.tunable)
 
     @admin.display(description=_("what the next run uses"))
     def effective(self, obj):
         if obj is None or not obj.kind:
             return "-"
-        return format_html("<pre>{}</pre>", json.dumps(tuning.tuned(obj.kind.upper()), indent=2, default=str))
+        return format_html("<pre>{}</pre>", json.dumps(tuning.tuned(obj.kind), indent=2, default=str))
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

@@ -64,74 +64,9 @@ DEFAULTS = {
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",
     "ARTIFACT_DIR": "ai_commerce/models",
-    # Review sentiment (ai_commerce.sentiment).
-    "SENTIMENT": {
-        # Star-rated reviews needed before a shop-trained model replaces the lexicon (VADER) cold start.
-        "MIN_REVIEWS": 200,
-        # Share of the newest reviews held out to evaluate a new model against the lexicon and the active model,
-        # and the fewest reviews it is judged on (the share grows to reach them, up to half of the reviews).
-        "HOLDOUT": 0.2,
-        "MIN_HOLDOUT_REVIEWS": 50,
-        # Extra or replacement keywords per aspect, merged over the defaults: {"fit": ["snug"], "scent": [...]}.
-        "ASPECTS": {},
-        # Words that flag a review as abusive (matched as whole words, case-insensitive).
-        "ABUSIVE_WORDS": ["idiot", "idiots", "stupid", "scam", "scammers", "crap", "damn", "hate you"],
-        # A score at or below this is "strongly negative" (scores run from -1 to 1).
-        "STRONG_NEGATIVE": -0.6,
-        # 4-5 stars with a score at or below this, or 1-2 stars at or above its opposite, is a mismatch.
-        "MISMATCH": -0.3,
-        # Host moderation status values (when the shop maps REVIEW_FIELDS["moderation_status"]) written when a
-        # review is flagged, approved or hidden. None leaves the host's status alone.
-        "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
-    },
-    # Periodic tasks created once by `ai_commerce_setup_schedules`; admins own them afterwards.
-    "RECOMMENDATIONS": {
-        # Precomputed per user, per product (similar, bought together) and per category (trending).
-        "TOP_K": 50,
-        "RELATED_K": 20,
-        # Users scored per chunk; with FAN_OUT, chunks run as a group of Celery tasks (needs a result backend).
-        "CHUNK_SIZE": 1000,
-        "FAN_OUT": False,
-        # A new version is promoted when its held-out Recall@10 is at least the active version's and the best
-        # baseline's minus this.
-        "PROMOTION_TOLERANCE": 0.0,
-        # Cache alias and lifetime of serving reads (keyed by model version, so a new version never serves stale rows).
-        "CACHE": "default",
-        "CACHE_SECONDS": 300,
-        # Hyperparameters over the engine's defaults (see ai_commerce.recommendations.engine.default_params()).
-        "PARAMS": {},
-    },
-    "PRICING": {
-        # The newest days of orders (before the newest order line) held out to check that the elasticities predict
-        # demand better than ignoring price. The window doubles until it judges MIN_HOLDOUT_PRODUCTS products, but
-        # never holds more than HOLDOUT_MAX_SHARE of the order lines; a window too thin to judge skips the run.
-        "HOLDOUT_DAYS": 28,
-        "MIN_HOLDOUT_PRODUCTS": 5,
-        "HOLDOUT_MAX_SHARE": 0.5,
-        # A new demand model is promoted when its held-out skill is at least the baseline's minus this.
-        "PROMOTION_TOLERANCE": 0.02,
-        # Days a suggestion stays open before it expires (the next run replaces it anyway).
-        "SUGGESTION_DAYS": 7,
-        # A period's price: "mean" (quantity-weighted average paid) or "mode" (the price most lines paid). Use "mode"
-        # when unit prices depend on quantity (bulk tiers), so that one big order does not look like a price cut.
-        "PERIOD_PRICE": "mean",
-    },
+    # Periodic tasks created once by `ai_commerce_setup_schedules`; admins own them afterwards. Each installed
+    # capability adds its retrain schedule (CapabilityConfig.schedules); a name given here replaces one of those.
     "SCHEDULES": {
-        "ai_commerce: retrain recommendations nightly": {
-            "task": "ai_commerce.tasks.retrain_task",
-            "kind": "recommendations",
-            "crontab": "0 3 * * *",
-        },
-        "ai_commerce: retrain sentiment nightly": {
-            "task": "ai_commerce.tasks.retrain_task",
-            "kind": "sentiment",
-            "crontab": "30 3 * * *",
-        },
-        "ai_commerce: retrain pricing weekly": {
-            "task": "ai_commerce.tasks.retrain_task",
-            "kind": "pricing",
-            "crontab": "0 4 * * 1",
-        },
         "ai_commerce: mark stale training runs failed": {
             "task": "ai_commerce.tasks.fail_stale_runs_task",
             "kind": None,
@@ -140,8 +75,9 @@ DEFAULTS = {
     },
 }
 
-#: Keys whose values are dicts merged over the defaults, so a shop maps only the fields it has.
-MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS", "SENTIMENT", "PRICING", "RECOMMENDATIONS")
+#: Keys whose values are dicts merged over the defaults, so a shop maps only the fields it has. Each installed
+#: capability's settings (``AI_COMMERCE[CapabilityConfig.settings_key]``) are merged over its defaults too.
+MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS")
 
 
 class AppSettings:
@@ -157,14 +93,30 @@ class AppSettings:
         return value if isinstance(value, dict) else {}
 
     def __getattr__(self, name):
-        if name not in self.defaults:
-            raise AttributeError(f"Invalid ai_commerce setting: {name!r}")
         if name not in self._cache:
-            value = self.user_settings.get(name, self.defaults[name])
-            if name in MERGED_KEYS and isinstance(value, dict):
-                value = {**self.defaults[name], **value}
+            defaults, merged = self._defaults_of(name)
+            value = self.user_settings.get(name, defaults)
+            if merged and isinstance(value, dict):
+                value = {**defaults, **value}
             self._cache[name] = value
         return self._cache[name]
+
+    def _defaults_of(self, name):
+        """Return (defaults, merged) of setting ``name``: a core one, or an installed capability's settings."""
+        if name in self.defaults:
+            return self.defaults[name], name in MERGED_KEYS
+        from .capabilities import by_settings_key
+
+        capability = by_settings_key(name) if name.isupper() else None
+        if capability is None:
+            raise AttributeError(f"Invalid ai_commerce setting: {name!r}")
+        return capability.defaults, True
+
+    def known_keys(self):
+        """Return every key ``AI_COMMERCE`` may hold: the core's and the installed capabilities'."""
+        from .capabilities import installed
+
+        return [*self.defaults, *(c.settings_key for c in installed() if c.settings_key)]
 
     def import_class(self, name):
         """Import the dotted path held by setting ``name``."""

@@ -14,12 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .conf import PRODUCT_MODEL_SETTING
 
 PRODUCT_MODEL = getattr(settings, PRODUCT_MODEL_SETTING, None) or "ai_commerce.MissingProductModel"
-
-
-class ModelKind(models.TextChoices):
-    RECOMMENDATIONS = "recommendations", _("recommendations")
-    SENTIMENT = "sentiment", _("sentiment")
-    PRICING = "pricing", _("pricing")
+KIND_HELP = _("The capability (CapabilityConfig.kind), e.g. recommendations.")
 
 
 class Interaction(models.Model):
@@ -104,7 +99,7 @@ class ModelVersion(models.Model):
         NOT_PROMOTED = "not_promoted", _("not promoted")
         FAILED = "failed", _("failed")
 
-    kind = models.CharField(_("kind"), max_length=32, choices=ModelKind.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32, db_index=True, help_text=KIND_HELP)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.TRAINED)
     is_active = models.BooleanField(
         _("active"), default=False, help_text=_("At most one version of each kind is active; it serves results.")
@@ -172,7 +167,7 @@ class TrainingRun(models.Model):
         SKIPPED = "skipped", _("skipped")
         FAILED = "failed", _("failed")
 
-    kind = models.CharField(_("kind"), max_length=32, choices=ModelKind.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32, db_index=True, help_text=KIND_HELP)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress %"), default=0)
     message = models.CharField(_("message"), max_length=255, blank=True, help_text=_("What it is doing now."))
@@ -216,18 +211,11 @@ class TrainingRun(models.Model):
 class Tuning(models.Model):
     """Staff's overrides of a capability's settings, edited in the admin; the next run uses them.
 
-    ``values`` holds keys of ``AI_COMMERCE[<capability>]`` (see ``TUNABLE``); they win over the settings file.
+    ``values`` holds keys of the capability's settings that it declares tunable (``CapabilityConfig.tunable``); they
+    win over the settings file.
     """
 
-    TUNABLE = {
-        "recommendations": ("PARAMS", "PROMOTION_TOLERANCE", "TOP_K", "RELATED_K"),
-        "sentiment": ("MIN_REVIEWS", "HOLDOUT", "MIN_HOLDOUT_REVIEWS", "ASPECTS", "ABUSIVE_WORDS", "STRONG_NEGATIVE",
-                      "MISMATCH"),
-        "pricing": ("HOLDOUT_DAYS", "MIN_HOLDOUT_PRODUCTS", "HOLDOUT_MAX_SHARE", "PROMOTION_TOLERANCE",
-                    "SUGGESTION_DAYS", "PERIOD_PRICE"),
-    }
-
-    kind = models.CharField(_("capability"), max_length=32, choices=ModelKind.choices, unique=True)
+    kind = models.CharField(_("capability"), max_length=32, unique=True, help_text=KIND_HELP)
     values = models.JSONField(_("values"), default=dict, blank=True,
                               help_text=_("Settings that override AI_COMMERCE for this capability."))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -240,3 +228,13 @@ class Tuning(models.Model):
 
     def __str__(self):
         return f"{self.kind} tuning"
+
+
+class Dashboard(ModelVersion):
+    """The AI dashboard's entry in the admin: a proxy without a table of its own, whose admin serves the dashboard
+    pages (``ai_commerce.admin.DashboardAdmin``), so every admin site that registers it lists and links it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("AI dashboard")
+        verbose_name_plural = _("AI dashboard")

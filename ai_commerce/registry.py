@@ -1,8 +1,9 @@
 """The model registry: run training, store versions and artifacts, promote, activate and roll back.
 
-A capability registers its trainer once, in its ``AppConfig.ready()``::
+A capability declares its trainer (``CapabilityConfig.trainer``), which registers it once, in ``ready()``; code
+outside a capability may register one too::
 
-    registry.register_trainer("sentiment", "ai_commerce.sentiment.train.train")
+    registry.register_trainer("sentiment", "ai_commerce.sentiment.training.train")
 
 A trainer is ``trainer(reporter) -> ModelVersion``. It reads data, reports progress with ``reporter.progress(40,
 "fitting")``, writes a new ``ModelVersion`` with its held-out metrics and artifacts (``save_artifact``), and calls
@@ -11,22 +12,21 @@ a version that was never scored on its held-out metric ends its run as skipped t
 it does, a run that fails or is killed leaves the active version untouched, because only ``activate`` changes it,
 in one transaction.
 
-``enqueue_training(kind)`` creates a queued ``TrainingRun`` and sends it to a Celery worker after the transaction
-commits; ``execute_run(run_id)`` is what the worker runs, under a per-kind lock so two runs never overlap.
+``execute_run(run_id)`` runs a queued ``TrainingRun`` under a per-kind lock, so two runs never overlap; a worker runs
+it through ``ai_commerce.tasks`` (``enqueue_training(kind)`` queues one after the transaction commits).
 """
 
 import logging
 import traceback
 from datetime import timedelta
 
-from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import locks
+from . import capabilities, locks
 from .conf import app_settings
 from .models import ModelVersion, TrainingRun
 
@@ -175,15 +175,6 @@ class RunReporter:
         self.run.save(update_fields=["log", "heartbeat_at"])
 
 
-def enqueue_training(kind, *, triggered_by="manual", user=None):
-    """Create a queued run of ``kind`` and send it to a worker once the current transaction commits."""
-    from .tasks import train_task
-
-    run = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by, triggered_by_user=user)
-    transaction.on_commit(lambda: train_task.delay(run.pk))
-    return run
-
-
 def _finish(run, status, **fields):
     run.status, run.finished_at = status, timezone.now()
     for name, value in fields.items():
@@ -202,8 +193,8 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter):
         return run
     trainer = get_trainer(run.kind)
     if trainer is None:
-        app = f"ai_commerce.{run.kind}"
-        fix = "it registers no trainer yet" if apps.is_installed(app) else f"add {app} to INSTALLED_APPS"
+        fix = ("it registers no trainer yet" if capabilities.get(run.kind) else
+               f"no installed capability has the kind {run.kind!r}: add its app to INSTALLED_APPS")
         return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: no trainer for {run.kind}; {fix}")
     token = locks.acquire(lock_name(run.kind), ttl=app_settings.STALE_RUN_SECONDS)
     if token is None:

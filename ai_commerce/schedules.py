@@ -6,10 +6,12 @@ Entries in ``CELERY_BEAT_SCHEDULE`` are rewritten at every beat start, so instea
 
 import json
 
-from django.apps import apps
 from django.conf import settings
 
+from . import capabilities
 from .conf import app_settings
+
+RETRAIN_TASK = "ai_commerce.tasks.retrain_task"
 
 
 class ScheduleError(ValueError):
@@ -23,14 +25,22 @@ def parse_crontab(expression):
     return dict(zip(("minute", "hour", "day_of_month", "month_of_year", "day_of_week"), parts, strict=True))
 
 
+def default_schedules():
+    """Return ``{name: spec}``: each installed capability's retrain schedules, then ``AI_COMMERCE["SCHEDULES"]``
+    (which adds schedules, or replaces one of the same name)."""
+    retrains = {name: {"task": RETRAIN_TASK, "kind": capability.kind, "crontab": crontab}
+                for capability in capabilities.installed() for name, crontab in capability.schedules.items()}
+    return {**retrains, **app_settings.SCHEDULES}
+
+
 def ensure_schedules():
-    """Create missing periodic tasks from ``AI_COMMERCE["SCHEDULES"]``. Return (created names, kept names)."""
+    """Create missing periodic tasks from ``default_schedules()``. Return (created names, kept names)."""
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     created, kept = [], []
-    for name, spec in app_settings.SCHEDULES.items():
+    for name, spec in default_schedules().items():
         kind = spec.get("kind")
-        if kind and not apps.is_installed(f"ai_commerce.{kind}"):
+        if kind and capabilities.get(kind) is None:
             continue
         if PeriodicTask.objects.filter(name=name).exists():
             kept.append(name)

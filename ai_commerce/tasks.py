@@ -1,10 +1,11 @@
 """Celery tasks. They are thin: each takes primary keys or names and calls a plain function that tests call directly.
 
-Outcomes live in ``TrainingRun`` and ``ModelVersion`` rows, not in a result backend.
+``enqueue_training(kind)`` is how code queues a training run for a worker. Outcomes live in ``TrainingRun`` and
+``ModelVersion`` rows, not in a result backend.
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
 from . import registry
 from .conf import app_settings
@@ -35,3 +36,10 @@ def retrain_task(kind, triggered_by="schedule"):
 def fail_stale_runs_task():
     """Mark training runs whose worker died as failed."""
     return registry.fail_stale_runs()
+
+
+def enqueue_training(kind, *, triggered_by="manual", user=None):
+    """Create a queued run of ``kind`` and send it to a worker once the current transaction commits."""
+    run = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by, triggered_by_user=user)
+    transaction.on_commit(lambda: train_task.delay(run.pk))
+    return run

@@ -17,8 +17,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from ai_commerce import registry
-from ai_commerce.models import ModelKind, ModelVersion, TrainingRun
+from ai_commerce import capabilities, registry, tasks
+from ai_commerce.models import ModelVersion, TrainingRun
 
 from . import charts, panels
 
@@ -32,7 +32,8 @@ def _require(request, permission):
         raise PermissionDenied
 
 
-def _admin_url(site, name, query=None):
+def admin_url(site, name, query=None):
+    """The URL of admin view ``name`` on ``site`` (with ``query``), or None when the site does not have it."""
     try:
         url = reverse(f"{site.name}:{name}")
     except NoReverseMatch:
@@ -48,44 +49,32 @@ def dashboard(request, site):
     except ValueError:
         days = 60
     days = days if days in DAY_CHOICES else 60
-    kinds = panels.installed_kinds()
+    installed = capabilities.installed()
+    kinds = [capability.kind for capability in installed]
     overview = panels.overview(kinds)
     history = panels.versions_over_time(kinds)
     dates, volume = panels.events_per_day(days=days)
     can_change = request.user.has_perm(CHANGE_PERMISSION)
-    capabilities = []
-    for kind in kinds:
-        versions = history[kind]
-        names = [name for name in panels.KEY_METRICS.get(kind, ()) if any(name in v.metrics for v in versions)]
+    cards = []
+    for capability in installed:
+        kind, versions = capability.kind, history[capability.kind]
+        names = [name for name in capability.key_metrics if any(name in v.metrics for v in versions)]
         if not names and versions:
             names = [name for name, _ in panels.key_metrics(versions[-1])]
         series = {name: [(v.created_at, v.metrics.get(name)) for v in versions
                          if isinstance(v.metrics.get(name), int | float)] for name in names}
-        capability = {
-            "kind": kind, "label": ModelKind(kind).label, **overview[kind],
+        cards.append({
+            "kind": kind, "label": capability.label_text, **overview[kind],
             "metrics_chart": charts.line_chart(series, title=_("Held-out metrics of each %(kind)s version")
-                                               % {"kind": ModelKind(kind).label}),
+                                               % {"kind": capability.label_text}),
             "version_count": len(versions),
-        }
-        if kind == "recommendations":
-            capability["panel"] = panels.recommendations_panel(overview[kind]["active"])
-        elif kind == "sentiment":
-            capability["panel"] = panel = panels.sentiment_panel()
-            panel["chart"] = charts.bar_chart(panel["months"], panel["series"],
-                                              title=_("Review sentiment per month"), y_label=_("reviews"))
-            panel["flagged_url"] = _admin_url(site, "ai_commerce_sentiment_reviewsentiment_changelist",
-                                              {"flag": "any"})
-        elif kind == "pricing":
-            capability["panel"] = panel = panels.pricing_panel()
-            changelist = "ai_commerce_pricing_pricesuggestion_changelist"
-            panel["pending_url"] = _admin_url(site, changelist, {"status__exact": "pending"})
-            panel["approved_url"] = _admin_url(site, changelist, {"status__exact": "approved"})
-            panel["can_decide"] = request.user.has_perm("ai_commerce_pricing.change_pricesuggestion")
-        capabilities.append(capability)
+            "panel": capability.panel(request, site, overview[kind]["active"]),
+            "panel_template": capability.dashboard_template,
+        })
     context = {
         **site.each_context(request),
         "title": _("AI dashboard"),
-        "capabilities": capabilities,
+        "capabilities": cards,
         "can_change": can_change,
         "days": days, "day_choices": DAY_CHOICES,
         "volume_chart": charts.bar_chart([d.strftime("%m-%d") for d in dates], volume,
@@ -93,8 +82,8 @@ def dashboard(request, site):
                                          y_label=_("events")),
         "volume_total": sum(sum(values) for values in volume.values()),
         "progress_url": reverse(f"{site.name}:ai_commerce_dashboard_progress"),
-        "versions_url": _admin_url(site, "ai_commerce_modelversion_changelist"),
-        "runs_url": _admin_url(site, "ai_commerce_trainingrun_changelist"),
+        "versions_url": admin_url(site, "ai_commerce_modelversion_changelist"),
+        "runs_url": admin_url(site, "ai_commerce_trainingrun_changelist"),
         "schedules": _schedules(request, site),
     }
     return TemplateResponse(request, "admin/ai_commerce/dashboard.html", context)
@@ -108,7 +97,7 @@ def _schedules(request, site):
 
     tasks = list(PeriodicTask.objects.filter(task__startswith="ai_commerce.").select_related("crontab", "interval")
                  .order_by("name"))
-    return {"tasks": tasks, "url": _admin_url(site, "django_celery_beat_periodictask_changelist",
+    return {"tasks": tasks, "url": admin_url(site, "django_celery_beat_periodictask_changelist",
                                               {"q": "ai_commerce"})}
 
 
@@ -134,7 +123,7 @@ def progress(request, site):
     if wanted:
         runs = list(TrainingRun.objects.filter(pk__in=wanted).select_related("model_version"))
     else:
-        runs = list(panels.last_runs(panels.installed_kinds()).values())
+        runs = list(panels.last_runs(capabilities.kinds()).values())
     active = {v.kind: {"id": v.pk, "label": str(v)} for v in ModelVersion.objects.active()}
     return JsonResponse({"runs": [run_state(run) for run in runs], "active": active})
 
@@ -154,7 +143,7 @@ def _registry_action(action):
         refused = _post_only(request)
         if refused:
             return refused
-        if kind not in panels.installed_kinds():
+        if capabilities.get(kind) is None:
             messages.error(request, _("%(kind)s is not installed.") % {"kind": kind})
         else:
             action(request, kind)
@@ -166,7 +155,7 @@ def _registry_action(action):
 @_registry_action
 def retrain(request, kind):
     """Enqueue a training run of ``kind``; the dashboard then shows its progress."""
-    run = registry.enqueue_training(kind, triggered_by="admin", user=request.user)
+    run = tasks.enqueue_training(kind, triggered_by="admin", user=request.user)
     messages.success(request, _("Training run %(id)s of %(kind)s is queued; its progress shows below.")
                      % {"id": run.pk, "kind": kind})
 

@@ -1,28 +1,34 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ai_commerce import capabilities
 
-class RecommendationsConfig(AppConfig):
+
+class RecommendationsConfig(capabilities.CapabilityConfig):
     name = "ai_commerce.recommendations"
     label = "ai_commerce_recommendations"
     verbose_name = _("AI recommendations")
-    default_auto_field = "django.db.models.BigAutoField"
+    kind = "recommendations"
+    kind_label = _("recommendations")
+    settings_key = "RECOMMENDATIONS"
+    settings_defaults = "ai_commerce.recommendations.conf.DEFAULTS"
+    settings_check = "ai_commerce.recommendations.checks.check_recommendation_settings"
+    tunable = ("PARAMS", "PROMOTION_TOLERANCE", "TOP_K", "RELATED_K")
+    # The trainer imports TensorFlow, and only when a run starts in a worker.
+    trainer = "ai_commerce.recommendations.training.train"
+    forgetter = "ai_commerce.recommendations.receivers.forget_user"
+    schedules = {"ai_commerce: retrain recommendations nightly": "0 3 * * *"}
+    key_metrics = ("recall_at_10", "ndcg_at_10", "best_baseline_recall_at_10")
+    dashboard_panel = "ai_commerce.recommendations.dashboard.panel"
+    dashboard_template = "admin/ai_commerce_recommendations/dashboard_panel.html"
+    urls = "ai_commerce.recommendations.urls"
 
-    def ready(self):
-        from django.core import checks as django_checks
+    def connect(self):
         from django.db.models.signals import post_save
 
-        from ai_commerce import privacy, registry
-        from ai_commerce.checks import check_core_installed
         from ai_commerce.models import ModelVersion
 
-        from . import checks, receivers, serving
+        from . import receivers, serving
 
-        django_checks.register(check_core_installed)
-        django_checks.register(checks.check_recommendation_settings)
         receivers.connect()
         post_save.connect(serving.forget_active_version, sender=ModelVersion,
                           dispatch_uid="ai_commerce_recommendations_active_version")
-        # The trainer imports TensorFlow, and only when a run starts in a worker.
-        registry.register_trainer("recommendations", "ai_commerce.recommendations.training.train")
-        privacy.register_forgetter("recommendations", receivers.forget_user)

@@ -1,28 +1,22 @@
 """Train recommendations in a worker: read the event log, fit the two-stage engine, write the serving tables.
 
 The engine (``engine.train``) evaluates the new model and the baselines on the newest days held out, then fits on all
-events. This module stores the model's artifacts, precomputes the serving tables of the new version (users in
-chunks, so that large shops can fan the chunks out across workers), and asks the registry to promote the version:
+events. This module stores the model's artifacts, has ``precompute`` write the serving tables of the new version
+(users in chunks, which ``tasks.fan_out`` spreads over workers with ``FAN_OUT``), and asks the registry to promote it:
 only when its Recall@10 is at least the active version's and the best baseline's. A version that is not promoted
 keeps its metrics and artifacts but not its serving rows.
 """
 
 import datetime as dt
 import tempfile
-import time
 from pathlib import Path
-
-from django.contrib.auth import get_user_model
-from django.core.cache import caches
-from django.db import transaction
 
 from ai_commerce import registry
 from ai_commerce.adapter import get_adapter
-from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.tuning import tuned
 
-from .models import Recommendation, RelatedProduct, TrendingProduct
+from . import precompute, tasks
 
 METRIC = "recall_at_10"
 HINT = "import more order history, or lower PARAMS holdout_min_users or raise holdout_max_share"
@@ -88,12 +82,13 @@ def train(reporter):
     )
     _save_model(version, model)
     reporter.progress(72, "precomputing recommendations")
-    write_serving_tables(version, model, conf, on_progress=lambda pct: reporter.progress(72 + int(pct * 0.2)))
+    precompute.write_serving_tables(version, model, conf, on_progress=lambda pct: reporter.progress(72 + pct // 5),
+                                    fan_out=tasks.fan_out if conf["FAN_OUT"] else None)
     reporter.progress(94, "comparing with the active version and the baselines")
     promoted, _ = registry.promote_if_better(version, metric=METRIC, tolerance=conf["PROMOTION_TOLERANCE"],
                                              baselines=[f"best_baseline_{METRIC}"])
     if not promoted:
-        delete_serving_rows(version)
+        precompute.delete_serving_rows(version)
     version.refresh_from_db()
     return version
 
@@ -107,106 +102,3 @@ def _save_model(version, model):
         model.save(folder)
         for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
             registry.save_artifact(version, f"model/{path.relative_to(folder).as_posix()}", path.read_bytes())
-
-
-def load_model(version):
-    """Return the engine model of ``version`` from its artifacts (cached per process; workers only)."""
-    from .engine import Recommender
-
-    if version.pk not in _loaded:
-        with tempfile.TemporaryDirectory() as folder:
-            for name in version.artifacts:
-                if name.startswith("model/"):
-                    target = Path(folder) / name.removeprefix("model/")
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with registry.open_artifact(version, name) as f:
-                        target.write_bytes(f.read())
-            _loaded.clear()
-            _loaded[version.pk] = Recommender.load(folder)
-    return _loaded[version.pk]
-
-
-def write_serving_tables(version, model, conf, on_progress=None):
-    """Write the version's similar, bought-together and trending rows, then every user's top-K in chunks."""
-    known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
-    related = []
-    for kind, table in ((RelatedProduct.Kind.SIMILAR, model.similar(conf["RELATED_K"])),
-                        (RelatedProduct.Kind.BOUGHT_TOGETHER, model.bought_together(conf["RELATED_K"]))):
-        for source, recs in table.items():
-            related += [RelatedProduct(model_version=version, source_id=source, kind=kind, **_row(rank, rec, known))
-                        for rank, rec in enumerate(_known(recs, known), 1)] if source in known else []
-    trending = [TrendingProduct(model_version=version, **{**_row(rank, rec, known), "category": category or ""})
-                for category, recs in model.trending(conf["TOP_K"]).items()
-                for rank, rec in enumerate(_known(recs, known), 1)]
-    with transaction.atomic():
-        RelatedProduct.objects.bulk_create(related, batch_size=2000)
-        TrendingProduct.objects.bulk_create(trending, batch_size=2000)
-    existing = set(get_user_model()._default_manager.values_list("pk", flat=True))
-    users = [user for user in model.users() if user in existing]
-    chunks = [users[i:i + conf["CHUNK_SIZE"]] for i in range(0, len(users), conf["CHUNK_SIZE"])]
-    if conf["FAN_OUT"] and len(chunks) > 1:
-        fan_out(version, chunks, on_progress)
-    else:
-        for done, chunk in enumerate(chunks, 1):
-            score_users(version, chunk, model=model, top_k=conf["TOP_K"])
-            if on_progress:
-                on_progress(done * 100 // len(chunks))
-
-
-def fan_out(version, chunks, on_progress=None, timeout=None, poll=2.0):
-    """Score the chunks as a group of Celery tasks on other workers and wait until each has reported, through the
-    shared lock cache (no result backend needed). Needs free worker slots besides this task's."""
-    from celery import group
-
-    from .tasks import score_users_task
-
-    counter = chunks_done_key(version.pk)
-    done_cache().set(counter, 0, timeout=None)
-    group(score_users_task.s(version.pk, chunk) for chunk in chunks).apply_async()
-    deadline = time.monotonic() + (timeout or app_settings.TRAIN_TIME_LIMIT)
-    while True:
-        done = int(done_cache().get(counter) or 0)
-        if on_progress:
-            on_progress(min(100, done * 100 // len(chunks)))
-        if done >= len(chunks):
-            done_cache().delete(counter)
-            return done
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{done} of {len(chunks)} chunks scored by the chunk tasks; are other workers running?")
-        time.sleep(poll)
-
-
-def done_cache():
-    return caches[app_settings.LOCK_CACHE]
-
-
-def chunks_done_key(version_id):
-    return f"ai_commerce:recommendations:chunks-done:{version_id}"
-
-
-def score_users(version, user_ids, model=None, top_k=None):
-    """Write the top-K of ``user_ids`` for ``version`` (idempotent: the chunk's rows are replaced)."""
-    model = model or load_model(version)
-    known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
-    rows = [Recommendation(model_version=version, user_id=user, **_row(rank, rec, known))
-            for user, recs in model.recommend(user_ids, top_k or tuned("RECOMMENDATIONS")["TOP_K"]).items()
-            for rank, rec in enumerate(_known(recs, known), 1)]
-    with transaction.atomic():
-        Recommendation.objects.filter(model_version=version, user_id__in=user_ids).delete()
-        Recommendation.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-def _known(recs, known):
-    return [rec for rec in recs if rec.item in known]
-
-
-def _row(rank, rec, known):
-    because = rec.because if rec.because in known else None
-    return {"product_id": rec.item, "rank": rank, "score": float(rec.score), "reason": rec.reason,
-            "because_id": because, "category": rec.category or ""}
-
-
-def delete_serving_rows(version):
-    for model in (Recommendation, RelatedProduct, TrendingProduct):
-        model.objects.filter(model_version=version).delete()

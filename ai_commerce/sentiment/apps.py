@@ -1,23 +1,28 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from ai_commerce import capabilities
 
-class SentimentConfig(AppConfig):
+
+class SentimentConfig(capabilities.CapabilityConfig):
     name = "ai_commerce.sentiment"
     label = "ai_commerce_sentiment"
     verbose_name = _("AI review sentiment")
-    default_auto_field = "django.db.models.BigAutoField"
+    kind = "sentiment"
+    kind_label = _("sentiment")
+    settings_key = "SENTIMENT"
+    settings_defaults = "ai_commerce.sentiment.conf.DEFAULTS"
+    settings_check = "ai_commerce.sentiment.checks.check_sentiment_settings"
+    tunable = ("MIN_REVIEWS", "HOLDOUT", "MIN_HOLDOUT_REVIEWS", "ASPECTS", "ABUSIVE_WORDS", "STRONG_NEGATIVE",
+               "MISMATCH")
+    trainer = "ai_commerce.sentiment.training.train"
+    forgetter = "ai_commerce.sentiment.receivers.forget_user"
+    schedules = {"ai_commerce: retrain sentiment nightly": "30 3 * * *"}
+    key_metrics = ("macro_f1", "accuracy", "lexicon_macro_f1")
+    dashboard_panel = "ai_commerce.sentiment.dashboard.panel"
+    dashboard_template = "admin/ai_commerce_sentiment/dashboard_panel.html"
+    urls = "ai_commerce.sentiment.urls"
 
-    def ready(self):
-        from django.core import checks as django_checks
+    def connect(self):
+        from . import receivers
 
-        from ai_commerce import privacy, registry
-        from ai_commerce.checks import check_core_installed
-
-        from . import checks, receivers
-
-        django_checks.register(check_core_installed)
-        django_checks.register(checks.check_sentiment_settings)
         receivers.connect()
-        registry.register_trainer("sentiment", "ai_commerce.sentiment.training.train")
-        privacy.register_forgetter("sentiment", receivers.forget_user)

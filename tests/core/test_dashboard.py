@@ -9,10 +9,13 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from ai_commerce import registry
-from ai_commerce.dashboard import charts, panels
+from ai_commerce.dashboard import charts
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
+from ai_commerce.pricing import dashboard as pricing_dashboard
 from ai_commerce.pricing.models import PriceChange, PriceSuggestion
+from ai_commerce.recommendations import dashboard as recommendations_dashboard
 from ai_commerce.recommendations.models import Recommendation
+from ai_commerce.sentiment import dashboard as sentiment_dashboard
 from ai_commerce.sentiment.models import ProductSentiment, ReviewSentiment
 from tests.factories import ItemFactory, StockRecordFactory, UserFactory
 from tests.trainers import popularity_trainer, trainer_for
@@ -112,10 +115,10 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    for kind in ("recommendations", "sentiment", "pricing"):
+    for kind in ("recommendations", "sentiment", "pricing", "forecast"):  # forecast: the tests' own capability
         assert f'id="ai-{kind}"' in page
     # held-out metrics per kind, sentiment per month, events per day
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 3 + 1 + 1
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 4 + 1 + 1
     assert "Retrain now" in page and "data-ai-progress-url" in page
     assert "?flag=any" in page and "?status__exact=pending" in page
     assert "No impressions yet" in page  # the online table appears once placements have rendered
@@ -145,15 +148,15 @@ def test_coverage_counts_active_users_and_products():
     Recommendation.objects.bulk_create([
         Recommendation(model_version=version, user=users[0], product=items[1], rank=0, score=1, reason="popular"),
         Recommendation(model_version=version, user=old, product=items[2], rank=0, score=1, reason="popular")])
-    panel = panels.recommendations_panel(version)
+    panel = recommendations_dashboard.recommendations_panel(version)
     assert (panel["covered_users"], panel["active_users"]) == (1, 3)  # the old user is not active
     assert (panel["covered_products"], panel["products"]) == (2, 4)
-    assert panels.recommendations_panel(None)["covered_users"] == 0
+    assert recommendations_dashboard.recommendations_panel(None)["covered_users"] == 0
 
 
 def test_sentiment_panel_finds_falling_products_and_flags():
     items = populate(1)
-    panel = panels.sentiment_panel()
+    panel = sentiment_dashboard.sentiment_panel()
     assert [f["product_id"] for f in panel["falling"]] == [items[1].pk, items[3].pk]
     assert round(panel["falling"][0]["change"], 2) == -1.0
     assert panel["flagged"] == panel["flagged_pending"] == 2
@@ -175,7 +178,7 @@ def test_realized_effect_compares_weekly_units_and_revenue_with_the_expectation(
         + [event(item, "purchase", buyer, at + dt.timedelta(days=d), quantity=3, price=Decimal("18.00"))
            for d in (1, 8)]
         + [event(item, "purchase", buyer, at - dt.timedelta(days=40), quantity=50)])  # outside the window
-    effects = panels.realized_effects(now=at + dt.timedelta(days=14))
+    effects = pricing_dashboard.realized_effects(now=at + dt.timedelta(days=14))
     assert len(effects) == 1
     effect = effects[0]
     assert effect["units_before"] == pytest.approx(2.0) and effect["units_after"] == pytest.approx(3.0)
@@ -183,7 +186,7 @@ def test_realized_effect_compares_weekly_units_and_revenue_with_the_expectation(
     assert effect["units_pct"] == pytest.approx(50.0) and effect["expected_units_pct"] == pytest.approx(22.0)
     assert effect["days_after"] == 14
     # right after the change there is nothing to compare yet
-    assert panels.realized_effects(now=at + dt.timedelta(hours=1))[0]["units_after"] is None
+    assert pricing_dashboard.realized_effects(now=at + dt.timedelta(hours=1))[0]["units_after"] is None
 
 
 def test_the_dashboard_is_linked_from_the_admin_index_for_those_who_may_see_it(client, admin_client):

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db.models import F
 from django.utils import timezone
 
-from ai_commerce import registry
+from ai_commerce import registry, tasks
 from ai_commerce.models import ModelVersion, TrainingRun
 from ai_commerce.pricing import suggesting, workflow
 from ai_commerce.pricing.models import ElasticityEstimate, PriceChange, PriceSuggestion, PricingPolicy
@@ -315,20 +315,21 @@ def test_admin_lists_suggestions_with_reasons_and_applies_them(admin_client, sug
 
 @pytest.mark.services
 def test_a_real_worker_trains_pricing_and_suggests(live_worker, shop):
-    run = registry.enqueue_training("pricing", triggered_by="test")
+    run = tasks.enqueue_training("pricing", triggered_by="test")
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status not in ("queued", "running"), timeout=120)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
     assert PriceSuggestion.objects.filter(status=Status.PENDING).count() == 5
 
 
-@pytest.mark.parametrize("changes", [{"HOLDOUT_DAYS": 2}, {"PROMOTION_TOLERANCE": "0.1"}, {"SUGGESTION_DAYS": True},
-                                     {"PERIOD_PRICE": "median"}])
-def test_pricing_settings_checks(settings, changes):
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"HOLDOUT_DAYS": 2}, "ai_commerce.E030"), ({"PROMOTION_TOLERANCE": "0.1"}, "ai_commerce.E033"),
+    ({"SUGGESTION_DAYS": True}, "ai_commerce.E034"), ({"PERIOD_PRICE": "median"}, "ai_commerce.E035")])
+def test_pricing_settings_checks(settings, changes, expected):
     from ai_commerce.pricing.checks import check_pricing_settings
 
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "PRICING": changes}
-    assert [m.id for m in check_pricing_settings()] == ["ai_commerce.E030"]
+    assert [m.id for m in check_pricing_settings()] == [expected]
 
 
 def test_pricing_without_order_lines_warns(settings):

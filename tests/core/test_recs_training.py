@@ -8,9 +8,9 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from ai_commerce import registry
+from ai_commerce import registry, tasks
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
-from ai_commerce.recommendations import serving, training
+from ai_commerce.recommendations import precompute, serving
 from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
 from tests.conftest import wait_for
 from tests.factories import ItemFactory, SectionFactory, StockRecordFactory, UserFactory
@@ -87,8 +87,8 @@ def test_a_retrain_writes_a_version_its_artifacts_and_serving_tables(tiny, histo
 def test_the_stored_model_loads_and_recommends_what_was_precomputed(tiny, history, settings):
     configure(settings, PROMOTION_TOLERANCE=1.0)  # keep the rows whatever the tiny metric
     version = run().model_version
-    training._loaded.clear()
-    model = training.load_model(version)  # from the artifacts in storage, as a worker does
+    precompute._loaded.clear()
+    model = precompute.load_model(version)  # from the artifacts in storage, as a worker does
     user = history["users"][3].pk
     stored = list(Recommendation.objects.filter(model_version=version, user_id=user).order_by("rank")
                   .values_list("product_id", flat=True))
@@ -146,7 +146,7 @@ def test_a_window_too_thin_to_judge_skips_the_run_and_says_what_to_do(tiny, hist
 @pytest.mark.services
 def test_a_real_worker_runs_a_tiny_retrain_end_to_end(live_worker, tiny, history, settings):
     configure(settings, PROMOTION_TOLERANCE=1.0)
-    queued = registry.enqueue_training("recommendations", triggered_by="test")
+    queued = tasks.enqueue_training("recommendations", triggered_by="test")
     wait_for(lambda: TrainingRun.objects.get(pk=queued.pk).status not in ("queued", "running"), timeout=300)
     queued.refresh_from_db()
     assert queued.status == "succeeded", queued.error

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ai_commerce import locks, registry
+from ai_commerce import locks, registry, tasks
 from ai_commerce.models import ModelVersion, TrainingRun
 from tests import trainers
 from tests.factories import ItemFactory, SaleLineFactory
@@ -148,7 +148,7 @@ def test_a_kind_without_a_trainer_is_skipped_with_the_fix(settings):
         assert done.status == "skipped" and "registers no trainer yet" in done.message
         settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "ai_commerce.recommendations"]
         done = registry.execute_run(run("recommendations").pk)
-        assert "add ai_commerce.recommendations to INSTALLED_APPS" in done.message
+        assert "no installed capability has the kind 'recommendations': add its app to INSTALLED_APPS" in done.message
 
 
 def test_the_janitor_fails_runs_whose_worker_died():
@@ -179,7 +179,7 @@ def test_lock_is_exclusive_and_only_its_owner_releases_it():
 def test_enqueue_sends_after_commit(trainer, django_capture_on_commit_callbacks):
     SaleLineFactory.create_batch(3)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        queued = registry.enqueue_training("pricing", triggered_by="test")
+        queued = tasks.enqueue_training("pricing", triggered_by="test")
         assert TrainingRun.objects.get(pk=queued.pk).status == "queued"
     assert len(callbacks) == 1
     queued.refresh_from_db()

@@ -5,7 +5,7 @@ Locally these tests skip when Redis is not running; in CI (AI_COMMERCE_REQUIRE_S
 
 import pytest
 
-from ai_commerce import registry
+from ai_commerce import tasks
 from ai_commerce.models import ModelVersion, TrainingRun
 from ai_commerce.tasks import fail_stale_runs_task, retrain_task
 from tests.conftest import wait_for
@@ -24,7 +24,7 @@ def trainer():
 def test_retrain_now_runs_in_a_real_worker(live_worker, trainer):
     item = ItemFactory()
     SaleLineFactory.create_batch(4, article=item)
-    run = registry.enqueue_training("pricing", triggered_by="test")
+    run = tasks.enqueue_training("pricing", triggered_by="test")
 
     def finished():
         """the training run to finish in the worker"""

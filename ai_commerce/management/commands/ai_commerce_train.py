@@ -2,8 +2,8 @@ from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ai_commerce import registry
-from ai_commerce.models import ModelKind, TrainingRun
+from ai_commerce import capabilities, registry, tasks
+from ai_commerce.models import TrainingRun
 from ai_commerce.progress import progress_bar
 
 
@@ -21,15 +21,15 @@ class BarReporter(registry.RunReporter):
 
 
 class Command(BaseCommand):
-    help = "Train a model now (recommendations, sentiment or pricing), with progress; or --enqueue it for a worker."
+    help = "Train a capability's model now (recommendations, sentiment, pricing...), with progress; or --enqueue it."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=ModelKind.values)
+        parser.add_argument("kind", choices=capabilities.kinds())
         parser.add_argument("--enqueue", action="store_true", help="Send the run to a Celery worker and return.")
 
     def handle(self, *args, kind, enqueue=False, **options):
         if enqueue:
-            run = registry.enqueue_training(kind, triggered_by="command")
+            run = tasks.enqueue_training(kind, triggered_by="command")
             self.stdout.write(f"queued {run}")
             return
         run = TrainingRun.objects.create(kind=kind, triggered_by="command")

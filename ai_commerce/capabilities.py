@@ -1,0 +1,110 @@
+"""A capability is an AppConfig: everything a sub-app brings to the core, declared in one place.
+
+A capability (recommendations, sentiment, pricing, or one of a shop's own) subclasses ``CapabilityConfig`` in its
+``apps.py`` and is installed through ``INSTALLED_APPS`` alone; the core loops over ``installed()`` and names none.
+Import the module, not the class, so that Django finds one AppConfig in ``apps.py``::
+
+    from ai_commerce import capabilities
+
+    class ForecastConfig(capabilities.CapabilityConfig):
+        name = "shop.forecast"
+        kind = "forecast"                                  # ModelVersion.kind, TrainingRun.kind, Tuning.kind
+        kind_label = _("demand forecast")
+        settings_key = "FORECAST"                          # AI_COMMERCE["FORECAST"], merged over ...
+        settings_defaults = "shop.forecast.conf.DEFAULTS"  # ... these defaults
+        settings_check = "shop.forecast.checks.check_settings"   # check(app_configs=None, conf=None) -> messages
+        tunable = ("HORIZON_DAYS",)                        # what staff may tune in the admin
+        trainer = "shop.forecast.training.train"           # trainer(reporter) -> ModelVersion (see registry)
+        forgetter = "shop.forecast.privacy.forget_user"    # forget(user_id) -> rows removed
+        schedules = {"ai_commerce: retrain forecast nightly": "15 2 * * *"}
+        key_metrics = ("mape", "naive_mape")               # the first is the one promotion compares
+        dashboard_panel = "shop.forecast.dashboard.panel"  # panel(request, site, active) -> dict, or None
+        dashboard_template = "admin/forecast/panel.html"   # renders ``p`` (the panel dict) on the dashboard
+        urls = "shop.forecast.urls"                        # included under the core's URLconf, or None
+
+Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack.
+``connect()`` is the hook for what else a capability wires up in ``ready()`` (signal receivers).
+"""
+
+from functools import cached_property
+
+from django.apps import AppConfig, apps
+from django.core import checks as django_checks
+from django.utils.module_loading import import_string
+
+
+class CapabilityConfig(AppConfig):
+    """What one AI capability brings to the core (see the module docstring). Subclasses set the attributes."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    kind = None
+    kind_label = None
+    settings_key = None
+    settings_defaults = None
+    settings_check = None
+    tunable = ()
+    trainer = None
+    forgetter = None
+    schedules = {}
+    key_metrics = ()
+    dashboard_panel = None
+    dashboard_template = None
+    urls = None
+
+    def ready(self):
+        from . import privacy, registry
+        from .checks import check_core_installed
+
+        django_checks.register(check_core_installed)
+        if self.settings_check:
+            django_checks.register(import_string(self.settings_check))
+        if self.trainer:
+            registry.register_trainer(self.kind, self.trainer)
+        if self.forgetter:
+            privacy.register_forgetter(self.kind, import_string(self.forgetter))
+        self.connect()
+
+    def connect(self):
+        """Wire up what else the capability needs (signal receivers); called at the end of ``ready()``."""
+
+    @property
+    def label_text(self):
+        return str(self.kind_label or self.kind)
+
+    @cached_property
+    def defaults(self):
+        """The defaults of ``AI_COMMERCE[settings_key]``."""
+        value = self.settings_defaults
+        return dict(import_string(value) if isinstance(value, str) else value or {})
+
+    def check_settings(self, app_configs=None, conf=None, **kwargs):
+        """Run the capability's settings check on ``conf`` (the settings file's values when None)."""
+        if not self.settings_check:
+            return []
+        return import_string(self.settings_check)(app_configs=app_configs, conf=conf)
+
+    def panel(self, request, site, active):
+        """Return the dashboard panel's context (``p`` in ``dashboard_template``), or None without one."""
+        if not self.dashboard_panel:
+            return None
+        return import_string(self.dashboard_panel)(request, site, active)
+
+
+def installed():
+    """Return the installed capabilities, in ``INSTALLED_APPS`` order."""
+    return [config for config in apps.get_app_configs() if isinstance(config, CapabilityConfig)]
+
+
+def kinds():
+    """Return the kinds of the installed capabilities, in ``INSTALLED_APPS`` order."""
+    return [config.kind for config in installed()]
+
+
+def get(kind):
+    """Return the installed capability of ``kind``, or None."""
+    return next((config for config in installed() if config.kind == kind), None)
+
+
+def by_settings_key(key):
+    """Return the installed capability whose settings live in ``AI_COMMERCE[key]``, or None."""
+    return next((config for config in installed() if config.settings_key == key), None)

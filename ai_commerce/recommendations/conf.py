@@ -1,0 +1,18 @@
+"""Defaults of ``AI_COMMERCE["RECOMMENDATIONS"]``; a shop sets only what differs."""
+
+DEFAULTS = {
+    # Precomputed per user, per product (similar, bought together) and per category (trending).
+    "TOP_K": 50,
+    "RELATED_K": 20,
+    # Users scored per chunk; with FAN_OUT, chunks run as a group of Celery tasks (needs a result backend).
+    "CHUNK_SIZE": 1000,
+    "FAN_OUT": False,
+    # A new version is promoted when its held-out Recall@10 is at least the active version's and the best
+    # baseline's minus this.
+    "PROMOTION_TOLERANCE": 0.0,
+    # Cache alias and lifetime of serving reads (keyed by model version, so a new version never serves stale rows).
+    "CACHE": "default",
+    "CACHE_SECONDS": 300,
+    # Hyperparameters over the engine's defaults (see ai_commerce.recommendations.engine.default_params()).
+    "PARAMS": {},
+}

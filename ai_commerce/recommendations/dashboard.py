@@ -1,0 +1,70 @@
+"""The recommendations panel of the AI dashboard: coverage of users and products, and online metrics.
+
+``panel(request, site, active)`` is what ``RecommendationsConfig.dashboard_panel`` names; it renders through
+``admin/ai_commerce_recommendations/dashboard_panel.html``. Four queries.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from ai_commerce.adapter import get_adapter
+from ai_commerce.dashboard.panels import share
+from ai_commerce.models import Interaction
+
+from .attribution import CONVERSION_DAYS
+from .models import PlacementEvent, Recommendation
+
+
+def panel(request, site, active):
+    """The dashboard panel of the active recommendations version (or of none)."""
+    return recommendations_panel(active)
+
+
+def recommendations_panel(active, days=30, now=None):
+    """Return coverage: active users (events in the last ``days`` days) and products with recommendations.
+
+    Three queries. ``active`` is the active recommendations ModelVersion or None.
+    """
+    since = (now or timezone.now()) - timedelta(days=days)
+    recs = Recommendation.objects.filter(model_version=active) if active else Recommendation.objects.none()
+    users = Interaction.objects.filter(occurred_at__gte=since, user__isnull=False).aggregate(
+        active=Count("user", distinct=True),
+        covered=Count("user", distinct=True, filter=Q(user__in=recs.values("user_id"))),
+    )
+    adapter = get_adapter()
+    products = adapter.get_product_queryset()
+    if adapter.has("active"):
+        products = products.annotate(ai_active=adapter.product_expression("active")).filter(ai_active=True)
+    product_counts = products.aggregate(
+        total=Count("pk"), covered=Count("pk", filter=Q(Exists(recs.filter(product=OuterRef("pk"))))))
+    rows = recs.aggregate(n=Count("pk"), users=Count("user", distinct=True)) if active else {"n": 0, "users": 0}
+    return {
+        "days": days,
+        "active_users": users["active"], "covered_users": users["covered"],
+        "user_share": share(users["covered"], users["active"]),
+        "products": product_counts["total"], "covered_products": product_counts["covered"],
+        "product_share": share(product_counts["covered"], product_counts["total"]),
+        "rows": rows["n"], "users_with_rows": rows["users"],
+        "online": online_metrics(days, now),
+    }
+
+
+def online_metrics(days=30, now=None):
+    """Return, per placement and model version over the last ``days`` days: impressions, clicks, CTR, and
+    conversions (clicks followed by a purchase of the product by the same shopper within CONVERSION_DAYS).
+
+    One grouped query.
+    """
+    since = (now or timezone.now()) - timedelta(days=days)
+    bought_after = Interaction.objects.filter(
+        kind=Interaction.Kind.PURCHASE, product=OuterRef("product"), user=OuterRef("user"),
+        occurred_at__gte=OuterRef("occurred_at"),
+        occurred_at__lte=OuterRef("occurred_at") + timedelta(days=CONVERSION_DAYS))
+    rows = (PlacementEvent.objects.filter(occurred_at__gte=since).values("placement", "version")
+            .annotate(impressions=Count("pk", filter=Q(kind="impression")), clicks=Count("pk", filter=Q(kind="click")),
+                      conversions=Count("pk", filter=Q(kind="click", user__isnull=False) & Q(Exists(bought_after))))
+            .order_by("placement", "-version"))
+    return [{**row, "ctr": share(row["clicks"], row["impressions"]),
+             "conversion": share(row["conversions"], row["clicks"])} for row in rows]

@@ -1,0 +1,21 @@
+"""Defaults of ``AI_COMMERCE["SENTIMENT"]`` (review sentiment); a shop sets only what differs."""
+
+DEFAULTS = {
+    # Star-rated reviews needed before a shop-trained model replaces the lexicon (VADER) cold start.
+    "MIN_REVIEWS": 200,
+    # Share of the newest reviews held out to evaluate a new model against the lexicon and the active model,
+    # and the fewest reviews it is judged on (the share grows to reach them, up to half of the reviews).
+    "HOLDOUT": 0.2,
+    "MIN_HOLDOUT_REVIEWS": 50,
+    # Extra or replacement keywords per aspect, merged over the defaults: {"fit": ["snug"], "scent": [...]}.
+    "ASPECTS": {},
+    # Words that flag a review as abusive (matched as whole words, case-insensitive).
+    "ABUSIVE_WORDS": ["idiot", "idiots", "stupid", "scam", "scammers", "crap", "damn", "hate you"],
+    # A score at or below this is "strongly negative" (scores run from -1 to 1).
+    "STRONG_NEGATIVE": -0.6,
+    # 4-5 stars with a score at or below this, or 1-2 stars at or above its opposite, is a mismatch.
+    "MISMATCH": -0.3,
+    # Host moderation status values (when the shop maps REVIEW_FIELDS["moderation_status"]) written when a
+    # review is flagged, approved or hidden. None leaves the host's status alone.
+    "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
+}
