@@ -56,7 +56,10 @@ demo-reset:
 
 test: test-core test-demo
 
+# The layering contracts of pyproject.toml first (the core imports no capability, web modules no training code),
+# then the package's suites (tests/core and one folder per capability) on the althost shop.
 test-core: $(VENV)/.installed-dev
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 test-demo: $(VENV)/.installed-dev

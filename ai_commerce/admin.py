@@ -9,7 +9,7 @@ registry actions need ``ai_commerce.change_modelversion``.
 """
 
 import json
-from functools import partial, update_wrapper
+from functools import update_wrapper
 
 from django import forms
 from django.contrib import admin, messages
@@ -47,7 +47,11 @@ class DashboardAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         def wrap(view):
-            return self.admin_site.admin_view(update_wrapper(partial(view, site=self.admin_site), view))
+            def with_site(request, **kwargs):
+                request.current_app = self.admin_site.name  # {% url "admin:..." %} resolves on this site
+                return view(request, site=self.admin_site, **kwargs)
+
+            return self.admin_site.admin_view(update_wrapper(with_site, view))
 
         dashboard = wrap(views.dashboard)
         return [

@@ -22,8 +22,10 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         dashboard_template = "admin/forecast/panel.html"   # renders ``p`` (the panel dict) on the dashboard
         urls = "shop.forecast.urls"                        # included under the core's URLconf, or None
 
-Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack.
-``connect()`` is the hook for what else a capability wires up in ``ready()`` (signal receivers).
+Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
+core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
+so this module imports nothing of ai_commerce. ``ready()`` registers the capability's settings check;
+``connect()`` is the hook for what else a capability wires up there (signal receivers).
 """
 
 from functools import cached_property
@@ -31,6 +33,8 @@ from functools import cached_property
 from django.apps import AppConfig, apps
 from django.core import checks as django_checks
 from django.utils.module_loading import import_string
+
+CORE_APP = "ai_commerce"
 
 
 class CapabilityConfig(AppConfig):
@@ -52,16 +56,9 @@ class CapabilityConfig(AppConfig):
     urls = None
 
     def ready(self):
-        from . import privacy, registry
-        from .checks import check_core_installed
-
         django_checks.register(check_core_installed)
         if self.settings_check:
             django_checks.register(import_string(self.settings_check))
-        if self.trainer:
-            registry.register_trainer(self.kind, self.trainer)
-        if self.forgetter:
-            privacy.register_forgetter(self.kind, import_string(self.forgetter))
         self.connect()
 
     def connect(self):
@@ -108,3 +105,12 @@ def get(kind):
 def by_settings_key(key):
     """Return the installed capability whose settings live in ``AI_COMMERCE[key]``, or None."""
     return next((config for config in installed() if config.settings_key == key), None)
+
+
+def check_core_installed(app_configs=None, **kwargs):
+    """Every capability registers this: it needs the core app for settings, events and the registry."""
+    if apps.is_installed(CORE_APP):
+        return []
+    return [django_checks.Error("An ai_commerce capability is installed without the core app.",
+                                hint="Add 'ai_commerce' to INSTALLED_APPS before its capabilities.",
+                                id="ai_commerce.E015")]

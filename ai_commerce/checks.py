@@ -7,7 +7,6 @@ The core's ids are E001-E019 and W001-W019, continued in E100-E119; the README's
 
 import difflib
 
-from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -192,11 +191,3 @@ def check_limits(app_configs=None, **kwargs):
         errors.append(_error("AI_COMMERCE['STALE_RUN_SECONDS'] must exceed TRAIN_TIME_LIMIT.",
                              "Otherwise the janitor fails runs that are still alive and frees their locks.", "E014"))
     return errors
-
-
-def check_core_installed(app_configs=None, **kwargs):
-    """Sub-apps register this: they need the core app for settings, events and the registry."""
-    if apps.is_installed("ai_commerce"):
-        return []
-    return [checks.Error("An ai_commerce sub-app is installed without the core app.",
-                         hint="Add 'ai_commerce' to INSTALLED_APPS before its sub-apps.", id="ai_commerce.E015")]

@@ -1,6 +1,7 @@
 """Forget a user: their events and everything each app derived from them.
 
-Each app registers a forgetter in its ``AppConfig.ready()``::
+Each capability declares its forgetter (``CapabilityConfig.forgetter``); other code registers one, e.g. in an
+``AppConfig.ready()``::
 
     from ai_commerce.privacy import register_forgetter
     register_forgetter("recommendations",
@@ -11,6 +12,9 @@ through a signal, and so does ``manage.py ai_commerce_forget_user ID``.
 """
 
 from django.db import transaction
+from django.utils.module_loading import import_string
+
+from . import capabilities
 
 _forgetters = {}
 
@@ -20,10 +24,17 @@ def register_forgetter(name, forget):
     _forgetters[name] = forget
 
 
+def forgetters():
+    """Return ``{name: forget}``: each installed capability's (``CapabilityConfig.forgetter``, under its kind) and
+    those registered here."""
+    declared = {c.kind: import_string(c.forgetter) for c in capabilities.installed() if c.forgetter}
+    return {**declared, **_forgetters}
+
+
 def forget_user(user_id):
     """Remove everything ai_commerce holds about ``user_id``. Return ``{forgetter name: rows removed}``."""
     with transaction.atomic():
-        return {name: forget(user_id) for name, forget in sorted(_forgetters.items())}
+        return {name: forget(user_id) for name, forget in sorted(forgetters().items())}
 
 
 def forget_events(user_id):

@@ -1,7 +1,7 @@
 """The model registry: run training, store versions and artifacts, promote, activate and roll back.
 
-A capability declares its trainer (``CapabilityConfig.trainer``), which registers it once, in ``ready()``; code
-outside a capability may register one too::
+A capability declares its trainer (``CapabilityConfig.trainer``), and the registry finds it there; code outside a
+capability may register one too::
 
     registry.register_trainer("sentiment", "ai_commerce.sentiment.training.train")
 
@@ -60,12 +60,18 @@ class NotEvaluated(NotEnoughData):
 
 
 def register_trainer(kind, trainer):
-    """Register the trainer of ``kind``: a callable or a dotted path to one (imported only when a run starts)."""
+    """Register the trainer of ``kind``: a callable or a dotted path to one (imported only when a run starts). It
+    takes the place of the trainer that the installed capability of ``kind`` declares."""
     _trainers[kind] = trainer
 
 
 def get_trainer(kind):
-    trainer = _trainers.get(kind)
+    """Return the trainer of ``kind``: the one registered here, else the installed capability's, else None."""
+    if kind in _trainers:
+        trainer = _trainers[kind]
+    else:
+        capability = capabilities.get(kind)
+        trainer = capability.trainer if capability else None
     return import_string(trainer) if isinstance(trainer, str) else trainer
 
 

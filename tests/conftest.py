@@ -16,9 +16,10 @@ def _suite_of_settings():
     return "demo" if settings.SETTINGS_MODULE == "tests.demo_settings" else "core"
 
 
-# One settings module per pytest run: `pytest` runs tests/core on the althost shop, and
-# `pytest --ds=tests.demo_settings` runs tests/demo on the demo shop.
-collect_ignore = ["core"] if _suite_of_settings() == "demo" else ["demo"]
+# One settings module per pytest run: `pytest` runs the package's suites (core and one folder per capability) on the
+# althost shop, and `pytest --ds=tests.demo_settings` runs tests/demo on the demo shop.
+PACKAGE_SUITES = ["core", "recommendations", "sentiment", "pricing"]
+collect_ignore = PACKAGE_SUITES if _suite_of_settings() == "demo" else ["demo"]
 
 
 def pytest_report_header(config):

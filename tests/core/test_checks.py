@@ -14,6 +14,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 import ai_commerce
+from ai_commerce import capabilities
 from ai_commerce import checks as ai_checks
 from ai_commerce.conf import app_settings
 
@@ -135,8 +136,8 @@ def test_limits(settings, changes, expected):
 
 
 def test_e015_sub_app_without_core(monkeypatch):
-    monkeypatch.setattr(ai_checks.apps, "is_installed", lambda name: False)
-    assert ids(ai_checks.check_core_installed()) == ["ai_commerce.E015"]
+    monkeypatch.setattr(capabilities.apps, "is_installed", lambda name: False)
+    assert ids(capabilities.check_core_installed()) == ["ai_commerce.E015"]
 
 
 def test_checks_run_from_manage_py(settings):
@@ -194,8 +195,8 @@ def sub_app(key, **changes):
 
 
 def without_core(settings, monkeypatch):
-    monkeypatch.setattr(ai_checks.apps, "is_installed", lambda name: False)
-    return ai_checks.check_core_installed()
+    monkeypatch.setattr(capabilities.apps, "is_installed", lambda name: False)
+    return capabilities.check_core_installed()
 
 
 def pricing_without_order_lines(settings, monkeypatch):

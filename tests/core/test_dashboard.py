@@ -197,6 +197,18 @@ def test_the_dashboard_is_linked_from_the_admin_index_for_those_who_may_see_it(c
     assert DASHBOARD not in client.get("/admin/").content.decode()
 
 
+@pytest.mark.urls("tests.shop_admin_urls")
+def test_a_shop_with_its_own_admin_site_gets_the_dashboard_by_registering_the_admins(admin_client):
+    populate(1)
+    index = admin_client.get("/shop-admin/").content.decode()
+    assert 'href="/shop-admin/ai_commerce/dashboard/"' in index and "AI dashboard" in index
+    page = admin_client.get("/shop-admin/ai_commerce/dashboard/")
+    assert page.status_code == 200 and 'id="ai-recommendations"' in page.content.decode()
+    assert 'action="/shop-admin/ai_commerce/dashboard/retrain/pricing/"' in page.content.decode()
+    progress = admin_client.get("/shop-admin/ai_commerce/dashboard/progress/").json()
+    assert {run["kind"] for run in progress["runs"]} <= {"recommendations", "sentiment", "pricing", "forecast"}
+
+
 def test_schedules_are_linked_from_the_dashboard(admin_client):
     from ai_commerce.schedules import ensure_schedules
 
