@@ -42,7 +42,7 @@ def products():
     return out
 
 
-def flat_metrics(metrics):
+def with_baselines_on_top(metrics):
     """The engine's metrics with each baseline as top-level keys, as the registry compares them."""
     flat = {key: value for key, value in metrics.items() if key != "baselines"}
     for name, values in (metrics.get("baselines") or {}).items():
@@ -68,7 +68,7 @@ def train(reporter):
                              on_progress=lambda pct, msg: reporter.progress(10 + int(pct * 0.6), msg))
     except engine.NotEnoughData as exc:
         raise registry.NotEnoughData(exc.have, exc.need, exc.what, hint=HINT) from exc
-    metrics = flat_metrics(model.metrics)
+    metrics = with_baselines_on_top(model.metrics)
     for key in ("holdout_start", "holdout_end"):
         metrics[key] = _datetime(metrics[key]).isoformat(timespec="seconds")
     reporter.log(f"judged on {metrics['evaluated_users']} users and {metrics['evaluated_products']} products "
