@@ -14,7 +14,7 @@ from ai_commerce.models import Interaction
 from demo_shop.catalog.models import Category, Product
 from demo_shop.orders.models import Order, OrderLine
 from demo_shop.reviews.models import Review
-from tests.core.test_no_tensorflow import run_guard
+from tests.core.test_no_tensorflow import WEB_SCRIPT, run_guard
 
 pytestmark = pytest.mark.django_db
 TINY_RECOMMENDER = {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30}
@@ -81,6 +81,11 @@ def test_seeded_history_imports_once(capsys):
 
 def test_the_demo_web_process_never_imports_tensorflow():
     result = run_guard("tests.demo_settings")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_demo_web_worker_starts_without_any_model_library():
+    result = run_guard("tests.demo_settings", WEB_SCRIPT)
     assert result.returncode == 0, result.stderr
 
 
