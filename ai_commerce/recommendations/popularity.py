@@ -69,8 +69,3 @@ def build():
             if len(rows) < PER_LIST:
                 rows.append((row["product_id"], score, reason, None, key))
     return lists if lists[""] else {}
-
-
-def forget(**kwargs):
-    """Drop the cached lists (after an import, say); they are rebuilt on the next read."""
-    caches[app_settings.RECOMMENDATIONS["CACHE"]].delete(CACHE_KEY)
