@@ -60,11 +60,16 @@ from ai_commerce.recommendations.engine.model import evaluate_holdout, make_voca
 K = 10
 
 
+# Online Retail II (2009-2010) names three columns differently; the protocol is the same.
+RENAMED = {"Invoice": "InvoiceNo", "Price": "UnitPrice", "Customer ID": "CustomerID"}
+
+
 def load_online_retail(path, category="last_word"):
     users, items, dates, qty, orders = [], [], [], [], []
     descs, prices = {}, {}
     with gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
-        for row in csv.DictReader(handle):
+        for raw in csv.DictReader(handle):
+            row = {RENAMED.get(name, name): value for name, value in raw.items()}
             cust = (row["CustomerID"] or "").strip()
             inv = row["InvoiceNo"].strip()
             if not cust or inv.startswith("C"):

@@ -4,7 +4,7 @@
 
     from ai_commerce.pricing.elasticity import estimate
 
-    lines = [("SKU-1", date(2024, 3, 4), 2, Decimal("9.99")), ...]        # (product, date or datetime, qty, unit price)
+    lines = [("SKU-1", line.created, 2, Decimal("9.99")), ...]        # (product, date or datetime, qty, unit price)
     estimates, skipped = estimate(lines, {"SKU-1": "mugs", "SKU-2": None})
     e = estimates["SKU-1"]    # Elasticity(elasticity=-2.1, low=-2.6, high=-1.6, raw=-2.4, ...), 90% interval
     e.units_at(8.99)          # expected units per week at 8.99 (constant elasticity around the recent demand)

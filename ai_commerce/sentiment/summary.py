@@ -5,11 +5,11 @@
     from ai_commerce.sentiment.summary import summarize
 
     summarize([
-        {"label": "positive", "score": 0.8, "created": datetime(2026, 5, 2), "text": "...",
+        {"label": "positive", "score": 0.8, "created": review.created, "text": "...",
          "aspects": {"fit": {"score": -0.5, "label": "negative", "mentions": 1, "sentences": ["Runs small."]}}},
         ...
     ])
-    # {"counts": {...}, "average_score": ..., "trend": [{"month": "2026-05", ...}], "best_aspects": [...],
+    # {"counts": {...}, "average_score": ..., "trend": [{"month": "YYYY-MM", ...}], "best_aspects": [...],
     #  "worst_aspects": [...], "pros": [...], "cons": [...]}
 
 The summary is extractive: pros and cons are sentences customers wrote, never generated text. It works on plain dicts

@@ -199,13 +199,17 @@ def _article(word):
     return "An" if word[0].lower() in "aeiou" else "A"
 
 
+# Day of the year of each month's 15th (February counted with 29 days), where the month factors apply.
+MID_MONTH_DAY_OF_YEAR = np.cumsum([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30], dtype=float) + 15
+
+
 def _seasonality(days, start):
     """Return one factor per day (weekday times month), normalised to a mean of 1.
 
     Month factors apply at mid-month and are interpolated in between, so the Christmas peak ramps up
     through November and December instead of jumping on the first of the month.
     """
-    mid = np.array([dt.date(2000, month, 15).timetuple().tm_yday for month in range(1, 13)], dtype=float)
+    mid = MID_MONTH_DAY_OF_YEAR
     knots = np.concatenate(([mid[-1] - 366], mid, [mid[0] + 366]))
     values = np.concatenate(([MONTH_FACTOR[-1]], MONTH_FACTOR, [MONTH_FACTOR[0]]))
     dates = [start + dt.timedelta(days=d) for d in range(days)]

@@ -9,6 +9,10 @@ import pytest
 
 from demo_shop.catalog.models import Category, Product
 
+# Recommendations small enough to train in seconds, always served (the promotion gate has its own tests).
+TINY_RECOMMENDATIONS = {"PARAMS": {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30},
+                        "PROMOTION_TOLERANCE": 1.0}
+
 RETAIL_COLUMNS = [
     "InvoiceNo",
     "StockCode",

@@ -12,12 +12,11 @@ import pytest
 from django.core.management import call_command
 
 from tests.conftest import need_service
+from tests.demo.conftest import TINY_RECOMMENDATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-TINY_RECS = {"PARAMS": {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30},
-             "PROMOTION_TOLERANCE": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +63,8 @@ def trained_shop(settings):
 
     call_command("demo_seed", seed=5, products=40, customers=300, order_lines=8000, days=220)
     call_command("ai_commerce_import_history")
-    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": TINY_RECS, "SENTIMENT": {"MIN_REVIEWS": 50}}
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": TINY_RECOMMENDATIONS,
+                            "SENTIMENT": {"MIN_REVIEWS": 50}}
     for kind in ("recommendations", "sentiment", "pricing"):
         call_command("ai_commerce_train", kind)
     call_command("ai_commerce_score_reviews")

@@ -15,9 +15,9 @@ from demo_shop.catalog.models import Category, Product
 from demo_shop.orders.models import Order, OrderLine
 from demo_shop.reviews.models import Review
 from tests.core.test_no_tensorflow import WEB_SCRIPT, run_guard
+from tests.demo.conftest import TINY_RECOMMENDATIONS
 
 pytestmark = pytest.mark.django_db
-TINY_RECOMMENDER = {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30}
 
 
 @pytest.fixture
@@ -139,8 +139,7 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
 
     call_command("demo_seed", seed=5, products=40, customers=300, order_lines=6000, days=200)
     call_command("ai_commerce_import_history")
-    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": {
-        "PARAMS": TINY_RECOMMENDER, "PROMOTION_TOLERANCE": 1.0}}  # the promotion gate has its own tests
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": TINY_RECOMMENDATIONS}
     call_command("ai_commerce_train", "recommendations")
     row = Recommendation.objects.filter(reason="bought_with").select_related("user").first()
     assert row is not None
@@ -168,7 +167,7 @@ def test_the_make_demo_path_works_with_the_clock_more_than_a_year_past_the_data(
                  end_date=end.isoformat(), verbosity=0)
     reviews = Review.objects.count()
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SENTIMENT": {"MIN_REVIEWS": min(reviews, 100)},
-                            "RECOMMENDATIONS": {"PARAMS": TINY_RECOMMENDER, "PROMOTION_TOLERANCE": 1.0}}
+                            "RECOMMENDATIONS": TINY_RECOMMENDATIONS}
     with time_machine.travel(dt.datetime.combine(end + dt.timedelta(days=400), dt.time(12), dt.UTC)):
         assert timezone.localdate() > end + dt.timedelta(days=365)
         call_command("ai_commerce_import_history")
