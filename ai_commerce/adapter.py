@@ -148,6 +148,19 @@ class ShopAdapter:
         """Return whether the shop maps product ``attribute`` (e.g. "cost" or "stock")."""
         return attribute in self.product_paths
 
+    def product_sources(self):
+        """Return (models, many-to-many through models) whose rows the product attributes read: the product model
+        and every model its mapped paths pass through (django-oscar's stock records, its category table). A save of
+        any of them may change what a product page shows."""
+        models, throughs = {self.product_model}, set()
+        for path in self.product_paths.values():
+            for field in path.fields:
+                if field.is_relation and field.related_model is not None:
+                    models.add(field.related_model)
+                if field.many_to_many:
+                    throughs.add(field.remote_field.through if field.concrete else field.through)
+        return models, throughs
+
     # -- products --------------------------------------------------------------------------------------------
     def get_product_queryset(self):
         """Return every product ai_commerce may see (override to narrow it, e.g. to one site)."""

@@ -8,7 +8,8 @@ class AiCommerceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, privacy, signals  # noqa: F401  (registers checks and receivers)
+        from . import checks, deferred, privacy, signals  # noqa: F401  (registers checks and receivers)
 
         signals.connect_host_signals()
+        deferred.connect()
         privacy.register_forgetter("events", privacy.forget_events)

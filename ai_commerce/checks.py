@@ -152,6 +152,11 @@ def _check_paths(key, model, mapping, product_model, attributes, ids):
     return errors
 
 
+def is_cache_alias(alias):
+    """Whether ``alias`` names one of ``settings.CACHES`` (for the capabilities' own cache settings)."""
+    return isinstance(alias, str) and alias in getattr(settings, "CACHES", {})
+
+
 @checks.register()
 def check_lock_cache(app_configs=None, **kwargs):
     alias = app_settings.LOCK_CACHE

@@ -1,6 +1,7 @@
 """Write the event log.
 
-* ``record_event(kind=..., product=..., user=... or session_key=...)``: one event from shop code (a basket add).
+* ``record_event(kind=..., product=..., user=... or session_key=...)``: one event from shop code (a basket add);
+  ``new_event(...)`` checks the same fields and returns it unsaved (the product-view tag stores it after the page).
 * ``upsert(events)``: store ``Interaction`` objects keyed by ``event_id``; a repeat updates the stored row.
 * ``insert_new(events)``: store events whose ``event_id`` is new; a repeat is ignored (client events).
 * ``order_line_events(rows)`` / ``review_events(rows)``: turn the adapter's rows into events, skipping bad rows with
@@ -40,23 +41,31 @@ def actor(request):
     return None, request.session.session_key
 
 
-def record_event(*, kind, product, user=None, session_key="", quantity=1, value=None, unit_price=None,
-                 source=Interaction.Source.APP, event_id=None, occurred_at=None):
-    """Store one event and return it. An ``event_id`` already stored returns the stored event unchanged."""
+def new_event(*, kind, product, user=None, session_key="", quantity=1, value=None, unit_price=None,
+              source=Interaction.Source.APP, event_id=None, occurred_at=None):
+    """Return an unsaved event, or raise ValueError saying what is wrong with it."""
     if kind not in Interaction.Kind.values:
         raise ValueError(f"unknown event kind {kind!r}; expected one of {', '.join(Interaction.Kind.values)}")
     user_id = getattr(user, "pk", user)
     if user_id is None and not session_key:
         raise ValueError("an event needs a user or a session key")
-    if event_id:
-        existing = Interaction.objects.filter(event_id=event_id).first()
-        if existing is not None:
-            return existing
-    return Interaction.objects.create(
+    return Interaction(
         user_id=user_id, session_key=session_key or "", product_id=getattr(product, "pk", product), kind=kind,
         quantity=quantity, value=value, unit_price=unit_price, source=source, event_id=event_id,
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+def record_event(*, event_id=None, **fields):
+    """Store one event (the fields of ``new_event``) and return it. An ``event_id`` already stored returns the
+    stored event unchanged."""
+    event = new_event(event_id=event_id, **fields)
+    if event_id:
+        existing = Interaction.objects.filter(event_id=event_id).first()
+        if existing is not None:
+            return existing
+    event.save(force_insert=True)
+    return event
 
 
 def _known_ids(ids, batch_size=2000):

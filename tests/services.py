@@ -38,6 +38,11 @@ def caches():
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+#: A cache that is down: Redis on a port where nothing listens (the faults of an outage, at once).
+DEAD_REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+              "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+
+
 def redis_reachable(url=REDIS_URL):
     import redis
 

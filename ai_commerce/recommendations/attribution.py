@@ -1,6 +1,7 @@
 """Credit what was shown: impressions of rendered recommendations, clicks through them, and the purchases after.
 
-Template tags log one impression per rendered item (one bulk insert per tag). Each item links through
+Template tags log one impression per rendered item; the impressions of every tag on a page are stored in one bulk
+insert after the response (``ai_commerce.deferred``). Each item links through
 ``<ai>/r/?a=<placement:version>&p=<product>&next=<url>``, which logs the click and redirects to the product; a
 purchase of that product by the same shopper within ``CONVERSION_DAYS`` counts as a conversion on the dashboard.
 Logging never breaks a page.
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET
 
+from ai_commerce import deferred
 from ai_commerce.adapter import get_adapter
 
 from .models import PlacementEvent
@@ -32,12 +34,12 @@ def _visitor(request):
 
 
 def log_impressions(items, request):
-    """Store one impression per shown item (one query); never raise."""
+    """Store one impression per shown item (after the response, with the page's other writes); never raise."""
     if request is None or not items:
         return
     try:
         who = _visitor(request)
-        PlacementEvent.objects.bulk_create([
+        deferred.create(*[
             PlacementEvent(placement=item.placement, version=item.model_version or 0, product_id=item.product.pk,
                            kind=PlacementEvent.Kind.IMPRESSION, **who) for item in items])
     except Exception:

@@ -4,9 +4,8 @@ Ids ``ai_commerce.E04x``, one per problem (one kind of mistake in one setting); 
 """
 
 from django.core import checks
-from django.core.cache import caches
-from django.core.exceptions import ImproperlyConfigured
 
+from ai_commerce.checks import is_cache_alias
 from ai_commerce.conf import app_settings
 
 #: Setting -> (lowest, highest, the check id of a value that is not a whole number in that range).
@@ -30,9 +29,7 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance <= 1:
         errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PROMOTION_TOLERANCE'] = {tolerance!r} is out of "
                              "range.", "Use a number from 0 to 1 (0.0 by default).", "E046"))
-    try:
-        caches[conf.get("CACHE")]
-    except (ImproperlyConfigured, KeyError, TypeError):
+    if not is_cache_alias(conf.get("CACHE")):
         errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['CACHE'] = {conf.get('CACHE')!r} is not a cache alias.",
                              "Name one of settings.CACHES, e.g. 'default'.", "E041"))
     params = conf.get("PARAMS")

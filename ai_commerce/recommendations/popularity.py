@@ -16,9 +16,9 @@ catalogue.
 
 from datetime import timedelta
 
-from django.core.cache import caches
 from django.db.models import Count, DateTimeField, ExpressionWrapper, OuterRef, Q, Subquery
 
+from ai_commerce import cache
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction
@@ -39,11 +39,11 @@ def ranked(category=""):
 
 def table():
     """Return ``{category or "": [row, ...]}`` from the event log (cached)."""
-    cache = caches[app_settings.RECOMMENDATIONS["CACHE"]]
-    found = cache.get(CACHE_KEY)
+    conf = app_settings.RECOMMENDATIONS
+    found = cache.get(conf["CACHE"], CACHE_KEY)
     if found is None:
         found = build()
-        cache.set(CACHE_KEY, found, app_settings.RECOMMENDATIONS["CACHE_SECONDS"])
+        cache.set(conf["CACHE"], CACHE_KEY, found, conf["CACHE_SECONDS"])
     return found
 
 

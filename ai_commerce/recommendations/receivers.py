@@ -1,12 +1,17 @@
-"""A product added to the shop gets content-based neighbours at once, after its transaction commits."""
+"""Keep serving in step with the shop: a new product gets content-based neighbours at once (after its transaction
+commits), and every save of a product, of a row its mapped fields read (a stock record, a category) or of an order
+line drops the cached served lists, since stock, activity, categories or a shopper's purchases may have changed.
+A change the shop makes with ``QuerySet.update()`` sends no signal: it shows within ``CACHE_SECONDS``."""
 
 import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from ai_commerce.adapter import get_adapter
+from ai_commerce.adapter import MappingError, get_adapter
+
+from . import serving
 
 logger = logging.getLogger(__name__)
 
@@ -19,12 +24,29 @@ def product_saved(sender, instance, created=False, raw=False, **kwargs):
     transaction.on_commit(lambda: index_product_task.delay(instance.pk), robust=True)
 
 
+def shop_changed(sender, raw=False, action="post_", **kwargs):
+    if not raw and action.startswith("post_"):  # m2m_changed sends pre_ and post_ actions
+        serving.forget_served()
+
+
 def connect():
     try:
-        model = get_adapter().product_model
+        adapter = get_adapter()
+        model = adapter.product_model
     except (ImproperlyConfigured, ImportError):  # misconfigured: the core system checks say what to fix
         return
     post_save.connect(product_saved, sender=model, dispatch_uid="ai_commerce_recommendations_product_saved")
+    try:
+        sources, throughs = adapter.product_sources()
+    except MappingError:  # a mapped path that does not resolve: the core system checks say what to fix
+        sources, throughs = {model}, set()
+    for host_model in filter(None, (*sources, adapter.order_line_model)):
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            uid = f"ai_commerce_recommendations_served_{host_model._meta.label}_{name}"
+            signal.connect(shop_changed, sender=host_model, dispatch_uid=uid)
+    for through in throughs:
+        m2m_changed.connect(shop_changed, sender=through,
+                            dispatch_uid=f"ai_commerce_recommendations_served_{through._meta.label}_m2m")
 
 
 def forget_user(user_id):
@@ -33,4 +55,6 @@ def forget_user(user_id):
     from .models import PlacementEvent, Recommendation
 
     PlacementEvent.objects.filter(user_id=user_id).delete()
-    return Recommendation.objects.filter(user_id=user_id).delete()[0]
+    deleted = Recommendation.objects.filter(user_id=user_id).delete()[0]
+    serving.forget_served()  # "Because you bought ..." must not outlive the user in the cache
+    return deleted

@@ -30,11 +30,13 @@ attributes, and one backfill query when the candidates run out. A known user cos
 cached; the cold-start ladder of an unknown user at most nine.
 """
 
+import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import caches
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ai_commerce import cache
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
@@ -46,6 +48,9 @@ MAX_K = 50
 OVERFETCH = 3
 RECENT_VIEWS = 5
 ACTIVE_KEY = "ai_commerce:recommendations:active"
+#: The stamp of every served list: bumped when a product or an order line is saved (stock, activity and purchases
+#: may have changed), when a product gets its content neighbours, and when a user is forgotten.
+SERVED_STAMP = "recommendations:served"
 PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
 _COLUMNS = ("product_id", "score", "reason", "because_id", "category")
 
@@ -81,23 +86,55 @@ class Recommended:
         return click_url(self)
 
 
-def _cache():
-    return caches[app_settings.RECOMMENDATIONS["CACHE"]]
+def _alias():
+    return app_settings.RECOMMENDATIONS["CACHE"]
+
+
+def _seconds():
+    return app_settings.RECOMMENDATIONS["CACHE_SECONDS"]
 
 
 def active_version_id():
     """The id of the active recommendations version, or None (cached briefly; activation clears it)."""
-    cache = _cache()
-    found = cache.get(ACTIVE_KEY)
+    found = cache.get(_alias(), ACTIVE_KEY)
     if found is None:
         version = ModelVersion.objects.of_kind("recommendations").active().values_list("pk", flat=True).first()
         found = version or 0
-        cache.set(ACTIVE_KEY, found, app_settings.RECOMMENDATIONS["CACHE_SECONDS"])
+        cache.set(_alias(), ACTIVE_KEY, found, _seconds())
     return found or None
 
 
 def forget_active_version(**kwargs):
-    _cache().delete(ACTIVE_KEY)
+    cache.delete(_alias(), ACTIVE_KEY)
+
+
+def forget_served(**kwargs):
+    """Drop every cached served list (the next request of each placement reads the database again)."""
+    cache.bump(_alias(), SERVED_STAMP)
+
+
+def served_stamp():
+    """The token of the current served lists (it changes whenever they are dropped); ``cache.DOWN`` when uncached."""
+    return cache.stamp(_alias(), SERVED_STAMP) if _seconds() else cache.DOWN
+
+
+def _served(placement, version, subject, compute):
+    """Return ``compute()``, the served list of ``placement`` for ``subject`` (everything the list depends on but
+    the version), cached for ``CACHE_SECONDS`` under the current served stamp; uncached while the cache is down."""
+    stamp = served_stamp()
+    if stamp == cache.DOWN:
+        return compute()
+    digest = hashlib.blake2b(repr((subject, get_language())).encode(), digest_size=12).hexdigest()
+    key = f"ai_commerce:served:{version or 0}:{stamp}:{placement}:{digest}"
+    found = cache.get(_alias(), key)
+    if found is None:
+        found = compute()
+        cache.set(_alias(), key, found, _seconds())
+    return found
+
+
+def _frozen(values):
+    return None if values is None else tuple(sorted(map(str, values)))
 
 
 def check_k(k):
@@ -115,11 +152,11 @@ def _rows(version, queryset, limit, key):
     """Candidate rows of one rung, cached per version (the rows of a version never change)."""
     if version is None:
         return []
-    cache, cache_key = _cache(), f"ai_commerce:recs:{version}:{key}:{limit}"
-    rows = cache.get(cache_key)
+    cache_key = f"ai_commerce:recs:{version}:{key}:{limit}"
+    rows = cache.get(_alias(), cache_key)
     if rows is None:
         rows = [Candidate(*row) for row in queryset.filter(model_version_id=version).values_list(*_COLUMNS)[:limit]]
-        cache.set(cache_key, rows, app_settings.RECOMMENDATIONS["CACHE_SECONDS"])
+        cache.set(_alias(), cache_key, rows, _seconds())
     return rows
 
 
@@ -215,28 +252,44 @@ def _purchased(user_id):
                .values_list("product_id", flat=True).distinct())
 
 
+def _recent_views(user_id, session_key):
+    """The products this visitor touched last, newest first (none for an anonymous visitor without a session)."""
+    if user_id is None and not session_key:
+        return []
+    touched = Interaction.objects.filter(**({"user_id": user_id} if user_id is not None else
+                                            {"session_key": session_key, "user__isnull": True}))
+    return list(touched.order_by("-occurred_at").values_list("product_id", flat=True)[:RECENT_VIEWS])
+
+
 def recommended_for(user=None, *, session_key=None, k=10, exclude=(), categories=None, exclude_categories=None):
     """"Recommended for you": the user's precomputed top-K, or the cold-start ladder."""
     k = check_k(k)
     version = active_version_id()
     user_id = getattr(user, "pk", user) if getattr(user, "is_authenticated", True) else None
-    limit = k * OVERFETCH
-    ladder = []
-    if user_id is not None:
-        ladder.append(_rows(version, Recommendation.objects.filter(user_id=user_id), limit, f"user:{user_id}"))
-    if not any(ladder):
-        touched = Interaction.objects.filter(**({"user_id": user_id} if user_id is not None else
-                                                {"session_key": session_key or "-", "user__isnull": True}))
-        recent = list(touched.order_by("-occurred_at").values_list("product_id", flat=True)[:RECENT_VIEWS])
-        viewed = [Candidate(row.product_id, row.score, Reason.VIEWED, row.because_id)
-                  for row in _related_rows(version, RelatedProduct.Kind.SIMILAR, recent, OVERFETCH)]
-        ladder.append(viewed)
-        categories_touched = {values.get("category") for values in get_adapter().product_values(recent).values()}
-        for category in sorted(c for c in categories_touched if c)[:2]:
-            ladder.append(_trending_rows(version, limit, category))
-    ladder.append(_trending_rows(version, limit))
-    return _serve("recommended", version, ladder, k, exclude={*exclude, *_purchased(user_id)},
-                  categories=categories, exclude_categories=exclude_categories)
+    # An anonymous visitor's list depends on what they viewed: read it first (one query), and key the list by it.
+    recent = _recent_views(None, session_key) if user_id is None else None
+
+    def compute():
+        limit = k * OVERFETCH
+        ladder = []
+        if user_id is not None:
+            # A user's rows go with the served stamp, so that forgetting the user drops them from the cache too.
+            ladder.append(_rows(version, Recommendation.objects.filter(user_id=user_id), limit,
+                                f"user:{user_id}:{served_stamp()}"))
+        if not any(ladder):
+            viewed_ids = recent if recent is not None else _recent_views(user_id, None)
+            viewed = [Candidate(row.product_id, row.score, Reason.VIEWED, row.because_id)
+                      for row in _related_rows(version, RelatedProduct.Kind.SIMILAR, viewed_ids, OVERFETCH)]
+            ladder.append(viewed)
+            touched = {values.get("category") for values in get_adapter().product_values(viewed_ids).values()}
+            for category in sorted(c for c in touched if c)[:2]:
+                ladder.append(_trending_rows(version, limit, category))
+        ladder.append(_trending_rows(version, limit))
+        return _serve("recommended", version, ladder, k, exclude={*exclude, *_purchased(user_id)},
+                      categories=categories, exclude_categories=exclude_categories)
+
+    subject = (k, user_id, recent, _frozen(exclude), _frozen(categories), _frozen(exclude_categories))
+    return _served("recommended", version, subject, compute)
 
 
 def _category_of(product):
@@ -244,38 +297,55 @@ def _category_of(product):
     return values.get("category") or ""
 
 
+def _shopper(user):
+    return getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+
+
 def similar_to(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
     """"Similar items": embedding neighbours, or content neighbours for a product newer than the model."""
     k = check_k(k)
-    version = active_version_id()
-    limit = k * OVERFETCH
-    similar = _related_rows(version, RelatedProduct.Kind.SIMILAR, [product.pk], limit)
-    ladder = [similar or _content_rows(product.pk, limit), _trending_rows(version, limit, _category_of(product)),
-              _trending_rows(version, limit)]
-    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    return _serve("similar", version, ladder, k, exclude={*exclude, product.pk, *_purchased(user_id)},
-                  categories=categories, exclude_categories=exclude_categories)
+    version, user_id = active_version_id(), _shopper(user)
+
+    def compute():
+        limit = k * OVERFETCH
+        similar = _related_rows(version, RelatedProduct.Kind.SIMILAR, [product.pk], limit)
+        ladder = [similar or _content_rows(product.pk, limit),
+                  _trending_rows(version, limit, _category_of(product)), _trending_rows(version, limit)]
+        return _serve("similar", version, ladder, k, exclude={*exclude, product.pk, *_purchased(user_id)},
+                      categories=categories, exclude_categories=exclude_categories)
+
+    subject = (k, product.pk, user_id, _frozen(exclude), _frozen(categories), _frozen(exclude_categories))
+    return _served("similar", version, subject, compute)
 
 
 def bought_with(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
     """"Bought together": products in the same orders as this one, then similar ones."""
     k = check_k(k)
-    version = active_version_id()
-    limit = k * OVERFETCH
-    ladder = [_related_rows(version, RelatedProduct.Kind.BOUGHT_TOGETHER, [product.pk], limit),
-              _related_rows(version, RelatedProduct.Kind.SIMILAR, [product.pk], limit),
-              _trending_rows(version, limit)]
-    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
-    return _serve("bought_together", version, ladder, k, exclude={*exclude, product.pk, *_purchased(user_id)},
-                  categories=categories, exclude_categories=exclude_categories)
+    version, user_id = active_version_id(), _shopper(user)
+
+    def compute():
+        limit = k * OVERFETCH
+        ladder = [_related_rows(version, RelatedProduct.Kind.BOUGHT_TOGETHER, [product.pk], limit),
+                  _related_rows(version, RelatedProduct.Kind.SIMILAR, [product.pk], limit),
+                  _trending_rows(version, limit)]
+        return _serve("bought_together", version, ladder, k, exclude={*exclude, product.pk, *_purchased(user_id)},
+                      categories=categories, exclude_categories=exclude_categories)
+
+    subject = (k, product.pk, user_id, _frozen(exclude), _frozen(categories), _frozen(exclude_categories))
+    return _served("bought_together", version, subject, compute)
 
 
 def trending(*, k=10, category=None, exclude=(), exclude_categories=None):
     """"Trending": recency-weighted popularity, in ``category`` when given (then overall)."""
     k = check_k(k)
     version = active_version_id()
-    limit = k * OVERFETCH
-    ladder = [_trending_rows(version, limit, category)] if category else []
-    ladder.append(_trending_rows(version, limit))
-    return _serve("trending", version, ladder, k, exclude=exclude,
-                  categories=[category] if category else None, exclude_categories=exclude_categories)
+
+    def compute():
+        limit = k * OVERFETCH
+        ladder = [_trending_rows(version, limit, category)] if category else []
+        ladder.append(_trending_rows(version, limit))
+        return _serve("trending", version, ladder, k, exclude=exclude,
+                      categories=[category] if category else None, exclude_categories=exclude_categories)
+
+    subject = (k, category or "", _frozen(exclude), _frozen(exclude_categories))
+    return _served("trending", version, subject, compute)

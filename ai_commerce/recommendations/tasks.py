@@ -23,9 +23,12 @@ def score_users_task(version_id, user_ids):
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def index_product_task(product_id):
     """Content neighbours of a product added after the last retrain (no TensorFlow)."""
+    from . import serving
     from .content import index_product
 
-    return index_product(product_id)
+    written = index_product(product_id)
+    serving.forget_served()  # its "similar items" were served from the trending rungs until now
+    return written
 
 
 def fan_out(version, chunks, on_progress=None, timeout=None, poll=2.0):

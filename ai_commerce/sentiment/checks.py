@@ -5,6 +5,7 @@ Ids ``ai_commerce.E02x``, one per problem (one kind of mistake in one setting); 
 
 from django.core import checks
 
+from ai_commerce.checks import is_cache_alias
 from ai_commerce.conf import app_settings
 
 from .aspects import validate_aspects
@@ -45,4 +46,11 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
     if not (isinstance(status, dict) and set(status) <= {"flagged", "approved", "hidden"}):
         errors.append(_error("AI_COMMERCE['SENTIMENT']['HOST_STATUS'] must map flagged/approved/hidden to the "
                              "host's status values.", "e.g. {'flagged': 'pending', 'hidden': 'hidden'}", "E024"))
+    if not is_cache_alias(conf.get("CACHE")):
+        errors.append(_error(f"AI_COMMERCE['SENTIMENT']['CACHE'] = {conf.get('CACHE')!r} is not a cache alias.",
+                             "Name one of settings.CACHES, e.g. 'default'.", "E028"))
+    seconds = conf.get("CACHE_SECONDS")
+    if isinstance(seconds, bool) or not (isinstance(seconds, int) and 0 <= seconds <= 86_400):
+        errors.append(_error(f"AI_COMMERCE['SENTIMENT']['CACHE_SECONDS'] = {seconds!r} is out of range.",
+                             "Use a whole number from 0 to 86400 (300 by default; 0 reads the database).", "E029"))
     return errors

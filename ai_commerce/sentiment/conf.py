@@ -18,4 +18,7 @@ DEFAULTS = {
     # Host moderation status values (when the shop maps REVIEW_FIELDS["moderation_status"]) written when a
     # review is flagged, approved or hidden. None leaves the host's status alone.
     "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
+    # Cache alias and lifetime of product summaries read by pages and the API (re-scoring drops them at once).
+    "CACHE": "default",
+    "CACHE_SECONDS": 300,
 }

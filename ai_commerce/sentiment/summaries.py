@@ -5,16 +5,27 @@
     from ai_commerce.sentiment.summaries import product_summary, refresh_summaries
 
     refresh_summaries({product_id, ...})   # after scoring, moderation or deletion: recompute from ReviewSentiment
-    product_summary(product_id)            # what the API and the template tag show (one query), or None
+    product_summary(product_id)            # what the API and the template tag show (cached), or None
 
 This module reads and writes the database rows; the summary itself (counts, trend, aspects, pros and cons) is
 computed by the pure function ``ai_commerce.sentiment.summary.summarize``. Reviews that staff hid are left out.
+
+A summary read is cached for ``SENTIMENT["CACHE_SECONDS"]`` in ``SENTIMENT["CACHE"]``, products without one too;
+``refresh_summaries`` drops every cached summary at once (a stamp), so a re-scored product is read again.
 """
+
+import hashlib
 
 from django.db import transaction
 
+from ai_commerce import cache
+from ai_commerce.conf import app_settings
+
 from .models import ProductSentiment, ReviewSentiment
 from .summary import summarize
+
+STAMP = "sentiment:summaries"
+NONE = "none"  # cached for a product without a summary, so that it costs no query either
 
 
 def refresh_summaries(product_ids):
@@ -35,10 +46,31 @@ def refresh_summaries(product_ids):
             update_conflicts=True, unique_fields=["product"],
             update_fields=["review_count", "average_score", "summary"],
         )
+    cache.bump(app_settings.SENTIMENT["CACHE"], STAMP)
+
+
+def summary_stamp():
+    """The token of the current summaries (it changes at every refresh); ``cache.DOWN`` when uncached."""
+    conf = app_settings.SENTIMENT
+    return cache.stamp(conf["CACHE"], STAMP) if conf["CACHE_SECONDS"] else cache.DOWN
 
 
 def product_summary(product_id):
-    """Return the product's sentiment summary as a dict, or None when it has no scored review (one query)."""
+    """Return the product's sentiment summary as a dict, or None when it has no scored review (cached)."""
+    alias, seconds = app_settings.SENTIMENT["CACHE"], app_settings.SENTIMENT["CACHE_SECONDS"]
+    stamp = summary_stamp()
+    if stamp == cache.DOWN:
+        return _read_summary(product_id)
+    digest = hashlib.blake2b(str(product_id).encode(), digest_size=12).hexdigest()
+    key = f"ai_commerce:sentiment:{stamp}:{digest}"
+    found = cache.get(alias, key)
+    if found is None:
+        found = _read_summary(product_id) or NONE
+        cache.set(alias, key, found, seconds)
+    return None if found == NONE else found
+
+
+def _read_summary(product_id):
     row = ProductSentiment.objects.filter(product_id=product_id).first()
     if row is None:
         return None

@@ -1,14 +1,16 @@
 """Template tags of the core app: ``{% load ai_commerce %}``.
 
 ``{% record_view product %}`` records that the current shopper (user, or session when anonymous) viewed ``product``.
-It renders nothing and never raises: a failure to record is logged and the page renders as usual.
+It renders nothing and never raises: the view is stored after the response, together with the page's other writes
+(``ai_commerce.deferred``), and a failure to record is logged while the page renders as usual.
 """
 
 import logging
 
 from django import template
 
-from ..events import actor, record_event
+from .. import deferred
+from ..events import actor, new_event
 from ..models import Interaction
 
 logger = logging.getLogger(__name__)
@@ -22,8 +24,8 @@ def record_view(context, product):
         return ""
     try:
         user_id, session_key = actor(request)
-        record_event(kind=Interaction.Kind.VIEW, product=product, user=user_id, session_key=session_key,
-                     source=Interaction.Source.PAGE)
+        deferred.create(new_event(kind=Interaction.Kind.VIEW, product=product, user=user_id,
+                                  session_key=session_key, source=Interaction.Source.PAGE))
     except Exception:
         logger.exception("ai_commerce could not record a product view")
     return ""

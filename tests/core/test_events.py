@@ -154,7 +154,7 @@ class TestRecordViewTag:
     def test_a_failure_renders_the_page_anyway(self, monkeypatch):
         import ai_commerce.templatetags.ai_commerce as tags
 
-        monkeypatch.setattr(tags, "record_event", lambda **kw: 1 / 0)
+        monkeypatch.setattr(tags, "new_event", lambda **kw: 1 / 0)
         assert self.render(self.request(UserFactory()), ItemFactory()) == "ok"
 
 

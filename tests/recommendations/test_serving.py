@@ -18,7 +18,8 @@ from ai_commerce.recommendations import serving
 from ai_commerce.recommendations.content import index_product
 from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
 from tests.althost.models import StockRecord
-from tests.factories import ItemFactory, SectionFactory, StockRecordFactory, UserFactory
+from tests.factories import ItemFactory, SaleLineFactory, SectionFactory, StockRecordFactory, UserFactory
+from tests.services import DEAD_REDIS
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +134,48 @@ def test_results_follow_the_active_version(shop, django_assert_max_num_queries):
     recs(newer, user, [(mugs[2], "popular", None)])
     registry.activate(newer)
     assert ids(serving.recommended_for(user, k=1)) == [mugs[2].pk]
+
+
+def test_served_lists_are_cached_and_dropped_when_the_shop_changes(shop, django_assert_num_queries):
+    mugs, jugs, user, version = shop["mugs"], shop["jugs"], shop["user"], shop["version"]
+    related(version, mugs[0], mugs[1:6])
+    assert ids(serving.similar_to(mugs[0], k=3, user=user)) == [m.pk for m in mugs[1:4]]
+    with django_assert_num_queries(0):  # the whole list, products included, comes from the cache
+        again = serving.similar_to(mugs[0], k=3, user=user)
+    assert ids(again) == [m.pk for m in mugs[1:4]] and again[0].reason == "Similar to Mugs 0"
+    # A stock record saved (sold out), a category changed (many-to-many), an order line saved (bought): each
+    # drops the cached lists, so the live business filters hold at once.
+    record = StockRecord.objects.get(item=mugs[1])
+    record.num_in_stock = 0
+    record.save()
+    assert ids(serving.similar_to(mugs[0], k=3, user=user)) == [m.pk for m in mugs[2:5]]
+    mugs[2].sections.set([jugs[0].sections.first()])
+    assert ids(serving.similar_to(mugs[0], k=2, user=user, categories=["Mugs"])) == [m.pk for m in mugs[3:5]]
+    SaleLineFactory(article=mugs[3], purchase__buyer=user)
+    assert mugs[3].pk not in ids(serving.similar_to(mugs[0], k=3, user=user))
+    # Another shopper's list is their own.
+    assert ids(serving.similar_to(mugs[0], k=3)) == [m.pk for m in (mugs[2], mugs[3], mugs[4])]
+
+
+def test_a_forgotten_user_is_not_served_from_the_cache(shop):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(mugs[1], "bought_with", mugs[0])])
+    assert serving.recommended_for(user, k=1)[0].reason == "Because you bought Mugs 0"
+    forget_user(user.pk)
+    assert serving.recommended_for(user.pk, k=1)[0].reason != "Because you bought Mugs 0"
+
+
+def test_serving_reads_the_database_while_the_cache_is_down(shop, settings, caplog):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:4]])
+    related(version, mugs[0], mugs[4:8])
+    trending_rows(version, shop["jugs"])
+    settings.CACHES = {**settings.CACHES, "down": DEAD_REDIS}
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": {"CACHE": "down"}}
+    assert ids(serving.recommended_for(user, k=3)) == [m.pk for m in mugs[1:4]]
+    assert ids(serving.similar_to(mugs[0], k=4)) == [m.pk for m in mugs[4:8]]
+    assert ids(serving.trending(k=2)) == [j.pk for j in shop["jugs"][:2]]
+    assert "cannot be read; reading the database instead" in caplog.text
 
 
 def bought(item, when, times=1, kind="purchase"):

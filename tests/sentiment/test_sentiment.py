@@ -16,6 +16,7 @@ from ai_commerce.sentiment.training import split_newest
 from tests.althost.models import Feedback
 from tests.conftest import wait_for
 from tests.factories import FeedbackFactory, ItemFactory, UserFactory
+from tests.services import DEAD_REDIS
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +203,27 @@ class TestApiAndTag:
         template = Template("{% load ai_sentiment %}[{% product_sentiment product %}]")
         assert template.render(Context({"product": ItemFactory()})) == "[]"
         assert template.render(Context({"product": None})) == "[]"
+
+    def test_summaries_are_cached_until_the_next_scoring(self, django_assert_num_queries):
+        from ai_commerce.sentiment.summaries import product_summary
+
+        saved, unreviewed = review(5, "Great quality, love the fit."), ItemFactory()
+        scoring.score_reviews()
+        assert product_summary(saved.item_id)["review_count"] == 1 and product_summary(unreviewed.pk) is None
+        with django_assert_num_queries(0):  # a summary, and the absence of one, are both cached
+            assert product_summary(saved.item_id)["review_count"] == 1 and product_summary(unreviewed.pk) is None
+        review(1, "Broke on the first day, awful.", item=saved.item)
+        scoring.score_reviews()  # rescoring drops every cached summary
+        assert product_summary(saved.item_id)["review_count"] == 2
+
+    def test_summaries_are_read_from_the_database_while_the_cache_is_down(self, settings):
+        from ai_commerce.sentiment.summaries import product_summary
+
+        saved = review(5, "Great quality, love the fit.")
+        scoring.score_reviews()
+        settings.CACHES = {**settings.CACHES, "down": DEAD_REDIS}
+        settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SENTIMENT": {"CACHE": "down"}}
+        assert product_summary(saved.item_id)["review_count"] == 1
 
 
 def test_admin_flagged_filter_and_bulk_hide(admin_client):

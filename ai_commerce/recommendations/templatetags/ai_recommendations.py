@@ -7,14 +7,17 @@
 Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
 ``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version, rendered as
 ``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
-data or anything fails.
+data or anything fails. The rendered placement is cached with its list while the template renders the same without
+the request (``ai_commerce.fragments``); the impressions are logged on every request, after the response.
 """
 
 import logging
 
 from django import template
-from django.template.loader import select_template
 from django.utils.translation import gettext_lazy as _
+
+from ai_commerce import fragments
+from ai_commerce.conf import app_settings
 
 from .. import serving
 from ..attribution import log_impressions
@@ -30,11 +33,15 @@ def _render(context, placement, fetch, template_name):
         items = fetch()
         if not items:
             return ""
-        log_impressions(items, context.get("request"))
+        request = context.get("request")
+        log_impressions(items, request)
         names = [template_name, f"ai_commerce/recommendations/{placement}.html"] if template_name else [
             f"ai_commerce/recommendations/{placement}.html"]
-        return select_template(names).render(
-            {"items": items, "placement": placement, "title": TITLES[placement]}, request=context.get("request"))
+        shown = tuple((item.product.pk, item.reason, item.model_version) for item in items)
+        conf = app_settings.RECOMMENDATIONS
+        return fragments.render(names, {"items": items, "placement": placement, "title": TITLES[placement]},
+                                request, alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"],
+                                key=(serving.served_stamp(), placement, shown))
     except Exception:
         logger.exception("ai_commerce could not render the %s placement", placement)
         return ""

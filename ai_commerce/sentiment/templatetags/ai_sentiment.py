@@ -1,15 +1,18 @@
 """Template tags of review sentiment: ``{% load ai_sentiment %}{% product_sentiment product %}``.
 
 Renders ``ai_commerce/sentiment/product_sentiment.html`` (override it in your templates) with the product's badge,
-aspects, pros and cons. One query; nothing is rendered when the product has no scored review, and it never raises.
+aspects, pros and cons. The summary and the rendered badge are cached until the next scoring (no query once warm,
+``ai_commerce.fragments``); nothing is rendered when the product has no scored review, and it never raises.
 """
 
 import logging
 
 from django import template
-from django.template.loader import select_template
 
-from ..summaries import product_summary
+from ai_commerce import fragments
+from ai_commerce.conf import app_settings
+
+from ..summaries import product_summary, summary_stamp
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -21,12 +24,15 @@ def product_sentiment(context, product, template_name=None):
     if product is None:
         return ""
     try:
-        summary = product_summary(getattr(product, "pk", product))
+        product_id = getattr(product, "pk", product)
+        summary = product_summary(product_id)
         if not summary:
             return ""
         names = [template_name, *TEMPLATES] if template_name else TEMPLATES
-        return select_template(names).render({"summary": summary, "product": product},
-                                              request=context.get("request"))
+        conf = app_settings.SENTIMENT
+        return fragments.render(names, {"summary": summary, "product": product}, context.get("request"),
+                                alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"],
+                                key=(summary_stamp(), str(product_id)))
     except Exception:
         logger.exception("ai_commerce could not render the sentiment of %s", product)
         return ""

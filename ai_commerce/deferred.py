@@ -1,0 +1,92 @@
+"""Writes that a page makes as it renders (the product view, the impressions of every placement), stored together
+after the response: one bulk insert per table, whatever the number of tags on the page.
+
+::
+
+    from ai_commerce import deferred
+
+    deferred.create(Interaction(...))            # inside a request: stored after the response; outside: now
+    deferred.create(*impressions)
+
+Inside a request cycle (between Django's ``request_started`` and ``request_finished`` signals, which every WSGI and
+ASGI server and the test client send), objects are kept per request and written when the response is finished, so
+the shopper does not wait for them; they share one transaction. Outside one (a management command, a template
+rendered from a task), they are written at once. Django closes its database connections at the end of a request
+before these writes, so they reuse a persistent connection (``CONN_MAX_AGE``) and otherwise open one and close it
+again. A failed write is logged with the number of rows and never reaches the shopper.
+"""
+
+import contextvars
+import logging
+
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+
+logger = logging.getLogger(__name__)
+_pending = contextvars.ContextVar("ai_commerce_deferred", default=None)
+
+
+def create(*objects):
+    """Store model instances after the current response, or at once outside a request cycle."""
+    pending = _pending.get()
+    if pending is None:
+        _write(objects)
+    else:
+        pending.extend(objects)
+
+
+def pending():
+    """The objects waiting for the end of the current request (a copy), for tests and diagnostics."""
+    return list(_pending.get() or ())
+
+
+def flush():
+    """Write what the current request has kept, one bulk insert per model; never raise."""
+    objects = _pending.get()
+    if objects:
+        _pending.set([])
+        _write(objects)
+
+
+def _write(objects):
+    """One transaction (one commit to wait for), with a savepoint per model so that one failure loses no other."""
+    by_model = {}
+    for obj in objects:
+        by_model.setdefault(type(obj), []).append(obj)
+    if len(by_model) == 1:
+        _store(*by_model.popitem())
+        return
+    try:
+        with transaction.atomic():
+            for model, rows in by_model.items():
+                _store(model, rows, savepoint=True)
+    except Exception:  # the database itself: nothing could be stored
+        logger.exception("ai_commerce could not store %d rows", len(objects))
+
+
+def _store(model, rows, savepoint=False):
+    try:
+        if savepoint:
+            with transaction.atomic():
+                model.objects.bulk_create(rows)
+        else:
+            model.objects.bulk_create(rows)
+    except Exception:
+        logger.exception("ai_commerce could not store %d %s rows", len(rows), model._meta.label)
+
+
+def _started(**kwargs):
+    _pending.set([])
+
+
+def _finished(**kwargs):
+    had_writes = bool(_pending.get())
+    flush()
+    _pending.set(None)
+    if had_writes:  # Django closed its connections before this receiver ran: close ours the same way
+        close_old_connections()
+
+
+def connect():
+    request_started.connect(_started, dispatch_uid="ai_commerce_deferred_started")
+    request_finished.connect(_finished, dispatch_uid="ai_commerce_deferred_finished")
