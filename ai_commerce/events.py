@@ -14,11 +14,17 @@ from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import Interaction
 
 logger = logging.getLogger(__name__)
+
+#: Sent with ``events`` (Interaction objects, stored or about to be) when shop code, a page's view tag or the event
+#: endpoint records them, so that what a capability derives from the log (a visitor's last products) keeps in step
+#: without reading it. A failing receiver is logged and never fails the recording.
+events_recorded = Signal()
 
 UPDATABLE_FIELDS = ["user", "session_key", "product", "kind", "value", "quantity", "unit_price", "order_ref",
                     "occurred_at", "source"]
@@ -39,6 +45,15 @@ def actor(request):
     if request.session.session_key is None:
         request.session.save()
     return None, request.session.session_key
+
+
+def announce(events):
+    """Send ``events_recorded`` for ``events``; never raise."""
+    if not events:
+        return
+    for receiver, error in events_recorded.send_robust(sender=Interaction, events=list(events)):
+        if isinstance(error, Exception):
+            logger.error("ai_commerce: %r failed on recorded events", receiver, exc_info=error)
 
 
 def new_event(*, kind, product, user=None, session_key="", quantity=1, value=None, unit_price=None,
@@ -65,6 +80,7 @@ def record_event(*, event_id=None, **fields):
         if existing is not None:
             return existing
     event.save(force_insert=True)
+    announce([event])
     return event
 
 
@@ -81,6 +97,7 @@ def insert_new(events):
     known = _known_ids([e.event_id for e in events if e.event_id])
     new = [e for e in events if e.event_id not in known]
     Interaction.objects.bulk_create(new, ignore_conflicts=True)
+    announce(new)
     return len(new)
 
 

@@ -2,15 +2,17 @@
 
 ::
 
-    from ai_commerce import fragments
+    from ai_commerce.fragments import Fragment
 
-    html = fragments.render(["ai_commerce/recommendations/similar.html"], context, request,
-                            alias="default", seconds=300, key=(stamp, version, shown))
+    fragment = Fragment(["ai_commerce/recommendations/similar.html"], alias="default", seconds=300, key=served.key)
+    found = fragment.cached()            # (html, payload) of an earlier render, or None
+    html = fragment.render(context, request, payload=shown)
 
-A fragment is cached under ``key`` (everything its context depends on: the caller includes a stamp that changes with
-the data) only when its template renders the same without the request: a template that shows a CSRF token, the
-shopper's name or the current path is rendered on every request, and remembered as such for ``seconds``. While the
-cache is down, every fragment is rendered.
+``key`` names everything the fragment's context depends on (the caller's key changes with the data); ``payload``
+is stored with the html for what a cached render still has to do (log the impressions of what it shows). A render
+is cached only when its template renders the same without the request: a template that shows a CSRF token, the
+shopper's name or the current path is rendered for every request, and remembered as such for ``seconds``. With no
+key, no ``seconds`` or the cache down, every fragment is rendered.
 """
 
 import hashlib
@@ -26,21 +28,30 @@ def _digest(*parts):
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
-def render(names, context, request, *, alias, seconds, key):
-    """Return the rendered ``select_template(names)``, from the cache when an earlier render could be shared."""
-    template = select_template(names)
-    if not seconds:
-        return template.render(context, request)
-    names_key = f"ai_commerce:fragment:dynamic:{_digest(tuple(names))}"
-    if cache.get(alias, names_key):  # known to depend on the request
-        return template.render(context, request)
-    fragment_key = f"ai_commerce:fragment:{_digest(tuple(names), key, get_language())}"
-    found = cache.get(alias, fragment_key)
-    if found is not None:
-        return mark_safe(found)
-    html = template.render(context, request)
-    if request is None or template.render(context, None) == html:
-        cache.set(alias, fragment_key, str(html), seconds)
-    else:
-        cache.set(alias, names_key, True, seconds)
-    return html
+class Fragment:
+    def __init__(self, names, *, alias, seconds, key):
+        self.names, self.alias, self.seconds = tuple(names), alias, seconds
+        self.shared = key is not None and bool(seconds)
+        self.key = f"ai_commerce:fragment:{_digest(self.names, key, get_language())}" if self.shared else None
+        self.dynamic_key = f"ai_commerce:fragment:dynamic:{_digest(self.names)}"
+
+    def cached(self):
+        """Return (html, payload) of an earlier render with this key, or None."""
+        if not self.shared:
+            return None
+        found = cache.get(self.alias, self.key)
+        if found is None:
+            return None
+        html, payload = found
+        return mark_safe(html), payload
+
+    def render(self, context, request, payload=None):
+        """Render the first template of ``names`` that exists; keep it for later requests when that is safe."""
+        template = select_template(self.names)
+        html = template.render(context, request)
+        if self.shared and not cache.get(self.alias, self.dynamic_key):
+            if request is None or template.render(context, None) == html:
+                cache.set(self.alias, self.key, (str(html), payload), self.seconds)
+            else:  # it depends on the request: stop trying for a while
+                cache.set(self.alias, self.dynamic_key, True, self.seconds)
+        return html

@@ -33,15 +33,15 @@ def _visitor(request):
     return {"user_id": None, "session_key": getattr(session, "session_key", None) or ""}
 
 
-def log_impressions(items, request):
-    """Store one impression per shown item (after the response, with the page's other writes); never raise."""
-    if request is None or not items:
+def log_impressions(shown, request):
+    """Store one impression per shown (placement, version, product id), after the response; never raise."""
+    if request is None or not shown:
         return
     try:
         who = _visitor(request)
         deferred.create(*[
-            PlacementEvent(placement=item.placement, version=item.model_version or 0, product_id=item.product.pk,
-                           kind=PlacementEvent.Kind.IMPRESSION, **who) for item in items])
+            PlacementEvent(placement=placement, version=version or 0, product_id=product_id,
+                           kind=PlacementEvent.Kind.IMPRESSION, **who) for placement, version, product_id in shown])
     except Exception:
         logger.exception("ai_commerce could not log impressions")
 

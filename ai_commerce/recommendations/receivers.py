@@ -1,7 +1,8 @@
 """Keep serving in step with the shop: a new product gets content-based neighbours at once (after its transaction
 commits), and every save of a product, of a row its mapped fields read (a stock record, a category) or of an order
 line drops the cached served lists, since stock, activity, categories or a shopper's purchases may have changed.
-A change the shop makes with ``QuerySet.update()`` sends no signal: it shows within ``CACHE_SECONDS``."""
+A change the shop makes with ``QuerySet.update()`` sends no signal: it shows within ``CACHE_SECONDS``. Recorded
+events of an anonymous visitor update their cached recent products."""
 
 import logging
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from ai_commerce import events
 from ai_commerce.adapter import MappingError, get_adapter
 
 from . import serving
@@ -29,7 +31,12 @@ def shop_changed(sender, raw=False, action="post_", **kwargs):
         serving.forget_served()
 
 
+def events_recorded(sender, events, **kwargs):
+    serving.remember_views(events)
+
+
 def connect():
+    events.events_recorded.connect(events_recorded, dispatch_uid="ai_commerce_recommendations_recent_views")
     try:
         adapter = get_adapter()
         model = adapter.product_model

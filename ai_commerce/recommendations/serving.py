@@ -24,10 +24,16 @@ Cold start: an anonymous visitor with views in this session gets products simila
 model does not know yet gets what is trending in the categories they touched, then overall; a product added after the
 last retrain has content-based neighbours (``ContentNeighbour``) until the next one.
 
-Query cost is constant whatever ``k`` is: the active version and the candidate rows of each rung of the ladder (both
-cached, the rows per version), the user's purchases, one query for every candidate product with the shop's
-attributes, and one backfill query when the candidates run out. A known user costs at most six queries, three when
-cached; the cold-start ladder of an unknown user at most nine.
+Each returns the list of a ``Served`` plan (``plan_recommended``, ``plan_similar``, ...): its key names the cached
+list, so that the template tags can find the rendered fragment of that list without reading the list itself.
+
+Query cost: a served list, its products included, is cached for ``CACHE_SECONDS`` under the served stamp, which
+saving a product, a row its mapped fields read or an order line bumps (``receivers``), so a warm list costs no query;
+an anonymous visitor's list is keyed by the products they viewed last, cached per session and kept in step as their
+events are recorded. Building a list is constant whatever ``k`` is: the
+active version and the candidate rows of each rung of the ladder (both cached, the rows per version), the user's
+purchases, one query for every candidate product with the shop's attributes, and one backfill query when the
+candidates run out; a known user at most six queries, the cold-start ladder of an unknown user at most nine.
 """
 
 import hashlib
@@ -118,19 +124,33 @@ def served_stamp():
     return cache.stamp(_alias(), SERVED_STAMP) if _seconds() else cache.DOWN
 
 
+@dataclass(frozen=True)
+class Served:
+    """What a placement serves: ``items()``, and ``key``, the cache key of that list (None while it is uncached),
+    which changes with the version, the served stamp and everything else the list depends on."""
+
+    placement: str
+    key: str | None
+    compute: object
+
+    def items(self):
+        if self.key is None:
+            return self.compute()
+        found = cache.get(_alias(), self.key)
+        if found is None:
+            found = self.compute()
+            cache.set(_alias(), self.key, found, _seconds())
+        return found
+
+
 def _served(placement, version, subject, compute):
-    """Return ``compute()``, the served list of ``placement`` for ``subject`` (everything the list depends on but
-    the version), cached for ``CACHE_SECONDS`` under the current served stamp; uncached while the cache is down."""
+    """The served list of ``placement`` for ``subject`` (everything the list depends on but the version), cached for
+    ``CACHE_SECONDS`` under the current served stamp; uncached while the cache is down."""
     stamp = served_stamp()
     if stamp == cache.DOWN:
-        return compute()
+        return Served(placement, None, compute)
     digest = hashlib.blake2b(repr((subject, get_language())).encode(), digest_size=12).hexdigest()
-    key = f"ai_commerce:served:{version or 0}:{stamp}:{placement}:{digest}"
-    found = cache.get(_alias(), key)
-    if found is None:
-        found = compute()
-        cache.set(_alias(), key, found, _seconds())
-    return found
+    return Served(placement, f"ai_commerce:served:{version or 0}:{stamp}:{placement}:{digest}", compute)
 
 
 def _frozen(values):
@@ -252,17 +272,62 @@ def _purchased(user_id):
                .values_list("product_id", flat=True).distinct())
 
 
+def _recent_key(session_key):
+    return f"ai_commerce:recent:{hashlib.blake2b(session_key.encode(), digest_size=12).hexdigest()}"
+
+
 def _recent_views(user_id, session_key):
-    """The products this visitor touched last, newest first (none for an anonymous visitor without a session)."""
+    """The products this visitor touched last, newest first (none for an anonymous visitor without a session).
+    An anonymous session's list is cached, and kept in step by ``remember_views`` as its events are recorded."""
     if user_id is None and not session_key:
         return []
+    if user_id is None:
+        found = cache.get(_alias(), _recent_key(session_key))
+        if found is not None:
+            return found
     touched = Interaction.objects.filter(**({"user_id": user_id} if user_id is not None else
                                             {"session_key": session_key, "user__isnull": True}))
-    return list(touched.order_by("-occurred_at").values_list("product_id", flat=True)[:RECENT_VIEWS])
+    recent = list(touched.order_by("-occurred_at").values_list("product_id", flat=True)[:RECENT_VIEWS])
+    if user_id is None:
+        cache.set(_alias(), _recent_key(session_key), recent, _seconds())
+    return recent
 
 
-def recommended_for(user=None, *, session_key=None, k=10, exclude=(), categories=None, exclude_categories=None):
+def remember_views(events):
+    """Put the products of newly recorded anonymous events in front of their session's cached recent list (a
+    session with no cached list reads the event log when it is next served)."""
+    newest = {}
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        if event.user_id is None and event.session_key:
+            newest.setdefault(event.session_key, []).insert(0, event.product_id)
+    for session_key, products in newest.items():
+        found = cache.get(_alias(), _recent_key(session_key))
+        if found is not None:
+            cache.set(_alias(), _recent_key(session_key), [*products, *found][:RECENT_VIEWS], _seconds())
+
+
+def recommended_for(user=None, **options):
     """"Recommended for you": the user's precomputed top-K, or the cold-start ladder."""
+    return plan_recommended(user, **options).items()
+
+
+def similar_to(product, **options):
+    """"Similar items": embedding neighbours, or content neighbours for a product newer than the model."""
+    return plan_similar(product, **options).items()
+
+
+def bought_with(product, **options):
+    """"Bought together": products in the same orders as this one, then similar ones."""
+    return plan_bought_together(product, **options).items()
+
+
+def trending(**options):
+    """"Trending": recency-weighted popularity, in ``category`` when given (then overall)."""
+    return plan_trending(**options).items()
+
+
+def plan_recommended(user=None, *, session_key=None, k=10, exclude=(), categories=None, exclude_categories=None):
+    """The ``Served`` plan of ``recommended_for`` (the template tags read its key before its items)."""
     k = check_k(k)
     version = active_version_id()
     user_id = getattr(user, "pk", user) if getattr(user, "is_authenticated", True) else None
@@ -301,8 +366,7 @@ def _shopper(user):
     return getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
 
 
-def similar_to(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
-    """"Similar items": embedding neighbours, or content neighbours for a product newer than the model."""
+def plan_similar(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
     k = check_k(k)
     version, user_id = active_version_id(), _shopper(user)
 
@@ -318,8 +382,7 @@ def similar_to(product, *, k=10, user=None, exclude=(), categories=None, exclude
     return _served("similar", version, subject, compute)
 
 
-def bought_with(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
-    """"Bought together": products in the same orders as this one, then similar ones."""
+def plan_bought_together(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
     k = check_k(k)
     version, user_id = active_version_id(), _shopper(user)
 
@@ -335,8 +398,7 @@ def bought_with(product, *, k=10, user=None, exclude=(), categories=None, exclud
     return _served("bought_together", version, subject, compute)
 
 
-def trending(*, k=10, category=None, exclude=(), exclude_categories=None):
-    """"Trending": recency-weighted popularity, in ``category`` when given (then overall)."""
+def plan_trending(*, k=10, category=None, exclude=(), exclude_categories=None):
     k = check_k(k)
     version = active_version_id()
 

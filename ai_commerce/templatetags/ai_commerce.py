@@ -10,7 +10,7 @@ import logging
 from django import template
 
 from .. import deferred
-from ..events import actor, new_event
+from ..events import actor, announce, new_event
 from ..models import Interaction
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,10 @@ def record_view(context, product):
         return ""
     try:
         user_id, session_key = actor(request)
-        deferred.create(new_event(kind=Interaction.Kind.VIEW, product=product, user=user_id,
-                                  session_key=session_key, source=Interaction.Source.PAGE))
+        event = new_event(kind=Interaction.Kind.VIEW, product=product, user=user_id, session_key=session_key,
+                          source=Interaction.Source.PAGE)
+        deferred.create(event)
+        announce([event])
     except Exception:
         logger.exception("ai_commerce could not record a product view")
     return ""

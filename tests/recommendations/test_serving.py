@@ -302,3 +302,28 @@ def test_impressions_clicks_and_conversions_are_credited_to_placement_and_versio
                                                            "next": "https://evil.example/"}):
         assert client.get("/ai/r/", bad).status_code == 400
     assert PlacementEvent.objects.filter(kind="click").count() == 1
+
+
+def test_an_anonymous_visitors_recent_views_are_cached_and_kept_in_step(shop, client, django_assert_num_queries):
+    from ai_commerce import events
+
+    mugs, jugs, version = shop["mugs"], shop["jugs"], shop["version"]
+    related(version, jugs[0], jugs[1:4])
+    related(version, mugs[0], mugs[1:4])
+    events.record_event(kind="view", product=jugs[0], session_key="s2")
+    assert ids(serving.recommended_for(None, session_key="s2", k=3)) == [j.pk for j in jugs[1:4]]
+    with django_assert_num_queries(0):  # the session's recent products and its list are both cached
+        serving.recommended_for(None, session_key="s2", k=3)
+    # A view recorded through the event endpoint (or a page's view tag) counts at once, though the session's
+    # recent products were cached before it.
+    events.record_event(kind="view", product=jugs[0], session_key="s3")
+    assert not {m.pk for m in mugs} & set(ids(serving.recommended_for(None, session_key="s3", k=3)))
+    serving.remember_views([events.new_event(kind="view", product=mugs[0], session_key="s3")])
+    assert mugs[1].pk in ids(serving.recommended_for(None, session_key="s3", k=6))
+    session_key = client.session.session_key  # the test client's session, which the event endpoint will use
+    events.record_event(kind="view", product=jugs[0], session_key=session_key)
+    assert not {m.pk for m in mugs} & set(ids(serving.recommended_for(None, session_key=session_key, k=3)))
+    assert client.post("/ai/api/events/", {"events": [{"kind": "view", "product": mugs[0].pk}]},
+                       content_type="application/json").status_code == 201
+    assert client.session.session_key == session_key
+    assert mugs[1].pk in ids(serving.recommended_for(None, session_key=session_key, k=6))

@@ -7,8 +7,9 @@
 Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
 ``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version, rendered as
 ``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
-data or anything fails. The rendered placement is cached with its list while the template renders the same without
-the request (``ai_commerce.fragments``); the impressions are logged on every request, after the response.
+data or anything fails. The rendered placement is cached under the key of its served list while the template
+renders the same without the request (``ai_commerce.fragments``), so a warm page reads neither the list nor its
+products; the impressions are logged on every request, after the response.
 """
 
 import logging
@@ -16,8 +17,8 @@ import logging
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from ai_commerce import fragments
 from ai_commerce.conf import app_settings
+from ai_commerce.fragments import Fragment
 
 from .. import serving
 from ..attribution import log_impressions
@@ -28,20 +29,28 @@ TITLES = {"recommended": _("Recommended for you"), "similar": _("Similar items")
           "bought_together": _("Bought together"), "trending": _("Trending now")}
 
 
-def _render(context, placement, fetch, template_name):
+def _render(context, placement, plan, template_name):
     try:
-        items = fetch()
-        if not items:
+        served = plan()
+        if served is None:
             return ""
         request = context.get("request")
-        log_impressions(items, request)
         names = [template_name, f"ai_commerce/recommendations/{placement}.html"] if template_name else [
             f"ai_commerce/recommendations/{placement}.html"]
-        shown = tuple((item.product.pk, item.reason, item.model_version) for item in items)
         conf = app_settings.RECOMMENDATIONS
-        return fragments.render(names, {"items": items, "placement": placement, "title": TITLES[placement]},
-                                request, alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"],
-                                key=(serving.served_stamp(), placement, shown))
+        fragment = Fragment(names, alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"], key=served.key)
+        found = fragment.cached()
+        if found is not None:  # rendered for an earlier request, with the list it shows
+            html, shown = found
+            log_impressions(shown, request)
+            return html
+        items = served.items()
+        if not items:
+            return ""
+        shown = [(item.placement, item.model_version, item.product.pk) for item in items]
+        log_impressions(shown, request)
+        return fragment.render({"items": items, "placement": placement, "title": TITLES[placement]}, request,
+                               payload=shown)
     except Exception:
         logger.exception("ai_commerce could not render the %s placement", placement)
         return ""
@@ -57,24 +66,24 @@ def _visitor(context):
 @register.simple_tag(takes_context=True)
 def recommended_products(context, k=8, template=None, exclude=()):
     user, session_key = _visitor(context)
-    return _render(context, "recommended", lambda: serving.recommended_for(
+    return _render(context, "recommended", lambda: serving.plan_recommended(
         user, session_key=session_key, k=k, exclude=exclude or ()), template)
 
 
 @register.simple_tag(takes_context=True)
 def similar_products(context, product, k=8, template=None):
     user, _session = _visitor(context)
-    return _render(context, "similar", lambda: serving.similar_to(product, k=k, user=user) if product else [],
+    return _render(context, "similar", lambda: serving.plan_similar(product, k=k, user=user) if product else None,
                    template)
 
 
 @register.simple_tag(takes_context=True)
 def bought_together(context, product, k=4, template=None):
     user, _session = _visitor(context)
-    return _render(context, "bought_together", lambda: serving.bought_with(product, k=k, user=user) if product else [],
-                   template)
+    return _render(context, "bought_together",
+                   lambda: serving.plan_bought_together(product, k=k, user=user) if product else None, template)
 
 
 @register.simple_tag(takes_context=True)
 def trending_products(context, k=8, category=None, template=None):
-    return _render(context, "trending", lambda: serving.trending(k=k, category=category or None), template)
+    return _render(context, "trending", lambda: serving.plan_trending(k=k, category=category or None), template)

@@ -9,8 +9,9 @@ import logging
 
 from django import template
 
-from ai_commerce import fragments
+from ai_commerce import cache
 from ai_commerce.conf import app_settings
+from ai_commerce.fragments import Fragment
 
 from ..summaries import product_summary, summary_stamp
 
@@ -25,14 +26,18 @@ def product_sentiment(context, product, template_name=None):
         return ""
     try:
         product_id = getattr(product, "pk", product)
+        names = [template_name, *TEMPLATES] if template_name else TEMPLATES
+        conf = app_settings.SENTIMENT
+        stamp = summary_stamp()
+        fragment = Fragment(names, alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"],
+                            key=None if stamp == cache.DOWN else (stamp, str(product_id)))
+        found = fragment.cached()
+        if found is not None:
+            return found[0]
         summary = product_summary(product_id)
         if not summary:
             return ""
-        names = [template_name, *TEMPLATES] if template_name else TEMPLATES
-        conf = app_settings.SENTIMENT
-        return fragments.render(names, {"summary": summary, "product": product}, context.get("request"),
-                                alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"],
-                                key=(summary_stamp(), str(product_id)))
+        return fragment.render({"summary": summary, "product": product}, context.get("request"))
     except Exception:
         logger.exception("ai_commerce could not render the sentiment of %s", product)
         return ""
