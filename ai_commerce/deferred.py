@@ -49,30 +49,26 @@ def flush():
 
 
 def _write(objects):
-    """One transaction (one commit to wait for), with a savepoint per model so that one failure loses no other."""
+    """Store ``objects``, one bulk insert per model. On their own (after a response) the inserts share one
+    transaction, so there is one commit to wait for; if it fails, each model is stored on its own, so that one
+    failure loses no other. Inside a caller's transaction they simply join it."""
     by_model = {}
     for obj in objects:
         by_model.setdefault(type(obj), []).append(obj)
-    if len(by_model) == 1:
-        _store(*by_model.popitem())
-        return
-    try:
-        with transaction.atomic():
-            for model, rows in by_model.items():
-                _store(model, rows, savepoint=True)
-    except Exception:  # the database itself: nothing could be stored
-        logger.exception("ai_commerce could not store %d rows", len(objects))
-
-
-def _store(model, rows, savepoint=False):
-    try:
-        if savepoint:
+    if len(by_model) > 1 and not transaction.get_connection().in_atomic_block:
+        try:
             with transaction.atomic():
-                model.objects.bulk_create(rows)
-        else:
+                for model, rows in by_model.items():
+                    model.objects.bulk_create(rows)
+            return
+        except Exception:  # noqa: BLE001 - each model is tried again on its own below, and logged there
+            for obj in objects:
+                obj.pk = None  # ids handed out by the rolled-back inserts
+    for model, rows in by_model.items():
+        try:
             model.objects.bulk_create(rows)
-    except Exception:
-        logger.exception("ai_commerce could not store %d %s rows", len(rows), model._meta.label)
+        except Exception:
+            logger.exception("ai_commerce could not store %d %s rows", len(rows), model._meta.label)
 
 
 def _started(**kwargs):

@@ -82,3 +82,25 @@ def test_a_failed_write_after_the_response_is_logged_and_loses_nothing_else(clie
     assert client.get(page["url"]).status_code == 200
     assert "could not store 10 ai_commerce_recommendations.PlacementEvent rows" in caplog.text
     assert Interaction.objects.filter(product=page["product"], kind="view").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_the_response_one_failed_table_loses_no_other(monkeypatch, caplog):
+    """Outside any transaction (a server closing a response), the writes share one; when it fails, each table is
+    stored on its own."""
+    from ai_commerce import deferred
+
+    item, user = ItemFactory(), UserFactory()
+    view = Interaction(user=user, product=item, kind="view", source="page")
+    shown = PlacementEvent(placement="similar", version=1, product_id=item.pk, kind="impression", user=user)
+    deferred._write([view, shown])
+    assert Interaction.objects.count() == 1 and PlacementEvent.objects.count() == 1
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(PlacementEvent.objects, "bulk_create", broken)
+    deferred._write([Interaction(user=user, product=item, kind="view", source="page"),
+                     PlacementEvent(placement="similar", version=1, product_id=item.pk, kind="impression")])
+    assert Interaction.objects.count() == 2 and PlacementEvent.objects.count() == 1
+    assert "could not store 1 ai_commerce_recommendations.PlacementEvent rows" in caplog.text
