@@ -34,9 +34,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
+
+#: Sent with ``product_ids`` once ai_commerce's write to the shop's products (a price applied or rolled back) has
+#: committed. The write goes through ``QuerySet.update()``, which sends no ``post_save``, so this is how whatever
+#: caches what a page shows (the served recommendation lists) learns of it.
+products_written = Signal()
 
 PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
 ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order")

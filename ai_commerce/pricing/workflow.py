@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ai_commerce.adapter import get_adapter
+from ai_commerce.adapter import get_adapter, products_written
 
 from .models import PriceChange, PriceSuggestion
 
@@ -51,6 +51,8 @@ def _current_price(product_id):
 def _write_price(suggestion, old, new, action, user):
     """Write ``new`` to the shop and the audit row that says so (inside the caller's transaction)."""
     get_adapter().set_price(suggestion.product_id, new)
+    product_ids = [suggestion.product_id]
+    transaction.on_commit(lambda: products_written.send(sender=PriceChange, product_ids=product_ids), robust=True)
     return PriceChange.objects.create(product_id=suggestion.product_id, suggestion=suggestion, old_price=old,
                                       new_price=new, changed_by=user, action=action)
 

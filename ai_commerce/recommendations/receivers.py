@@ -1,8 +1,9 @@
 """Keep serving in step with the shop: a new product gets content-based neighbours at once (after its transaction
 commits), and every save of a product, of a row its mapped fields read (a stock record, a category) or of an order
 line drops the cached served lists, since stock, activity, categories or a shopper's purchases may have changed.
-A change the shop makes with ``QuerySet.update()`` sends no signal: it shows within ``CACHE_SECONDS``. Recorded
-events of an anonymous visitor update their cached recent products."""
+A change the shop makes with ``QuerySet.update()`` sends no signal: it shows within ``CACHE_SECONDS``. Prices that
+ai_commerce itself writes (``adapter.products_written``) drop them too. Recorded events of an anonymous visitor update
+their cached recent products."""
 
 import logging
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from ai_commerce import adapter as adapter_module
 from ai_commerce import events
 from ai_commerce.adapter import MappingError, get_adapter
 
@@ -35,8 +37,13 @@ def events_recorded(sender, events, **kwargs):
     serving.remember_views(events)
 
 
+def products_written(sender, product_ids, **kwargs):
+    serving.forget_served()  # a price ai_commerce wrote (pricing) is on the cached placements
+
+
 def connect():
     events.events_recorded.connect(events_recorded, dispatch_uid="ai_commerce_recommendations_recent_views")
+    adapter_module.products_written.connect(products_written, dispatch_uid="ai_commerce_recommendations_written")
     try:
         adapter = get_adapter()
         model = adapter.product_model

@@ -196,6 +196,28 @@ def test_apply_writes_every_stock_record_with_an_audit_row_and_is_idempotent(sug
         workflow.rollback(suggestion, admin_user)
 
 
+def test_applying_and_rolling_back_announce_the_written_product_once_committed(
+        suggestion, admin_user, django_capture_on_commit_callbacks):
+    from ai_commerce.adapter import products_written
+
+    written = []
+
+    def receiver(sender, product_ids, **kwargs):
+        written.append(product_ids)
+
+    products_written.connect(receiver)
+    try:
+        workflow.approve(PriceSuggestion.objects.filter(pk=suggestion.pk), admin_user)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.apply(suggestion, admin_user)
+            assert written == []  # not before the price is committed
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.rollback(suggestion, admin_user)
+    finally:
+        products_written.disconnect(receiver)
+    assert written == [[suggestion.product_id], [suggestion.product_id]]
+
+
 def test_a_stale_suggestion_is_refused_and_nothing_is_written(suggestion, admin_user):
     workflow.approve(PriceSuggestion.objects.filter(pk=suggestion.pk))
     StockRecord.objects.filter(item=suggestion.product).update(price_excl_tax=Decimal("21.00"))

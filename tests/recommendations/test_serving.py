@@ -157,6 +157,17 @@ def test_served_lists_are_cached_and_dropped_when_the_shop_changes(shop, django_
     assert ids(serving.similar_to(mugs[0], k=3)) == [m.pk for m in (mugs[2], mugs[3], mugs[4])]
 
 
+def test_a_price_ai_commerce_writes_drops_the_served_lists(shop):
+    from ai_commerce.adapter import products_written
+
+    mugs, version = shop["mugs"], shop["version"]
+    related(version, mugs[0], mugs[1:3])
+    assert serving.similar_to(mugs[0], k=1)[0].product.ai_price == Decimal("9.50")
+    StockRecord.objects.filter(item=mugs[1]).update(price_excl_tax=Decimal("8.00"))  # as the adapter writes it
+    products_written.send(sender=None, product_ids=[mugs[1].pk])
+    assert serving.similar_to(mugs[0], k=1)[0].product.ai_price == Decimal("8.00")
+
+
 def test_a_forgotten_user_is_not_served_from_the_cache(shop):
     mugs, user, version = shop["mugs"], shop["user"], shop["version"]
     recs(version, user, [(mugs[1], "bought_with", mugs[0])])
