@@ -20,7 +20,7 @@ import contextvars
 import logging
 
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 
 logger = logging.getLogger(__name__)
 _pending = contextvars.ContextVar("ai_commerce_deferred", default=None)
@@ -76,11 +76,14 @@ def _started(**kwargs):
 
 
 def _finished(**kwargs):
-    had_writes = bool(_pending.get())
+    # Django may have closed its connections before this receiver runs (CONN_MAX_AGE = 0): close again what the
+    # writes open, and leave a persistent connection (or a test's) as it is.
+    closed = [conn for conn in connections.all() if conn.connection is None]
     flush()
     _pending.set(None)
-    if had_writes:  # Django closed its connections before this receiver ran: close ours the same way
-        close_old_connections()
+    for conn in closed:
+        if conn.connection is not None:
+            conn.close()
 
 
 def connect():

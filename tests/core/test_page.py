@@ -104,3 +104,26 @@ def test_after_the_response_one_failed_table_loses_no_other(monkeypatch, caplog)
                      PlacementEvent(placement="similar", version=1, product_id=item.pk, kind="impression")])
     assert Interaction.objects.count() == 2 and PlacementEvent.objects.count() == 1
     assert "could not store 1 ai_commerce_recommendations.PlacementEvent rows" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_django_closed_before_the_writes_is_closed_again():
+    """With CONN_MAX_AGE = 0, Django closes the connection at request_finished before ai_commerce writes: the writes
+    open one, and it is closed again instead of lingering until the next request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from ai_commerce import deferred
+
+    item, user = ItemFactory(), UserFactory()
+    request_started.send(sender=None)
+    deferred.create(Interaction(user=user, product=item, kind="view", source="page"))
+    connection.close()  # what close_old_connections does first when connections are not persistent
+    request_finished.disconnect(close_old_connections)
+    try:
+        request_finished.send(sender=None)
+    finally:
+        request_finished.connect(close_old_connections)
+    closed_again = connection.connection is None  # read before the count below opens it again
+    assert Interaction.objects.filter(product=item, kind="view").count() == 1
+    assert closed_again or connection.vendor == "sqlite"  # SQLite's in-memory test database is never closed
