@@ -5,8 +5,8 @@ after the response: one bulk insert per table, whatever the number of tags on th
 
     from ai_commerce import deferred
 
-    deferred.create(Interaction(...))            # inside a request: stored after the response; outside: now
-    deferred.create(*impressions)
+    deferred.create(Interaction, event)          # inside a request: stored after the response; outside: now
+    deferred.create(PlacementEvent, {"placement": "similar", ...}, ...)   # dicts become instances when written
 
 Inside a request cycle (between Django's ``request_started`` and ``request_finished`` signals, which every WSGI and
 ASGI server and the test client send), objects are kept per request and written when the response is finished, so
@@ -26,49 +26,54 @@ logger = logging.getLogger(__name__)
 _pending = contextvars.ContextVar("ai_commerce_deferred", default=None)
 
 
-def create(*objects):
-    """Store model instances after the current response, or at once outside a request cycle."""
+def create(model, *rows):
+    """Store ``rows`` of ``model`` (instances, or dicts of field values) after the current response, or at once
+    outside a request cycle. Dicts become instances only when they are written, off the shopper's time."""
     pending = _pending.get()
     if pending is None:
-        _write(objects)
+        _write([(model, row) for row in rows])
     else:
-        pending.extend(objects)
+        pending.extend((model, row) for row in rows)
 
 
 def pending():
-    """The objects waiting for the end of the current request (a copy), for tests and diagnostics."""
+    """The rows waiting for the end of the current request, as (model, row) pairs (a copy), for tests."""
     return list(_pending.get() or ())
 
 
 def flush():
     """Write what the current request has kept, one bulk insert per model; never raise."""
-    objects = _pending.get()
-    if objects:
+    rows = _pending.get()
+    if rows:
         _pending.set([])
-        _write(objects)
+        _write(rows)
 
 
-def _write(objects):
-    """Store ``objects``, one bulk insert per model. On their own (after a response) the inserts share one
+def _write(rows):
+    """Store (model, row) pairs, one bulk insert per model. On their own (after a response) the inserts share one
     transaction, so there is one commit to wait for; if it fails, each model is stored on its own, so that one
     failure loses no other. Inside a caller's transaction they simply join it."""
     by_model = {}
-    for obj in objects:
-        by_model.setdefault(type(obj), []).append(obj)
+    for model, row in rows:
+        try:
+            by_model.setdefault(model, []).append(model(**row) if isinstance(row, dict) else row)
+        except Exception:
+            logger.exception("ai_commerce could not make a %s row of %r", model._meta.label, row)
     if len(by_model) > 1 and not transaction.get_connection().in_atomic_block:
         try:
             with transaction.atomic():
-                for model, rows in by_model.items():
-                    model.objects.bulk_create(rows)
+                for model, objects in by_model.items():
+                    model.objects.bulk_create(objects)
             return
         except Exception:  # noqa: BLE001 - each model is tried again on its own below, and logged there
-            for obj in objects:
-                obj.pk = None  # ids handed out by the rolled-back inserts
-    for model, rows in by_model.items():
+            for objects in by_model.values():
+                for obj in objects:
+                    obj.pk = None  # ids handed out by the rolled-back inserts
+    for model, objects in by_model.items():
         try:
-            model.objects.bulk_create(rows)
+            model.objects.bulk_create(objects)
         except Exception:
-            logger.exception("ai_commerce could not store %d %s rows", len(rows), model._meta.label)
+            logger.exception("ai_commerce could not store %d %s rows", len(objects), model._meta.label)
 
 
 def _started(**kwargs):

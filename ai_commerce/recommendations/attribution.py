@@ -39,9 +39,9 @@ def log_impressions(shown, request):
         return
     try:
         who = _visitor(request)
-        deferred.create(*[
-            PlacementEvent(placement=placement, version=version or 0, product_id=product_id,
-                           kind=PlacementEvent.Kind.IMPRESSION, **who) for placement, version, product_id in shown])
+        deferred.create(PlacementEvent, *[
+            {"placement": placement, "version": version or 0, "product_id": product_id,
+             "kind": PlacementEvent.Kind.IMPRESSION, **who} for placement, version, product_id in shown])
     except Exception:
         logger.exception("ai_commerce could not log impressions")
 

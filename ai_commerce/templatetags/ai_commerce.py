@@ -26,7 +26,7 @@ def record_view(context, product):
         user_id, session_key = actor(request)
         event = new_event(kind=Interaction.Kind.VIEW, product=product, user=user_id, session_key=session_key,
                           source=Interaction.Source.PAGE)
-        deferred.create(event)
+        deferred.create(Interaction, event)
         announce([event])
     except Exception:
         logger.exception("ai_commerce could not record a product view")

@@ -93,15 +93,16 @@ def test_after_the_response_one_failed_table_loses_no_other(monkeypatch, caplog)
     item, user = ItemFactory(), UserFactory()
     view = Interaction(user=user, product=item, kind="view", source="page")
     shown = PlacementEvent(placement="similar", version=1, product_id=item.pk, kind="impression", user=user)
-    deferred._write([view, shown])
+    deferred._write([(Interaction, view), (PlacementEvent, shown)])
     assert Interaction.objects.count() == 1 and PlacementEvent.objects.count() == 1
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(PlacementEvent.objects, "bulk_create", broken)
-    deferred._write([Interaction(user=user, product=item, kind="view", source="page"),
-                     PlacementEvent(placement="similar", version=1, product_id=item.pk, kind="impression")])
+    deferred._write([(Interaction, Interaction(user=user, product=item, kind="view", source="page")),
+                     (PlacementEvent, {"placement": "similar", "version": 1, "product_id": item.pk,
+                                       "kind": "impression"})])
     assert Interaction.objects.count() == 2 and PlacementEvent.objects.count() == 1
     assert "could not store 1 ai_commerce_recommendations.PlacementEvent rows" in caplog.text
 
@@ -117,7 +118,7 @@ def test_a_connection_django_closed_before_the_writes_is_closed_again():
 
     item, user = ItemFactory(), UserFactory()
     request_started.send(sender=None)
-    deferred.create(Interaction(user=user, product=item, kind="view", source="page"))
+    deferred.create(Interaction, Interaction(user=user, product=item, kind="view", source="page"))
     connection.close()  # what close_old_connections does first when connections are not persistent
     request_finished.disconnect(close_old_connections)
     try:
