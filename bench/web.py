@@ -17,11 +17,12 @@ Run from the project root (gunicorn comes with the benchmark requirements)::
    writes after the response are counted).
 3. **Memory.** gunicorn (2 workers x 4 threads) with and without the apps; the resident memory of each worker after
    warm-up requests over every benchmarked URL.
-4. **Load.** ``--clients`` loopback clients for ``--seconds`` against the full server, over the pages, the
-   recommendation, similar, bought-together, trending and sentiment endpoints and the event endpoint: first in a
-   closed loop (as fast as the server answers: its saturation), then paced to ``--paced-share`` of that throughput;
-   the clients run as threads of 4 processes.
-   Requests, p50, p99 and errors (a failed connection or any status of 400 and above) per endpoint.
+4. **Load.** ``--clients`` loopback clients for ``--seconds`` against the server with ai_commerce, over the pages,
+   the recommendation, similar, bought-together, trending and sentiment endpoints and the event endpoint: first in
+   a closed loop (as fast as the server answers: its saturation), then paced to ``--paced-share`` of that
+   throughput; the clients run as threads of 4 processes. Each run twice: gunicorn 2 workers x 4 threads (the
+   issue's setup) and 4 sync workers (gunicorn's default worker class). Requests, p50, p99 and errors (a failed
+   connection or any status of 400 and above) per endpoint.
 
 Targets (issue 16): product page <= 1.10x the bare page and <= 2 extra statements; <= +30 MB per worker; under the
 load 0 errors and each API endpoint's p99 within 3x its p50.
@@ -233,13 +234,18 @@ def free_port():
         return sock.getsockname()[1]
 
 
+#: gunicorn configurations of the load runs: the issue's (threads share one interpreter lock per worker), and
+#: gunicorn's default worker class, one request per process at a time.
+CONFIGS = {"gthread, 2 workers x 4 threads": ["--workers", "2", "--threads", "4", "--worker-class", "gthread"],
+           "sync, 4 workers": ["--workers", "4", "--worker-class", "sync"]}
+
+
 class Server:
-    def __init__(self, env):
+    def __init__(self, env, config=CONFIGS["gthread, 2 workers x 4 threads"]):
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "demo_shop.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--backlog", "256",
-             "--log-level", "warning"], env=env, cwd=ROOT)
+             *config, "--backlog", "256", "--log-level", "warning"], env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -409,27 +415,37 @@ def load(server, targets, clients, seconds, rate=None, processes=LOAD_PROCESSES)
     return rows
 
 
-def servers(args, folder):
-    full = Server(environment(args, apps=True))
-    bare = Server(environment(args, apps=False, bare_templates=folder))
-    try:
-        full_targets, bare_targets = endpoints(args, True), endpoints(args, False)
-        warm_up(full, full_targets)
-        warm_up(bare, bare_targets)
-        memory = {"with ai_commerce": [round(mb, 1) for mb in full.worker_rss_mb()],
-                  "bare": [round(mb, 1) for mb in bare.worker_rss_mb()]}
-        bare.stop()
-        bare = None
-        print(f"load: {args.clients} clients for {args.seconds} s, closed loop ...", flush=True)
-        saturated = load(full, full_targets, args.clients, args.seconds)
-        rate = round(saturated[0]["per_second"] * args.paced_share, 1)
-        print(f"load: {args.clients} clients for {args.seconds} s, paced to {rate} requests/s ...", flush=True)
-        paced = load(full, full_targets, args.clients, args.seconds, rate=rate)
-        return memory, {"closed loop": saturated, f"paced at {args.paced_share:.0%} of it": paced}
-    finally:
-        full.stop()
-        if bare is not None:
-            bare.stop()
+def worker_memory(args, folder):
+    """Resident memory of each worker of the issue's configuration, with and without the apps, after warm-up."""
+    found = {}
+    for variant, apps in (("with ai_commerce", True), ("bare", False)):
+        server = Server(environment(args, apps=apps, bare_templates=folder))
+        try:
+            warm_up(server, endpoints(args, apps))
+            found[variant] = [round(mb, 1) for mb in server.worker_rss_mb()]
+        finally:
+            server.stop()
+    return found
+
+
+def loads(args):
+    """For each gunicorn configuration: a closed loop, then a run paced to a share of its throughput."""
+    runs = {}
+    for name, config in CONFIGS.items():
+        server = Server(environment(args, apps=True), config)
+        try:
+            targets = endpoints(args, True)
+            warm_up(server, targets)
+            print(f"load ({name}): {args.clients} clients for {args.seconds} s, closed loop ...", flush=True)
+            saturated = load(server, targets, args.clients, args.seconds)
+            rate = round(saturated[0]["per_second"] * args.paced_share, 1)
+            print(f"load ({name}): paced to {rate} requests/s ...", flush=True)
+            runs[f"{name}, closed loop"] = saturated
+            runs[f"{name}, paced at {args.paced_share:.0%}"] = load(server, targets, args.clients, args.seconds,
+                                                                   rate=rate)
+        finally:
+            server.stop()
+    return runs
 
 
 def main(argv=None):
@@ -451,7 +467,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         bare_templates(folder)
         page_rows = pages(args, folder)
-        memory, load_rows = servers(args, folder)
+        memory = worker_memory(args, folder)
+        load_rows = loads(args)
     mean = {variant: statistics.fmean(sizes) for variant, sizes in memory.items()}
     result = {"database": args.db, "build": database, "end_date": END_DATE, "requests": args.requests,
               "pages": page_rows, "worker_rss_mb": memory,
