@@ -8,6 +8,7 @@
     cache.set("default", key, rows, timeout=300)
     stamp = cache.stamp("default", "catalogue")  # a token that changes whenever cache.bump(...) is called
     cache.bump("default", "catalogue")
+    key = f"ai_commerce:served:{stamp}:{cache.digest(placement, product_id)}"   # safe for every backend
 
 A stamp goes into the keys of entries that must be dropped together (every served list after a product or an order
 line is saved): bumping it makes the old keys unreachable, and they expire on their own. A stamp is a random token,
@@ -15,6 +16,7 @@ not a counter, so that a stamp the cache evicted and created again can never bri
 cannot be reached, the stamp is "down" and callers read the database.
 """
 
+import hashlib
 import logging
 import uuid
 
@@ -23,6 +25,11 @@ from django.core.cache import caches
 logger = logging.getLogger(__name__)
 DOWN = "down"
 STAMP_PREFIX = "ai_commerce:stamp:"
+
+
+def digest(*parts):
+    """A short digest of ``parts`` for a key: safe on every backend, whatever the parts hold (spaces, ``&``)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
 def get(alias, key, default=None):

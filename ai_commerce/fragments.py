@@ -15,8 +15,6 @@ shopper's name or the current path is rendered for every request, and remembered
 key, no ``seconds`` or the cache down, every fragment is rendered.
 """
 
-import hashlib
-
 from django.template.loader import select_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -24,16 +22,12 @@ from django.utils.translation import get_language
 from . import cache
 
 
-def _digest(*parts):
-    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
-
-
 class Fragment:
     def __init__(self, names, *, alias, seconds, key):
         self.names, self.alias, self.seconds = tuple(names), alias, seconds
         self.shared = key is not None and bool(seconds)
-        self.key = f"ai_commerce:fragment:{_digest(self.names, key, get_language())}" if self.shared else None
-        self.dynamic_key = f"ai_commerce:fragment:dynamic:{_digest(self.names)}"
+        self.key = f"ai_commerce:fragment:{cache.digest(self.names, key, get_language())}" if self.shared else None
+        self.dynamic_key = f"ai_commerce:fragment:dynamic:{cache.digest(self.names)}"
 
     def cached(self):
         """Return (html, payload) of an earlier render with this key, or None."""

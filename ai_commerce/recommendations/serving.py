@@ -27,16 +27,14 @@ last retrain has content-based neighbours (``ContentNeighbour``) until the next 
 Each returns the list of a ``Served`` plan (``plan_recommended``, ``plan_similar``, ...): its key names the cached
 list, so that the template tags can find the rendered fragment of that list without reading the list itself.
 
-Query cost: a served list, its products included, is cached for ``CACHE_SECONDS`` under the served stamp, which
-saving a product, a row its mapped fields read or an order line bumps (``receivers``), so a warm list costs no query;
-an anonymous visitor's list is keyed by the products they viewed last, cached per session and kept in step as their
-events are recorded. Building a list is constant whatever ``k`` is: the
-active version and the candidate rows of each rung of the ladder (both cached, the rows per version), the user's
-purchases, one query for every candidate product with the shop's attributes, and one backfill query when the
+Query cost: a served list, its products included, is cached for ``CACHE_SECONDS`` under the served stamp (see
+``SERVED_STAMP``), so a warm list costs no query; an anonymous visitor's list is keyed by the products they viewed
+last, cached per session and kept in step as their events are recorded. Building a list is constant whatever ``k``
+is: the active version and the candidate rows of each rung of the ladder (both cached, the rows per version), the
+user's purchases, one query for every candidate product with the shop's attributes, and one backfill query when the
 candidates run out; a known user at most six queries, the cold-start ladder of an unknown user at most nine.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from django.utils.translation import get_language
@@ -54,8 +52,9 @@ MAX_K = 50
 OVERFETCH = 3
 RECENT_VIEWS = 5
 ACTIVE_KEY = "ai_commerce:recommendations:active"
-#: The stamp of every served list: bumped when a product or an order line is saved (stock, activity and purchases
-#: may have changed), when a product gets its content neighbours, and when a user is forgotten.
+#: The stamp of every served list: bumped when a product, a row its mapped fields read or an order line is saved
+#: (stock, activity and purchases may have changed), when ai_commerce writes a price, when a product gets its content
+#: neighbours, and when a user is forgotten (``receivers``).
 SERVED_STAMP = "recommendations:served"
 PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
 _COLUMNS = ("product_id", "score", "reason", "because_id", "category")
@@ -149,8 +148,8 @@ def _served(placement, version, subject, compute):
     stamp = served_stamp()
     if stamp == cache.DOWN:
         return Served(placement, None, compute)
-    digest = hashlib.blake2b(repr((subject, get_language())).encode(), digest_size=12).hexdigest()
-    return Served(placement, f"ai_commerce:served:{version or 0}:{stamp}:{placement}:{digest}", compute)
+    key = f"ai_commerce:served:{version or 0}:{stamp}:{placement}:{cache.digest(subject, get_language())}"
+    return Served(placement, key, compute)
 
 
 def _frozen(values):
@@ -273,7 +272,7 @@ def _purchased(user_id):
 
 
 def _recent_key(session_key):
-    return f"ai_commerce:recent:{hashlib.blake2b(session_key.encode(), digest_size=12).hexdigest()}"
+    return f"ai_commerce:recent:{cache.digest(session_key)}"
 
 
 def _recent_views(user_id, session_key):

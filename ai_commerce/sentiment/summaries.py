@@ -14,8 +14,6 @@ A summary read is cached for ``SENTIMENT["CACHE_SECONDS"]`` in ``SENTIMENT["CACH
 ``refresh_summaries`` drops every cached summary at once (a stamp), so a re-scored product is read again.
 """
 
-import hashlib
-
 from django.db import transaction
 
 from ai_commerce import cache
@@ -61,8 +59,7 @@ def product_summary(product_id):
     stamp = summary_stamp()
     if stamp == cache.DOWN:
         return _read_summary(product_id)
-    digest = hashlib.blake2b(str(product_id).encode(), digest_size=12).hexdigest()
-    key = f"ai_commerce:sentiment:{stamp}:{digest}"
+    key = f"ai_commerce:sentiment:{stamp}:{cache.digest(product_id)}"
     found = cache.get(alias, key)
     if found is None:
         found = _read_summary(product_id) or NONE
