@@ -77,10 +77,13 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# ai_commerce caches a served list per shopper and placement: room for the demo's 3,000 customers (LocMemCache
+# keeps 300 entries by default, and culls a third of them whenever it is full). A bigger shop points this at Redis.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "demo-shop",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
 
