@@ -6,91 +6,96 @@
 
     lines = [("SKU-1", line.created, 2, Decimal("9.99")), ...]        # (product, date or datetime, qty, unit price)
     estimates, skipped = estimate(lines, {"SKU-1": "mugs", "SKU-2": None})
-    e = estimates["SKU-1"]    # Elasticity(elasticity=-2.1, low=-2.6, high=-1.6, raw=-2.4, ...), 90% interval
+    e = estimates["SKU-1"]    # Elasticity(elasticity=-2.1, low=-2.6, high=-1.6, evidence="own", ...), 90% interval
     e.units_at(8.99)          # expected units per week at 8.99 (constant elasticity around the recent demand)
     skipped["SKU-2"]          # "insufficient price variation (prices ranged 9.99-9.99)"
 
 How it works:
 
-1. **Aggregation.** Lines become demand per product per period (``period="week"``: Monday weeks; ``"day"``; or
-   ``"auto"``: per day when the product sold on at least ``DENSE_DAY_SHARE`` of the shop's open days within its own
-   first-to-last sale span, else per week). A period's price is the quantity-weighted average unit price (revenue /
-   units), or with ``price="mode"`` the unit price paid on the most order lines (for shops with quantity tiers).
-   Periods with no sale between the product's first and last sale are kept as zero demand at the last known price:
-   a price at which nothing sold is information. The shop's *open days* are the days with any order line at all; a
-   period's exposure is its number of open days (partial weeks at the ends of the data, a shop closed on Saturdays),
-   used as a log offset, and days the whole shop was closed are not zero demand.
+1. **Aggregation** (``aggregate``). Lines become demand per product per period: per open day for the estimate (a day
+   with any order line in the shop; days the whole shop was closed are not zero demand), or per Monday week.
+   A period's price is the quantity-weighted average unit price (revenue / units), or with ``price="mode"`` the unit
+   price paid on the most order lines (for shops with quantity tiers: on UCI Online Retail a line's unit price mostly
+   reflects its own quantity tier, and one large bulk order lowers the mean price of its period while it raises the
+   units, a spurious negative slope). Periods without a sale between the product's first and last sale are kept as
+   zero demand: a price at which nothing sold is information. Their price is unknown (order lines only show the
+   prices that sold), so a gap between two sales takes the earlier sale's price for its first half and the later
+   sale's for its second half. Filling the whole gap with the last price would book the quiet weeks after a price
+   rise at the old, lower price, and so make demand look inelastic; sparse products suffer most.
+2. **One joint model** (``fit_panel``): a Poisson panel of every product's daily units, fitted by maximum
+   (quasi-)likelihood with a normal hierarchical prior on the elasticities::
 
-   Why aggregate: on wholesale-ish data such as UCI Online Retail, a line's unit price mostly reflects its own
-   quantity tier (bigger quantity, lower unit price), so a line-level log-log regression measures the bulk-discount
-   schedule, a spurious negative slope. Per period, demand is the total of all buyers and the price is what was
-   paid that period, so the tier schedule no longer maps one line's quantity to its own price. A residual remains
-   with the quantity-weighted mean: a week with one unusually large bulk order has both more units and a lower
-   average price (tier mix). On Online Retail that residual is large (weekly median elasticity about -7 with
-   ``price="mean"``); ``price="mode"``, the posted price most buyers paid that period, removes it (median about
-   -2.2, see ``bench/pricing.py``). For a shop where every buyer pays the posted price, both are the same per day.
-   ``naive_ols`` keeps the line-level and period-level regressions as baselines.
-2. **Per-product fit** (``fit_product``): a Poisson GLM with log link, fitted by iteratively reweighted least squares
-   in numpy, of units on log price with controls: a linear trend, yearly Fourier terms of the day of year (2
-   harmonics when the product spans >= 300 days, 1 when >= 120 days, none below) and day-of-week indicators when
-   daily. The controls carry a small ridge penalty (``CONTROL_RIDGE``) so that a day of week with no sales cannot
-   diverge; the intercept and price are unpenalised. Zero periods are handled natively. The elasticity is the
-   coefficient of log price; its standard error comes from the Fisher information scaled by the Pearson
-   overdispersion (quasi-Poisson, never scaled below 1).
-3. **Pooling** (``pool``): empirical Bayes, normal-normal, two levels. Within-category between-product variance
-   ``tau_w^2`` is estimated by DerSimonian-Laird from the per-product estimates and their SEs, pooled over the
-   categories; each category mean is shrunk toward the global mean by the between-category variance ``tau_b^2``
-   (DerSimonian-Laird again); each product is shrunk toward its (shrunk) category mean. A product without category,
-   or whose category has fewer than ``MIN_CATEGORY_PRODUCTS`` estimated products, is shrunk toward the global mean
-   with prior variance ``tau_w^2 + tau_b^2``. ``elasticity`` is the posterior mean, ``se`` the posterior SD and
-   ``low``/``high`` the central 90% credible interval (``LEVEL``). Nothing is clipped: an estimate >= -1 (inelastic,
-   profit increases with price) or even > 0 is reported as it is; the optimizer's guardrails bound the consequence.
-4. **Insufficient data**: fewer than ``MIN_ORDERS`` lines, fewer than ``MIN_PERIODS`` periods, fewer than
-   ``MIN_PRICE_LEVELS`` distinct period prices or a standard deviation of log period price below ``MIN_LOG_PRICE_SD``
-   give no estimate, only a reason string.
+       log E[units(i, d)] = a_i + g(category of i, week of d) + w(weekday of d) + b_i * (log price(i, d) - mean_i)
+       b_i ~ Normal(beta_category, tau_within^2),  beta_category ~ Normal(beta_shop, tau_between^2)
 
-``Elasticity.base_units`` is the expected units per week at ``ref_price`` (the product's last observed period price)
-at the recent demand level: the last ``RECENT_DAYS`` days' units, each period's units moved to ``ref_price`` with the
-pooled elasticity, divided by those periods' open days, times 7. ``units_at(p)`` scales it by
-``(p / ref_price) ** elasticity``.
+   ``g`` absorbs the demand shocks a category shares in a week (season, trend, a campaign, a holiday), so that a
+   product's elasticity is read from how its demand moves against its own category when its price moves, not from
+   the calendar. Categories with fewer than ``MIN_SHOCK_PRODUCTS`` products share shop-wide weekly effects. Products
+   whose price never varied still inform ``g``. The prior is estimated with the products (empirical Bayes by EM: the
+   category means and both spreads are updated from the posterior of every product), so a product with little
+   evidence of its own is pulled toward its category mean and gets its category's uncertainty, and a category mean
+   is estimated from all of its products at once rather than from already-shrunk fits. The fit is block coordinate
+   ascent: the intercepts and weekly effects in closed form, each elasticity by a Newton step. Overdispersion is a
+   quasi-Poisson scale per product, from its weekly Pearson residuals (never below 1, with ``PHI_PRIOR_DOF`` weeks
+   of prior weight at 1 so that a sparse product's scale cannot swing).
+3. **The estimate**: ``elasticity`` is the posterior mean, ``se`` its SD (including the uncertainty of the category
+   mean it leans on) and ``low``/``high`` the central 90% interval (``LEVEL``). ``raw`` is the product's own
+   estimate without the prior. ``evidence`` is ``"own"`` when the product's own data carry at least half of the
+   posterior precision, ``"pooled"`` when the category does: such a product still gets an estimate, with a wide
+   interval, and the optimizer's evidence rule keeps it from moving unless the interval allows. Nothing is clipped:
+   an estimate >= -1 or even > 0 is reported as it is.
+4. **Insufficient data**: fewer than ``MIN_ORDERS`` lines, fewer than ``MIN_PERIODS`` days in its span, fewer than
+   ``MIN_PRICE_LEVELS`` distinct prices or a standard deviation of log price below ``MIN_LOG_PRICE_SD`` over the days
+   it sold give no estimate, only a reason string: the price never varied, so its own data cannot say anything.
+
+``Elasticity.base_units`` is the expected units per week at ``ref_price`` (the product's last observed price) at the
+recent demand level: the last ``RECENT_DAYS`` days' units, each day's units moved to ``ref_price`` with the estimated
+elasticity, divided by those open days, times 7. ``units_at(p)`` scales it by ``(p / ref_price) ** elasticity``.
 """
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 __all__ = [
     "LEVEL",
     "Elasticity",
+    "Panel",
     "Series",
     "aggregate",
     "check",
     "estimate",
-    "fit_product",
+    "fit_panel",
     "naive_ols",
-    "pool",
+    "rebased",
 ]
 
 LEVEL = 0.90  # credible interval of Elasticity.low/high
 Z = 1.6448536269514722  # standard normal quantile of (1 + LEVEL) / 2
-MIN_ORDERS = 20  # order lines of the product
-MIN_PERIODS = 8  # periods (with and without sales) between first and last sale
-MIN_PRICE_LEVELS = 2  # distinct period prices (rounded to cents)
-MIN_LOG_PRICE_SD = 0.02  # standard deviation of log period price (about 2% price variation)
-MIN_DF = 4  # periods beyond the number of fitted coefficients
-DENSE_DAY_SHARE = 0.5  # "auto": daily when the product sold on at least this share of open days in its span
-MIN_CATEGORY_PRODUCTS = 3  # a category with fewer estimated products pools to the global mean
-CONTROL_RIDGE = 0.1  # ridge penalty on trend/seasonality coefficients (log-likelihood units)
+MIN_ORDERS = 5  # order lines of the product
+MIN_PERIODS = 8  # open days between first and last sale
+MIN_PRICE_LEVELS = 2  # distinct prices on the days it sold (rounded to cents)
+MIN_LOG_PRICE_SD = 0.02  # standard deviation of log price over the days it sold (about 2% price variation)
+DELISTED_GAPS = 9  # silent for this many mean gaps between its sales: delisted (a Poisson pause that long: < 1e-4)
+DENSE_DAY_SHARE = 0.5  # aggregate(period="auto"): per day when the product sold on at least this share of open days
+SHOCK_DAYS = 7  # length of the periods of the shared demand shocks (from a Monday)
+MIN_SHOCK_PRODUCTS = 5  # a category with fewer products shares the shop-wide weekly demand shocks
+MIN_CATEGORY_PRODUCTS = 3  # a category with fewer estimated products leans on the shop-wide prior
 RECENT_DAYS = 56  # window of Elasticity.base_units
-TAU_MIN = 0.05  # floor of the between-product SD, so that a product's own data always counts a little
+TAU_MIN = 0.4  # floor of both prior SDs: the spread the data must show before products are held closer together
+TAU_START = 0.5  # starting SD of the prior, before EM
+PHI_PRIOR_DOF = 10  # weeks of prior weight at a quasi-Poisson scale of 1
+MAX_ITER = 400
+TOL = 1e-6  # largest change of an elasticity between iterations at convergence
 _ORDINAL_MONDAY = 1  # date(1, 1, 1).toordinal() == 1 is a Monday: week = (ordinal - 1) // 7
+_SHOP = object()  # the shop-wide group
 
 
 @dataclass(frozen=True)
 class Elasticity:
-    """One product's elasticity. ``elasticity``/``low``/``high``/``se`` are pooled; ``raw``/``raw_se`` unpooled."""
+    """One product's elasticity: ``elasticity``/``low``/``high``/``se`` posterior; ``raw``/``raw_se`` its own data."""
 
     product: object
     elasticity: float
@@ -102,11 +107,12 @@ class Elasticity:
     n_periods: int
     n_orders: int
     category: object
-    pooled_toward: float
+    pooled_toward: float  # the prior mean it was pulled toward (its category's, or the shop's)
     period: str  # "day" or "week": the aggregation the fit used
     base_units: float  # expected units per week at ref_price, recent demand level
     ref_price: float  # last observed period price
     level: float = LEVEL
+    evidence: str = "own"  # "own": its own data carry most of the estimate; "pooled": its category does
 
     def units_at(self, price):
         """Expected units per week at ``price`` (float or Decimal) under constant elasticity."""
@@ -122,7 +128,7 @@ class Series:
     day: np.ndarray  # int ordinal of the period's first day
     exposure: np.ndarray  # open days in the period (>= 1)
     units: np.ndarray  # float, 0 for periods without sales
-    price: np.ndarray  # period price ("mean" or "mode", see aggregate); last known price for zero periods
+    price: np.ndarray  # period price ("mean" or "mode", see aggregate); gaps take the nearer sale's price
     n_orders: int  # order lines
 
 
@@ -140,8 +146,12 @@ def _columns(lines):
     return products, np.asarray(days, dtype=np.int64), np.asarray(qty, dtype=float), np.asarray(price, dtype=float)
 
 
-def aggregate(lines, *, period="auto", price="mean", dense_share=DENSE_DAY_SHARE):
+def aggregate(lines, *, period="auto", price="mean", dense_share=DENSE_DAY_SHARE, elasticities=None):
     """Return {product: Series} from (product, date|datetime|ordinal, quantity, unit_price) lines.
+
+    ``elasticities`` ({product: elasticity}, e.g. a first fit's) places the unknown price change inside a gap between
+    two sales at different prices: at the expected change point given the demand at both prices (a long silence is
+    more likely at the dearer price). Without it a gap is split in the middle.
 
     Lines with quantity <= 0 or unit price <= 0 (returns, free items) are ignored. ``period`` is "day", "week" or
     "auto" (see the module docstring). ``price`` is the period's price: "mean" (quantity-weighted average, for shops
@@ -167,8 +177,15 @@ def aggregate(lines, *, period="auto", price="mean", dense_share=DENSE_DAY_SHARE
     for product, rows in index.items():
         rows = np.asarray(rows)
         d, q, rev = days[rows], qty[rows], qty[rows] * unit[rows]
-        span = open_days[(open_days >= d.min()) & (open_days <= d.max())]
         sold_days = np.unique(d)
+        first, last = sold_days[0], sold_days[-1]
+        gap = (last - first) / max(1, len(sold_days) - 1)  # mean days between sales
+        # After its last sale a product is still for sale until the data ends (cutting the series at the last sale
+        # would drop the quiet days after it, more of them at a high price: an inelastic bias), unless the silence
+        # is far longer than its sales ever paused: then it was delisted soon after.
+        silent = open_days[-1] - last > DELISTED_GAPS * max(gap, 1.0)
+        end = last + math.ceil(max(gap, 1.0)) if silent else open_days[-1]
+        span = open_days[(open_days >= first) & (open_days <= end)]
         daily = period == "day" or (period == "auto" and len(sold_days) >= dense_share * len(span))
         if daily:
             keys, exposure, starts = span, np.ones(len(span)), span
@@ -183,10 +200,45 @@ def aggregate(lines, *, period="auto", price="mean", dense_share=DENSE_DAY_SHARE
         avg = np.divide(revenue, units, out=np.full(len(keys), np.nan), where=sold)
         if statistic == "mode":
             avg[sold] = _modal_price(where, unit[rows])
-        last = np.maximum.accumulate(np.where(sold, np.arange(len(keys)), 0))  # forward fill (first period sold)
-        out[product] = Series(product, "day" if daily else "week", starts.astype(np.int64), exposure.astype(float),
-                              units, avg[last], len(rows))
+        price_of = avg[_gap_price_index(sold, avg, units, exposure, (elasticities or {}).get(product, 0.0))]
+        # The series starts on its first sale because something sold that day: that day is not a draw of demand
+        # (keeping it would inflate demand at the first price, the more so the rarer sales are at that price).
+        units[0] -= q[d == first].sum()
+        exposure = exposure.astype(float)
+        exposure[0] -= 1
+        keep = exposure > 0
+        out[product] = Series(product, "day" if daily else "week", starts[keep].astype(np.int64), exposure[keep],
+                              units[keep], price_of[keep], len(rows))
     return out
+
+
+def _gap_price_index(sold, price, units, exposure, elasticity):
+    """Index of the sale whose price each period takes: its own; in a gap between two sales, the earlier sale's up to
+    the expected change point and the later one's after it.
+
+    With demand rates ``l1``, ``l2`` per open day at the two prices (the product's mean rate moved by
+    ``elasticity``) and a gap of ``L`` open days without a sale, the change point's likelihood is proportional to
+    ``exp(-(l1 - l2) * t)``; its mean share of the gap is ``1 / D - 1 / (exp(D) - 1)`` with ``D = (l1 - l2) * L``
+    (one half when ``D = 0``).
+    """
+    index = np.arange(len(sold))
+    before = np.maximum.accumulate(np.where(sold, index, -1))
+    after = np.minimum.accumulate(np.where(sold, index, len(sold))[::-1])[::-1]
+    before = np.where(before < 0, after, before)
+    after = np.where(after >= len(sold), before, after)
+    share = np.full(len(sold), 0.5)
+    gap = (~sold) & (before != after)
+    if elasticity and gap.any():
+        rate = units.sum() / exposure.sum()
+        centre = np.exp(np.mean(np.log(price[sold])))
+        p1, p2 = price[before[gap]], price[after[gap]]
+        length = np.array([exposure[b + 1:a].sum() for b, a in zip(before[gap], after[gap], strict=True)])
+        d = np.clip(rate * ((p1 / centre) ** elasticity - (p2 / centre) ** elasticity) * length, -50, 50)
+        small = np.abs(d) < 1e-6
+        safe = np.where(small, 1.0, d)
+        share[gap] = np.where(small, 0.5, 1 / safe - 1 / np.expm1(safe))
+    position = (index - before) / np.maximum(after - before, 1)  # in (0, 1) inside a gap
+    return np.where(sold, index, np.where(position <= share, before, after))
 
 
 def _modal_price(period_index, prices):
@@ -198,60 +250,6 @@ def _modal_price(period_index, prices):
     order = np.lexsort((ticks, counts, period))
     last = np.r_[period[order][1:] != period[order][:-1], True]
     return ticks[order][last] / 10_000.0
-
-
-def _design(series):
-    """Return (X, names, penalty) for the Poisson fit: intercept, centred log price, then controls."""
-    day = series.day + (0 if series.period == "day" else 3)  # mid-week
-    span = int(series.day[-1] - series.day[0]) + (1 if series.period == "day" else 7)
-    logp = np.log(series.price)
-    cols = [np.ones(len(day)), logp - logp.mean()]
-    if span >= 28:
-        cols.append((day - day.mean()) / 365.0)
-    harmonics = 2 if span >= 300 else 1 if span >= 120 else 0
-    angle = 2 * math.pi * (day % 365.25) / 365.25
-    for k in range(1, harmonics + 1):
-        cols += [np.sin(k * angle), np.cos(k * angle)]
-    if series.period == "day":
-        dow = day % 7
-        cols += [(dow == k).astype(float) for k in range(1, 7) if (dow == k).any() and (dow != k).any()]
-    X = np.column_stack(cols)
-    penalty = np.full(X.shape[1], CONTROL_RIDGE)
-    penalty[:2] = 0.0
-    return X, penalty
-
-
-def _poisson_irls(X, y, offset, penalty, max_iter=100, tol=1e-9):
-    """Penalised Poisson regression (log link) by IRLS with step halving. Returns (beta, mu, hessian)."""
-    beta = np.zeros(X.shape[1])
-    beta[0] = math.log(max(y.sum(), 0.5) / np.exp(offset).sum())
-    P = np.diag(penalty)
-
-    def objective(b):
-        eta = np.clip(X @ b + offset, -30, 30)
-        return float(np.sum(np.exp(eta) - y * eta) + 0.5 * b @ P @ b)
-
-    current = objective(beta)
-    for _ in range(max_iter):
-        mu = np.exp(np.clip(X @ beta + offset, -30, 30))
-        grad = X.T @ (mu - y) + P @ beta
-        hess = X.T @ (mu[:, None] * X) + P
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        t = 1.0
-        while t > 1e-6:
-            candidate = beta - t * step
-            value = objective(candidate)
-            if value <= current + 1e-12:
-                break
-            t /= 2
-        beta, previous, current = candidate, current, value
-        if abs(previous - current) < tol * (1 + abs(current)):
-            break
-    mu = np.exp(np.clip(X @ beta + offset, -30, 30))
-    return beta, mu, X.T @ (mu[:, None] * X) + P
 
 
 def check(series, *, min_orders=MIN_ORDERS, min_periods=MIN_PERIODS, min_price_levels=MIN_PRICE_LEVELS,
@@ -271,80 +269,188 @@ def check(series, *, min_orders=MIN_ORDERS, min_periods=MIN_PERIODS, min_price_l
     return None
 
 
-def fit_product(series):
-    """Return (elasticity, se, mu) of one product's Poisson fit, or None when it has too few degrees of freedom."""
-    X, penalty = _design(series)
-    if len(series.units) < X.shape[1] + MIN_DF:
-        return None
-    beta, mu, hess = _poisson_irls(X, series.units, np.log(series.exposure), penalty)
-    dof = len(series.units) - X.shape[1]
-    phi = max(1.0, float(np.sum((series.units - mu) ** 2 / np.maximum(mu, 1e-9))) / dof)
-    cov = np.linalg.pinv(hess)
-    return float(beta[1]), float(math.sqrt(max(cov[1, 1] * phi, 1e-12))), mu
+@dataclass(frozen=True)
+class Panel:
+    """The fitted joint model. ``posterior[product]`` is (mean, sd, raw, raw_se, prior mean, own share)."""
+
+    posterior: dict
+    shop_mean: float
+    category_means: dict
+    tau_within: float
+    tau_between: float
+    iterations: int
 
 
-def _dersimonian_laird(b, v):
-    """Return (mean, var of mean, tau^2, Q, C) of a random-effects meta-analysis of estimates ``b`` (variances v)."""
-    w = 1.0 / v
-    fixed = float(np.sum(w * b) / np.sum(w))
-    q = float(np.sum(w * (b - fixed) ** 2))
-    c = float(np.sum(w) - np.sum(w**2) / np.sum(w))
-    tau2 = max(0.0, (q - (len(b) - 1)) / c) if c > 0 else 0.0
-    w_re = 1.0 / (v + tau2)
-    return float(np.sum(w_re * b) / np.sum(w_re)), float(1.0 / np.sum(w_re)), tau2, q, c
+def _factorize(keys):
+    uniques, codes = np.unique(np.asarray(keys), return_inverse=True)
+    return codes.ravel(), len(uniques)
 
 
-def pool(raw, categories=None, *, min_category_products=MIN_CATEGORY_PRODUCTS, tau_min=TAU_MIN):
-    """Shrink raw estimates {product: (estimate, se)} toward category means; return {product: (mean, sd, toward)}.
+class _Stack:
+    """Every series' periods end to end, with the indices the panel sums over."""
 
-    Two-level normal-normal empirical Bayes (see the module docstring). ``categories`` maps product -> category
-    (or None); products missing from it pool to the global mean.
+    def __init__(self, series, categories, estimable):
+        self.products = list(series)
+        members = defaultdict(int)
+        for product in self.products:
+            members[categories.get(product)] += 1
+        rows = [len(series[p].units) for p in self.products]
+        self.pid = np.repeat(np.arange(len(self.products)), rows)
+        day = np.concatenate([series[p].day for p in self.products])
+        self.y = np.concatenate([series[p].units for p in self.products])
+        self.offset = np.log(np.concatenate([series[p].exposure for p in self.products]))
+        logp = [np.log(series[p].price) for p in self.products]
+        self.estimable = np.array([p in estimable for p in self.products])
+        self.x = np.concatenate([lp - lp.mean() if ok else np.zeros(len(lp))
+                                 for lp, ok in zip(logp, self.estimable, strict=True)])
+        week = (day - _ORDINAL_MONDAY) // SHOCK_DAYS
+        group = [categories.get(p) if categories.get(p) is not None and members[categories.get(p)] >= MIN_SHOCK_PRODUCTS
+                 else _SHOP for p in self.products]
+        names = sorted(map(str, set(group) - {_SHOP}))
+        group_code = np.array([0 if g is _SHOP else 1 + names.index(str(g)) for g in group], dtype=np.int64)
+        if sum(g is _SHOP for g in group) < MIN_SHOCK_PRODUCTS:  # too few to tell a shock from a price move
+            week = np.where(group_code[self.pid] == 0, 0, week)
+        self.cell, self.n_cells = _factorize(group_code[self.pid] * 10_000_000 + week)
+        self.daily = all(series[p].period == "day" for p in self.products)
+        self.dow = (day - _ORDINAL_MONDAY) % 7
+        self.pweek, _ = _factorize(self.pid.astype(np.int64) * 10_000_000 + week)
+        self.pweek_pid = np.zeros(self.pweek.max() + 1, dtype=np.int64)
+        self.pweek_pid[self.pweek] = self.pid
+        self.pweek_cell = np.zeros(self.pweek.max() + 1, dtype=np.int64)
+        self.pweek_cell[self.pweek] = self.cell
+
+    def information(self, mu, phi):
+        """Fisher information of each product's elasticity with its intercept and its weeks' shocks profiled out.
+
+        The shocks' block is diagonal per week, so the Schur complement has a closed form: with ``u``, ``v`` the
+        product's expected units and ``x * units`` in week ``w`` and ``M`` the week's total in its group,
+        ``I = sum x^2 mu - sum v^2 / M - (sum x mu - sum u v / M)^2 / (sum mu - sum u^2 / M)``.
+        """
+        size = len(self.pweek_pid)
+        u, v = self.sum(mu, self.pweek, size), self.sum(self.x * mu, self.pweek, size)
+        m = self.sum(mu, self.cell, self.n_cells)[self.pweek_cell]
+        m = np.maximum(m, 1e-300)
+        per = (lambda values: np.bincount(self.pweek_pid, weights=values, minlength=len(self.products)))
+        s_a = np.maximum(self.sum(mu) - per(u * u / m), 1e-12)
+        cross = self.sum(self.x * mu) - per(u * v / m)
+        return np.maximum(self.sum(self.x * self.x * mu) - per(v * v / m) - cross**2 / s_a, 1e-12) / phi
+
+    def sum(self, values, index=None, size=None):
+        index = self.pid if index is None else index
+        return np.bincount(index, weights=values, minlength=len(self.products) if size is None else size)
+
+
+def _prior_groups(products, categories, estimable):
+    """Return ({product index: category} of the products whose category leans on its own mean, categories)."""
+    count = defaultdict(int)
+    for i, p in enumerate(products):
+        if estimable[i] and categories.get(p) is not None:
+            count[categories[p]] += 1
+    real = sorted((c for c, n in count.items() if n >= MIN_CATEGORY_PRODUCTS), key=str)
+    if len(real) < 2:  # one category is no hierarchy: everything leans on the shop-wide mean
+        return {}, []
+    return {i: categories[p] for i, p in enumerate(products) if estimable[i] and categories.get(p) in real}, real
+
+
+def fit_panel(series, categories=None, estimable=None, *, tau=None, max_iter=MAX_ITER, tol=TOL):
+    """Fit the joint model to ``series`` ({product: Series}, per day); return a Panel of the ``estimable`` products.
+
+    Every series informs the weekly demand shocks; only ``estimable`` products (default: all) get an elasticity.
+    ``tau`` fixes the prior SD of the elasticities around one shop-wide mean (a large value fits each product on its
+    own, which the reference test compares with a Poisson GLM); by default the prior is estimated (see the module
+    docstring).
     """
     categories = categories or {}
-    if not raw:
-        return {}
-    products = list(raw)
-    b = np.array([raw[p][0] for p in products])
-    v = np.array([raw[p][1] for p in products]) ** 2
-    groups = defaultdict(list)
-    for i, p in enumerate(products):
-        cat = categories.get(p)
-        groups[cat].append(i)
-    real = {c: np.asarray(ix) for c, ix in groups.items() if c is not None and len(ix) >= min_category_products}
-    # Within-category heterogeneity, pooled over categories (sum of Q and of C, DerSimonian-Laird).
-    q_sum = c_sum = 0.0
-    dof = 0
-    for ix in real.values():
-        _, _, _, q, c = _dersimonian_laird(b[ix], v[ix])
-        q_sum, c_sum, dof = q_sum + q, c_sum + c, dof + len(ix) - 1
-    if real and c_sum > 0:
-        tau2_w = max(tau_min**2, (q_sum - dof) / c_sum)
+    estimable = set(series) if estimable is None else set(estimable)
+    s = _Stack(series, categories, estimable)
+    n = len(s.products)
+    est = s.estimable
+    by_cat, real = ({}, []) if tau is not None else _prior_groups(s.products, categories, est)
+    cat_index = {c: k for k, c in enumerate(real)}
+    member = np.array([cat_index.get(by_cat.get(i), -1) for i in range(n)])
+    in_cat = member >= 0
+    tau_w2 = (tau if tau is not None else TAU_START) ** 2
+    tau_b2 = TAU_START**2 if real else 0.0
+    shop_mean, cat_mean, cat_var = -1.0, np.full(max(1, len(real)), -1.0), np.zeros(max(1, len(real)))
+    a = np.log(s.sum(s.y) / s.sum(np.exp(s.offset)))
+    g, w, b = np.zeros(s.n_cells), np.zeros(7), np.zeros(n)
+    phi = np.ones(n)
+    dead = s.sum(s.y, s.cell, s.n_cells) <= 0
+
+    def predict():
+        return np.exp(np.clip(a[s.pid] + g[s.cell] + w[s.dow] * s.daily + b[s.pid] * s.x + s.offset, -30, 30))
+
+    for iteration in range(1, max_iter + 1):
+        mu = predict()
+        ratio = s.sum(s.y, s.cell, s.n_cells) / np.maximum(s.sum(mu, s.cell, s.n_cells), 1e-300)
+        g = np.where(dead, -30.0, g + np.log(np.where(dead, 1.0, ratio)))
+        if s.daily:
+            mu = predict()
+            w = w + np.log(np.maximum(s.sum(s.y, s.dow, 7), 1e-9) / np.maximum(s.sum(mu, s.dow, 7), 1e-300))
+            w -= w.mean()
+        mu = predict()
+        prior_mean = np.where(in_cat, cat_mean[np.maximum(member, 0)], shop_mean)
+        prior_var = np.where(in_cat, tau_w2, tau_w2 + tau_b2)
+        resid = s.y - mu
+        ga = s.sum(resid)
+        gb = s.sum(s.x * resid) / phi - (b - prior_mean) / prior_var * est
+        haa, hab, hbb = s.sum(mu), s.sum(s.x * mu), s.sum(s.x * s.x * mu)
+        hbb_post = hbb / phi + 1 / prior_var
+        det = (haa / phi) * hbb_post - (hab / phi) ** 2
+        step_a = np.where(est, (hbb_post * ga / phi - hab / phi * gb) / np.where(est, det, 1.0), ga / haa)
+        step_b = np.where(est, (haa / phi * gb - hab / phi * ga / phi) / np.where(est, det, 1.0), 0.0)
+        a += np.clip(step_a, -2.0, 2.0)
+        step_b = np.clip(step_b, -1.0, 1.0)
+        b += step_b
+        if iteration % 5 == 1:  # the quasi-Poisson scale, per product, from its weekly Pearson residuals
+            mu = predict()
+            size = len(s.pweek_pid)
+            yw, mw = s.sum(s.y, s.pweek, size), s.sum(mu, s.pweek, size)
+            ok = mw > 1e-9
+            chi2 = np.bincount(s.pweek_pid[ok], weights=(yw[ok] - mw[ok]) ** 2 / mw[ok], minlength=n)
+            weeks = np.bincount(s.pweek_pid[ok], minlength=n)
+            phi = np.maximum(1.0, (chi2 + PHI_PRIOR_DOF) / (np.maximum(weeks - 2, 0) + PHI_PRIOR_DOF))
+        if tau is None and est.any():
+            info = s.information(mu, phi)
+            post_var = 1.0 / (info + 1.0 / prior_var)
+            if real:
+                for k in range(len(real)):
+                    ix = member == k
+                    cat_var[k] = 1.0 / (ix.sum() / tau_w2 + 1.0 / tau_b2)
+                    cat_mean[k] = cat_var[k] * (b[ix].sum() / tau_w2 + shop_mean / tau_b2)
+                shop_mean = float(cat_mean.mean())
+                tau_b2 = max(TAU_MIN**2, float(np.mean((cat_mean - shop_mean) ** 2 + cat_var)))
+                lean = in_cat
+                centre = cat_mean[np.maximum(member, 0)]
+            else:
+                shop_mean = float(b[est].mean())
+                lean = est
+                centre = np.full(n, shop_mean)
+            tau_w2 = max(TAU_MIN**2, float(np.mean((b[lean] - centre[lean]) ** 2 + post_var[lean])))
+        elif tau is not None:
+            shop_mean = float(b[est].mean()) if tau < 1e3 else 0.0
+        if iteration > 10 and np.max(np.abs(step_b), initial=0.0) < tol:
+            break
+    info = s.information(predict(), phi)
+    prior_mean = np.where(in_cat, cat_mean[np.maximum(member, 0)], shop_mean)
+    prior_var = np.where(in_cat, tau_w2, tau_w2 + tau_b2)
+    post_var = 1.0 / (info + 1.0 / prior_var)
+    own = info * post_var
+    # How well the prior mean itself is known: each product tells it 1 / (tau^2 + its own sampling variance), so
+    # a category of products with little data of their own has a poorly known mean, whatever its size.
+    marginal = np.where(est, 1.0 / (tau_w2 + 1.0 / info), 0.0)
+    if real:
+        known = np.array([1.0 / (marginal[member == k].sum() + 1.0 / tau_b2) for k in range(len(real))])
+        shop_known = 1.0 / np.sum(1.0 / (tau_b2 + known))
+        mean_var = np.where(in_cat, known[np.maximum(member, 0)], shop_known)
     else:
-        tau2_w = max(tau_min**2, _dersimonian_laird(b, v)[2]) if len(b) > 1 else tau_min**2
-    # Category means, and their spread around the global mean.
-    cat_mean, cat_var = {}, {}
-    for c, ix in real.items():
-        w = 1.0 / (v[ix] + tau2_w)
-        cat_mean[c], cat_var[c] = float(np.sum(w * b[ix]) / np.sum(w)), float(1.0 / np.sum(w))
-    if len(real) >= 2:
-        means = np.array(list(cat_mean.values()))
-        g_mean, g_var, tau2_b, _, _ = _dersimonian_laird(means, np.array(list(cat_var.values())))
-    else:
-        w = 1.0 / (v + tau2_w)
-        g_mean, g_var, tau2_b = float(np.sum(w * b) / np.sum(w)), float(1.0 / np.sum(w)), 0.0
-    out = {}
-    for c, ix in groups.items():
-        if c in real:
-            shrink = tau2_b / (tau2_b + cat_var[c])
-            prior_mean = g_mean + shrink * (cat_mean[c] - g_mean)
-            prior_var = tau2_w + shrink * cat_var[c] + (1 - shrink) ** 2 * g_var
-        else:
-            prior_mean, prior_var = g_mean, tau2_w + tau2_b + g_var
-        for i in ix:
-            post_var = 1.0 / (1.0 / prior_var + 1.0 / v[i])
-            post_mean = post_var * (prior_mean / prior_var + b[i] / v[i])
-            out[products[i]] = (float(post_mean), float(math.sqrt(post_var)), float(prior_mean))
-    return out
+        mean_var = np.full(n, 1.0 / max(marginal.sum(), 1e-12))
+    sd = np.sqrt(post_var + ((1 - own) ** 2) * mean_var * (tau is None))
+    raw = b + (b - prior_mean) / (prior_var * info)
+    posterior = {p: (float(b[i]), float(sd[i]), float(raw[i]), float(1 / math.sqrt(info[i])), float(prior_mean[i]),
+                     float(own[i])) for i, p in enumerate(s.products) if est[i]}
+    return Panel(posterior, float(shop_mean), {c: float(cat_mean[k]) for k, c in enumerate(real)},
+                 math.sqrt(tau_w2), math.sqrt(tau_b2), iteration)
 
 
 def _base_units(series, elasticity):
@@ -354,36 +460,44 @@ def _base_units(series, elasticity):
     return float(moved.sum() / series.exposure[recent].sum() * 7.0), ref
 
 
-def estimate(lines, categories=None, *, period="auto", price="mean", min_orders=MIN_ORDERS, min_periods=MIN_PERIODS,
+def rebased(estimate, elasticity, series):
+    """``estimate`` with another elasticity, its demand level recomputed from ``series`` with it (to score a rival's
+    elasticities at the same level)."""
+    base, ref = _base_units(series, elasticity)
+    return replace(estimate, elasticity=float(elasticity), base_units=base, ref_price=ref)
+
+
+def estimate(lines, categories=None, *, price="mean", min_orders=MIN_ORDERS, min_periods=MIN_PERIODS,
              min_price_levels=MIN_PRICE_LEVELS, min_log_price_sd=MIN_LOG_PRICE_SD):
     """Return ({product: Elasticity}, {product: reason}) for (product, when, quantity, unit_price) order lines.
 
-    ``categories`` maps product -> category (None or missing: pool toward the global mean). ``period`` and ``price``
-    are passed to ``aggregate``; ``lines`` may also be a ``{product: Series}`` from ``aggregate``.
+    ``categories`` maps product -> category (None or missing: the shop-wide prior). ``price`` is passed to
+    ``aggregate``; ``lines`` may also be a ``{product: Series}`` per day from ``aggregate(..., period="day")``.
     """
-    series = lines if isinstance(lines, dict) else aggregate(lines, period=period, price=price)
-    raw, skipped, fitted = {}, {}, {}
+    series = lines if isinstance(lines, dict) else aggregate(lines, period="day", price=price)
+    categories = categories or {}
+    skipped = {}
     for product, s in series.items():
         reason = check(s, min_orders=min_orders, min_periods=min_periods, min_price_levels=min_price_levels,
                        min_log_price_sd=min_log_price_sd)
-        fit = None if reason else fit_product(s)
-        if reason is None and fit is None:
-            reason = f"too few {s.period}s for the seasonal controls ({len(s.units)})"
         if reason:
             skipped[product] = reason
-            continue
-        raw[product] = fit[:2]
-        fitted[product] = s
-    categories = categories or {}
-    pooled = pool(raw, categories)
+    estimable = [p for p in series if p not in skipped]
+    if not estimable:
+        return {}, skipped
+    panel = fit_panel(series, categories, estimable)
+    if not isinstance(lines, dict):  # again, with the unknown price changes placed by the first fit
+        first = {p: post[0] for p, post in panel.posterior.items()}
+        series = aggregate(lines, period="day", price=price, elasticities=first)
+        panel = fit_panel(series, categories, estimable)
     estimates = {}
-    for product, (mean, sd, toward) in pooled.items():
-        s = fitted[product]
+    for product, (mean, sd, raw, raw_se, toward, own) in panel.posterior.items():
+        s = series[product]
         base, ref = _base_units(s, mean)
         estimates[product] = Elasticity(
-            product=product, elasticity=mean, low=mean - Z * sd, high=mean + Z * sd, se=sd,
-            raw=raw[product][0], raw_se=raw[product][1], n_periods=len(s.units), n_orders=s.n_orders,
-            category=categories.get(product), pooled_toward=toward, period=s.period, base_units=base, ref_price=ref,
+            product=product, elasticity=mean, low=mean - Z * sd, high=mean + Z * sd, se=sd, raw=raw, raw_se=raw_se,
+            n_periods=len(s.units), n_orders=s.n_orders, category=categories.get(product), pooled_toward=toward,
+            period=s.period, base_units=base, ref_price=ref, evidence="own" if own >= 0.5 else "pooled",
         )
     return estimates, skipped
 

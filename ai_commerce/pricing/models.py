@@ -61,6 +61,19 @@ class PricingPolicy(models.Model):
     max_change_pct = models.DecimalField(
         _("maximum change %"), **PERCENT, default=Decimal(10), help_text=_("Largest move of one suggestion."),
     )
+    class MarginWithoutCost(models.TextChoices):
+        HOLD = "hold", _("do not lower the price (the margin cannot be checked)")
+        SKIP = "skip", _("apply the minimum margin only where the cost is known")
+
+    margin_without_cost = models.CharField(
+        _("when the cost is unknown"), max_length=4, choices=MarginWithoutCost.choices, default=MarginWithoutCost.HOLD,
+        help_text=_("What the minimum margin does for a product without a cost."),
+    )
+    default_cost_pct = models.DecimalField(
+        _("default cost, % of price"), **PERCENT, null=True, blank=True,
+        help_text=_("For a product without a cost, assume this percent of its current price (then the profit "
+                    "objective and the margin apply). Empty: no assumption."),
+    )
     cooldown_days = models.PositiveIntegerField(
         _("cooldown (days)"), default=7,
         help_text=_("Days after a price change before the product is suggested again."),
@@ -112,6 +125,7 @@ class PricingPolicy(models.Model):
             objective=self.objective, min_margin_pct=self.min_margin_pct, floor=self.floor, ceiling=self.ceiling,
             floor_pct=self.floor_pct, ceiling_pct=self.ceiling_pct, max_change_pct=self.max_change_pct,
             rounding=self.rounding, low_stock_threshold=self.low_stock_threshold,
+            margin_without_cost=self.margin_without_cost, default_cost_pct=self.default_cost_pct,
         )
 
     def clean(self):
@@ -136,6 +150,10 @@ class ElasticityEstimate(models.Model):
     high = models.FloatField(_("90% interval, high"), null=True, blank=True)
     raw = models.FloatField(_("unpooled"), null=True, blank=True, help_text=_("The product's own fit, before pooling."))
     pooled_toward = models.FloatField(_("pooled toward"), null=True, blank=True)
+    evidence = models.CharField(
+        _("evidence"), max_length=8, blank=True,
+        help_text=_("own: the product's own orders carry most of the estimate; pooled: its category does."),
+    )
     category = models.CharField(_("category"), max_length=200, blank=True)
     period = models.CharField(_("period"), max_length=8, blank=True)
     n_periods = models.PositiveIntegerField(_("periods"), default=0)

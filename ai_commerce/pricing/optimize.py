@@ -12,17 +12,33 @@
     s.price, s.bound_by, s.reason    # Decimal("16.99"), "max_change", "Demand is elastic (-2.4, 90% CI ...) ..."
 
 Model. Expected units per period at price ``p`` are ``base_units * (p / current) ** e``. Profit is ``(p - cost) *
-units``, revenue ``p * units``. With ``e < -1`` the unconstrained profit optimum is ``p* = cost * e / (1 + e)``; with
-``e >= -1`` profit increases with price, so the optimum is the upper end of the feasible range. Revenue is monotone:
-it falls with price when ``e < -1`` (optimum at the lower end), rises when ``e > -1`` and is flat at ``e = -1`` (keep
-the current price). Both objectives are unimodal in ``p``, so the optimum over an interval is the clipped
-unconstrained optimum, and of two neighbouring allowed prices the better one is picked by its expected objective.
+units``, revenue ``p * units``. The elasticity is not known, only believed: normal with the estimate's mean and
+standard deviation (from ``se``, or from the interval and its level). A price is chosen among the allowed prices of
+the guardrails (whole cents, or the rounding's endings; a very wide box is searched coarse, then to the cent):
+
+* it maximises the **expected** objective over that belief (``E[(p / current) ** e]`` has a closed form), and
+* it **moves** the price only when it beats the current price with probability ``CONFIDENCE`` (90%: the 80%
+  interval of the gain lies above zero). When no allowed price is that sure, the price stays and the reason says
+  "Not enough evidence to move" with the interval of the best move (``bound_by="evidence"``); when a smaller move is
+  sure and the best one is not, the smaller one is suggested, also with ``bound_by="evidence"``.
+
+The gain promised to staff (``lift_pct``) is the expected change of the objective, with its 80% interval
+(``lift_low_pct``/``lift_high_pct``) and ``gain_probability``. With a point elasticity (no interval) the belief is
+certain: the optimum is then the classic ``p* = cost * e / (1 + e)`` for ``e < -1`` clipped to the guardrails, and a
+price that does not gain never moves. Under the revenue objective a price goes down only when the demand is
+confidently elastic (``e < -1`` with 90% probability), and up only when it is confidently inelastic.
+
+Unknown cost: ``default_cost_pct`` assumes the cost as a percent of the current price (the reason says so);
+otherwise ``objective="auto"`` optimises revenue, and ``margin_without_cost`` says what the minimum margin does:
+``"hold"`` (the default) never lowers the price because the margin cannot be checked, ``"skip"`` applies the margin
+only where the cost is known.
 
 Guardrails, and which wins when they contradict each other for a product (highest first):
 
 1. ``min_margin_pct``: margin on price, ``(p - cost) / p >= m``, i.e. ``p >= cost / (1 - m)``. Applied last and
    wins over everything (``bound_by="min_margin"``), even above the ceiling or beyond the maximum change. With no
-   cost known and ``m > 0`` the margin cannot be checked, so the price is not lowered (also ``"min_margin"``).
+   cost known and ``m > 0`` the margin cannot be checked, so the price is not lowered (also ``"min_margin"``), unless
+   the policy says ``margin_without_cost="skip"``.
 2. ``floor`` / ``floor_pct`` (absolute, or percent of the current price; the higher one applies), then ``ceiling`` /
    ``ceiling_pct`` (the lower one applies). When an absolute floor lies above the ceiling for this price, the floor
    wins.
@@ -31,25 +47,31 @@ Guardrails, and which wins when they contradict each other for a product (highes
 
 A lower-ranked guardrail that cannot be met together with the higher ones is projected: the price goes to the point
 of the higher ones' range closest to it (e.g. a floor 30% above the current price with a 15% maximum change moves the
-price to the floor at once). Prices are Decimal with 2 places; bounds are rounded inward to whole cents. Rounding to a
-price ending (".99", ".95", "whole") picks, of the allowed prices just below and just above the optimum that lie inside
-the feasible range, the one with the better expected objective; when none fits, the price keeps its cents and a note
-says so. Rounding never crosses a guardrail.
+price to the floor at once, whatever the evidence). Prices are Decimal with 2 places; bounds are rounded inward to
+whole cents. Rounding to a price ending (".99", ".95", "whole") searches only the prices with that ending inside the
+feasible range; when none fits, the price keeps its cents and a note says so. Rounding never crosses a guardrail.
 """
 
 import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from statistics import NormalDist
+
+import numpy as np
 
 __all__ = ["OBJECTIVES", "ROUNDINGS", "Guardrails", "Suggestion", "suggest"]
 
 OBJECTIVES = ("profit", "revenue", "auto")  # "auto": profit when the cost is known, revenue otherwise
 ROUNDINGS = ("none", "0.99", "0.95", "whole")
+MARGIN_WITHOUT_COST = ("hold", "skip")  # cost unknown: do not lower the price, or apply the margin only where known
+CONFIDENCE = 0.90  # a price moves only when it beats the current one with this probability: 80% interval above 0
+GAIN_Z = NormalDist().inv_cdf(CONFIDENCE)  # the gain's 80% interval is the elasticity's mean +- GAIN_Z SDs
+MAX_GRID = 20_000  # prices tried to the cent; a wider box is searched coarse first
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 _ENDINGS = {"0.99": Decimal("0.99"), "0.95": Decimal("0.95"), "whole": Decimal(0)}
 _MONEY_FIELDS = ("floor", "ceiling")
-_PCT_FIELDS = ("min_margin_pct", "floor_pct", "ceiling_pct", "max_change_pct")
+_PCT_FIELDS = ("min_margin_pct", "floor_pct", "ceiling_pct", "max_change_pct", "default_cost_pct")
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,8 @@ class Guardrails:
     max_change_pct: Decimal = Decimal(10)  # largest move per suggestion, 0 < x < 100
     rounding: str = "none"  # one of ROUNDINGS
     low_stock_threshold: int | None = None  # stock <= threshold: no price decrease
+    margin_without_cost: str = "hold"  # cost unknown: "hold" never lowers the price; "skip" drops the margin rule
+    default_cost_pct: Decimal | None = None  # cost unknown: assume this percent of the current price, 0 <= x < 100
 
     def validate(self):
         """Return {field: message} for every invalid or contradictory setting (empty when the policy is usable)."""
@@ -73,6 +97,8 @@ class Guardrails:
             errors["objective"] = f"must be one of {', '.join(OBJECTIVES)}"
         if self.rounding not in ROUNDINGS:
             errors["rounding"] = f"must be one of {', '.join(ROUNDINGS)}"
+        if self.margin_without_cost not in MARGIN_WITHOUT_COST:
+            errors["margin_without_cost"] = f"must be one of {', '.join(MARGIN_WITHOUT_COST)}"
         for name in (*_MONEY_FIELDS, *_PCT_FIELDS):
             value = getattr(self, name)
             if value is None and name in ("min_margin_pct", "max_change_pct"):
@@ -96,6 +122,8 @@ class Guardrails:
             errors["floor"] = f"is above the ceiling ({ok['ceiling']})"
         if "min_margin_pct" in ok and not 0 <= ok["min_margin_pct"] < 100:
             errors["min_margin_pct"] = "must be at least 0 and below 100 (margin on price)"
+        if "default_cost_pct" in ok and not 0 <= ok["default_cost_pct"] < 100:
+            errors["default_cost_pct"] = "must be at least 0 and below 100 (cost as a percent of the price)"
         if "max_change_pct" in ok and not 0 < ok["max_change_pct"] < 100:
             errors["max_change_pct"] = "must be above 0 and below 100"
         if "floor_pct" in ok and not 0 < ok["floor_pct"] <= 100:
@@ -128,10 +156,11 @@ class Suggestion:
     revenue_new: Decimal | None = None
     profit_now: Decimal | None = None  # None when the cost is unknown
     profit_new: Decimal | None = None
-    lift_pct: float | None = None  # change of the objective, percent; None when its current value is <= 0
-    lift_low_pct: float | None = None  # range of lift_pct over the elasticity interval
+    lift_pct: float | None = None  # expected change of the objective, percent; None when its current value is <= 0
+    lift_low_pct: float | None = None  # 80% interval of the change
     lift_high_pct: float | None = None
     notes: tuple = ()
+    gain_probability: float | None = None  # probability that the suggested price beats the current one
 
 
 def _cents_up(x):
@@ -186,20 +215,11 @@ def _box(current, cost, stock, rails, margin_floor):
         box, names = _project(box, names, None, _cents_down(min(ceilings)), "ceiling")
     step = Decimal(rails.max_change_pct) / HUNDRED
     box, names = _project(box, names, _cents_up(current * (1 - step)), _cents_down(current * (1 + step)), "max_change")
-    if cost is None and margin_floor is None and rails.min_margin_pct > 0:
+    if cost is None and rails.min_margin_pct > 0 and rails.margin_without_cost == "hold":
         box, names = _project(box, names, current, None, "min_margin")
     if stock is not None and rails.low_stock_threshold is not None and stock <= rails.low_stock_threshold:
         box, names = _project(box, names, current, None, "low_stock")
     return box, names
-
-
-def _allowed_around(x, rounding):
-    """Return (largest allowed price <= x, smallest allowed price >= x) for a rounding rule."""
-    if rounding == "none":
-        return _cents_down(x), _cents_up(x)
-    end = _ENDINGS[rounding]
-    return (x - end).to_integral_value(rounding=ROUND_FLOOR) + end, (x - end).to_integral_value(
-        rounding=ROUND_CEILING) + end
 
 
 def _pct(x):
@@ -239,6 +259,10 @@ def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, p
         return refuse("No usable elasticity estimate.")
     objective = guardrails.objective
     notes = []
+    if cost is None and guardrails.default_cost_pct is not None:
+        cost = _cents_up(current * Decimal(guardrails.default_cost_pct) / HUNDRED)
+        notes.append(f"Cost unknown: assumed {_pct(guardrails.default_cost_pct)}% of the price ({cost}), the policy's "
+                     "default.")
     if objective == "auto":
         objective = "profit" if cost is not None else "revenue"
         if cost is None:
@@ -251,16 +275,8 @@ def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, p
     (lo, hi), (lo_name, hi_name) = _box(current, cost, stock, guardrails, margin_floor)
     c = 0.0 if cost is None else float(cost)
     cur = float(current)
-
-    def value(p, el=e):
-        ratio = (float(p) / cur) ** el
-        return (float(p) - c) * ratio if objective == "profit" else float(p) * ratio
-
-    # Unconstrained optimum (float), then clipped to the box.
-    if objective == "profit":
-        target = c * e / (1 + e) if e < -1 else math.inf
-    else:
-        target = 0.0 if e < -1 else math.inf if e > -1 else cur
+    sd = _sd(elasticity, e_low, e_high, level)
+    belief = _Belief(e, sd, c if objective == "profit" else 0.0, cur)
     bound_by = None
     forced = margin_floor is not None and margin_floor > hi  # the minimum margin overrides the box
     if forced:
@@ -268,40 +284,150 @@ def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, p
         bound_by = "min_margin"
     elif margin_floor is not None and margin_floor > lo:
         lo, lo_name = margin_floor, "min_margin"
-    if not forced:
-        if target < float(lo):
-            point, bound_by = lo, lo_name
-        elif target > float(hi):
-            point, bound_by = hi, hi_name
-        else:
-            point = Decimal(repr(target))
-    else:
-        point = lo
-    # Whole cents (then the rounding rule), choosing the better neighbour inside [lo, hi].
-    best_cents = max((p for p in _allowed_around(point, "none") if lo <= p <= hi), key=value)
+    free = not forced and lo <= current <= hi  # the guardrails leave the current price allowed
+    keep = current if free else None
+    best_cents, best_any = _search(belief, lo, hi, "none", keep)
     price = best_cents
     if guardrails.rounding != "none":
-        candidates = [p for p in _allowed_around(point, guardrails.rounding) if lo <= p <= hi and p > 0]
-        if candidates:
-            price = max(candidates, key=value)
-            if price != best_cents and bound_by is None:
-                bound_by = "rounding"
+        if len(_grid(lo, hi, guardrails.rounding)):
+            price, best_any = _search(belief, lo, hi, guardrails.rounding, keep)
+            if price != best_cents and price != current:
+                bound_by = bound_by or "rounding"
         elif forced:
             notes.append(f"Not rounded to {guardrails.rounding}: the minimum margin price is kept to the cent.")
         else:
             notes.append(f"No price ending in {guardrails.rounding} fits between {lo} and {hi}; kept to the cent.")
+    held = free and price != best_any  # a bigger (or any) move would pay in expectation, but is not sure enough
+    if held:
+        bound_by = "evidence"
+    elif not forced and bound_by is None:
+        if price == hi and belief.rising(hi):
+            bound_by = hi_name
+        elif price == lo and not belief.rising(lo):
+            bound_by = lo_name
     return _explain(current, cost, price, bound_by, objective, (e, e_low, e_high, level), base_units, stock,
-                    guardrails, margin_floor, notes, value, period)
+                    guardrails, margin_floor, notes, belief, period, best_any if held else None)
 
 
-def _explain(current, cost, price, bound_by, objective, interval, base_units, stock, rails, margin_floor, notes, value,
-             period):
+def _sd(elasticity, low, high, level):
+    """The elasticity's standard deviation: its own ``se``, else from the interval and its level (90% by default)."""
+    se = getattr(elasticity, "se", None)
+    if se is not None and math.isfinite(float(se)):
+        return max(0.0, float(se))
+    if high <= low:
+        return 0.0
+    return (high - low) / (2 * NormalDist().inv_cdf((1 + (level or 0.90)) / 2))
+
+
+def _grid(lo, hi, rounding):
+    """Allowed prices in [lo, hi], in whole cents (int numpy array): every one, or a dense sample of very wide boxes."""
+    first, last = int(lo * 100), int(hi * 100)
+    if rounding != "none":
+        end = int(_ENDINGS[rounding] * 100)
+        first += (end - first) % 100
+        cents = np.arange(first, last + 1, 100, dtype=np.int64)
+    else:
+        cents = np.arange(first, last + 1, max(1, (last - first) // MAX_GRID), dtype=np.int64)
+    cents = cents[cents > 0]
+    if rounding == "none" and len(cents) and cents[-1] != last:
+        cents = np.append(cents, last)
+    return cents
+
+
+def _search(belief, lo, hi, rounding, current):
+    """``belief.choose`` over the allowed prices in [lo, hi]; a very wide box is searched coarse, then to the cent
+    around the coarse choices."""
+    cents = _grid(lo, hi, rounding)
+    chosen, best = belief.choose(cents, current)
+    step = int(cents[1] - cents[0]) if len(cents) > 1 else 1
+    if rounding != "none" or step <= 1:
+        return chosen, best
+    near = [np.arange(max(int(lo * 100), int(x * 100) - step), min(int(hi * 100), int(x * 100) + step) + 1)
+            for x in {chosen, best} if x is not None]
+    return belief.choose(np.unique(np.concatenate([cents, *near])), current)
+
+
+class _Belief:
+    """The objective under a normal belief about the elasticity (mean ``e``, SD ``sd``), relative to the current price.
+
+    With ``r = p / current``, expected units scale by ``E[r ** e] = exp(e ln r + sd^2 (ln r)^2 / 2)``, so the
+    expected objective is ``(p - cost) * E[r ** e]`` (cost 0 for revenue). The gain over the current price is
+    positive exactly when ``e`` lies beyond a threshold ``t(p)``, whose probability is a normal tail.
+    """
+
+    def __init__(self, e, sd, cost, current):
+        self.e, self.sd, self.cost, self.current = e, sd, cost, current
+
+    def expected(self, price, e=None):
+        """Expected objective at ``price`` (float array or number) per unit of demand at the current price."""
+        p = np.asarray(price, dtype=float)
+        log_r = np.log(p / self.current)
+        spread = 0.0 if e is not None else self.sd**2
+        return (p - self.cost) * np.exp((self.e if e is None else e) * log_r + 0.5 * spread * log_r**2)
+
+    def p_gain(self, price):
+        """Probability that ``price`` beats the current price (array)."""
+        p = np.asarray(price, dtype=float)
+        a, b = p - self.cost, self.current - self.cost
+        log_r = np.log(p / self.current)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # gain > 0  <=>  a * r ** e > b; for a > 0 and b > 0: e * ln r > ln(b / a)
+            t = np.log(np.where((a > 0) & (b > 0), b / np.where(a > 0, a, 1.0), 1.0)) / np.where(log_r != 0, log_r, 1)
+        if self.sd > 0:
+            z = (self.e - t) / self.sd
+            prob = np.where(log_r > 0, _cdf(z), _cdf(-z))
+        else:
+            prob = np.where(log_r > 0, self.e > t, self.e < t).astype(float)
+        prob = np.where((a > 0) & (b <= 0), 1.0, prob)  # selling at a loss now: any positive margin is better
+        prob = np.where(a <= 0, 0.0, prob)
+        return np.where(log_r == 0, 0.0, prob)
+
+    def choose(self, cents, current):
+        """Return (chosen, best in expectation) among ``cents``; ``current`` (Decimal or None) is kept unless a move
+        is better in expectation and gains with probability ``CONFIDENCE``."""
+        prices = cents / 100.0
+        value = self.expected(prices)
+        best = _decimal(cents[int(np.argmax(value))]) if len(cents) else current
+        if current is None:
+            return best, best
+        now = float(self.expected(float(current)))
+        sure = (self.p_gain(prices) >= CONFIDENCE) & (value > now + 1e-9 * abs(now))  # not float noise
+        if not sure.any():
+            return current, best
+        pick = np.flatnonzero(sure)[int(np.argmax(value[sure]))]
+        return _decimal(cents[pick]), best
+
+    def rising(self, price):
+        """Whether the expected objective still increases at ``price``."""
+        p = float(price)
+        slope = self.e + self.sd**2 * math.log(p / self.current)
+        return (1.0 / (p - self.cost) + slope / p > 0) if p > self.cost else True
+
+
+def _cdf(z):
+    return 0.5 * (1.0 + np.vectorize(math.erf)(np.asarray(z, dtype=float) / math.sqrt(2.0)))
+
+
+def _decimal(cents):
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
+def _explain(current, cost, price, bound_by, objective, interval, base_units, stock, rails, margin_floor, notes,
+             belief, period, held_at):
     e, e_low, e_high, level = interval
     cur, p = float(current), float(price)
     base = float(base_units or 0.0)
     units_at = [base * (p / cur) ** x for x in (e, e_low, e_high)]
-    now = value(current)
-    lifts = [value(price, x) / value(current, x) * 100 - 100 for x in (e, e_low, e_high)] if now > 0 else [None] * 3
+    now = float(belief.expected(cur))
+    spread = [belief.e - GAIN_Z * belief.sd, belief.e + GAIN_Z * belief.sd]  # the gain's 80% interval
+
+    def lifts_at(x):
+        if now <= 0:
+            return [None] * 3
+        expected = float(belief.expected(x)) / now * 100 - 100
+        return [expected, *sorted(float(belief.expected(x, el)) / now * 100 - 100 for el in spread)]
+
+    lifts = lifts_at(p)
     profit_now = None if cost is None else money((cur - float(cost)) * base)
     profit_new = None if cost is None else money((p - float(cost)) * units_at[0])
     change = (p / cur - 1) * 100
@@ -311,24 +437,31 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
     shown = f"{e:.1f}" if e_low == e_high else f"{e:.1f}, {ci} {e_low:.1f} to {e_high:.1f}"
     text = f"Demand is {kind} ({shown})" if kind else f"Demand did not fall with price in the order history ({shown})"
     per = {"week": "weekly", "day": "daily", "month": "monthly"}.get(period, f"per-{period}")
-    if status == "no_change":
+    if status == "no_change" and held_at is not None:
+        held = lifts_at(float(held_at))
+        move = (float(held_at) / cur - 1) * 100
+        text = (f"Not enough evidence to move: {held_at} ({move:+.0f}%) would change {per} {objective} by "
+                f"{held[0]:+.0f}% in expectation, but the 80% interval is {held[1]:+.0f}% to {held[2]:+.0f}%. "
+                f"{text}.") if held[0] is not None else f"Not enough evidence to move. {text}."
+    elif status == "no_change":
         text += f": keeping the price at {price}, the best price within the guardrails."
     else:
         verb = "lowering" if change < 0 else "raising"
         text += f": {verb} the price {_pct(abs(round(change, 1)))}% to {price}"
         if lifts[0] is not None:
-            lo_l, hi_l = sorted(lifts[1:])
             direction = "raise" if lifts[0] >= 0 else "lower"
             text += (f" is expected to {direction} {per} {objective} by {abs(lifts[0]):.0f}% "
-                     f"({lo_l:+.0f}% to {hi_l:+.0f}%).")
+                     f"(80% interval {lifts[1]:+.0f}% to {lifts[2]:+.0f}%).")
         else:
-            text += f" is expected to bring {per} {objective} to {money(value(price) * base)}."
+            text += f" is expected to bring {per} {objective} to {money(float(belief.expected(p)) * base)}."
     bound_text = {
         "max_change": f"Bound by the {_pct(rails.max_change_pct)}% maximum change.",
         "floor": f"Bound by the price floor ({_floor_text(rails, current)}).",
         "ceiling": f"Bound by the price ceiling ({_ceiling_text(rails, current)}).",
         "low_stock": f"Not lowered: stock is low ({stock} <= {rails.low_stock_threshold}).",
         "rounding": f"Rounded to a price ending in {rails.rounding}.",
+        "evidence": None if status == "no_change" else
+        "A bigger move would pay in expectation but is not sure enough to make.",
         "min_margin": (f"Bound by the {_pct(rails.min_margin_pct)}% minimum margin "
                        f"(cost {cost}, so at least {margin_floor})."
                        if cost is not None else
@@ -341,8 +474,8 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
         elasticity=e, elasticity_low=e_low, elasticity_high=e_high, change_pct=change,
         units_now=base, units_new=units_at[0], units_new_low=min(units_at[1:]), units_new_high=max(units_at[1:]),
         revenue_now=money(cur * base), revenue_new=money(p * units_at[0]), profit_now=profit_now,
-        profit_new=profit_new, lift_pct=lifts[0], lift_low_pct=None if lifts[1] is None else min(lifts[1:]),
-        lift_high_pct=None if lifts[1] is None else max(lifts[1:]), notes=tuple(notes),
+        profit_new=profit_new, lift_pct=lifts[0], lift_low_pct=lifts[1], lift_high_pct=lifts[2], notes=tuple(notes),
+        gain_probability=None if price == current else float(belief.p_gain(p)),
     )
 
 

@@ -4,10 +4,15 @@ The newest ``PRICING["HOLDOUT_DAYS"]`` before the newest order line are held out
 ``MIN_HOLDOUT_PRODUCTS`` products (but never past ``HOLDOUT_MAX_SHARE`` of the lines; then the run is skipped).
 Elasticities fitted on the orders before the window predict each product's held-out units at each price actually
 charged; a baseline that ignores price (demand stays at its level at the last price before the holdout) predicts the
-same. ``demand_skill`` is ``1 - MAE(model) / MAE(baseline)``: above 0 means the elasticities explain demand better
-than ignoring price, and 0 when no price changed in the holdout. The version is promoted when its skill is at least
-the baseline's (0) minus ``PRICING["PROMOTION_TOLERANCE"]``; the estimates it serves are refitted on all orders.
-After a promotion, suggestions are made at once, and auto-applied where a policy allows it.
+same. ``demand_skill`` is ``1 - MAE(model) / MAE(baseline)``, with a bootstrap 90% interval over products.
+
+Promotion: a version is promoted only when its skill is **above 0** (no tolerance: a model that explains demand no
+better than ignoring price is not promoted, nor one that cannot be judged because no price changed in the window),
+and, when a version is active, when its skill is at least the active version's minus
+``PRICING["PROMOTION_TOLERANCE"]``, the active version's elasticities re-scored on the same split at the same demand
+level. The
+estimates it serves are refitted on all orders. After a promotion, suggestions are made at once, and auto-applied
+where a policy allows it.
 """
 
 import datetime as dt
@@ -47,45 +52,78 @@ def categories():
     return {pk: values["category"] for pk, values in adapter.product_values().items() if values["category"]}
 
 
-def holdout_metrics(lines, cats, holdout_days, period_price="mean"):
+def holdout_metrics(lines, cats, holdout_days, period_price="mean", rivals=None):
     """Fit on the lines before the newest ``holdout_days`` (counted back from the newest order line) and score the
     held-out weeks against ignoring price.
 
     Errors are taken on each product's held-out units at each price it was sold at (summed over the periods at that
-    price), so that day-to-day noise largely cancels and what is left is the effect of price.
+    price), so that day-to-day noise largely cancels and what is left is the effect of price. ``rivals`` maps a
+    name to other elasticities ({product: elasticity}, e.g. the active version's): each is scored on the same split,
+    at the same demand level, as ``<name>_demand_skill`` (a product it has no elasticity for predicts no price
+    effect). ``demand_skill_low``/``_high`` are a 90% interval of the skill by a seeded bootstrap over products.
     """
     cut = lines[-1][1] - dt.timedelta(days=holdout_days)
-    fitted, _ = elasticity.estimate([row for row in lines if row[1] < cut], cats, price=period_price)
+    train = [row for row in lines if row[1] < cut]
+    fitted, _ = elasticity.estimate(train, cats, price=period_price)
+    history = elasticity.aggregate(train, period="day", price=period_price)
     series = elasticity.aggregate(lines, price=period_price)
     cut_day = cut.toordinal()
-    errors_model, errors_flat, periods, judged = [], [], 0, set()
+    names = ["model", *(rivals or {})]
+    errors = {name: [] for name in ["flat", *names]}  # per judged product: summed absolute errors
+    periods, moved = 0, 0
     for product, estimate in fitted.items():
         s = series.get(product)
         held = s.day >= cut_day if s is not None else None
         if held is None or not held.any() or held.all():
             continue
-        judged.add(product)
-        flat_weekly = estimate.units_at(s.price[~held][-1])  # demand stays where it was: price has no effect
+        models = {"model": estimate}
+        for name, others in (rivals or {}).items():
+            models[name] = elasticity.rebased(estimate, others.get(product, 0.0), history[product])
+        last_price = s.price[~held][-1]
         prices, units, weeks = s.price[held], s.units[held], s.exposure[held] / 7.0
+        moved += bool(np.any(np.abs(prices - last_price) > 0.005))
+        total = {name: 0.0 for name in errors}
         for price in np.unique(prices):
             at = prices == price
             actual = units[at].sum()
-            errors_model.append(abs(actual - estimate.units_at(price) * weeks[at].sum()))
-            errors_flat.append(abs(actual - flat_weekly * weeks[at].sum()))
+            total["flat"] += abs(actual - estimate.units_at(last_price) * weeks[at].sum())  # price has no effect
+            for name, model in models.items():
+                total[name] += abs(actual - model.units_at(price) * weeks[at].sum())
+        for name, value in total.items():
+            errors[name].append(value)
         periods += int(held.sum())
+    judged = len(errors["flat"])
     window = {"holdout_start": cut.isoformat(), "holdout_end": lines[-1][1].isoformat(), "holdout_days": holdout_days,
               "holdout_lines": sum(row[1] >= cut for row in lines), "holdout_periods": periods,
-              "holdout_products": len(judged), "judged_on": {"products": len(judged)}}
+              "holdout_products": judged, "holdout_repriced": moved, "judged_on": {"products": judged}}
     if not periods:
         return window
-    mae, flat = float(np.mean(errors_model)), float(np.mean(errors_flat))
-    return {
-        **window, "demand_mae": round(mae, 4), "no_price_effect_mae": round(flat, 4),
-        "demand_skill": round(1 - mae / flat, 4) if flat else 0.0, "no_price_effect_skill": 0.0,
-    }
+    flat = np.asarray(errors["flat"])
+    out = {**window, "no_price_effect_mae": round(float(flat.mean()), 4), "no_price_effect_skill": 0.0}
+    for name in names:
+        model = np.asarray(errors[name])
+        prefix = "" if name == "model" else f"{name}_"
+        out[f"{prefix}demand_skill"] = round(_skill(model, flat), 4)
+        if name == "model":
+            low, high = _bootstrap_skill(model, flat)
+            out.update(demand_mae=round(float(model.mean()), 4), demand_skill_low=low, demand_skill_high=high)
+    return out
 
 
-def judged_holdout(lines, cats, conf):
+def _skill(model, flat):
+    return 1 - float(model.sum()) / float(flat.sum()) if flat.sum() else 0.0
+
+
+def _bootstrap_skill(model, flat, draws=1000, seed=0):
+    """A 90% interval of the skill, resampling the judged products (seeded: the same data give the same interval)."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(flat), size=(draws, len(flat)))
+    sums = flat[picks].sum(axis=1)
+    skills = np.where(sums > 0, 1 - model[picks].sum(axis=1) / np.where(sums > 0, sums, 1), 0.0)
+    return round(float(np.percentile(skills, 5)), 4), round(float(np.percentile(skills, 95)), 4)
+
+
+def judged_holdout(lines, cats, conf, rivals=None):
     """Return the held-out metrics of the newest window that can judge the elasticities.
 
     The window starts at ``HOLDOUT_DAYS`` before the newest order line and doubles while it judges fewer than
@@ -95,7 +133,7 @@ def judged_holdout(lines, cats, conf):
     need, days = conf["MIN_HOLDOUT_PRODUCTS"], conf["HOLDOUT_DAYS"]
     widest = (lines[-1][1] - lines[int(len(lines) * (1 - conf["HOLDOUT_MAX_SHARE"]))][1]).days
     while True:
-        metrics = holdout_metrics(lines, cats, days, period_price=conf["PERIOD_PRICE"])
+        metrics = holdout_metrics(lines, cats, days, period_price=conf["PERIOD_PRICE"], rivals=rivals)
         if metrics["holdout_products"] >= need or days >= widest:
             break
         days = max(days, min(days * 2, widest))
@@ -115,7 +153,9 @@ def train(reporter):
         raise registry.NotEnoughData(len(lines), MIN_LINES, "order lines")
     cats = categories()
     reporter.progress(15, f"checking elasticities on the newest {conf['HOLDOUT_DAYS']} days or more")
-    metrics = judged_holdout(lines, cats, conf)
+    active = ModelVersion.objects.of_kind("pricing").active().first()
+    rivals = {"active": active_elasticities(active)} if active else None
+    metrics = judged_holdout(lines, cats, conf, rivals)
     reporter.log(f"judged on {metrics['holdout_products']} products in the newest {metrics['holdout_days']} days "
                  f"({metrics['holdout_start']} to {metrics['holdout_end']})")
     reporter.progress(45, f"estimating elasticities from {len(lines)} order lines")
@@ -138,11 +178,18 @@ def train(reporter):
         data_start=_aware(lines[0][1]), data_end=_aware(lines[-1][1]),
     )
     _store(version, estimates, skipped, cats)
-    reporter.progress(75, "comparing with the baseline that ignores price")
-    promoted, _ = registry.promote_if_better(
-        version, metric="demand_skill", tolerance=conf["PROMOTION_TOLERANCE"], baselines=["no_price_effect_skill"],
-        compare_active=False,
-    )
+    reporter.progress(75, "comparing with the baseline that ignores price and with the active version")
+    refusal = unjudged(metrics)
+    if refusal:
+        version.status, version.note = ModelVersion.Status.NOT_PROMOTED, f"Not promoted: {refusal}."
+        version.save(update_fields=["status", "note"])
+        promoted = False
+    else:
+        promoted, _ = registry.promote_if_better(
+            version, metric="demand_skill", tolerance=conf["PROMOTION_TOLERANCE"],
+            baselines=["active_demand_skill"] if "active_demand_skill" in metrics else [], compare_active=False,
+        )
+    reporter.log(version.note)
     if promoted:
         from .suggesting import suggest_prices
         from .workflow import auto_apply
@@ -155,6 +202,26 @@ def train(reporter):
     return version
 
 
+def unjudged(metrics):
+    """Why the held-out window cannot vouch for the model (None when it can): a version is promoted only with a skill
+    above zero, i.e. when prices explain held-out demand better than ignoring them."""
+    skill = metrics.get("demand_skill")
+    if not metrics.get("holdout_repriced"):
+        return "no judged product changed its price in the held-out window, so the elasticities cannot be judged"
+    if skill is None:
+        return "the held-out window gave no skill"
+    if skill <= 0:
+        return (f"held-out demand skill {skill:.4f} is not above 0: prices explain held-out demand no better than "
+                "ignoring them")
+    return None
+
+
+def active_elasticities(version):
+    """The active version's elasticities, {product: elasticity}, to re-score on the new split."""
+    return dict(ElasticityEstimate.objects.filter(model_version=version, elasticity__isnull=False)
+                .values_list("product_id", "elasticity"))
+
+
 def _aware(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
@@ -162,7 +229,8 @@ def _aware(day):
 def _store(version, estimates, skipped, cats):
     rows = [ElasticityEstimate(
         model_version=version, product_id=e.product, elasticity=e.elasticity, low=e.low, high=e.high, raw=e.raw,
-        pooled_toward=e.pooled_toward, category=e.category or "", period=e.period, n_periods=e.n_periods,
+        pooled_toward=e.pooled_toward, evidence=e.evidence, category=e.category or "", period=e.period,
+        n_periods=e.n_periods,
         n_orders=e.n_orders, base_units=e.base_units, ref_price=round(e.ref_price, 2),
     ) for e in estimates.values()]
     rows += [ElasticityEstimate(model_version=version, product_id=product, category=cats.get(product) or "",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ai_commerce.pricing.elasticity import Elasticity, aggregate, estimate, naive_ols, pool
+from ai_commerce.pricing.elasticity import Elasticity, aggregate, estimate, fit_panel, naive_ols
 from ai_commerce.pricing.optimize import OBJECTIVES, ROUNDINGS, Guardrails, suggest
 
 D = Decimal
@@ -48,14 +48,14 @@ def test_recovers_a_known_elasticity_within_its_interval():
         assert e.raw - 1.645 * e.raw_se <= truth <= e.raw + 1.645 * e.raw_se
         assert abs(e.raw - truth) < 0.35
         assert e.low < e.elasticity < e.high
-        assert e.period == "day"  # dense: sold on most days
-        assert e.n_periods == 365
+        assert e.period == "day"
+        assert e.n_periods == 364  # every day but the first sale's, which starts the series
         assert e.base_units > 0
         assert e.units_at(e.ref_price) == pytest.approx(e.base_units)
         assert e.units_at(e.ref_price * 1.1) < e.base_units
 
 
-def test_weekly_aggregation_keeps_zero_weeks_at_the_last_price():
+def test_weekly_aggregation_keeps_zero_weeks_and_gives_a_gap_the_nearer_sales_price():
     monday = date(2024, 1, 1)
     lines = [
         ("A", monday, 2, D("10.00")),
@@ -68,12 +68,26 @@ def test_weekly_aggregation_keeps_zero_weeks_at_the_last_price():
     ]
     series = aggregate(lines, period="week")["A"]
     assert series.period == "week"
-    assert list(series.units) == [8, 0, 0, 1]
+    # The first sale day starts the series because something sold: its 2 units are not a draw of demand.
+    assert list(series.units) == [6, 0, 0, 1]
+    assert list(series.exposure) == [2, 1, 1, 1]  # open days: days with any line in the shop, less that first day
     assert series.price[0] == pytest.approx((2 * 10 + 2 * 12 + 4 * 9) / 8)  # quantity-weighted
-    assert series.price[1] == series.price[2] == series.price[0]  # zero weeks at the last known price
-    assert series.price[3] == 8.0
-    assert list(series.exposure) == [3, 1, 1, 1]  # open days: days with any line in the shop
+    # Nothing sold in weeks 1 and 2, so their price is unknown: the first half of the gap takes the earlier sale's
+    # price, the second half the later one's (the last price alone would book a quiet spell after a rise at the old
+    # price).
+    assert series.price[1] == series.price[0] and series.price[2] == series.price[3] == 8.0
     assert aggregate(lines, period="week", price="mode")["A"].price[0] == 12.0  # most lines; ties to the higher
+
+
+def test_a_series_runs_to_the_end_of_the_data_unless_the_product_went_silent():
+    lines = [("A", START + timedelta(days=d), 1, D("5.00") + d % 8 // 4) for d in range(0, 40, 4)]  # every 4th day
+    lines += [("B", START + timedelta(days=d), 1, D("7.00")) for d in range(150, 190, 4)]
+    lines += [("Z", START + timedelta(days=d), 1, D("3.00")) for d in range(200)]  # the shop is open 200 days
+    series = aggregate(lines, period="day")
+    assert series["A"].day[0] == START.toordinal() + 1
+    assert series["A"].day[-1] == START.toordinal() + 36 + 4  # silent for 40 gaps: delisted a gap after its last sale
+    assert series["B"].day[-1] == START.toordinal() + 199  # silent for 3 gaps: still for sale, the quiet days count
+    assert series["A"].units.sum() == 9
 
 
 def test_insufficient_price_variation_and_too_few_orders():
@@ -82,25 +96,68 @@ def test_insufficient_price_variation_and_too_few_orders():
     estimates, skipped = estimate(flat + few, {})
     assert estimates == {}
     assert skipped["F"] == "insufficient price variation (prices ranged 9.99-9.99)"
-    assert skipped["S"] == "too few orders (3 < 20)"
-    _, skipped = estimate(flat + few, {}, min_orders=2, min_periods=1)
-    assert skipped["S"] == "too few weeks for the seasonal controls (2)"
+    assert skipped["S"] == "too few orders (3 < 5)"
+    _, skipped = estimate(flat + few, {}, min_orders=2, min_periods=20)
+    assert skipped["S"] == "too few days with data (9 < 20)"  # 3 sales 3 days apart, then delisted
 
 
-def test_shrinkage_pulls_a_sparse_product_toward_its_category():
-    raw = {f"m{i}": (-2.0 + 0.3 * (i - 2), 0.05) for i in range(5)}  # precise products around -2
-    raw["sparse"] = (-0.3, 1.5)
-    raw.update({f"o{i}": (-1.0 + 0.3 * (i - 2), 0.05) for i in range(5)})
-    raw["lonely"] = (-0.3, 1.5)
-    categories = {**{f"m{i}": "mugs" for i in range(5)}, "sparse": "mugs", **{f"o{i}": "other" for i in range(5)}}
-    pooled = pool(raw, categories)
-    mean, sd, toward = pooled["sparse"]
-    assert toward == pytest.approx(-2.0, abs=0.1)
-    assert abs(mean - toward) < 0.4 and sd < 1.0
-    assert pooled["o0"][2] == pytest.approx(-1.0, abs=0.1)
-    assert pooled["m0"][0] == pytest.approx(raw["m0"][0], abs=0.05)  # precise products barely move
-    lonely_mean, _, lonely_toward = pooled["lonely"]  # no category: the global mean
-    assert -2.0 < lonely_toward < -1.0 and lonely_mean < -1.0
+def small_shop(seed, n_products=120, categories=(-2.2, -1.0), lines_per_year=25):
+    """A sparse shop: about ``lines_per_year`` lines per product, 2 to 4 price changes, category shocks per week."""
+    rng = np.random.default_rng(seed)
+    days = 365
+    season = {c: 1 + 0.5 * np.sin(2 * np.pi * (np.arange(days) / 365 + rng.uniform())) for c in range(len(categories))}
+    lines, truth, cats = [], {}, {}
+    for i in range(n_products):
+        c = i % len(categories)
+        e = categories[c] + rng.normal(0, 0.3)
+        price = np.full(days, 20.0)
+        for cut in np.sort(rng.choice(np.arange(30, days - 30), size=int(rng.integers(2, 5)), replace=False)):
+            price[cut:] = round(20.0 * rng.uniform(0.75, 1.25), 2)
+        units = rng.poisson(lines_per_year / days * season[c] * (price / 20.0) ** e)
+        for day in np.flatnonzero(units):
+            lines += [(f"p{i}", START + timedelta(days=int(day)), 1, D(f"{price[day]:.2f}"))] * int(units[day])
+        truth[f"p{i}"], cats[f"p{i}"] = e, f"c{c}"
+    return lines, truth, cats
+
+
+def test_sparse_products_are_unbiased_pooled_and_honest_about_it():
+    lines, truth, cats = small_shop(3)
+    estimates, skipped = estimate(lines, cats)
+    assert len(estimates) >= 0.9 * len(truth)
+    bias = np.mean([estimates[p].elasticity - truth[p] for p in estimates])
+    assert abs(bias) < 0.25  # not pulled toward inelastic
+    toward = {c: np.mean([e.pooled_toward for e in estimates.values() if e.category == c]) for c in ("c0", "c1")}
+    assert toward["c0"] < toward["c1"] - 0.4  # the category means are told apart, estimated jointly
+    assert abs(toward["c0"] + 2.2) < 0.5 and abs(toward["c1"] + 1.0) < 0.5
+    pooled = [e for e in estimates.values() if e.evidence == "pooled"]
+    assert pooled, "25 lines a year cannot carry an estimate alone"
+    for e in pooled:  # leaning on the category, with its category's uncertainty (not a false precision)
+        assert abs(e.elasticity - e.pooled_toward) <= abs(e.raw - e.pooled_toward) + 1e-9
+        assert e.high - e.low > 0.8
+    inside = np.mean([e.low <= truth[e.product] <= e.high for e in estimates.values()])
+    assert inside >= 0.8
+
+
+def test_the_panel_without_pooling_is_the_poisson_glm():
+    """Reference: with no prior (a huge tau), fit_panel is the maximum-likelihood Poisson GLM with product, category-
+    by-week and weekday effects, fitted here by scikit-learn on the one-hot design."""
+    from sklearn.linear_model import PoissonRegressor
+
+    lines = [row for seed, (p, e) in enumerate((("A", -2.0), ("B", -1.2), ("C", -0.7), ("D", -1.6), ("E", -2.5)))
+             for row in simulate_lines(p, e, base=3.0, days=70, seed=seed)]
+    series = aggregate(lines, period="day")
+    panel = fit_panel(series, {p: "k" for p in series}, tau=1e6, max_iter=5000, tol=1e-10)
+    rows = [(p, int(day), float(u), float(np.log(price) - np.log(s.price).mean()))
+            for p, s in series.items() for day, u, price in zip(s.day, s.units, s.price, strict=True)]
+    products, weeks = sorted(series), sorted({(day - 1) // 7 for _, day, _, _ in rows})
+    X = np.array([[float(p == q) for q in products] + [float((day - 1) // 7 == w) for w in weeks[1:]]
+                  + [float((day - 1) % 7 == k) for k in range(1, 7)] + [x * float(p == q) for q in products]
+                  for p, day, _, x in rows])
+    y = np.array([u for _, _, u, _ in rows])
+    glm = PoissonRegressor(alpha=0.0, fit_intercept=False, solver="newton-cholesky", max_iter=1000, tol=1e-12)
+    slopes = glm.fit(X, y).coef_[-len(products):]
+    for product, slope in zip(products, slopes, strict=True):
+        assert panel.posterior[product][0] == pytest.approx(slope, abs=1e-4)
 
 
 def test_naive_line_ols_is_a_separate_baseline():
@@ -121,12 +178,37 @@ def rails(**kwargs):
 
 
 def test_interior_profit_optimum_is_c_e_over_1_plus_e():
-    s = suggest(D("16.00"), D("10.00"), (-3.0, -3.4, -2.6), 100.0, None, rails())
+    s = suggest(D("16.00"), D("10.00"), -3.0, 100.0, None, rails())  # a certain elasticity
     assert s.price == D("15.00")  # 10 * -3 / -2
     assert s.bound_by is None and s.status == "suggest" and s.objective == "profit"
     assert s.units_new > s.units_now and s.profit_new > s.profit_now
     assert s.lift_low_pct <= s.lift_pct <= s.lift_high_pct
     assert "elastic (-3.0" in s.reason and "15.00" in s.reason
+
+
+def test_an_uncertain_elasticity_moves_only_as_far_as_the_evidence_goes():
+    s = suggest(D("16.00"), D("10.00"), (-3.0, -3.4, -2.6), 100.0, None, rails())
+    assert D("15.00") < s.price < D("16.00") and s.bound_by == "evidence"  # +1% at 15.00 is not sure enough
+    assert s.gain_probability >= 0.9 and s.lift_low_pct > 0 and "not sure enough" in s.reason
+    s = suggest(D("16.00"), D("10.00"), (-3.0, -4.6, -1.4), 100.0, None, rails())
+    assert s.status == "no_change" and s.bound_by == "evidence"
+    assert s.reason.startswith("Not enough evidence to move: ") and "80% interval" in s.reason
+    s = suggest(D("20.00"), None, (-1.8, -2.3, -1.3), 10.0, None, rails(objective="revenue", max_change_pct=D(10)))
+    assert s.price == D("18.00")  # revenue: lowered only because the whole interval lies below -1
+    s = suggest(D("20.00"), None, (-1.8, -3.0, -0.6), 10.0, None, rails(objective="revenue", max_change_pct=D(10)))
+    assert s.status == "no_change" and s.bound_by == "evidence"
+
+
+def test_unknown_cost_policies():
+    s = suggest(D("20.00"), None, -2.0, 10.0, None, rails(objective="revenue", min_margin_pct=D(10),
+                                                           margin_without_cost="skip", max_change_pct=D(10)))
+    assert s.price == D("18.00")  # the margin applies only where the cost is known
+    s = suggest(D("20.00"), None, -3.0, 10.0, None, rails(objective="auto", default_cost_pct=D(60)))
+    assert s.objective == "profit" and "assumed 60% of the price (12.00)" in s.reason
+    assert s.price == D("18.00")  # 12 * -3 / -2
+    assert Guardrails(default_cost_pct=D(100)).validate() == {
+        "default_cost_pct": "must be at least 0 and below 100 (cost as a percent of the price)"}
+    assert "margin_without_cost" in Guardrails(margin_without_cost="maybe").validate()
 
 
 @pytest.mark.parametrize(
