@@ -44,7 +44,7 @@ from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_pr
 products_written = Signal()
 
 PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
-ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order")
+ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order", "status")
 REVIEW_ATTRIBUTES = ("user", "product", "rating", "title", "text", "created", "moderation_status")
 #: Attributes without which a model cannot be read at all.
 REQUIRED = {
@@ -238,12 +238,17 @@ class ShopAdapter:
         selected = {f"ai_{a}": F(paths[a].path) for a in attributes if a in paths}
         yield from queryset.order_by("pk").values("pk", **selected).iterator(chunk_size=batch_size)
 
-    def order_lines(self, *, pks=None, since=None, batch_size=2000):
-        """Yield an ``OrderLineRow`` per order line, oldest id first."""
+    def order_lines(self, *, pks=None, since=None, batch_size=2000, demand_only=False):
+        """Yield an ``OrderLineRow`` per order line, oldest id first; with ``demand_only``, not the lines of orders
+        whose status is in ``ORDER_STATUSES_EXCLUDED`` (cancelled, refunded)."""
         if not self.order_line_model:
             return
         paths = self.order_line_paths
-        for row in self._rows(self.get_order_line_queryset(), paths, ORDER_LINE_ATTRIBUTES, pks, since, batch_size):
+        queryset = self.get_order_line_queryset()
+        excluded = list(app_settings.ORDER_STATUSES_EXCLUDED or ())
+        if demand_only and excluded and "status" in paths:
+            queryset = queryset.exclude(**{f"{paths['status'].path}__in": excluded})
+        for row in self._rows(queryset, paths, ORDER_LINE_ATTRIBUTES, pks, since, batch_size):
             order = row.get("ai_order")
             yield OrderLineRow(
                 pk=row["pk"],

@@ -192,6 +192,15 @@ def check_limits(app_configs=None, **kwargs):
     if not (isinstance(batch, int) and batch > 0):
         errors.append(_error(f"AI_COMMERCE['EVENTS_MAX_BATCH'] = {batch!r} must be a positive integer.",
                              "The default is 100.", "E013"))
+    excluded = app_settings.ORDER_STATUSES_EXCLUDED
+    if not isinstance(excluded, list | tuple | set | frozenset) or not all(isinstance(s, str) for s in excluded):
+        errors.append(_error(f"AI_COMMERCE['ORDER_STATUSES_EXCLUDED'] = {excluded!r} is not a list of statuses.",
+                             "List the order statuses that are not demand, e.g. ('cancelled', 'refunded').", "E108"))
+    elif excluded and not (app_settings.ORDER_LINE_FIELDS or {}).get("status"):
+        errors.append(_error("AI_COMMERCE['ORDER_STATUSES_EXCLUDED'] is set but ORDER_LINE_FIELDS has no 'status', so "
+                             "cancelled orders still count as demand.",
+                             "Map the order's status, e.g. ORDER_LINE_FIELDS = {..., 'status': 'order__status'}.",
+                             "W004", checks.Warning))
     if app_settings.STALE_RUN_SECONDS <= app_settings.TRAIN_TIME_LIMIT:
         errors.append(_error("AI_COMMERCE['STALE_RUN_SECONDS'] must exceed TRAIN_TIME_LIMIT.",
                              "Otherwise the janitor fails runs that are still alive and frees their locks.", "E014"))

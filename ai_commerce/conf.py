@@ -39,7 +39,11 @@ DEFAULTS = {
         "unit_price": "unit_price",
         "created": "order__created",
         "order": "order",
+        "status": None,  # the order's status, to leave out ORDER_STATUSES_EXCLUDED (e.g. "order__status")
     },
+    # Order statuses that are not demand (e.g. "cancelled", "refunded"): their lines are left out of what pricing
+    # learns demand from. Needs ORDER_LINE_FIELDS["status"]. Guest orders (no user) are demand all the same.
+    "ORDER_STATUSES_EXCLUDED": (),
     # The review model, and its fields. "moderation_status" is optional.
     "REVIEW_MODEL": None,
     "REVIEW_FIELDS": {

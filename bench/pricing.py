@@ -2,7 +2,7 @@
 
 Run from the project root (no Django settings needed)::
 
-    .venv/bin/python bench/pricing.py --out pricing.json [--seed 7] [--regimes typical,small,seasonal,no_cost]
+    .venv/bin/python bench/pricing.py --out pricing.json [--seeds 7,8] [--regimes typical,small,seasonal,no_cost]
     .venv/bin/python bench/pricing.py --out pricing.json --data ''     # skip Online Retail
 
 **Regimes** (DESIGN.md section 7), each a year of daily demand drawn from known truth. The pricer sees only the order
@@ -27,6 +27,7 @@ not depend on the demand level. Rows of one regime, in the same run:
 * ``ai_commerce``: ``elasticity.estimate`` (Poisson panel with category-by-week demand shocks and hierarchical
   elasticities), then ``optimize.suggest`` (expected objective over the estimate's uncertainty, a move only when its
   gain is positive with 90% probability);
+* ``ai_commerce 95%``: the same, with a policy that asks for 95% (``min_gain_probability``; the default is 90%);
 * ``ai_commerce point``: the same estimates, decided on the point estimate only (what the uncertainty rule buys);
 * ``naive``: a per-product log-log OLS of weekly units on the weekly price (weeks with sales), decided on the point;
 * ``keep``: every current price.
@@ -291,14 +292,17 @@ def run_regime(name, regime, seed):
     weekly = aggregate(lines, period="week")
     naive = naive_ols(weekly, level="period")
     rails = Guardrails(**POLICY)
+    surer = Guardrails(**POLICY, min_gain_probability=Decimal(95))
 
-    def decide(product, elasticity):
+    def decide(product, elasticity, policy=rails):
         t = truth[product]
-        return suggest(t["current"], t["cost"] if t["known_cost"] else None, elasticity, 1.0, t["stock"], rails)
+        return suggest(t["current"], t["cost"] if t["known_cost"] else None, elasticity, 1.0, t["stock"], policy)
 
     rows = {
         "ai_commerce": score(truth, {p: decide(p, _interval(e)) for p, e in estimates.items()},
                              {p: e.elasticity for p, e in estimates.items()}, rails),
+        "ai_commerce 95%": score(truth, {p: decide(p, _interval(e), surer) for p, e in estimates.items()},
+                                 {p: e.elasticity for p, e in estimates.items()}, rails),
         "ai_commerce point": score(truth, {p: decide(p, e.elasticity) for p, e in estimates.items()},
                                    {p: e.elasticity for p, e in estimates.items()}, rails),
         "naive": score(truth, {p: decide(p, v) for p, v in naive.items()}, naive, rails),
@@ -386,21 +390,22 @@ def _fmt(x, spec):
 
 
 def _table(result):
-    out = ["Ratio = true expected objective at the decided price / at the oracle price (same guardrails; profit where "
-           "the shop knows the cost, revenue otherwise)",
-           f"{'regime':9} {'row':18} {'covered':>8} {'median':>7} {'p10':>7} {'p10 cov':>7} {'moves':>6} {'lose':>6} "
-           f"{'promised':>8} {'realized':>8} {'MAE':>6} {'bias':>6} {'rho':>6} {'viol':>4} {'const':>5}"]
-    for name, r in result["regimes"].items():
-        for row_name, row in r["rows"].items():
-            out.append(
-                f"{name:9} {row_name:18} {row['covered']:>4}/{row['products']:<3} {row['median']:7.4f} "
-                f"{row['p10']:7.4f} {_fmt(row['p10_covered'], '7.4f'):>7} {row['moves']:>6} {row['lose_share']:6.1%} "
-                f"{row['promised']:+7.1f}% "
-                f"{row['realized']:+7.1f}% {_fmt(row['mae'], '6.3f'):>6} {_fmt(row['bias'], '+6.2f'):>6} "
-                f"{_fmt(row['spearman'], '6.2f'):>6} {row['violations']:>4} {row['moves_never_repriced']:>5}")
-        out.append(f"{'':9} {r['lines_per_product']:.0f} lines per product; 90% interval covers "
-                   f"{_fmt(r['ci90'], '.2f')}; {r['pooled_only']} estimates from pooling only; skipped "
-                   f"{r['skip_reasons']} (by kind {r['skipped_by_kind']}); estimate {r['estimate_s']} s")
+    out = [("Ratio = true expected objective at the decided price / at the oracle price (same guardrails; profit "
+            "where the shop knows the cost, revenue otherwise)"),
+           (f"{'seed':4} {'regime':9} {'row':18} {'covered':>8} {'median':>7} {'p10':>7} {'p10 cov':>7} {'moves':>6} "
+            f"{'lose':>6} {'promised':>8} {'realized':>8} {'MAE':>6} {'bias':>6} {'rho':>6} {'viol':>4} {'const':>5}")]
+    for seed, regimes in result["seeds"].items():
+        for name, r in regimes.items():
+            for row_name, row in r["rows"].items():
+                out.append(
+                    f"{seed:<4} {name:9} {row_name:18} {row['covered']:>4}/{row['products']:<3} {row['median']:7.4f} "
+                    f"{row['p10']:7.4f} {_fmt(row['p10_covered'], '7.4f'):>7} {row['moves']:>6} "
+                    f"{row['lose_share']:6.1%} {row['promised']:+7.1f}% {row['realized']:+7.1f}% "
+                    f"{_fmt(row['mae'], '6.3f'):>6} {_fmt(row['bias'], '+6.2f'):>6} "
+                    f"{_fmt(row['spearman'], '6.2f'):>6} {row['violations']:>4} {row['moves_never_repriced']:>5}")
+            out.append(f"{'':14} {r['lines_per_product']:.0f} lines per product; 90% interval covers "
+                       f"{_fmt(r['ci90'], '.2f')}; {r['pooled_only']} estimates from pooling only; skipped "
+                       f"{r['skip_reasons']} (by kind {r['skipped_by_kind']}); estimate {r['estimate_s']} s")
     real = result.get("online_retail")
     if real:
         for price in ("mean", "mode"):
@@ -419,7 +424,7 @@ def _table(result):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="JSON file to write")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", default="7,8", help="comma-separated; every regime runs on each seed")
     parser.add_argument("--regimes", default=",".join(REGIMES), help="comma-separated, of " + ", ".join(REGIMES))
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="online_retail.csv.gz ('' to skip)")
     args = parser.parse_args(argv)
@@ -428,12 +433,13 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown regime {', '.join(unknown)}; choose from {', '.join(REGIMES)}")
     started = time.perf_counter()
-    result = {"regimes": {n: run_regime(n, REGIMES[n], args.seed) for n in names}}
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+    result = {"seeds": {seed: {n: run_regime(n, REGIMES[n], seed) for n in names} for seed in seeds}}
     result["online_retail"] = run_online_retail(args.data) if args.data and Path(args.data).exists() else None
-    failed = check_targets(result["regimes"])
+    failed = [f"seed {seed} {f}" for seed, regimes in result["seeds"].items() for f in check_targets(regimes)]
     result["targets"] = {**TARGETS, "met": not failed, "failed": failed,
                          "policy": {k: str(v) for k, v in POLICY.items()}}
-    result.update(seed=args.seed, runtime_s=round(time.perf_counter() - started, 1),
+    result.update(runtime_s=round(time.perf_counter() - started, 1),
                   python=platform.python_version())
     print(_table(result))
     print(f"targets met: {not failed}{'' if not failed else ' (failed: ' + '; '.join(failed) + ')'}; "

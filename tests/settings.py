@@ -78,7 +78,9 @@ AI_COMMERCE = {
         "unit_price": "each_price",
         "created": "purchase__placed_on",
         "order": "purchase",
+        "status": "purchase__status",
     },
+    "ORDER_STATUSES_EXCLUDED": ("cancelled", "refunded"),
     "REVIEW_MODEL": "althost.Feedback",
     "REVIEW_FIELDS": {
         "user": "reviewer",

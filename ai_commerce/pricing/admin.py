@@ -22,7 +22,8 @@ class PricingPolicyAdmin(admin.ModelAdmin):
                 "description": _("Leave product and category empty for the global policy. The most specific policy "
                                  "wins; prices are per product, never per customer.")}),
         (_("Guardrails"), {"fields": ("min_margin_pct", ("floor", "ceiling"), ("floor_pct", "ceiling_pct"),
-                                      "max_change_pct", "low_stock_threshold", "rounding", "cooldown_days")}),
+                                      "max_change_pct", "low_stock_threshold", "rounding", "cooldown_days",
+                                      "min_gain_probability")}),
         (_("Products without a cost"), {"fields": ("margin_without_cost", "default_cost_pct")}),
         (_("Auto-apply"), {"fields": ("auto_apply", "daily_auto_apply_cap")}),
     )

@@ -24,11 +24,23 @@ CHANGELIST = "ai_commerce_pricing_pricesuggestion_changelist"
 
 def panel(request, site, active):
     """The dashboard panel, with links to the open suggestions and whether this user may decide on them."""
-    return {**pricing_panel(), "pending_url": admin_url(site, CHANGELIST, {"status__exact": "pending"}),
+    return {**pricing_panel(), "skill": skill(active),
+            "pending_url": admin_url(site, CHANGELIST, {"status__exact": "pending"}),
             "approved_url": admin_url(site, CHANGELIST, {"status__exact": "approved"}),
             "can_decide": request.user.has_perm("ai_commerce_pricing.change_pricesuggestion"),
             "policies_url": admin_url(site, "ai_commerce_pricing_pricingpolicy_changelist")
             if request.user.has_perm("ai_commerce_pricing.view_pricingpolicy") else None}
+
+
+def skill(version):
+    """The serving model's held-out demand skill with its 90% interval, or None before one serves."""
+    metrics = getattr(version, "metrics", None) or {}
+    if metrics.get("demand_skill") is None:
+        return None
+    low, high = metrics.get("demand_skill_low"), metrics.get("demand_skill_high")
+    return {"value": metrics["demand_skill"] * 100, "low": None if low is None else low * 100,
+            "high": None if high is None else high * 100, "products": metrics.get("holdout_products"),
+            "days": metrics.get("holdout_days"), "thin": low is not None and low <= 0}
 
 
 def realized_effects(limit=EFFECT_CHANGES, window_days=EFFECT_WINDOW_DAYS, now=None):

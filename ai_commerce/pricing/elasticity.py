@@ -17,7 +17,8 @@ How it works:
    A period's price is the quantity-weighted average unit price (revenue / units), or with ``price="mode"`` the unit
    price paid on the most order lines (for shops with quantity tiers: on UCI Online Retail a line's unit price mostly
    reflects its own quantity tier, and one large bulk order lowers the mean price of its period while it raises the
-   units, a spurious negative slope). Periods without a sale between the product's first and last sale are kept as
+   units, a spurious negative slope). With ``"mode"`` the estimate works per week: a day has too few lines to show
+   the posted price, and its one bulk line would bring the tier mix back. Periods without a sale between the product's first and last sale are kept as
    zero demand: a price at which nothing sold is information. Their price is unknown (order lines only show the
    prices that sold), so a gap between two sales takes the earlier sale's price for its first half and the later
    sale's for its second half. Filling the whole gap with the last price would book the quiet weeks after a price
@@ -42,8 +43,9 @@ How it works:
    mean it leans on) and ``low``/``high`` the central 90% interval (``LEVEL``). ``raw`` is the product's own
    estimate without the prior. ``evidence`` is ``"own"`` when the product's own data carry at least half of the
    posterior precision, ``"pooled"`` when the category does: such a product still gets an estimate, with a wide
-   interval, and the optimizer's evidence rule keeps it from moving unless the interval allows. Nothing is clipped:
-   an estimate >= -1 or even > 0 is reported as it is.
+   interval, and the optimizer's evidence rule keeps it from moving unless the interval allows. An estimate >= -1
+   or even > 0 is reported as it is; only values beyond ``BOUNDS`` (a product that only ever sold on one side of a
+   price change) are held at the bound, and the prior SDs stay within ``TAU_MIN`` and ``TAU_MAX``.
 4. **Insufficient data**: fewer than ``MIN_ORDERS`` lines, fewer than ``MIN_PERIODS`` days in its span, fewer than
    ``MIN_PRICE_LEVELS`` distinct prices or a standard deviation of log price below ``MIN_LOG_PRICE_SD`` over the days
    it sold give no estimate, only a reason string: the price never varied, so its own data cannot say anything.
@@ -55,7 +57,7 @@ elasticity, divided by those open days, times 7. ``units_at(p)`` scales it by ``
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,7 +71,6 @@ __all__ = [
     "estimate",
     "fit_panel",
     "naive_ols",
-    "rebased",
 ]
 
 LEVEL = 0.90  # credible interval of Elasticity.low/high
@@ -86,6 +87,8 @@ MIN_CATEGORY_PRODUCTS = 3  # a category with fewer estimated products leans on t
 RECENT_DAYS = 56  # window of Elasticity.base_units
 TAU_MIN = 0.4  # floor of both prior SDs: the spread the data must show before products are held closer together
 TAU_START = 0.5  # starting SD of the prior, before EM
+TAU_MAX = 2.0  # ceiling of both prior SDs: a few wild products must not dissolve the prior of all the others
+BOUNDS = (-10.0, 5.0)  # an elasticity beyond these is a data artefact (prices that only ever sold on one side)
 PHI_PRIOR_DOF = 10  # weeks of prior weight at a quasi-Poisson scale of 1
 MAX_ITER = 400
 TOL = 1e-6  # largest change of an elasticity between iterations at convergence
@@ -233,7 +236,12 @@ def _gap_price_index(sold, price, units, exposure, elasticity):
         centre = np.exp(np.mean(np.log(price[sold])))
         p1, p2 = price[before[gap]], price[after[gap]]
         length = np.array([exposure[b + 1:a].sum() for b, a in zip(before[gap], after[gap], strict=True)])
-        d = np.clip(rate * ((p1 / centre) ** elasticity - (p2 / centre) ** elasticity) * length, -50, 50)
+        e = float(np.clip(elasticity, -10.0, 5.0))
+
+        def rel(p):
+            return np.exp(np.clip(e * np.log(p / centre), -30.0, 30.0))
+
+        d = np.clip(rate * (rel(p1) - rel(p2)) * length, -50, 50)
         small = np.abs(d) < 1e-6
         safe = np.where(small, 1.0, d)
         share[gap] = np.where(small, 0.5, 1 / safe - 1 / np.expm1(safe))
@@ -330,7 +338,10 @@ class _Stack:
         u, v = self.sum(mu, self.pweek, size), self.sum(self.x * mu, self.pweek, size)
         m = self.sum(mu, self.cell, self.n_cells)[self.pweek_cell]
         m = np.maximum(m, 1e-300)
-        per = (lambda values: np.bincount(self.pweek_pid, weights=values, minlength=len(self.products)))
+
+        def per(values):
+            return np.bincount(self.pweek_pid, weights=values, minlength=len(self.products))
+
         s_a = np.maximum(self.sum(mu) - per(u * u / m), 1e-12)
         cross = self.sum(self.x * mu) - per(u * v / m)
         return np.maximum(self.sum(self.x * self.x * mu) - per(v * v / m) - cross**2 / s_a, 1e-12) / phi
@@ -352,105 +363,139 @@ def _prior_groups(products, categories, estimable):
     return {i: categories[p] for i, p in enumerate(products) if estimable[i] and categories.get(p) in real}, real
 
 
+class _Prior:
+    """The elasticities' prior: ``b_i ~ N(category mean, tau_w^2)``, category means ``~ N(shop mean, tau_b^2)``;
+    products outside a category lean on the shop mean with ``tau_w^2 + tau_b^2``. Updated by EM from the products'
+    posteriors; ``tau`` fixes one shop-wide level instead."""
+
+    def __init__(self, stack, categories, tau):
+        self.estimable, self.fixed = stack.estimable, tau is not None
+        by_cat, self.categories = ({}, []) if self.fixed else _prior_groups(stack.products, categories,
+                                                                              self.estimable)
+        index = {c: k for k, c in enumerate(self.categories)}
+        self.member = np.array([index.get(by_cat.get(i), -1) for i in range(len(stack.products))])
+        self.in_cat = self.member >= 0
+        self.tau_w2 = (tau if self.fixed else TAU_START) ** 2
+        self.tau_b2 = TAU_START**2 if self.categories else 0.0
+        self.shop_mean = -1.0
+        self.cat_mean = np.full(max(1, len(self.categories)), -1.0)
+
+    @property
+    def mean(self):
+        return np.where(self.in_cat, self.cat_mean[np.maximum(self.member, 0)], self.shop_mean)
+
+    @property
+    def var(self):
+        return np.where(self.in_cat, self.tau_w2, self.tau_w2 + self.tau_b2)
+
+    def update(self, b, info):
+        """One EM step from the current posterior modes ``b`` and the data's information about them."""
+        est = self.estimable
+        if self.fixed or not est.any():
+            self.shop_mean = float(b[est].mean()) if est.any() else self.shop_mean
+            return
+        post_var = 1.0 / (info + 1.0 / self.var)
+        if self.categories:
+            cat_var = np.empty(len(self.categories))
+            for k in range(len(self.categories)):
+                ix = self.member == k
+                cat_var[k] = 1.0 / (ix.sum() / self.tau_w2 + 1.0 / self.tau_b2)
+                self.cat_mean[k] = cat_var[k] * (b[ix].sum() / self.tau_w2 + self.shop_mean / self.tau_b2)
+            self.shop_mean = float(self.cat_mean.mean())
+            self.tau_b2 = _bounded(np.mean((self.cat_mean - self.shop_mean) ** 2 + cat_var))
+            lean = self.in_cat
+        else:
+            self.shop_mean = float(b[est].mean())
+            lean = est
+        self.tau_w2 = _bounded(np.mean((b[lean] - self.mean[lean]) ** 2 + post_var[lean]))
+
+    def uncertainty(self, info):
+        """Variance of each product's prior mean: each product tells it ``1 / (tau^2 + its own sampling variance)``,
+        so a category of products with little data of their own has a poorly known mean, whatever its size."""
+        if self.fixed:
+            return np.zeros(len(info))
+        marginal = np.where(self.estimable, 1.0 / (self.tau_w2 + 1.0 / info), 0.0)
+        if not self.categories:
+            return np.full(len(info), 1.0 / max(marginal.sum(), 1e-12))
+        known = np.array([1.0 / (marginal[self.member == k].sum() + 1.0 / self.tau_b2)
+                          for k in range(len(self.categories))])
+        shop = 1.0 / np.sum(1.0 / (self.tau_b2 + known))
+        return np.where(self.in_cat, known[np.maximum(self.member, 0)], shop)
+
+
+def _bounded(tau2):
+    return min(TAU_MAX**2, max(TAU_MIN**2, float(tau2)))
+
+
+def _dispersion(s, mu):
+    """The quasi-Poisson scale per product, from its weekly Pearson residuals, shrunk toward 1."""
+    size = len(s.pweek_pid)
+    yw, mw = s.sum(s.y, s.pweek, size), s.sum(mu, s.pweek, size)
+    ok = mw > 1e-9
+    n = len(s.products)
+    chi2 = np.bincount(s.pweek_pid[ok], weights=(yw[ok] - mw[ok]) ** 2 / mw[ok], minlength=n)
+    weeks = np.bincount(s.pweek_pid[ok], minlength=n)
+    return np.maximum(1.0, (chi2 + PHI_PRIOR_DOF) / (np.maximum(weeks - 2, 0) + PHI_PRIOR_DOF))
+
+
 def fit_panel(series, categories=None, estimable=None, *, tau=None, max_iter=MAX_ITER, tol=TOL):
     """Fit the joint model to ``series`` ({product: Series}, per day); return a Panel of the ``estimable`` products.
 
     Every series informs the weekly demand shocks; only ``estimable`` products (default: all) get an elasticity.
     ``tau`` fixes the prior SD of the elasticities around one shop-wide mean (a large value fits each product on its
     own, which the reference test compares with a Poisson GLM); by default the prior is estimated (see the module
-    docstring).
+    docstring). Block coordinate ascent: the weekly shocks and weekdays in closed form, then a joint Newton step of
+    each product's intercept and elasticity, then the prior.
     """
     categories = categories or {}
     estimable = set(series) if estimable is None else set(estimable)
+    series = {p: x for p, x in series.items() if x.units.sum() > 0}  # sold only on its first day: nothing to learn
     s = _Stack(series, categories, estimable)
-    n = len(s.products)
-    est = s.estimable
-    by_cat, real = ({}, []) if tau is not None else _prior_groups(s.products, categories, est)
-    cat_index = {c: k for k, c in enumerate(real)}
-    member = np.array([cat_index.get(by_cat.get(i), -1) for i in range(n)])
-    in_cat = member >= 0
-    tau_w2 = (tau if tau is not None else TAU_START) ** 2
-    tau_b2 = TAU_START**2 if real else 0.0
-    shop_mean, cat_mean, cat_var = -1.0, np.full(max(1, len(real)), -1.0), np.zeros(max(1, len(real)))
+    est, prior = s.estimable, _Prior(s, categories, tau)
     a = np.log(s.sum(s.y) / s.sum(np.exp(s.offset)))
-    g, w, b = np.zeros(s.n_cells), np.zeros(7), np.zeros(n)
-    phi = np.ones(n)
-    dead = s.sum(s.y, s.cell, s.n_cells) <= 0
+    g, w, b = np.zeros(s.n_cells), np.zeros(7), np.zeros(len(s.products))
+    phi = np.ones(len(s.products))
+    dead = s.sum(s.y, s.cell, s.n_cells) <= 0  # a week in which the group sold nothing says nothing
 
     def predict():
         return np.exp(np.clip(a[s.pid] + g[s.cell] + w[s.dow] * s.daily + b[s.pid] * s.x + s.offset, -30, 30))
 
     for iteration in range(1, max_iter + 1):
-        mu = predict()
-        ratio = s.sum(s.y, s.cell, s.n_cells) / np.maximum(s.sum(mu, s.cell, s.n_cells), 1e-300)
+        ratio = s.sum(s.y, s.cell, s.n_cells) / np.maximum(s.sum(predict(), s.cell, s.n_cells), 1e-300)
         g = np.where(dead, -30.0, g + np.log(np.where(dead, 1.0, ratio)))
-        if s.daily:
-            mu = predict()
-            w = w + np.log(np.maximum(s.sum(s.y, s.dow, 7), 1e-9) / np.maximum(s.sum(mu, s.dow, 7), 1e-300))
-            w -= w.mean()
+        if s.daily:  # weekdays the shop is open (a shop closed on Saturdays has no Saturday rows)
+            sold, expected = s.sum(s.y, s.dow, 7), s.sum(predict(), s.dow, 7)
+            open_ = expected > 0
+            w[open_] += np.log(np.maximum(sold[open_], 1e-9) / expected[open_])
+            w[open_] -= w[open_].mean()
         mu = predict()
-        prior_mean = np.where(in_cat, cat_mean[np.maximum(member, 0)], shop_mean)
-        prior_var = np.where(in_cat, tau_w2, tau_w2 + tau_b2)
+        prior_var = prior.var
         resid = s.y - mu
-        ga = s.sum(resid)
-        gb = s.sum(s.x * resid) / phi - (b - prior_mean) / prior_var * est
-        haa, hab, hbb = s.sum(mu), s.sum(s.x * mu), s.sum(s.x * s.x * mu)
-        hbb_post = hbb / phi + 1 / prior_var
-        det = (haa / phi) * hbb_post - (hab / phi) ** 2
-        step_a = np.where(est, (hbb_post * ga / phi - hab / phi * gb) / np.where(est, det, 1.0), ga / haa)
-        step_b = np.where(est, (haa / phi * gb - hab / phi * ga / phi) / np.where(est, det, 1.0), 0.0)
+        ga = s.sum(resid) / phi
+        gb = s.sum(s.x * resid) / phi - (b - prior.mean) / prior_var * est
+        haa, hab = s.sum(mu) / phi, s.sum(s.x * mu) / phi
+        hbb = s.sum(s.x * s.x * mu) / phi + 1 / prior_var
+        det = np.where(est, haa * hbb - hab**2, 1.0)
+        step_a = np.where(est, (hbb * ga - hab * gb) / det, ga / haa)
+        step_b = np.where(est, (haa * gb - hab * ga) / det, 0.0)
         a += np.clip(step_a, -2.0, 2.0)
-        step_b = np.clip(step_b, -1.0, 1.0)
+        step_b = np.clip(b + np.clip(step_b, -1.0, 1.0), *BOUNDS) - b
         b += step_b
-        if iteration % 5 == 1:  # the quasi-Poisson scale, per product, from its weekly Pearson residuals
-            mu = predict()
-            size = len(s.pweek_pid)
-            yw, mw = s.sum(s.y, s.pweek, size), s.sum(mu, s.pweek, size)
-            ok = mw > 1e-9
-            chi2 = np.bincount(s.pweek_pid[ok], weights=(yw[ok] - mw[ok]) ** 2 / mw[ok], minlength=n)
-            weeks = np.bincount(s.pweek_pid[ok], minlength=n)
-            phi = np.maximum(1.0, (chi2 + PHI_PRIOR_DOF) / (np.maximum(weeks - 2, 0) + PHI_PRIOR_DOF))
-        if tau is None and est.any():
-            info = s.information(mu, phi)
-            post_var = 1.0 / (info + 1.0 / prior_var)
-            if real:
-                for k in range(len(real)):
-                    ix = member == k
-                    cat_var[k] = 1.0 / (ix.sum() / tau_w2 + 1.0 / tau_b2)
-                    cat_mean[k] = cat_var[k] * (b[ix].sum() / tau_w2 + shop_mean / tau_b2)
-                shop_mean = float(cat_mean.mean())
-                tau_b2 = max(TAU_MIN**2, float(np.mean((cat_mean - shop_mean) ** 2 + cat_var)))
-                lean = in_cat
-                centre = cat_mean[np.maximum(member, 0)]
-            else:
-                shop_mean = float(b[est].mean())
-                lean = est
-                centre = np.full(n, shop_mean)
-            tau_w2 = max(TAU_MIN**2, float(np.mean((b[lean] - centre[lean]) ** 2 + post_var[lean])))
-        elif tau is not None:
-            shop_mean = float(b[est].mean()) if tau < 1e3 else 0.0
+        if iteration % 5 == 1:
+            phi = _dispersion(s, predict())
+        prior.update(b, s.information(mu, phi))
         if iteration > 10 and np.max(np.abs(step_b), initial=0.0) < tol:
             break
     info = s.information(predict(), phi)
-    prior_mean = np.where(in_cat, cat_mean[np.maximum(member, 0)], shop_mean)
-    prior_var = np.where(in_cat, tau_w2, tau_w2 + tau_b2)
+    prior_mean, prior_var = prior.mean, prior.var
     post_var = 1.0 / (info + 1.0 / prior_var)
     own = info * post_var
-    # How well the prior mean itself is known: each product tells it 1 / (tau^2 + its own sampling variance), so
-    # a category of products with little data of their own has a poorly known mean, whatever its size.
-    marginal = np.where(est, 1.0 / (tau_w2 + 1.0 / info), 0.0)
-    if real:
-        known = np.array([1.0 / (marginal[member == k].sum() + 1.0 / tau_b2) for k in range(len(real))])
-        shop_known = 1.0 / np.sum(1.0 / (tau_b2 + known))
-        mean_var = np.where(in_cat, known[np.maximum(member, 0)], shop_known)
-    else:
-        mean_var = np.full(n, 1.0 / max(marginal.sum(), 1e-12))
-    sd = np.sqrt(post_var + ((1 - own) ** 2) * mean_var * (tau is None))
+    sd = np.sqrt(post_var + (1 - own) ** 2 * prior.uncertainty(info))
     raw = b + (b - prior_mean) / (prior_var * info)
     posterior = {p: (float(b[i]), float(sd[i]), float(raw[i]), float(1 / math.sqrt(info[i])), float(prior_mean[i]),
                      float(own[i])) for i, p in enumerate(s.products) if est[i]}
-    return Panel(posterior, float(shop_mean), {c: float(cat_mean[k]) for k, c in enumerate(real)},
-                 math.sqrt(tau_w2), math.sqrt(tau_b2), iteration)
+    return Panel(posterior, prior.shop_mean, {c: float(prior.cat_mean[k]) for k, c in enumerate(prior.categories)},
+                 math.sqrt(prior.tau_w2), math.sqrt(prior.tau_b2), iteration)
 
 
 def _base_units(series, elasticity):
@@ -460,13 +505,6 @@ def _base_units(series, elasticity):
     return float(moved.sum() / series.exposure[recent].sum() * 7.0), ref
 
 
-def rebased(estimate, elasticity, series):
-    """``estimate`` with another elasticity, its demand level recomputed from ``series`` with it (to score a rival's
-    elasticities at the same level)."""
-    base, ref = _base_units(series, elasticity)
-    return replace(estimate, elasticity=float(elasticity), base_units=base, ref_price=ref)
-
-
 def estimate(lines, categories=None, *, price="mean", min_orders=MIN_ORDERS, min_periods=MIN_PERIODS,
              min_price_levels=MIN_PRICE_LEVELS, min_log_price_sd=MIN_LOG_PRICE_SD):
     """Return ({product: Elasticity}, {product: reason}) for (product, when, quantity, unit_price) order lines.
@@ -474,7 +512,8 @@ def estimate(lines, categories=None, *, price="mean", min_orders=MIN_ORDERS, min
     ``categories`` maps product -> category (None or missing: the shop-wide prior). ``price`` is passed to
     ``aggregate``; ``lines`` may also be a ``{product: Series}`` per day from ``aggregate(..., period="day")``.
     """
-    series = lines if isinstance(lines, dict) else aggregate(lines, period="day", price=price)
+    period = "week" if price == "mode" else "day"  # the posted price under quantity tiers needs a week of lines
+    series = lines if isinstance(lines, dict) else aggregate(lines, period=period, price=price)
     categories = categories or {}
     skipped = {}
     for product, s in series.items():
@@ -488,7 +527,7 @@ def estimate(lines, categories=None, *, price="mean", min_orders=MIN_ORDERS, min
     panel = fit_panel(series, categories, estimable)
     if not isinstance(lines, dict):  # again, with the unknown price changes placed by the first fit
         first = {p: post[0] for p, post in panel.posterior.items()}
-        series = aggregate(lines, period="day", price=price, elasticities=first)
+        series = aggregate(lines, period=period, price=price, elasticities=first)
         panel = fit_panel(series, categories, estimable)
     estimates = {}
     for product, (mean, sd, raw, raw_se, toward, own) in panel.posterior.items():

@@ -74,6 +74,11 @@ class PricingPolicy(models.Model):
         help_text=_("For a product without a cost, assume this percent of its current price (then the profit "
                     "objective and the margin apply). Empty: no assumption."),
     )
+    min_gain_probability = models.DecimalField(
+        _("evidence to move, %"), **PERCENT, default=Decimal(90),
+        help_text=_("A price moves only when the suggestion beats the current price with at least this probability "
+                    "(90: the 80% interval of the gain is above zero). Higher: fewer, surer moves."),
+    )
     cooldown_days = models.PositiveIntegerField(
         _("cooldown (days)"), default=7,
         help_text=_("Days after a price change before the product is suggested again."),
@@ -126,6 +131,7 @@ class PricingPolicy(models.Model):
             floor_pct=self.floor_pct, ceiling_pct=self.ceiling_pct, max_change_pct=self.max_change_pct,
             rounding=self.rounding, low_stock_threshold=self.low_stock_threshold,
             margin_without_cost=self.margin_without_cost, default_cost_pct=self.default_cost_pct,
+            min_gain_probability=self.min_gain_probability,
         )
 
     def clean(self):

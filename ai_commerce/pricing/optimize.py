@@ -17,12 +17,13 @@ standard deviation (from ``se``, or from the interval and its level). A price is
 the guardrails (whole cents, or the rounding's endings; a very wide box is searched coarse, then to the cent):
 
 * it maximises the **expected** objective over that belief (``E[(p / current) ** e]`` has a closed form), and
-* it **moves** the price only when it beats the current price with probability ``CONFIDENCE`` (90%: the 80%
-  interval of the gain lies above zero). When no allowed price is that sure, the price stays and the reason says
-  "Not enough evidence to move" with the interval of the best move (``bound_by="evidence"``); when a smaller move is
-  sure and the best one is not, the smaller one is suggested, also with ``bound_by="evidence"``.
+* it **moves** the price only when it beats the current price with probability ``min_gain_probability`` (90% by
+  default: the 80% interval of the gain lies above zero; 95%: the 90% interval). When no allowed price is that
+  sure, the price stays and the reason says "Not enough evidence to move" with the interval of the best move
+  (``bound_by="evidence"``); when a smaller move is sure and the best one is not, the smaller one is suggested,
+  also with ``bound_by="evidence"``.
 
-The gain promised to staff (``lift_pct``) is the expected change of the objective, with its 80% interval
+The gain promised to staff (``lift_pct``) is the expected change of the objective, with that interval
 (``lift_low_pct``/``lift_high_pct``) and ``gain_probability``. With a point elasticity (no interval) the belief is
 certain: the optimum is then the classic ``p* = cost * e / (1 + e)`` for ``e < -1`` clipped to the guardrails, and a
 price that does not gain never moves. Under the revenue objective a price goes down only when the demand is
@@ -64,14 +65,13 @@ __all__ = ["OBJECTIVES", "ROUNDINGS", "Guardrails", "Suggestion", "suggest"]
 OBJECTIVES = ("profit", "revenue", "auto")  # "auto": profit when the cost is known, revenue otherwise
 ROUNDINGS = ("none", "0.99", "0.95", "whole")
 MARGIN_WITHOUT_COST = ("hold", "skip")  # cost unknown: do not lower the price, or apply the margin only where known
-CONFIDENCE = 0.90  # a price moves only when it beats the current one with this probability: 80% interval above 0
-GAIN_Z = NormalDist().inv_cdf(CONFIDENCE)  # the gain's 80% interval is the elasticity's mean +- GAIN_Z SDs
 MAX_GRID = 20_000  # prices tried to the cent; a wider box is searched coarse first
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 _ENDINGS = {"0.99": Decimal("0.99"), "0.95": Decimal("0.95"), "whole": Decimal(0)}
 _MONEY_FIELDS = ("floor", "ceiling")
-_PCT_FIELDS = ("min_margin_pct", "floor_pct", "ceiling_pct", "max_change_pct", "default_cost_pct")
+_PCT_FIELDS = ("min_margin_pct", "floor_pct", "ceiling_pct", "max_change_pct", "default_cost_pct",
+               "min_gain_probability")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ class Guardrails:
     low_stock_threshold: int | None = None  # stock <= threshold: no price decrease
     margin_without_cost: str = "hold"  # cost unknown: "hold" never lowers the price; "skip" drops the margin rule
     default_cost_pct: Decimal | None = None  # cost unknown: assume this percent of the current price, 0 <= x < 100
+    min_gain_probability: Decimal = Decimal(90)  # percent: move only a price that beats the current one this surely
 
     def validate(self):
         """Return {field: message} for every invalid or contradictory setting (empty when the policy is usable)."""
@@ -101,7 +102,7 @@ class Guardrails:
             errors["margin_without_cost"] = f"must be one of {', '.join(MARGIN_WITHOUT_COST)}"
         for name in (*_MONEY_FIELDS, *_PCT_FIELDS):
             value = getattr(self, name)
-            if value is None and name in ("min_margin_pct", "max_change_pct"):
+            if value is None and name in ("min_margin_pct", "max_change_pct", "min_gain_probability"):
                 errors[name] = "is required"
             elif value is not None and not (isinstance(value, Decimal | int) and not isinstance(value, bool)
                                             and Decimal(value).is_finite()):
@@ -122,6 +123,8 @@ class Guardrails:
             errors["floor"] = f"is above the ceiling ({ok['ceiling']})"
         if "min_margin_pct" in ok and not 0 <= ok["min_margin_pct"] < 100:
             errors["min_margin_pct"] = "must be at least 0 and below 100 (margin on price)"
+        if "min_gain_probability" in ok and not 50 <= ok["min_gain_probability"] < 100:
+            errors["min_gain_probability"] = "must be at least 50 and below 100 (percent)"
         if "default_cost_pct" in ok and not 0 <= ok["default_cost_pct"] < 100:
             errors["default_cost_pct"] = "must be at least 0 and below 100 (cost as a percent of the price)"
         if "max_change_pct" in ok and not 0 < ok["max_change_pct"] < 100:
@@ -157,7 +160,7 @@ class Suggestion:
     profit_now: Decimal | None = None  # None when the cost is unknown
     profit_new: Decimal | None = None
     lift_pct: float | None = None  # expected change of the objective, percent; None when its current value is <= 0
-    lift_low_pct: float | None = None  # 80% interval of the change
+    lift_low_pct: float | None = None  # central interval of the change at the policy's min_gain_probability
     lift_high_pct: float | None = None
     notes: tuple = ()
     gain_probability: float | None = None  # probability that the suggested price beats the current one
@@ -276,7 +279,7 @@ def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, p
     c = 0.0 if cost is None else float(cost)
     cur = float(current)
     sd = _sd(elasticity, e_low, e_high, level)
-    belief = _Belief(e, sd, c if objective == "profit" else 0.0, cur)
+    belief = _Belief(e, sd, c if objective == "profit" else 0.0, cur, float(guardrails.min_gain_probability) / 100)
     bound_by = None
     forced = margin_floor is not None and margin_floor > hi  # the minimum margin overrides the box
     if forced:
@@ -355,8 +358,10 @@ class _Belief:
     positive exactly when ``e`` lies beyond a threshold ``t(p)``, whose probability is a normal tail.
     """
 
-    def __init__(self, e, sd, cost, current):
-        self.e, self.sd, self.cost, self.current = e, sd, cost, current
+    def __init__(self, e, sd, cost, current, confidence):
+        self.e, self.sd, self.cost, self.current, self.confidence = e, sd, cost, current, confidence
+        self.z = NormalDist().inv_cdf(confidence)  # the gain's central interval: the elasticity's mean +- z SDs
+        self.interval = f"{round((2 * confidence - 1) * 100)}% interval"
 
     def expected(self, price, e=None):
         """Expected objective at ``price`` (float array or number) per unit of demand at the current price."""
@@ -384,14 +389,14 @@ class _Belief:
 
     def choose(self, cents, current):
         """Return (chosen, best in expectation) among ``cents``; ``current`` (Decimal or None) is kept unless a move
-        is better in expectation and gains with probability ``CONFIDENCE``."""
+        is better in expectation and gains with probability ``confidence``."""
         prices = cents / 100.0
         value = self.expected(prices)
         best = _decimal(cents[int(np.argmax(value))]) if len(cents) else current
         if current is None:
             return best, best
         now = float(self.expected(float(current)))
-        sure = (self.p_gain(prices) >= CONFIDENCE) & (value > now + 1e-9 * abs(now))  # not float noise
+        sure = (self.p_gain(prices) >= self.confidence) & (value > now + 1e-9 * abs(now))  # not float noise
         if not sure.any():
             return current, best
         pick = np.flatnonzero(sure)[int(np.argmax(value[sure]))]
@@ -419,7 +424,7 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
     base = float(base_units or 0.0)
     units_at = [base * (p / cur) ** x for x in (e, e_low, e_high)]
     now = float(belief.expected(cur))
-    spread = [belief.e - GAIN_Z * belief.sd, belief.e + GAIN_Z * belief.sd]  # the gain's 80% interval
+    spread = [belief.e - belief.z * belief.sd, belief.e + belief.z * belief.sd]
 
     def lifts_at(x):
         if now <= 0:
@@ -441,7 +446,7 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
         held = lifts_at(float(held_at))
         move = (float(held_at) / cur - 1) * 100
         text = (f"Not enough evidence to move: {held_at} ({move:+.0f}%) would change {per} {objective} by "
-                f"{held[0]:+.0f}% in expectation, but the 80% interval is {held[1]:+.0f}% to {held[2]:+.0f}%. "
+                f"{held[0]:+.0f}% in expectation, but the {belief.interval} is {held[1]:+.0f}% to {held[2]:+.0f}%. "
                 f"{text}.") if held[0] is not None else f"Not enough evidence to move. {text}."
     elif status == "no_change":
         text += f": keeping the price at {price}, the best price within the guardrails."
@@ -451,7 +456,7 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
         if lifts[0] is not None:
             direction = "raise" if lifts[0] >= 0 else "lower"
             text += (f" is expected to {direction} {per} {objective} by {abs(lifts[0]):.0f}% "
-                     f"(80% interval {lifts[1]:+.0f}% to {lifts[2]:+.0f}%).")
+                     f"({belief.interval} {lifts[1]:+.0f}% to {lifts[2]:+.0f}%).")
         else:
             text += f" is expected to bring {per} {objective} to {money(float(belief.expected(p)) * base)}."
     bound_text = {

@@ -9,8 +9,8 @@ same. ``demand_skill`` is ``1 - MAE(model) / MAE(baseline)``, with a bootstrap 9
 Promotion: a version is promoted only when its skill is **above 0** (no tolerance: a model that explains demand no
 better than ignoring price is not promoted, nor one that cannot be judged because no price changed in the window),
 and, when a version is active, when its skill is at least the active version's minus
-``PRICING["PROMOTION_TOLERANCE"]``, the active version's elasticities re-scored on the same split at the same demand
-level. The
+``PRICING["PROMOTION_TOLERANCE"]``, the active version's params refitted on the same split and scored on the same
+products (its stored elasticities saw part of the new window, so scoring them would favour it). The
 estimates it serves are refitted on all orders. After a promotion, suggestions are made at once, and auto-applied
 where a policy allows it.
 """
@@ -34,9 +34,9 @@ MIN_LINES = 50
 
 
 def order_lines():
-    """Return (product, date, quantity, unit price) of every sold order line, oldest first."""
+    """Return (product, date, quantity, unit price) of every order line that is demand, oldest first."""
     rows = []
-    for r in get_adapter().order_lines():
+    for r in get_adapter().order_lines(demand_only=True):  # guest orders too: pricing needs no user
         if r.product_id is None or r.created is None or not r.quantity or r.unit_price is None:
             continue
         when = timezone.localtime(r.created).date() if timezone.is_aware(r.created) else r.created.date()
@@ -58,14 +58,16 @@ def holdout_metrics(lines, cats, holdout_days, period_price="mean", rivals=None)
 
     Errors are taken on each product's held-out units at each price it was sold at (summed over the periods at that
     price), so that day-to-day noise largely cancels and what is left is the effect of price. ``rivals`` maps a
-    name to other elasticities ({product: elasticity}, e.g. the active version's): each is scored on the same split,
-    at the same demand level, as ``<name>_demand_skill`` (a product it has no elasticity for predicts no price
+    name to another version's params (e.g. the active version's): each is refitted on the same training split and
+    scored on the same products as ``<name>_demand_skill`` (a product it has no estimate for predicts no price
     effect). ``demand_skill_low``/``_high`` are a 90% interval of the skill by a seeded bootstrap over products.
     """
     cut = lines[-1][1] - dt.timedelta(days=holdout_days)
     train = [row for row in lines if row[1] < cut]
     fitted, _ = elasticity.estimate(train, cats, price=period_price)
-    history = elasticity.aggregate(train, period="day", price=period_price)
+    refits = {name: fitted if params.get("period_price", "mean") == period_price
+              else elasticity.estimate(train, cats, price=params["period_price"])[0]
+              for name, params in (rivals or {}).items()}
     series = elasticity.aggregate(lines, price=period_price)
     cut_day = cut.toordinal()
     names = ["model", *(rivals or {})]
@@ -76,19 +78,18 @@ def holdout_metrics(lines, cats, holdout_days, period_price="mean", rivals=None)
         held = s.day >= cut_day if s is not None else None
         if held is None or not held.any() or held.all():
             continue
-        models = {"model": estimate}
-        for name, others in (rivals or {}).items():
-            models[name] = elasticity.rebased(estimate, others.get(product, 0.0), history[product])
+        models = {"model": estimate, **{name: refit.get(product) for name, refit in refits.items()}}
         last_price = s.price[~held][-1]
         prices, units, weeks = s.price[held], s.units[held], s.exposure[held] / 7.0
         moved += bool(np.any(np.abs(prices - last_price) > 0.005))
-        total = {name: 0.0 for name in errors}
+        total = dict.fromkeys(errors, 0.0)
         for price in np.unique(prices):
             at = prices == price
             actual = units[at].sum()
             total["flat"] += abs(actual - estimate.units_at(last_price) * weeks[at].sum())  # price has no effect
             for name, model in models.items():
-                total[name] += abs(actual - model.units_at(price) * weeks[at].sum())
+                expected = estimate.units_at(last_price) if model is None else model.units_at(price)
+                total[name] += abs(actual - expected * weeks[at].sum())
         for name, value in total.items():
             errors[name].append(value)
         periods += int(held.sum())
@@ -154,7 +155,7 @@ def train(reporter):
     cats = categories()
     reporter.progress(15, f"checking elasticities on the newest {conf['HOLDOUT_DAYS']} days or more")
     active = ModelVersion.objects.of_kind("pricing").active().first()
-    rivals = {"active": active_elasticities(active)} if active else None
+    rivals = {"active": active.params} if active else None
     metrics = judged_holdout(lines, cats, conf, rivals)
     reporter.log(f"judged on {metrics['holdout_products']} products in the newest {metrics['holdout_days']} days "
                  f"({metrics['holdout_start']} to {metrics['holdout_end']})")
@@ -214,12 +215,6 @@ def unjudged(metrics):
         return (f"held-out demand skill {skill:.4f} is not above 0: prices explain held-out demand no better than "
                 "ignoring them")
     return None
-
-
-def active_elasticities(version):
-    """The active version's elasticities, {product: elasticity}, to re-score on the new split."""
-    return dict(ElasticityEstimate.objects.filter(model_version=version, elasticity__isnull=False)
-                .values_list("product_id", "elasticity"))
 
 
 def _aware(day):

@@ -27,6 +27,7 @@ class StockRecord(models.Model):
 class Purchase(models.Model):
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="purchases")
     placed_on = models.DateTimeField()
+    status = models.CharField(max_length=16, default="placed")
 
 
 class SaleLine(models.Model):

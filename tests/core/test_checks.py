@@ -239,6 +239,9 @@ PROBLEMS = [
     ("ai_commerce.E012", core("check_limits", EVENTS_THROTTLE_RATE="10/fortnight")),
     ("ai_commerce.E013", core("check_limits", EVENTS_MAX_BATCH=0)),
     ("ai_commerce.E014", core("check_limits", STALE_RUN_SECONDS=60, TRAIN_TIME_LIMIT=600)),
+    ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
+    ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={
+        "user": "purchase__buyer", "product": "article", "created": "purchase__placed_on"})),
     ("ai_commerce.E015", without_core),
     ("ai_commerce.E020", sub_app("SENTIMENT", ASPECTS=["fit"])),
     ("ai_commerce.E021", sub_app("SENTIMENT", ABUSIVE_WORDS="scam")),

@@ -364,3 +364,49 @@ def test_pricing_without_order_lines_warns(settings):
     assert check_pricing_settings() == []
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "ORDER_LINE_MODEL": None}
     assert [m.id for m in check_pricing_settings()] == ["ai_commerce.W030"]
+
+
+def test_cancelled_orders_are_not_demand_and_guest_orders_are(settings):
+    from ai_commerce.pricing.training import order_lines
+
+    item = ItemFactory(label="Teapot")
+    StockRecordFactory(item=item, price_excl_tax=Decimal("30.00"))
+    when = timezone.now() - dt.timedelta(days=3)
+    guest = Purchase.objects.create(buyer=None, placed_on=when)
+    cancelled = Purchase.objects.create(buyer=UserFactory(), placed_on=when, status="cancelled")
+    SaleLine.objects.create(purchase=guest, article=item, qty=2, each_price=Decimal("30.00"))
+    SaleLine.objects.create(purchase=cancelled, article=item, qty=5, each_price=Decimal("30.00"))
+    assert [row[2] for row in order_lines()] == [2]  # the guest's line counts; the cancelled order's does not
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "ORDER_STATUSES_EXCLUDED": ()}
+    assert sorted(row[2] for row in order_lines()) == [2, 5]
+
+
+
+def test_no_promotion_without_skill_and_the_active_version_is_rescored_on_the_same_split(shop, monkeypatch,
+                                                                                           admin_client):
+    first = train().model_version
+    assert first.is_active and first.metrics["demand_skill_low"] <= first.metrics["demand_skill"]
+    page = admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
+    assert "Held-out demand skill of the serving model" in page and "90% interval" in page
+
+    second = train().model_version  # same orders: the active version's elasticities are scored on the new split
+    assert "active_demand_skill" in second.metrics and "active" in second.note
+
+    from ai_commerce.pricing import training
+
+    real = training.holdout_metrics
+
+    def worse_than_ignoring_price(*args, **kwargs):
+        return {**real(*args, **kwargs), "demand_skill": -0.013}
+
+    monkeypatch.setattr(training, "holdout_metrics", worse_than_ignoring_price)
+    third = train().model_version
+    assert not third.is_active and "-0.0130 is not above 0" in third.note  # inside any tolerance, still refused
+
+    def nothing_repriced(*args, **kwargs):
+        return {**real(*args, **kwargs), "holdout_repriced": 0}
+
+    monkeypatch.setattr(training, "holdout_metrics", nothing_repriced)
+    fourth = train().model_version
+    assert not fourth.is_active and "cannot be judged" in fourth.note
+    assert ModelVersion.objects.of_kind("pricing").active().get() == second

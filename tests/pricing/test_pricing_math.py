@@ -122,7 +122,7 @@ def small_shop(seed, n_products=120, categories=(-2.2, -1.0), lines_per_year=25)
 
 def test_sparse_products_are_unbiased_pooled_and_honest_about_it():
     lines, truth, cats = small_shop(3)
-    estimates, skipped = estimate(lines, cats)
+    estimates, _ = estimate(lines, cats)
     assert len(estimates) >= 0.9 * len(truth)
     bias = np.mean([estimates[p].elasticity - truth[p] for p in estimates])
     assert abs(bias) < 0.25  # not pulled toward inelastic
@@ -146,7 +146,7 @@ def test_the_panel_without_pooling_is_the_poisson_glm():
     lines = [row for seed, (p, e) in enumerate((("A", -2.0), ("B", -1.2), ("C", -0.7), ("D", -1.6), ("E", -2.5)))
              for row in simulate_lines(p, e, base=3.0, days=70, seed=seed)]
     series = aggregate(lines, period="day")
-    panel = fit_panel(series, {p: "k" for p in series}, tau=1e6, max_iter=5000, tol=1e-10)
+    panel = fit_panel(series, dict.fromkeys(series, "k"), tau=1e6, max_iter=5000, tol=1e-10)
     rows = [(p, int(day), float(u), float(np.log(price) - np.log(s.price).mean()))
             for p, s in series.items() for day, u, price in zip(s.day, s.units, s.price, strict=True)]
     products, weeks = sorted(series), sorted({(day - 1) // 7 for _, day, _, _ in rows})
