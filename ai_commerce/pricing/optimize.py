@@ -21,7 +21,7 @@ the guardrails (whole cents, or the rounding's endings; a very wide box is searc
   default: the 80% interval of the gain lies above zero; 95%: the 90% interval). When no allowed price is that
   sure, the price stays and the reason says "Not enough evidence to move" with the interval of the best move
   (``bound_by="evidence"``); when a smaller move is sure and the best one is not, the smaller one is suggested,
-  also with ``bound_by="evidence"``.
+  also with ``bound_by="evidence"``. A move of less than ``MIN_MOVE`` (1%) is never worth suggesting.
 
 The gain promised to staff (``lift_pct``) is the expected change of the objective, with that interval
 (``lift_low_pct``/``lift_high_pct``) and ``gain_probability``. With a point elasticity (no interval) the belief is
@@ -65,6 +65,7 @@ __all__ = ["OBJECTIVES", "ROUNDINGS", "Guardrails", "Suggestion", "suggest"]
 OBJECTIVES = ("profit", "revenue", "auto")  # "auto": profit when the cost is known, revenue otherwise
 ROUNDINGS = ("none", "0.99", "0.95", "whole")
 MARGIN_WITHOUT_COST = ("hold", "skip")  # cost unknown: do not lower the price, or apply the margin only where known
+MIN_MOVE = 0.01  # a free price moves by at least 1% (or as far as the guardrails allow, if less), or stays
 MAX_GRID = 20_000  # prices tried to the cent; a wider box is searched coarse first
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -397,6 +398,8 @@ class _Belief:
             return best, best
         now = float(self.expected(float(current)))
         sure = (self.p_gain(prices) >= self.confidence) & (value > now + 1e-9 * abs(now))  # not float noise
+        step = np.abs(prices / self.current - 1)
+        sure &= step >= min(MIN_MOVE, step.max()) - 1e-12  # a few cents is not worth a price change
         if not sure.any():
             return current, best
         pick = np.flatnonzero(sure)[int(np.argmax(value[sure]))]

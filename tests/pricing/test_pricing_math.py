@@ -187,8 +187,10 @@ def test_interior_profit_optimum_is_c_e_over_1_plus_e():
 
 
 def test_an_uncertain_elasticity_moves_only_as_far_as_the_evidence_goes():
-    s = suggest(D("16.00"), D("10.00"), (-3.0, -3.4, -2.6), 100.0, None, rails())
-    assert D("15.00") < s.price < D("16.00") and s.bound_by == "evidence"  # +1% at 15.00 is not sure enough
+    s = suggest(D("16.50"), D("10.00"), (-3.0, -3.4, -2.6), 100.0, None, rails())
+    assert D("15.00") < s.price < D("16.50") and s.bound_by == "evidence"  # the optimum, 15.00, is not sure enough
+    assert suggest(D("16.00"), D("10.00"), (-3.0, -3.4, -2.6), 100.0, None, rails()).price == D("16.00")  # nor is
+    # any move of 1% or more from 16.00, and a few cents is not worth a price change
     assert s.gain_probability >= 0.9 and s.lift_low_pct > 0 and "not sure enough" in s.reason
     s = suggest(D("16.00"), D("10.00"), (-3.0, -4.6, -1.4), 100.0, None, rails())
     assert s.status == "no_change" and s.bound_by == "evidence"
