@@ -97,14 +97,21 @@ def _outcome(estimate, values, resolve, last_change, approved, now):
         base_units=estimate.units_at(price), stock=values.get("stock"), guardrails=policy.to_guardrails(),
     )
     if result.status != "suggest":
-        return f"{result.status.replace('_', ' ')}: {result.reason}", None
+        return f"{result.status.replace('_', ' ')}: {result.reason}{_leaning(estimate)}", None
     return "", PriceSuggestion(
         product_id=estimate.product_id, policy=policy if policy.pk else None, current_price=result.current_price,
         suggested_price=result.price, cost=values.get("cost"), change_pct=round(result.change_pct, 2),
-        objective=result.objective, bound_by=result.bound_by or "", reason=result.reason,
+        objective=result.objective, bound_by=result.bound_by or "", reason=result.reason + _leaning(estimate),
         elasticity=result.elasticity, elasticity_low=result.elasticity_low, elasticity_high=result.elasticity_high,
         units_now=result.units_now, units_new=result.units_new, units_new_low=result.units_new_low,
         units_new_high=result.units_new_high, revenue_now=result.revenue_now, revenue_new=result.revenue_new,
         profit_now=result.profit_now, profit_new=result.profit_new, lift_pct=result.lift_pct,
         lift_low_pct=result.lift_low_pct, lift_high_pct=result.lift_high_pct,
     )
+
+
+def _leaning(estimate):
+    if estimate.evidence != "pooled":
+        return ""
+    return (f" Few price changes or orders of its own: the estimate leans on its category's products "
+            f"({estimate.pooled_toward:.1f}).")

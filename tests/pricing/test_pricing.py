@@ -159,6 +159,9 @@ def test_the_most_specific_policy_wins(shop):
     ({"max_change_pct": Decimal(0)}, "max_change_pct"),
     ({"ceiling_pct": Decimal(80)}, "ceiling_pct"),
     ({"category": "Mugs", "product_id": -1}, "category"),
+    ({"min_gain_probability": Decimal(40)}, "min_gain_probability"),
+    ({"default_cost_pct": Decimal(100)}, "default_cost_pct"),
+    ({"margin_without_cost": "maybe"}, "margin_without_cost"),
 ])
 def test_contradictory_policies_are_refused_per_field(fields, field):
     with pytest.raises(ValidationError) as caught:
@@ -309,7 +312,8 @@ def test_api_is_for_staff_and_refuses_clearly(client, admin_client, suggestion, 
 def test_policy_api_gives_field_errors(admin_client):
     url = "/ai/api/pricing/policies/"
     cases = (({"floor": "30", "ceiling": "20"}, "floor"), ({"daily_auto_apply_cap": 0}, "daily_auto_apply_cap"),
-             ({"product": 10**6}, "product"))
+             ({"product": 10**6}, "product"), ({"min_gain_probability": "100"}, "min_gain_probability"),
+             ({"margin_without_cost": "maybe"}, "margin_without_cost"))
     for fields, field in cases:
         bad = admin_client.post(url, {"name": "x", **fields}, content_type="application/json")
         assert bad.status_code == 400 and field in bad.json(), bad.json()
