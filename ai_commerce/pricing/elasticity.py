@@ -18,11 +18,18 @@ How it works:
    price paid on the most order lines (for shops with quantity tiers: on UCI Online Retail a line's unit price mostly
    reflects its own quantity tier, and one large bulk order lowers the mean price of its period while it raises the
    units, a spurious negative slope). With ``"mode"`` the estimate works per week: a day has too few lines to show
-   the posted price, and its one bulk line would bring the tier mix back. Periods without a sale between the product's first and last sale are kept as
-   zero demand: a price at which nothing sold is information. Their price is unknown (order lines only show the
-   prices that sold), so a gap between two sales takes the earlier sale's price for its first half and the later
-   sale's for its second half. Filling the whole gap with the last price would book the quiet weeks after a price
-   rise at the old, lower price, and so make demand look inelastic; sparse products suffer most.
+   the posted price, and its one bulk line would bring the tier mix back.
+
+   Periods without a sale are kept as zero demand: a price at which nothing sold is information. Three things keep
+   them honest, because order lines only show the prices that sold. A gap between two sales at different prices
+   places the unknown price change at its expected point given the demand at both prices (a first fit's elasticity
+   says a long silence belongs to the dearer price; without one, the middle); filling the gap with the last price
+   would book the quiet days after a rise at the old, lower price and make demand look inelastic. The first sale
+   day is left out (the series starts there because something sold, so it is not a draw of demand). And a series
+   runs on to the end of the data after its last sale, unless the product went silent for ``DELISTED_GAPS`` mean
+   gaps between its sales (then it stops a gap after its last sale): cutting it at the last sale would drop the
+   quiet days, more of them at a high price. On a small shop (25 lines a product) these took the mean bias from
+   +0.44 to within +-0.25 (``bench/pricing.py``).
 2. **One joint model** (``fit_panel``): a Poisson panel of every product's daily units, fitted by maximum
    (quasi-)likelihood with a normal hierarchical prior on the elasticities::
 
