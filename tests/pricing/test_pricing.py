@@ -349,7 +349,8 @@ def test_a_real_worker_trains_pricing_and_suggests(live_worker, shop):
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status not in ("queued", "running"), timeout=120)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
-    assert PriceSuggestion.objects.filter(status=Status.PENDING).count() == 5
+    suggested = ElasticityEstimate.objects.filter(model_version=run.model_version, outcome="suggested").count()
+    assert PriceSuggestion.objects.filter(status=Status.PENDING).count() == suggested >= 3
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
