@@ -15,32 +15,15 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
+
+from ai_commerce.permissions import StaffModelPermissions
 
 from . import workflow
 from .models import PriceSuggestion, PricingPolicy
 from .serializers import PriceSuggestionSerializer, PricingPolicySerializer
 
 DECISIONS = ("approve", "reject", "apply", "rollback")
-
-
-class StaffModelPermissions(DjangoModelPermissions):
-    """Staff holding the model's Django permissions: view to read, change for the decision actions."""
-
-    perms_map = {
-        **DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated and request.user.is_staff):
-            return False
-        if getattr(view, "action", None) in DECISIONS:
-            model = view.get_queryset().model
-            return request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
-        return super().has_permission(request, view)
 
 
 class Page(LimitOffsetPagination):
@@ -73,6 +56,7 @@ class SuggestionSchema(AutoSchema):
 class PriceSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PriceSuggestionSerializer
     permission_classes = [StaffModelPermissions]
+    decisions = DECISIONS
     pagination_class = Page
     schema = SuggestionSchema()
 

@@ -5,7 +5,9 @@
 - ``GET /ai/api/products/<id>/similar/?k=10`` and ``.../bought-together/?k=10``: 404 for an unknown product.
 - ``GET /ai/api/trending/?k=10&category=Mugs``.
 
-``k`` runs from 1 to 50; anything else is a 400 naming the field.
+``k`` runs from 1 to 50; anything else is a 400 naming the field. Each response says which model version (and
+experiment arm) served it, every item carries its ``attribution`` for the click link (``<ai>/r/?a=...``), and the
+list's impressions are logged as it is served: a headless shop gets click-through rates with no extra call.
 """
 
 from django.contrib.auth import get_user_model
@@ -21,6 +23,7 @@ from rest_framework.views import APIView
 from ai_commerce.adapter import get_adapter
 
 from . import serving
+from .attribution import log_impressions, shown
 from .serializers import PlacementQuerySerializer, PlacementSerializer, RecommendationsQuerySerializer
 
 
@@ -36,8 +39,16 @@ class PlacementView(APIView):
         return query.validated_data
 
     def respond(self, results):
-        return Response(PlacementSerializer({"placement": self.placement, "model_version": serving.active_version_id(),
+        """The served list, with the version (and experiment arm) that served it; its impressions are logged here,
+        after the response, so a headless shop gets click-through rates without reporting them."""
+        log_impressions(shown(results), self.request)
+        version, arm = (results[0].model_version, results[0].arm) if results else (serving.active_version_id(), 0)
+        return Response(PlacementSerializer({"placement": self.placement, "model_version": version, "arm": arm,
                                              "results": results}).data)
+
+    def visitor(self, request):
+        user = request.user if request.user.is_authenticated else None
+        return {"user": user, "session_key": None if user is not None else request.session.session_key}
 
     def product(self, product_id):
         model = get_adapter().product_model
@@ -73,8 +84,8 @@ class ProductPlacementView(PlacementView):
     def get(self, request, product_id):
         query = self.query(request)
         categories = [query["category"]] if "category" in query else None
-        return self.respond(type(self).serve(self.product(product_id), k=query["k"], user=request.user,
-                                             categories=categories))
+        return self.respond(type(self).serve(self.product(product_id), k=query["k"], categories=categories,
+                                             **self.visitor(request)))
 
 
 class SimilarView(ProductPlacementView):
@@ -92,7 +103,7 @@ class TrendingView(PlacementView):
 
     def get(self, request):
         query = self.query(request)
-        return self.respond(serving.trending(k=query["k"], category=query.get("category")))
+        return self.respond(serving.trending(k=query["k"], category=query.get("category"), **self.visitor(request)))
 
 
 # Class-level, so that drf-spectacular builds on the views' own AutoSchema whatever the host's DEFAULT_SCHEMA_CLASS.

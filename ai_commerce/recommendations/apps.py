@@ -23,12 +23,18 @@ class RecommendationsConfig(capabilities.CapabilityConfig):
     urls = "ai_commerce.recommendations.urls"
 
     def connect(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from ai_commerce.models import ModelVersion
 
         from . import receivers, serving
+        from .models import Experiment, ExperimentArm
 
         receivers.connect()
         post_save.connect(serving.forget_active_version, sender=ModelVersion,
                           dispatch_uid="ai_commerce_recommendations_active_version")
+        for model in (Experiment, ExperimentArm):  # the served state says whether an experiment runs
+            for signal in (post_save, post_delete):
+                event = "saved" if signal is post_save else "deleted"
+                uid = f"ai_commerce_recommendations_{model._meta.model_name}_{event}"
+                signal.connect(serving.forget_active_version, sender=model, dispatch_uid=uid)

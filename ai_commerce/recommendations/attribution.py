@@ -21,7 +21,7 @@ from ai_commerce.adapter import get_adapter
 from .models import PlacementEvent
 
 logger = logging.getLogger(__name__)
-ATTRIBUTION = re.compile(r"^(?P<placement>[a-z_]{1,32}):(?P<version>\d{1,10})$")
+ATTRIBUTION = re.compile(r"^(?P<placement>[a-z_]{1,32}):(?P<version>\d{1,10})(?::(?P<arm>\d{1,10}))?$")
 CONVERSION_DAYS = 7
 
 
@@ -33,15 +33,20 @@ def _visitor(request):
     return {"user_id": None, "session_key": getattr(session, "session_key", None) or ""}
 
 
+def shown(items):
+    """What ``log_impressions`` stores of served items: (placement, version, product id, arm)."""
+    return [(item.placement, item.model_version, item.product.pk, item.arm) for item in items]
+
+
 def log_impressions(shown, request):
-    """Store one impression per shown (placement, version, product id), after the response; never raise."""
+    """Store one impression per shown (placement, version, product id, arm), after the response; never raise."""
     if request is None or not shown:
         return
     try:
         who = _visitor(request)
         deferred.create(PlacementEvent, *[
-            {"placement": placement, "version": version or 0, "product_id": product_id,
-             "kind": PlacementEvent.Kind.IMPRESSION, **who} for placement, version, product_id in shown])
+            {"placement": placement, "version": version or 0, "product_id": product_id, "arm": arm or 0,
+             "kind": PlacementEvent.Kind.IMPRESSION, **who} for placement, version, product_id, arm in shown])
     except Exception:
         logger.exception("ai_commerce could not log impressions")
 
@@ -61,12 +66,13 @@ def click(request):
     product = request.GET.get("p", "")
     if match is None or not url_has_allowed_host_and_scheme(target, {request.get_host()},
                                                             require_https=request.is_secure()):
-        return HttpResponseBadRequest("This recommendation link is broken: it needs a=placement:version and a next "
-                                      "URL on this site.")
+        return HttpResponseBadRequest("This recommendation link is broken: it needs a=placement:version[:arm] and a "
+                                      "next URL on this site.")
     try:
         if get_adapter().get_product_queryset().filter(pk=product).exists():
             PlacementEvent.objects.create(placement=match["placement"], version=int(match["version"]),
-                                          product_id=product, kind=PlacementEvent.Kind.CLICK, **_visitor(request))
+                                          arm=int(match["arm"] or 0), product_id=product,
+                                          kind=PlacementEvent.Kind.CLICK, **_visitor(request))
     except Exception:  # a bad product id, or the database: the shopper still gets where they clicked
         logger.exception("ai_commerce could not log a click")
     return HttpResponseRedirect(target)

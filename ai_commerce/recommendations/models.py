@@ -7,6 +7,7 @@ once; it belongs to no version.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +121,8 @@ class PlacementEvent(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+",
                              verbose_name=_("user"))
     session_key = models.CharField(_("session"), max_length=40, blank=True)
+    # The experiment arm the visitor was in (0: none), a plain id for the same reason as ``version``.
+    arm = models.PositiveIntegerField(_("experiment arm"), default=0, db_index=True)
     occurred_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -129,3 +132,99 @@ class PlacementEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} of product {self.product_id} in {self.placement}:{self.version}"
+
+
+class Experiment(models.Model):
+    """An A/B test of recommendation versions on live traffic: arms, a split, placements, a metric and a horizon.
+
+    A visitor (user, or the anonymous session) lands in one arm for the whole experiment, by a hash; serving reads the
+    arm's version. The verdict is a fixed-horizon test: no winner is declared before every arm has the planned sample
+    (from the base rate and the smallest effect worth detecting), and then only at the significance level it was
+    created with (``verdict``).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        RUNNING = "running", _("running")
+        STOPPED = "stopped", _("stopped")
+        CONCLUDED = "concluded", _("concluded")
+
+    class Metric(models.TextChoices):
+        CTR = "ctr", _("click-through rate (clicks per impression)")
+        CONVERSION = "conversion", _("conversion rate (visitors who bought a product they were shown)")
+        REVENUE = "revenue", _("revenue per visitor (from the shown products they bought)")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    placements = models.JSONField(
+        _("placements"), default=list, blank=True,
+        help_text=_("Placements it covers: recommended, similar, bought_together, trending. Empty: all of them."),
+    )
+    metric = models.CharField(_("primary metric"), max_length=12, choices=Metric.choices, default=Metric.CTR)
+    base_rate = models.FloatField(
+        _("base rate"), default=0.02,
+        help_text=_("The control's expected rate (clicks per impression, or buyers per visitor); for revenue per "
+                    "visitor, the share of visitors who buy. Sets the planned sample."),
+    )
+    min_effect_pct = models.FloatField(
+        _("smallest effect worth detecting, %"), default=20.0,
+        help_text=_("Relative lift over the control, e.g. 20 for +20%."),
+    )
+    significance = models.FloatField(_("significance level"), default=0.05)
+    power = models.FloatField(_("power"), default=0.95,
+                              help_text=_("Chance of declaring the better arm when its lift is the smallest effect."))
+    planned_per_arm = models.PositiveIntegerField(
+        _("planned sample per arm"), default=0, editable=False,
+        help_text=_("Impressions (click-through rate) or visitors (the other metrics) each arm needs."),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    starts_at = models.DateTimeField(_("start"), null=True, blank=True,
+                                     help_text=_("Empty: when started. It serves only between start and stop."))
+    stops_at = models.DateTimeField(_("stop"), null=True, blank=True, help_text=_("Empty: until stopped."))
+    winner = models.ForeignKey("ExperimentArm", models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("winner"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("experiment")
+        verbose_name_plural = _("experiments")
+        ordering = ("-created_at",)
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from .experiments import planned_sample
+
+        self.planned_per_arm = planned_sample(self.base_rate, self.min_effect_pct, self.significance, self.power)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "planned_per_arm"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        from .experiments import problems
+
+        errors = {k: v for k, v in problems(self, list(self.arms.all()) if self.pk else []).items() if k != "arms"}
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExperimentArm(models.Model):
+    """One arm: a recommendations version, or (no version) the built-in popularity baseline, and its traffic share."""
+
+    experiment = models.ForeignKey(Experiment, models.CASCADE, related_name="arms", verbose_name=_("experiment"))
+    name = models.CharField(_("name"), max_length=60)
+    version = models.ForeignKey(
+        ModelVersion, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("model version"),
+        help_text=_("A recommendations version with serving rows. Empty: the popularity baseline."),
+    )
+    weight = models.PositiveSmallIntegerField(_("traffic %"), default=50)
+    is_control = models.BooleanField(_("control"), default=False)
+
+    class Meta:
+        verbose_name = _("experiment arm")
+        verbose_name_plural = _("experiment arms")
+        ordering = ("pk",)
+        constraints = [models.UniqueConstraint(fields=["experiment", "name"], name="ai_recs_arm_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.version or 'popularity'})"

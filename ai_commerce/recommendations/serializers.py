@@ -21,10 +21,12 @@ class RecommendedSerializer(serializers.Serializer):
     score = serializers.FloatField()
     reason = serializers.CharField(help_text='Why it is shown, e.g. "Because you bought Blue mug".')
     reason_code = serializers.CharField()
-    attribution = serializers.CharField(help_text="placement:model version, to credit clicks and purchases.")
+    attribution = serializers.CharField(
+        help_text="placement:model version[:experiment arm], to credit clicks and purchases (the click link's a=).")
 
 
 class PlacementSerializer(serializers.Serializer):
     placement = serializers.CharField()
     model_version = serializers.IntegerField(allow_null=True)
+    arm = serializers.IntegerField(help_text="The experiment arm that served the list (0: no experiment).")
     results = RecommendedSerializer(many=True)

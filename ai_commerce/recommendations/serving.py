@@ -37,6 +37,7 @@ candidates run out; a known user at most six queries, the cold-start ladder of a
 
 from dataclasses import dataclass
 
+from django.db.models import Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -45,8 +46,8 @@ from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
 
-from . import popularity
-from .models import ContentNeighbour, Reason, Recommendation, RelatedProduct, TrendingProduct
+from . import experiments, popularity
+from .models import ContentNeighbour, Experiment, Reason, Recommendation, RelatedProduct, TrendingProduct
 
 MAX_K = 50
 OVERFETCH = 3
@@ -77,11 +78,13 @@ class Recommended:
     reason_code: str
     placement: str
     model_version: int | None
+    arm: int = 0  # the experiment arm it was served in (0: none)
 
     @property
     def attribution(self):
-        """``placement:version`` for crediting clicks and purchases to what was shown."""
-        return f"{self.placement}:{self.model_version or 0}"
+        """``placement:version[:arm]`` for crediting clicks and purchases to what was shown."""
+        base = f"{self.placement}:{self.model_version or 0}"
+        return f"{base}:{self.arm}" if self.arm else base
 
     @property
     def click_url(self):
@@ -99,18 +102,36 @@ def _seconds():
     return app_settings.RECOMMENDATIONS["CACHE_SECONDS"]
 
 
-def active_version_id():
-    """The id of the active recommendations version, or None (cached briefly; activation clears it)."""
+def _state():
+    """(active version id or 0, whether an experiment runs), in one query, cached briefly; activating a version or
+    saving an experiment clears it."""
     found = cache.get(_alias(), ACTIVE_KEY)
     if found is None:
-        version = ModelVersion.objects.of_kind("recommendations").active().values_list("pk", flat=True).first()
-        found = version or 0
+        running = Experiment.objects.filter(status=Experiment.Status.RUNNING).order_by().values_list("pk", Value(2))
+        rows = list(ModelVersion.objects.of_kind("recommendations").active().order_by().values_list("pk", Value(1))
+                    .union(running, all=True))
+        found = (next((pk for pk, what in rows if what == 1), 0), any(what == 2 for _pk, what in rows))
         cache.set(_alias(), ACTIVE_KEY, found, _seconds())
-    return found or None
+    return found
+
+
+def active_version_id():
+    """The id of the active recommendations version, or None (cached briefly; activation clears it)."""
+    return _state()[0] or None
+
+
+def version_for(placement, user=None, session_key=None):
+    """(version id or None, arm id) serving ``placement`` to this visitor: their experiment arm's version while an
+    experiment covers the placement, else the active version (arm 0). No query while the cache is warm, and none for
+    experiments while none runs."""
+    active, experimenting = _state()
+    assigned = experiments.assign(placement, experiments.visitor_key(user, session_key)) if experimenting else None
+    return assigned if assigned is not None else (active or None, 0)
 
 
 def forget_active_version(**kwargs):
     cache.delete(_alias(), ACTIVE_KEY)
+    experiments.forget_running()
 
 
 def forget_served(**kwargs):
@@ -142,13 +163,13 @@ class Served:
         return found
 
 
-def _served(placement, version, subject, compute):
-    """The served list of ``placement`` for ``subject`` (everything the list depends on but the version), cached for
-    ``CACHE_SECONDS`` under the current served stamp; uncached while the cache is down."""
+def _served(placement, version, subject, compute, arm=0):
+    """The served list of ``placement`` for ``subject`` (everything the list depends on but the version and arm),
+    cached for ``CACHE_SECONDS`` under the current served stamp; uncached while the cache is down."""
     stamp = served_stamp()
     if stamp == cache.DOWN:
         return Served(placement, None, compute)
-    key = f"ai_commerce:served:{version or 0}:{stamp}:{placement}:{cache.digest(subject, get_language())}"
+    key = f"ai_commerce:served:{version or 0}:{arm}:{stamp}:{placement}:{cache.digest(subject, get_language())}"
     return Served(placement, key, compute)
 
 
@@ -216,7 +237,7 @@ def reason_text(code, because_title=None, category=""):
     return _("You might also like")
 
 
-def _serve(placement, version, ladder, k, *, exclude=(), categories=None, exclude_categories=None):
+def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None, exclude_categories=None):
     """Walk the candidate ``ladder`` (lists of Candidate, best first), keep the first ``k`` eligible products."""
     adapter = get_adapter()
     excluded = {str(pk) for pk in exclude}
@@ -250,7 +271,7 @@ def _serve(placement, version, ladder, k, *, exclude=(), categories=None, exclud
         because = products.get(str(row.because_id)) if row.because_id else None
         title = getattr(because, "ai_title", None) if because is not None else None
         chosen.append(Recommended(product, float(row.score), reason_text(row.reason, title, row.category),
-                                  row.reason, placement, version))
+                                  row.reason, placement, version, arm))
         if len(chosen) == k:
             return chosen
     # Backfill from the rest of the catalog: one query, whatever is missing.
@@ -260,7 +281,7 @@ def _serve(placement, version, ladder, k, *, exclude=(), categories=None, exclud
     if exclude_categories:
         queryset = queryset.exclude(ai_category__in=list(exclude_categories))
     for product in queryset.order_by("pk")[:k - len(chosen)]:
-        chosen.append(Recommended(product, 0.0, reason_text("catalog"), "catalog", placement, version))
+        chosen.append(Recommended(product, 0.0, reason_text("catalog"), "catalog", placement, version, arm))
     return chosen
 
 
@@ -328,8 +349,8 @@ def trending(**options):
 def plan_recommended(user=None, *, session_key=None, k=10, exclude=(), categories=None, exclude_categories=None):
     """The ``Served`` plan of ``recommended_for`` (the template tags read its key before its items)."""
     k = check_k(k)
-    version = active_version_id()
     user_id = getattr(user, "pk", user) if getattr(user, "is_authenticated", True) else None
+    version, arm = version_for("recommended", user if user_id is not None else None, session_key)
     # An anonymous visitor's list depends on what they viewed: read it first (one query), and key the list by it.
     recent = _recent_views(None, session_key) if user_id is None else None
 
@@ -349,11 +370,11 @@ def plan_recommended(user=None, *, session_key=None, k=10, exclude=(), categorie
             for category in sorted(c for c in touched if c)[:2]:
                 ladder.append(_trending_rows(version, limit, category))
         ladder.append(_trending_rows(version, limit))
-        return _serve("recommended", version, ladder, k, exclude={*exclude, *_purchased(user_id)},
+        return _serve("recommended", version, ladder, k, arm=arm, exclude={*exclude, *_purchased(user_id)},
                       categories=categories, exclude_categories=exclude_categories)
 
     subject = (k, user_id, recent, _frozen(exclude), _frozen(categories), _frozen(exclude_categories))
-    return _served("recommended", version, subject, compute)
+    return _served("recommended", version, subject, compute, arm)
 
 
 def _category_of(product):
@@ -365,48 +386,50 @@ def _shopper(user):
     return getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
 
 
-def plan_similar(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
+def plan_similar(product, *, k=10, user=None, session_key=None, exclude=(), categories=None, exclude_categories=None):
     k = check_k(k)
-    version, user_id = active_version_id(), _shopper(user)
+    (version, arm), user_id = version_for("similar", user, session_key), _shopper(user)
 
     def compute():
         limit = k * OVERFETCH
         similar = _related_rows(version, RelatedProduct.Kind.SIMILAR, [product.pk], limit)
         ladder = [similar or _content_rows(product.pk, limit),
                   _trending_rows(version, limit, _category_of(product)), _trending_rows(version, limit)]
-        return _serve("similar", version, ladder, k, exclude={*exclude, product.pk, *_purchased(user_id)},
+        return _serve("similar", version, ladder, k, arm=arm, exclude={*exclude, product.pk, *_purchased(user_id)},
                       categories=categories, exclude_categories=exclude_categories)
 
     subject = (k, product.pk, user_id, _frozen(exclude), _frozen(categories), _frozen(exclude_categories))
-    return _served("similar", version, subject, compute)
+    return _served("similar", version, subject, compute, arm)
 
 
-def plan_bought_together(product, *, k=10, user=None, exclude=(), categories=None, exclude_categories=None):
+def plan_bought_together(product, *, k=10, user=None, session_key=None, exclude=(), categories=None,
+                         exclude_categories=None):
     k = check_k(k)
-    version, user_id = active_version_id(), _shopper(user)
+    (version, arm), user_id = version_for("bought_together", user, session_key), _shopper(user)
 
     def compute():
         limit = k * OVERFETCH
         ladder = [_related_rows(version, RelatedProduct.Kind.BOUGHT_TOGETHER, [product.pk], limit),
                   _related_rows(version, RelatedProduct.Kind.SIMILAR, [product.pk], limit),
                   _trending_rows(version, limit)]
-        return _serve("bought_together", version, ladder, k, exclude={*exclude, product.pk, *_purchased(user_id)},
-                      categories=categories, exclude_categories=exclude_categories)
+        return _serve("bought_together", version, ladder, k, arm=arm,
+                      exclude={*exclude, product.pk, *_purchased(user_id)}, categories=categories,
+                      exclude_categories=exclude_categories)
 
     subject = (k, product.pk, user_id, _frozen(exclude), _frozen(categories), _frozen(exclude_categories))
-    return _served("bought_together", version, subject, compute)
+    return _served("bought_together", version, subject, compute, arm)
 
 
-def plan_trending(*, k=10, category=None, exclude=(), exclude_categories=None):
+def plan_trending(*, k=10, category=None, exclude=(), exclude_categories=None, user=None, session_key=None):
     k = check_k(k)
-    version = active_version_id()
+    version, arm = version_for("trending", user, session_key)
 
     def compute():
         limit = k * OVERFETCH
         ladder = [_trending_rows(version, limit, category)] if category else []
         ladder.append(_trending_rows(version, limit))
-        return _serve("trending", version, ladder, k, exclude=exclude,
+        return _serve("trending", version, ladder, k, arm=arm, exclude=exclude,
                       categories=[category] if category else None, exclude_categories=exclude_categories)
 
     subject = (k, category or "", _frozen(exclude), _frozen(exclude_categories))
-    return _served("trending", version, subject, compute)
+    return _served("trending", version, subject, compute, arm)

@@ -1,9 +1,15 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from .api import BoughtTogetherView, RecommendationsView, SimilarView, TrendingView
 from .attribution import click
+from .experiment_api import ExperimentViewSet
+
+router = SimpleRouter()
+router.register("api/recommendations/experiments", ExperimentViewSet, basename="experiment")
 
 urlpatterns = [
+    *router.urls,
     path("api/recommendations/", RecommendationsView.as_view(), name="recommendations"),
     path("api/products/<str:product_id>/similar/", SimilarView.as_view(), name="similar-products"),
     path("api/products/<str:product_id>/bought-together/", BoughtTogetherView.as_view(), name="bought-together"),

@@ -5,8 +5,8 @@
 - ``{% trending_products k=8 category="Mugs" %}``.
 
 Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
-``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version, rendered as
-``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
+``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version[:experiment arm], rendered
+as ``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
 data or anything fails. The rendered placement is cached under the key of its served list while the template
 renders the same without the request (``ai_commerce.fragments``), so a warm page reads neither the list nor its
 products; the impressions are logged on every request, after the response.
@@ -22,6 +22,7 @@ from ai_commerce.fragments import Fragment
 
 from .. import serving
 from ..attribution import log_impressions
+from ..attribution import shown as served_items
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -47,7 +48,7 @@ def _render(context, placement, plan, template_name):
         items = served.items()
         if not items:
             return ""
-        shown = [(item.placement, item.model_version, item.product.pk) for item in items]
+        shown = served_items(items)
         log_impressions(shown, request)
         return fragment.render({"items": items, "placement": placement, "title": TITLES[placement]}, request,
                                payload=shown)
@@ -72,18 +73,20 @@ def recommended_products(context, k=8, template=None, exclude=()):
 
 @register.simple_tag(takes_context=True)
 def similar_products(context, product, k=8, template=None):
-    user, _session = _visitor(context)
-    return _render(context, "similar", lambda: serving.plan_similar(product, k=k, user=user) if product else None,
-                   template)
+    user, session_key = _visitor(context)
+    return _render(context, "similar", lambda: serving.plan_similar(
+        product, k=k, user=user, session_key=session_key) if product else None, template)
 
 
 @register.simple_tag(takes_context=True)
 def bought_together(context, product, k=4, template=None):
-    user, _session = _visitor(context)
-    return _render(context, "bought_together",
-                   lambda: serving.plan_bought_together(product, k=k, user=user) if product else None, template)
+    user, session_key = _visitor(context)
+    return _render(context, "bought_together", lambda: serving.plan_bought_together(
+        product, k=k, user=user, session_key=session_key) if product else None, template)
 
 
 @register.simple_tag(takes_context=True)
 def trending_products(context, k=8, category=None, template=None):
-    return _render(context, "trending", lambda: serving.plan_trending(k=k, category=category or None), template)
+    user, session_key = _visitor(context)
+    return _render(context, "trending", lambda: serving.plan_trending(
+        k=k, category=category or None, user=user, session_key=session_key), template)
