@@ -147,13 +147,20 @@ def assign(placement, visitor, now=None):
     for pk, placements, arms, starts, stops in experiments:
         if placement not in placements or (starts and now < starts) or (stops and now >= stops):
             continue
-        point, edge = bucket(pk, visitor), 0
-        for arm, version, weight in arms:
-            edge += weight * BUCKETS // 100
-            if point < edge:
-                return version, arm
-        return arms[-1][1], arms[-1][0]
+        arm, version, _weight = arm_of(pk, visitor, arms)
+        return version, arm
     return None
+
+
+def arm_of(experiment_id, visitor, arms):
+    """The arm of ``visitor``: of ``arms`` ((arm, version, weight percent), ...), the one whose share of the
+    buckets holds the visitor's bucket."""
+    point, edge = bucket(experiment_id, visitor), 0
+    for arm in arms:
+        edge += arm[2] * BUCKETS // 100
+        if point < edge:
+            return arm
+    return arms[-1]
 
 
 def _save(experiment, **fields):

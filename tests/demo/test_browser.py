@@ -134,6 +134,69 @@ def test_the_ai_dashboard_draws_its_charts_from_real_data(page, live_server, tra
     shot(page, "admin_ai_dashboard")
 
 
+def shopper_page(browser, live_server, user):
+    """A browser context signed in as ``user`` (a shopper, through the session cookie)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return context
+
+
+def test_staff_run_an_experiment_from_the_admin_and_read_its_results(browser, page, live_server, trained_shop):
+    from django.contrib.auth import get_user_model
+
+    from ai_commerce.models import ModelVersion
+    from ai_commerce.recommendations.models import Experiment, PlacementEvent
+
+    version = ModelVersion.objects.of_kind("recommendations").active().get()
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/ai_commerce_recommendations/experiment/add/")
+    page.fill("#id_name", "Model against popularity")
+    page.fill("#id_placements", '["similar"]')
+    page.fill("#id_arms-0-name", "model")
+    page.select_option("#id_arms-0-version", str(version.pk))
+    page.fill("#id_arms-0-weight", "50")
+    page.check("#id_arms-0-is_control")
+    page.fill("#id_arms-1-name", "popularity")
+    page.fill("#id_arms-1-weight", "50")
+    page.click("input[name=_save]")
+    assert "Planned sample:" in page.locator(".messagelist").inner_text()
+    experiment = Experiment.objects.get(name="Model against popularity")
+    page.check(f"input[name=_selected_action][value='{experiment.pk}']")
+    page.select_option("select[name=action]", "start_experiments")
+    page.click("button[name=index]")
+    assert "is running" in page.locator(".messagelist").inner_text()
+    # Shoppers land in both arms, each seeing its arm's list; one clicks.
+    product = trained_shop.order_by("pk").first()
+    arms = {}
+    for n in range(12):
+        shopper = get_user_model().objects.create_user(f"shopper{n}", password="x")
+        context = shopper_page(browser, live_server, shopper)
+        shop_page = context.new_page()
+        shop_page.goto(f"{live_server.url}{product.get_absolute_url()}")
+        attribution = shop_page.locator(".ai-similar .ai-item").first.get_attribute("data-ai-attribution")
+        arm = int(attribution.rsplit(":", 1)[1])
+        if arm not in arms:
+            arms[arm] = attribution
+            shop_page.locator(".ai-similar .ai-item a").first.click()
+            shop_page.wait_for_selector("h1")
+        context.close()
+        if len(arms) == 2:
+            break
+    assert set(arms) == set(experiment.arms.values_list("pk", flat=True))
+    assert arms[experiment.arms.get(name="popularity").pk].split(":")[1] == "0"  # the baseline serves no version
+    assert PlacementEvent.objects.filter(kind="click").values("arm").distinct().count() == 2
+    page.goto(f"{live_server.url}/admin/ai_commerce_recommendations/experiment/{experiment.pk}/results/")
+    table = page.locator(".ai-results").inner_text()
+    assert "model" in table and "popularity baseline" in table
+    assert "Too early" in page.locator(".ai-verdict").inner_text()
+    assert "Fixed horizon" in page.locator("#content-main").inner_text()
+    shot(page, "admin_experiment_results")
+
+
 @pytest.mark.services
 def test_retrain_now_shows_live_progress_until_a_new_version_appears(page, live_server, trained_shop, live_worker):
     from ai_commerce.models import ModelVersion

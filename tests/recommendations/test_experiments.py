@@ -145,7 +145,7 @@ def test_the_statistics_match_scipy():
     from scipy import stats
 
     arm, control = {"n": 4000, "successes": 260}, {"n": 4000, "successes": 200}
-    diff, low, high, p = _compare("ctr", arm, control, 0.05)
+    diff, low, _high, p = _compare("ctr", arm, control, 0.05)
     p1, p0 = 260 / 4000, 200 / 4000
     se = (p1 * (1 - p1) / 4000 + p0 * (1 - p0) / 4000) ** 0.5
     assert p == pytest.approx(2 * stats.norm.sf(diff / se)) and low == pytest.approx(diff - stats.norm.ppf(0.975) * se)
@@ -197,7 +197,7 @@ def test_concluding_activates_the_winner(two_versions):
 
 def test_the_api_is_for_staff_checks_the_split_and_runs_the_steps(two_versions, client, admin_client):
     url = "/ai/api/recommendations/experiments/"
-    old, new = two_versions["old"], two_versions["new"]
+    old = two_versions["old"]
     body = {"name": "api", "metric": "ctr", "base_rate": 0.03, "min_effect_pct": 25,
             "arms": [{"name": "control", "version": old.pk, "weight": 60, "is_control": True},
                      {"name": "popularity", "version": None, "weight": 30}]}
