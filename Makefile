@@ -71,6 +71,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/sentiment.py --out bench/sentiment.json
 	$(BIN)/python bench/pricing.py --out bench/pricing.json
 	$(BIN)/python bench/recommendations.py --out bench/recommendations.json
+	$(BIN)/python bench/experiments.py --out bench/experiments.json
 	$(BIN)/python bench/web.py --out bench/web.json  # PostgreSQL on 127.0.0.1 (or --db sqlite)
 
 lint: $(VENV)/.installed-dev
