@@ -16,7 +16,8 @@ events, purchases) is covered by ``tests/recommendations/test_experiments.py``.
 * **power**: the challenger's true lift is exactly the smallest effect planned for (+20%); the share of runs whose
   verdict, once both arms reach the planned sample, names the challenger (target >= 0.95).
 * **false positives with peeking**: both arms have the control's rate; staff look at the results after every 10% of
-  the planned sample and at the end; a run is a false positive if any look names a winner (target <= 0.05).
+  the planned sample and at the end; a run is a false positive if any look names a winner, i.e. tells staff to
+  switch to the challenger (target <= 0.05). A verdict that keeps the control changes nothing, so it is not one.
 """
 
 import argparse

@@ -117,7 +117,7 @@ class ArmResultSerializer(serializers.Serializer):
 
 
 class VerdictSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["too_early", "winner", "no_difference", "invalid"])
+    status = serializers.ChoiceField(choices=["too_early", "winner", "control_better", "no_difference", "invalid"])
     winner = serializers.IntegerField(source="winner.pk", allow_null=True, default=None)
     text = serializers.CharField()
 

@@ -23,8 +23,6 @@ effect worth detecting. Pricing is never an arm: prices are the same for every s
 """
 
 import hashlib
-import math
-from statistics import NormalDist
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,26 +31,18 @@ from ai_commerce import cache, registry
 from ai_commerce.conf import app_settings
 from ai_commerce.models import ModelVersion
 
-from .models import Experiment, TrendingProduct
+from .models import PLACEMENTS, Experiment, TrendingProduct
+from .sample_size import planned_sample
+
+__all__ = ["ExperimentRefused", "arm_of", "assign", "bucket", "conclude", "planned_sample", "problems", "running",
+           "start", "stop", "visitor_key"]
 
 RUNNING_KEY = "ai_commerce:experiments:running"
 BUCKETS = 10_000
-PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
 
 
 class ExperimentRefused(Exception):
     """The experiment cannot make that step (say why)."""
-
-
-def planned_sample(base_rate, min_effect_pct, significance=0.05, power=0.95):
-    """Per-arm sample that detects a relative lift of ``min_effect_pct`` over ``base_rate`` (two-sided test of two
-    proportions at ``significance``, with probability ``power``)."""
-    p1 = float(base_rate)
-    p2 = min(p1 * (1 + float(min_effect_pct) / 100), 0.999999)
-    if not 0 < p1 < 1 or p2 <= p1:
-        return 0
-    z = NormalDist().inv_cdf(1 - float(significance) / 2) + NormalDist().inv_cdf(float(power))
-    return math.ceil(z**2 * (p1 * (1 - p1) + p2 * (1 - p2)) / (p2 - p1) ** 2)
 
 
 def problems(experiment, arms):
@@ -61,10 +51,10 @@ def problems(experiment, arms):
     unknown = [p for p in experiment.placements or [] if p not in PLACEMENTS]
     if not isinstance(experiment.placements, list) or unknown:
         errors["placements"] = f"must be a list of {', '.join(PLACEMENTS)} (empty: all)"
-    if not 0 < experiment.significance < 0.5:
-        errors["significance"] = "must be above 0 and below 0.5 (e.g. 0.05)"
-    if not 0.5 <= experiment.power < 1:
-        errors["power"] = "must be at least 0.5 and below 1 (e.g. 0.95)"
+    if not 0.001 <= experiment.significance <= 0.2:
+        errors["significance"] = "must be from 0.001 to 0.2 (e.g. 0.05)"
+    if not 0.5 <= experiment.power <= 0.999:
+        errors["power"] = "must be from 0.5 to 0.999 (e.g. 0.95)"
     if not 0 < experiment.base_rate < 1:
         errors["base_rate"] = "must be above 0 and below 1 (e.g. 0.02 for 2%)"
     if experiment.min_effect_pct <= 0:

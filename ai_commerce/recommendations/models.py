@@ -8,10 +8,16 @@ once; it belongs to no version.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ai_commerce.models import PRODUCT_MODEL, ModelVersion
+
+from .sample_size import planned_sample
+
+#: The placements an experiment can cover.
+PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
 
 
 class Reason(models.TextChoices):
@@ -161,16 +167,17 @@ class Experiment(models.Model):
     )
     metric = models.CharField(_("primary metric"), max_length=12, choices=Metric.choices, default=Metric.CTR)
     base_rate = models.FloatField(
-        _("base rate"), default=0.02,
+        _("base rate"), default=0.02, validators=[MinValueValidator(1e-6), MaxValueValidator(0.999)],
         help_text=_("The control's expected rate (clicks per impression, or buyers per visitor); for revenue per "
                     "visitor, the share of visitors who buy. Sets the planned sample."),
     )
     min_effect_pct = models.FloatField(
-        _("smallest effect worth detecting, %"), default=20.0,
+        _("smallest effect worth detecting, %"), default=20.0, validators=[MinValueValidator(0.1)],
         help_text=_("Relative lift over the control, e.g. 20 for +20%."),
     )
-    significance = models.FloatField(_("significance level"), default=0.05)
-    power = models.FloatField(_("power"), default=0.95,
+    significance = models.FloatField(_("significance level"), default=0.05,
+                                     validators=[MinValueValidator(0.001), MaxValueValidator(0.2)])
+    power = models.FloatField(_("power"), default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
                               help_text=_("Chance of declaring the better arm when its lift is the smallest effect."))
     planned_per_arm = models.PositiveIntegerField(
         _("planned sample per arm"), default=0, editable=False,
@@ -193,17 +200,17 @@ class Experiment(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from .experiments import planned_sample
-
         self.planned_per_arm = planned_sample(self.base_rate, self.min_effect_pct, self.significance, self.power)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "planned_per_arm"}
         super().save(*args, **kwargs)
 
     def clean(self):
-        from .experiments import problems
-
-        errors = {k: v for k, v in problems(self, list(self.arms.all()) if self.pk else []).items() if k != "arms"}
+        errors = {}
+        if not isinstance(self.placements, list) or any(p not in PLACEMENTS for p in self.placements):
+            errors["placements"] = _("A list of %(names)s (empty: all).") % {"names": ", ".join(PLACEMENTS)}
+        if self.starts_at and self.stops_at and self.stops_at <= self.starts_at:
+            errors["stops_at"] = _("The stop must be after the start.")
         if errors:
             raise ValidationError(errors)
 

@@ -15,7 +15,8 @@ level split over the comparisons (Bonferroni).
 
 **Fixed horizon.** Looking at the results early is safe because it decides nothing: until every arm has the planned
 sample (impressions for click-through rate, visitors otherwise), the verdict is "too early", whatever the p-values
-say. Then a winner is declared only when its difference is significant; otherwise the arms are not told apart.
+say. Then an arm is declared the winner only when it beats the control significantly; a control that beats every
+other arm is kept, as it is when the arms are not told apart (neither changes what is served).
 The statistics use the standard library's ``NormalDist`` (this module serves web requests, which never load
 scipy); a test pins them to ``scipy.stats``.
 """
@@ -152,8 +153,8 @@ def _verdict(experiment, rows, control, alpha):
                 "text": _("%(arm)s wins: %(lift)+.1f%% against the control, p = %(p).3g < %(alpha).3g.") % {
                     "arm": best["arm"].name, "lift": best["lift"] or 0.0, "p": best["p"], "alpha": alpha}}
     if all(row["significant"] and row["diff"] < 0 for row in rows if row is not control):
-        return {"status": "winner", "winner": control["arm"],
-                "text": _("The control wins: every other arm is significantly worse.")}
+        return {"status": "control_better", "winner": None,
+                "text": _("Every other arm is significantly worse than the control: keep the control.")}
     return {"status": "no_difference", "winner": None,
             "text": _("No arm is significantly better than the control at the planned sample: keep the control.")}
 

@@ -139,6 +139,9 @@ def test_the_verdict_waits_for_the_planned_sample_then_calls_the_winner(two_vers
     even = summarize(e, arms, {arms[0].pk: {"impressions": n, "clicks": int(n * 0.05)},
                                arms[1].pk: {"impressions": n, "clicks": int(n * 0.051)}}, {})
     assert even["verdict"]["status"] == "no_difference"
+    worse = summarize(e, arms, {arms[0].pk: {"impressions": n, "clicks": int(n * 0.065)},
+                                arms[1].pk: {"impressions": n, "clicks": int(n * 0.05)}}, {})
+    assert worse["verdict"]["status"] == "control_better" and worse["verdict"]["winner"] is None
 
 
 def test_the_statistics_match_scipy():
