@@ -24,15 +24,19 @@ Cold start: an anonymous visitor with views in this session gets products simila
 model does not know yet gets what is trending in the categories they touched, then overall; a product added after the
 last retrain has content-based neighbours (``ContentNeighbour``) until the next one.
 
+Experiments: while one covers a placement, a visitor (the user, or the anonymous session) is served the version of
+their arm (``version_for``, see ``experiments``), and every item carries the arm for attribution.
+
 Each returns the list of a ``Served`` plan (``plan_recommended``, ``plan_similar``, ...): its key names the cached
 list, so that the template tags can find the rendered fragment of that list without reading the list itself.
 
 Query cost: a served list, its products included, is cached for ``CACHE_SECONDS`` under the served stamp (see
 ``SERVED_STAMP``), so a warm list costs no query; an anonymous visitor's list is keyed by the products they viewed
 last, cached per session and kept in step as their events are recorded. Building a list is constant whatever ``k``
-is: the active version and the candidate rows of each rung of the ladder (both cached, the rows per version), the
-user's purchases, one query for every candidate product with the shop's attributes, and one backfill query when the
-candidates run out; a known user at most six queries, the cold-start ladder of an unknown user at most nine.
+is: the active version (with whether an experiment runs, in the same query) and the candidate rows of each rung of
+the ladder (both cached, the rows per version), the user's purchases, one query for every candidate product with the
+shop's attributes, and one backfill query when the candidates run out; a known user at most six queries, the
+cold-start ladder of an unknown user at most nine (one more, once per cache period, while an experiment runs).
 """
 
 from dataclasses import dataclass
