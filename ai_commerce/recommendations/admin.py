@@ -66,11 +66,8 @@ class ArmFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        arms = [form.instance for form in self.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.instance is not None]
-        for form in self.forms:
-            if form.cleaned_data and not form.cleaned_data.get("DELETE"):
-                form.instance.version = form.cleaned_data.get("version")
+        # Each form has already copied its cleaned fields onto its instance (ModelForm._post_clean).
+        arms = [form.instance for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         errors = experiments.problems(self.instance, arms)
         if "arms" in errors:
             raise ValidationError(errors["arms"])
