@@ -16,6 +16,7 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         tunable = ("HORIZON_DAYS",)                        # what staff may tune in the admin
         trainer = "shop.forecast.training.train"           # trainer(reporter) -> ModelVersion (see registry)
         forgetter = "shop.forecast.privacy.forget_user"    # forget(user_id) -> rows removed
+        sweeper = "shop.forecast.sweep.catch_up"           # catch_up() -> items done that a lost message left undone
         schedules = {"ai_commerce: retrain forecast nightly": "15 2 * * *"}
         key_metrics = ("mape", "naive_mape")               # the first is the one promotion compares
         dashboard_panel = "shop.forecast.dashboard.panel"  # panel(request, site, active) -> dict, or None
@@ -49,6 +50,7 @@ class CapabilityConfig(AppConfig):
     tunable = ()
     trainer = None
     forgetter = None
+    sweeper = None
     schedules = {}
     key_metrics = ()
     dashboard_panel = None

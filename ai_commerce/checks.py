@@ -203,5 +203,15 @@ def check_limits(app_configs=None, **kwargs):
                              "W004", checks.Warning))
     if app_settings.STALE_RUN_SECONDS <= app_settings.TRAIN_TIME_LIMIT:
         errors.append(_error("AI_COMMERCE['STALE_RUN_SECONDS'] must exceed TRAIN_TIME_LIMIT.",
-                             "Otherwise the janitor fails runs that are still alive and frees their locks.", "E014"))
+                             "Otherwise the janitor fails runs that a busy worker has not reached yet.", "E014"))
+    ttl = app_settings.LOCK_TTL
+    if not (isinstance(ttl, int | float) and 3 <= ttl < app_settings.TRAIN_TIME_LIMIT):
+        errors.append(_error(f"AI_COMMERCE['LOCK_TTL'] = {ttl!r} must be a number of seconds from 3 to below "
+                             "TRAIN_TIME_LIMIT.", "The default is 120: a killed worker's lock frees itself within "
+                             "two minutes.", "E050"))
+    for name in ("TRAIN_RETRIES", "RETRY_BACKOFF"):
+        value = getattr(app_settings, name)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            errors.append(_error(f"AI_COMMERCE['{name}'] = {value!r} must be a whole number, 0 or more.",
+                                 "The defaults are TRAIN_RETRIES 3 and RETRY_BACKOFF 10 (seconds).", "E051"))
     return errors

@@ -59,9 +59,17 @@ DEFAULTS = {
     "LOCK_CACHE": "default",
     # A training task is stopped after this many seconds (Celery soft time limit; the hard limit is 5 min later).
     "TRAIN_TIME_LIMIT": 60 * 60,
-    # A training run with no heartbeat for this long is marked failed by the janitor; it also bounds the lock TTL.
-    # Keep it above TRAIN_TIME_LIMIT.
+    # A training run holds its kind's lock for this many seconds, renewed by its heartbeat every third of it: a killed
+    # worker's lock expires within this time, and the next run of the kind can start.
+    "LOCK_TTL": 120,
+    # A queued run that no worker took for this long is marked failed by the janitor. Keep it above TRAIN_TIME_LIMIT.
     "STALE_RUN_SECONDS": 2 * 60 * 60,
+    # A training task that hits a transient error (database or Redis unreachable) is retried this many times, with
+    # exponential backoff from RETRY_BACKOFF seconds; the run's log records each retry.
+    "TRAIN_RETRIES": 3,
+    "RETRY_BACKOFF": 10,
+    # The sweep re-sends a queued run that has no task id this many seconds after it was created (its enqueue failed).
+    "SWEEP_GRACE_SECONDS": 60,
     # Event endpoint: throttle rate per user or IP (DRF syntax) and the largest batch it accepts.
     "EVENTS_THROTTLE_RATE": "600/min",
     "EVENTS_MAX_BATCH": 100,
@@ -74,7 +82,12 @@ DEFAULTS = {
         "ai_commerce: mark stale training runs failed": {
             "task": "ai_commerce.tasks.fail_stale_runs_task",
             "kind": None,
-            "crontab": "*/15 * * * *",
+            "crontab": "*/5 * * * *",
+        },
+        "ai_commerce: catch up after an outage": {
+            "task": "ai_commerce.tasks.sweep_task",
+            "kind": None,
+            "crontab": "*/10 * * * *",
         },
     },
 }

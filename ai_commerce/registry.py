@@ -17,20 +17,27 @@ it through ``ai_commerce.tasks`` (``enqueue_training(kind)`` queues one after th
 """
 
 import logging
+import threading
 import traceback
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from redis.exceptions import RedisError
 
 from . import capabilities, locks
 from .conf import app_settings
 from .models import ModelVersion, TrainingRun
 
 logger = logging.getLogger(__name__)
+
+#: Errors that pass: the database or the lock cache (Redis) was unreachable for a moment.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, RedisError)
 
 _trainers = {}
 
@@ -163,22 +170,60 @@ def open_artifact(version, name):
 
 
 # -- runs ------------------------------------------------------------------------------------------------------
+class RetryLater(Exception):
+    """A run hit a transient error (the database or the lock cache was unreachable) and went back to the queue; the
+    task retries it with backoff. ``__cause__`` is the error."""
+
+
+class LockLost(Exception):
+    """Another process took the run's lock while it was training (its heartbeat could not renew it in time)."""
+
+
 class RunReporter:
     """Reports a run's progress and log to its ``TrainingRun`` row (each call is also a heartbeat)."""
 
-    def __init__(self, run):
-        self.run = run
+    def __init__(self, run, heartbeat=None):
+        self.run, self.heartbeat = run, heartbeat
 
     def progress(self, percent, message=""):
+        self._alive()
         self.run.progress = max(0, min(100, int(percent)))
         self.run.message = message[:255]
         self.run.heartbeat_at = timezone.now()
         self.run.save(update_fields=["progress", "message", "heartbeat_at"])
 
     def log(self, line):
+        self._alive()
         self.run.log += f"{timezone.now():%H:%M:%S} {line}\n"
         self.run.heartbeat_at = timezone.now()
         self.run.save(update_fields=["log", "heartbeat_at"])
+
+    def _alive(self):
+        if self.heartbeat is not None and self.heartbeat.lost:
+            raise LockLost(f"another process took the {self.run.kind} lock; this run stopped so as not to overlap")
+
+
+class Heartbeat(threading.Thread):
+    """Renews a run's lock every third of ``LOCK_TTL`` while its trainer works, so that the lock outlives a live
+    run by at most one TTL and a killed worker's lock expires on its own. It touches the cache only, never the
+    database. ``lost`` turns true if another process holds the lock."""
+
+    def __init__(self, name, token, ttl):
+        super().__init__(name=f"ai_commerce heartbeat {name}", daemon=True)
+        self.lock, self.token, self.ttl = name, token, ttl
+        self.lost = False
+        self._stopped = threading.Event()
+
+    def run(self):
+        while not self._stopped.wait(self.ttl / 3):
+            try:
+                self.lost = not locks.renew(self.lock, self.token, self.ttl)
+            except Exception:  # the cache is down for a moment: the lock may expire, the run goes on
+                logger.warning("could not renew lock %s", self.lock, exc_info=True)
+
+    def stop(self):
+        self._stopped.set()
+        self.join()
 
 
 def _finish(run, status, **fields):
@@ -189,48 +234,159 @@ def _finish(run, status, **fields):
     return run
 
 
-def execute_run(run_id, task_id="", reporter_class=RunReporter):
-    """Run the queued training run ``run_id`` to its end. Idempotent: a run that is not queued is left alone."""
+def _claim(run, task_id):
+    """Mark the run running if it is still queued (or is this task's own run, retried after an error); atomic, so two
+    deliveries of one run never both start it."""
+    now = timezone.now()
+    mine = Q(status=TrainingRun.Status.QUEUED)
+    if task_id:
+        mine |= Q(status=TrainingRun.Status.RUNNING, task_id=task_id)
+    claimed = TrainingRun.objects.filter(mine, pk=run.pk).update(
+        status=TrainingRun.Status.RUNNING, started_at=now, heartbeat_at=now, task_id=task_id)
+    run.refresh_from_db()
+    return bool(claimed)
+
+
+def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
+    """Run the queued training run ``run_id`` to its end. Idempotent: a run that is not queued is left alone.
+
+    The run holds its kind's lock, renewed by a ``Heartbeat``; the lock's owner is the run. With ``retry``, a
+    transient error (``TRANSIENT``) puts the run back in the queue, logs it, and raises ``RetryLater``.
+    """
     run = TrainingRun.objects.filter(pk=run_id).first()
     if run is None:
         logger.warning("training run %s does not exist; nothing to do", run_id)
         return None
-    if run.status != TrainingRun.Status.QUEUED:
+    if run.status not in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING):
         return run
     trainer = get_trainer(run.kind)
     if trainer is None:
         fix = ("it registers no trainer yet" if capabilities.get(run.kind) else
                f"no installed capability has the kind {run.kind!r}: add its app to INSTALLED_APPS")
         return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: no trainer for {run.kind}; {fix}")
-    token = locks.acquire(lock_name(run.kind), ttl=app_settings.STALE_RUN_SECONDS)
-    if token is None:
-        return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: another {run.kind} run is in progress")
+    name, token, heartbeat = lock_name(run.kind), None, None
     try:
-        now = timezone.now()
-        run.status, run.started_at, run.heartbeat_at, run.task_id = TrainingRun.Status.RUNNING, now, now, task_id
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "task_id"])
-        version = trainer(reporter_class(run))
+        token = locks.acquire(name, ttl=app_settings.LOCK_TTL, owner=run.pk)
+        if token is None:
+            if locks.owner(name) == str(run.pk) or run.status != TrainingRun.Status.QUEUED:
+                return run  # another delivery of this run holds the lock and trains it
+            return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: another {run.kind} run is in progress")
+        if not _claim(run, task_id):
+            return run
+        heartbeat = Heartbeat(name, token, app_settings.LOCK_TTL)
+        heartbeat.start()
+        version = trainer(reporter_class(run, heartbeat=heartbeat))
+        if isinstance(version, HandOff):
+            token = None  # the lock now belongs to the tasks that finish the run (in eager mode, they already did)
+            run.refresh_from_db()
+            return run
         return _finish(run, TrainingRun.Status.SUCCEEDED, progress=100, model_version=version,
                        message=(version.note if version is not None else "done")[:255])
     except NotEnoughData as exc:
         run.log += f"{timezone.now():%H:%M:%S} {exc}\n"
         return _finish(run, TrainingRun.Status.SKIPPED, message=str(exc)[:255])
+    except TRANSIENT as exc:
+        if not retry:
+            return _failed(run, exc)
+        _requeue(run, exc)
+        raise RetryLater(f"run {run.pk}: {exc!r}") from exc
     except BaseException as exc:  # includes Celery's SoftTimeLimitExceeded; record it, keep the active version
-        logger.exception("training run %s failed", run.pk)
-        _finish(run, TrainingRun.Status.FAILED, message=f"failed: {exc!r}"[:255], error=traceback.format_exc())
+        _failed(run, exc)
         if not isinstance(exc, Exception):
             raise
         return run
     finally:
-        locks.release(lock_name(run.kind), token)
+        if heartbeat is not None:
+            heartbeat.stop()
+        if token is not None:
+            _quietly(locks.release, name, token)
+
+
+def _failed(run, exc):
+    logger.exception("training run %s failed", run.pk)
+    return _finish(run, TrainingRun.Status.FAILED, message=f"failed: {exc!r}"[:255], error=traceback.format_exc())
+
+
+def _requeue(run, exc):
+    """Record a transient error on the run and put it back in the queue (best effort: the database may be down)."""
+    line = f"{timezone.now():%H:%M:%S} transient error, retrying: {exc!r}"
+    try:
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.QUEUED, message=line[9:][:255], log=Concat("log", Value(line + "\n")))
+    except TRANSIENT:
+        logger.warning("could not record the retry of run %s", run.pk, exc_info=True)
+
+
+def _quietly(function, *args):
+    try:
+        return function(*args)
+    except Exception:
+        logger.warning("%s%r failed", function.__name__, args, exc_info=True)
+        return None
+
+
+class HandOff:
+    """What a trainer returns when tasks of its own finish the run (``finish_run``): the run stays running and its
+    lock, renewed for ``TRAIN_TIME_LIMIT``, goes to those tasks with ``token``."""
+
+    def __init__(self, run, token):
+        self.run, self.token = run, token
+
+
+def hand_off(reporter):
+    """Keep the reporter's run running after its trainer returns; return the ``HandOff`` for the trainer to return,
+    whose token the finishing task passes to ``finish_run``."""
+    heartbeat = reporter.heartbeat
+    heartbeat.stop()  # so that it no longer shortens the lock to LOCK_TTL
+    locks.renew(heartbeat.lock, heartbeat.token, app_settings.TRAIN_TIME_LIMIT)
+    return HandOff(reporter.run, heartbeat.token)
+
+
+def finish_run(run_id, token, finisher):
+    """End a handed-off run: ``finisher(reporter) -> ModelVersion`` does the rest of the work; then release the lock
+    held by ``token``. A failure fails the run, as in ``execute_run``."""
+    run = TrainingRun.objects.get(pk=run_id)
+    if run.status != TrainingRun.Status.RUNNING:
+        return run
+    try:
+        version = finisher(RunReporter(run))
+        return _finish(run, TrainingRun.Status.SUCCEEDED, progress=100, model_version=version,
+                       message=(version.note if version is not None else "done")[:255])
+    except BaseException as exc:
+        _failed(run, exc)
+        if not isinstance(exc, Exception):
+            raise
+        return run
+    finally:
+        _quietly(locks.release, lock_name(run.kind), token)
+
+
+def _fail_if(run, status, message, error):
+    """Fail ``run`` if it still has ``status`` (one conditional update: a run that just ended is left alone)."""
+    return TrainingRun.objects.filter(pk=run.pk, status=status).update(
+        status=TrainingRun.Status.FAILED, finished_at=timezone.now(), message=message, error=error)
 
 
 def fail_stale_runs(now=None):
-    """Mark runs with no heartbeat for ``STALE_RUN_SECONDS`` as failed and free their locks. Return how many."""
+    """The janitor. Fail running runs whose lock has expired (their worker died: a live run renews it), and queued
+    runs that no worker took within ``STALE_RUN_SECONDS``; release locks held by runs that have ended. A lock held
+    by a live run is never touched. Return how many runs it failed."""
     now = now or timezone.now()
-    stale = list(TrainingRun.objects.stale(now - timedelta(seconds=app_settings.STALE_RUN_SECONDS)))
-    for run in stale:
-        _finish(run, TrainingRun.Status.FAILED, message="failed: no sign of life; the worker probably died",
-                error=f"Marked failed by the janitor at {now:%Y-%m-%d %H:%M:%S} (no heartbeat).")
-        locks.force_release(lock_name(run.kind))
-    return len(stale)
+    failed = 0
+    for run in TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING):
+        if locks.owner(lock_name(run.kind)) != str(run.pk):
+            failed += _fail_if(run, TrainingRun.Status.RUNNING, "failed: its worker stopped (the lock expired)",
+                               f"Marked failed by the janitor at {now:%Y-%m-%d %H:%M:%S}: no heartbeat renewed "
+                               f"its lock.")
+    never_started = TrainingRun.objects.filter(
+        status=TrainingRun.Status.QUEUED, created_at__lt=now - timedelta(seconds=app_settings.STALE_RUN_SECONDS))
+    for run in never_started:
+        failed += _fail_if(run, TrainingRun.Status.QUEUED, "failed: no worker took it",
+                           f"Marked failed by the janitor at {now:%Y-%m-%d %H:%M:%S}: queued for too long.")
+    kinds = {c.kind for c in capabilities.installed()} | set(TrainingRun.objects.values_list("kind", flat=True))
+    for kind in kinds:
+        token = locks.holder(lock_name(kind))
+        owner = token.rpartition(":")[0] if token else ""
+        if owner.isdigit() and not TrainingRun.objects.filter(pk=owner, status=TrainingRun.Status.RUNNING).exists():
+            locks.release(lock_name(kind), token)  # its run ended without releasing it; atomic, by token
+    return failed

@@ -2,34 +2,49 @@
 
 ``enqueue_training(kind)`` is how code queues a training run for a worker. Outcomes live in ``TrainingRun`` and
 ``ModelVersion`` rows, not in a result backend.
+
+A training task that hits a transient error (``registry.TRANSIENT``: the database or Redis unreachable) puts its run
+back in the queue and retries with exponential backoff, ``TRAIN_RETRIES`` times; the last attempt fails the run.
 """
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+import logging
 
-from . import registry
+from celery import shared_task
+from django.db import transaction
+
+from . import registry, sweep
 from .conf import app_settings
 from .models import TrainingRun
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+logger = logging.getLogger(__name__)
 SOFT_LIMIT = app_settings.TRAIN_TIME_LIMIT
 
 
-@shared_task(
-    bind=True, acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3,
-    soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300,
-)
-def train_task(self, run_id):
-    """Run queued TrainingRun ``run_id`` (idempotent: the run row is the key)."""
-    run = registry.execute_run(run_id, task_id=self.request.id or "")
+def _train(task, run_id):
+    """Run ``run_id`` in ``task``, retrying it after a transient error while retries are left."""
+    retries_left = task.request.retries < app_settings.TRAIN_RETRIES
+    try:
+        run = registry.execute_run(run_id, task_id=task.request.id or "", retry=retries_left)
+    except registry.RetryLater as exc:
+        raise task.retry(exc=exc, countdown=app_settings.RETRY_BACKOFF * 2 ** task.request.retries,
+                         max_retries=app_settings.TRAIN_RETRIES) from exc
     return None if run is None else run.status
 
 
-@shared_task(soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300)
-def retrain_task(kind, triggered_by="schedule"):
-    """Create and run a training run of ``kind`` in this worker (what the beat schedule calls)."""
-    run = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by)
-    return registry.execute_run(run.pk).status
+@shared_task(bind=True, acks_late=True, soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300)
+def train_task(self, run_id):
+    """Run queued TrainingRun ``run_id`` (idempotent: the run row is the key)."""
+    return _train(self, run_id)
+
+
+@shared_task(bind=True, soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300)
+def retrain_task(self, kind, triggered_by="schedule", run_id=None):
+    """Create and run a training run of ``kind`` in this worker (what the beat schedule calls); a retry runs the
+    same run again."""
+    if run_id is None:
+        run_id = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by).pk
+        self.request.kwargs = {**(self.request.kwargs or {}), "run_id": run_id}
+    return _train(self, run_id)
 
 
 @shared_task
@@ -38,8 +53,26 @@ def fail_stale_runs_task():
     return registry.fail_stale_runs()
 
 
+@shared_task
+def sweep_task():
+    """Catch up after an outage: re-send runs whose enqueue failed, and each capability's missed work."""
+    return sweep.sweep()
+
+
+def send_run(run_id):
+    """Send queued run ``run_id`` to a worker and record its task id; if the broker is down, log it and leave the
+    run queued with no task id, for the sweep to send again. Never raises."""
+    try:
+        result = train_task.delay(run_id)
+    except Exception:
+        logger.warning("could not send training run %s to a worker; the sweep will", run_id, exc_info=True)
+        return None
+    TrainingRun.objects.filter(pk=run_id, task_id="").update(task_id=result.id or "")
+    return result
+
+
 def enqueue_training(kind, *, triggered_by="manual", user=None):
     """Create a queued run of ``kind`` and send it to a worker once the current transaction commits."""
     run = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by, triggered_by_user=user)
-    transaction.on_commit(lambda: train_task.delay(run.pk))
+    transaction.on_commit(lambda: send_run(run.pk))
     return run

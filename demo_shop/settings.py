@@ -111,6 +111,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Celery: a small shop runs every task in-process; set CELERY_BROKER_URL (e.g. redis://) to use workers.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND")  # only FAN_OUT's chord needs one
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -32,6 +32,10 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
     if not is_cache_alias(conf.get("CACHE")):
         errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['CACHE'] = {conf.get('CACHE')!r} is not a cache alias.",
                              "Name one of settings.CACHES, e.g. 'default'.", "E041"))
+    if conf.get("FAN_OUT") and not _result_backend():
+        errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['FAN_OUT'] is on, but Celery has no result backend, so "
+                             "the chord of chunk tasks cannot tell when every chunk is done.",
+                             "Set CELERY_RESULT_BACKEND (e.g. your Redis broker's URL), or turn FAN_OUT off.", "E048"))
     params = conf.get("PARAMS")
     if not isinstance(params, dict):
         errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] must be a dict of hyperparameters.",
@@ -44,3 +48,13 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
             errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] has unknown hyperparameters {unknown}.",
                                  f"Known: {', '.join(sorted(DEFAULTS))}.", "E047"))
     return errors
+
+
+def _result_backend():
+    """The current Celery app's result backend, or None (eager mode needs none)."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        return "eager"
+    backend = current_app.conf.result_backend
+    return None if backend in (None, "", "disabled") else backend

@@ -1,9 +1,10 @@
 """Precompute a version's serving tables from its model: similar, bought together, trending, every user's top-K.
 
     from ai_commerce.recommendations import precompute
-    precompute.write_serving_tables(version, model, conf)   # users in chunks, in this process
-    precompute.write_serving_tables(version, model, conf, fan_out=tasks.fan_out)  # chunks on other workers
-    precompute.score_users(version, user_ids)               # one chunk (what a chunk task runs)
+    precompute.write_serving_tables(version, model, conf)   # everything, users in chunks, in this process
+    precompute.write_item_tables(version, model, conf)      # similar, bought together, trending
+    precompute.user_chunks(model, conf)                     # the users to score, in chunks
+    precompute.score_users(version, user_ids)               # one chunk (what a chunk task of the fan-out runs)
 
 Runs in workers only: ``load_model`` reads the engine from the version's artifacts.
 """
@@ -40,9 +41,8 @@ def load_model(version):
     return _loaded[version.pk]
 
 
-def write_serving_tables(version, model, conf, on_progress=None, fan_out=None):
-    """Write the version's similar, bought-together and trending rows, then every user's top-K in chunks: here, or
-    through ``fan_out(version, chunks, on_progress)`` when it is given and there is more than one chunk."""
+def write_item_tables(version, model, conf):
+    """Write the version's similar, bought-together and trending rows (in bulk, in one transaction)."""
     known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
     related = []
     for kind, table in ((RelatedProduct.Kind.SIMILAR, model.similar(conf["RELATED_K"])),
@@ -56,16 +56,23 @@ def write_serving_tables(version, model, conf, on_progress=None, fan_out=None):
     with transaction.atomic():
         RelatedProduct.objects.bulk_create(related, batch_size=2000)
         TrendingProduct.objects.bulk_create(trending, batch_size=2000)
+
+
+def user_chunks(model, conf):
+    """The model's users that still exist, in chunks of ``CHUNK_SIZE``."""
     existing = set(get_user_model()._default_manager.values_list("pk", flat=True))
     users = [user for user in model.users() if user in existing]
-    chunks = [users[i:i + conf["CHUNK_SIZE"]] for i in range(0, len(users), conf["CHUNK_SIZE"])]
-    if fan_out is not None and len(chunks) > 1:
-        fan_out(version, chunks, on_progress)
-    else:
-        for done, chunk in enumerate(chunks, 1):
-            score_users(version, chunk, model=model, top_k=conf["TOP_K"])
-            if on_progress:
-                on_progress(done * 100 // len(chunks))
+    return [users[i:i + conf["CHUNK_SIZE"]] for i in range(0, len(users), conf["CHUNK_SIZE"])]
+
+
+def write_serving_tables(version, model, conf, on_progress=None):
+    """Write every serving table of the version in this process: the item tables, then the users' top-K."""
+    write_item_tables(version, model, conf)
+    chunks = user_chunks(model, conf)
+    for done, chunk in enumerate(chunks, 1):
+        score_users(version, chunk, model=model, top_k=conf["TOP_K"])
+        if on_progress:
+            on_progress(done * 100 // len(chunks))
 
 
 def score_users(version, user_ids, model=None, top_k=None):

@@ -2,7 +2,7 @@
 
 The engine (``engine.train``) evaluates the new model and the baselines on the newest days held out, then fits on all
 events. This module stores the model's artifacts, has ``precompute`` write the serving tables of the new version
-(users in chunks, which ``tasks.fan_out`` spreads over workers with ``FAN_OUT``), and asks the registry to promote it:
+(users in chunks, which ``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry to promote it:
 only when its Recall@10 is at least the active version's and the best baseline's. A version that is not promoted
 keeps its metrics and artifacts but not its serving rows.
 """
@@ -82,8 +82,20 @@ def train(reporter):
     )
     _save_model(version, model)
     reporter.progress(72, "precomputing recommendations")
-    precompute.write_serving_tables(version, model, conf, on_progress=lambda pct: reporter.progress(72 + pct // 5),
-                                    fan_out=tasks.fan_out if conf["FAN_OUT"] else None)
+    precompute.write_item_tables(version, model, conf)
+    chunks = precompute.user_chunks(model, conf)
+    if conf["FAN_OUT"] and len(chunks) > 1:
+        reporter.log(f"scoring {sum(map(len, chunks))} users in {len(chunks)} chunks on the workers")
+        return tasks.fan_out(version, chunks, registry.hand_off(reporter))
+    for done, chunk in enumerate(chunks, 1):
+        precompute.score_users(version, chunk, model=model, top_k=conf["TOP_K"])
+        reporter.progress(72 + 20 * done // len(chunks), "precomputing recommendations")
+    return publish(version, reporter)
+
+
+def publish(version, reporter):
+    """Promote the version if it beats the active version and the best baseline; else drop its serving rows."""
+    conf = tuned("RECOMMENDATIONS")
     reporter.progress(94, "comparing with the active version and the baselines")
     promoted, _ = registry.promote_if_better(version, metric=METRIC, tolerance=conf["PROMOTION_TOLERANCE"],
                                              baselines=[f"best_baseline_{METRIC}"])

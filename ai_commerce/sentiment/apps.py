@@ -16,6 +16,7 @@ class SentimentConfig(capabilities.CapabilityConfig):
                "MISMATCH")
     trainer = "ai_commerce.sentiment.training.train"
     forgetter = "ai_commerce.sentiment.receivers.forget_user"
+    sweeper = "ai_commerce.sentiment.sweep.score_unscored"
     schedules = {"ai_commerce: retrain sentiment nightly": "30 3 * * *"}
     key_metrics = ("macro_f1", "accuracy", "lexicon_macro_f1")
     dashboard_panel = "ai_commerce.sentiment.dashboard.panel"

@@ -204,6 +204,14 @@ def pricing_without_order_lines(settings, monkeypatch):
     return import_string(SUB_APP_CHECKS["PRICING"])()
 
 
+def fan_out_without_result_backend(settings, monkeypatch):
+    from celery import current_app
+
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(current_app.conf, "result_backend", None)
+    return sub_app("RECOMMENDATIONS", FAN_OUT=True)(settings, monkeypatch)
+
+
 #: One deliberately broken configuration per problem, and the one id it must give. Each row is a different problem,
 #: so two rows expecting the same id would mean two problems share an id (test_problems_have_distinct_ids).
 PROBLEMS = [
@@ -239,6 +247,8 @@ PROBLEMS = [
     ("ai_commerce.E012", core("check_limits", EVENTS_THROTTLE_RATE="10/fortnight")),
     ("ai_commerce.E013", core("check_limits", EVENTS_MAX_BATCH=0)),
     ("ai_commerce.E014", core("check_limits", STALE_RUN_SECONDS=60, TRAIN_TIME_LIMIT=600)),
+    ("ai_commerce.E050", core("check_limits", LOCK_TTL=1)),
+    ("ai_commerce.E051", core("check_limits", TRAIN_RETRIES=-1)),
     ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
     ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={
         "user": "purchase__buyer", "product": "article", "created": "purchase__placed_on"})),
@@ -268,6 +278,7 @@ PROBLEMS = [
     ("ai_commerce.E041", sub_app("RECOMMENDATIONS", CACHE="nope")),
     ("ai_commerce.E042", sub_app("RECOMMENDATIONS", PARAMS=[])),
     ("ai_commerce.E047", sub_app("RECOMMENDATIONS", PARAMS={"epochz": 5})),
+    ("ai_commerce.E048", fan_out_without_result_backend),
 ]
 
 

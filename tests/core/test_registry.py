@@ -152,17 +152,17 @@ def test_a_kind_without_a_trainer_is_skipped_with_the_fix(settings):
 
 
 def test_the_janitor_fails_runs_whose_worker_died():
-    stale = run()
-    TrainingRun.objects.filter(pk=stale.pk).update(
-        status="running", heartbeat_at=timezone.now() - timezone.timedelta(hours=3))
-    fresh = run()
-    TrainingRun.objects.filter(pk=fresh.pk).update(status="running", heartbeat_at=timezone.now())
-    locks.acquire(registry.lock_name("pricing"), ttl=600)
+    dead = run()  # running, but no heartbeat renews its lock: its lock expired
+    TrainingRun.objects.filter(pk=dead.pk).update(status="running", heartbeat_at=timezone.now())
+    live = run("sentiment")
+    TrainingRun.objects.filter(pk=live.pk).update(
+        status="running", heartbeat_at=timezone.now() - timezone.timedelta(hours=3))  # silent, but its lock lives
+    token = locks.acquire(registry.lock_name("sentiment"), ttl=600, owner=live.pk)
     assert registry.fail_stale_runs() == 1
-    stale.refresh_from_db()
-    assert stale.status == "failed" and "janitor" in stale.error
-    assert TrainingRun.objects.get(pk=fresh.pk).status == "running"
-    assert not locks.is_held(registry.lock_name("pricing"))
+    dead.refresh_from_db()
+    assert dead.status == "failed" and "janitor" in dead.error and "lock expired" in dead.message
+    assert TrainingRun.objects.get(pk=live.pk).status == "running"
+    assert locks.holder(registry.lock_name("sentiment")) == token
 
 
 def test_lock_is_exclusive_and_only_its_owner_releases_it():

@@ -10,8 +10,8 @@ from ai_commerce.progress import progress_bar
 class BarReporter(registry.RunReporter):
     """Report to the TrainingRun row and to a progress bar on the terminal."""
 
-    def __init__(self, run, bar):
-        super().__init__(run)
+    def __init__(self, run, heartbeat=None, *, bar):
+        super().__init__(run, heartbeat)
         self.bar = bar
 
     def progress(self, percent, message=""):
