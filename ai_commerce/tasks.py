@@ -8,6 +8,7 @@ back in the queue and retries with exponential backoff, ``TRAIN_RETRIES`` times;
 """
 
 import logging
+import time
 
 from celery import shared_task
 from django.db import transaction
@@ -21,14 +22,20 @@ SOFT_LIMIT = app_settings.TRAIN_TIME_LIMIT
 
 
 def _train(task, run_id):
-    """Run ``run_id`` in ``task``, retrying it after a transient error while retries are left."""
-    retries_left = task.request.retries < app_settings.TRAIN_RETRIES
-    try:
-        run = registry.execute_run(run_id, task_id=task.request.id or "", retry=retries_left)
-    except registry.RetryLater as exc:
-        raise task.retry(exc=exc, countdown=app_settings.RETRY_BACKOFF * 2 ** task.request.retries,
-                         max_retries=app_settings.TRAIN_RETRIES) from exc
-    return None if run is None else run.status
+    """Run ``run_id`` in ``task``, retrying it after a transient error while retries are left: through the broker
+    with a countdown, or, in eager mode, here after a sleep."""
+    attempt = task.request.retries or 0
+    while True:
+        try:
+            run = registry.execute_run(run_id, task_id=task.request.id or "",
+                                       retry=attempt < app_settings.TRAIN_RETRIES)
+            return None if run is None else run.status
+        except registry.RetryLater as exc:
+            countdown = app_settings.RETRY_BACKOFF * 2 ** attempt
+            if not task.request.is_eager:
+                raise task.retry(exc=exc, countdown=countdown, max_retries=app_settings.TRAIN_RETRIES) from exc
+            time.sleep(countdown)
+            attempt += 1
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300)

@@ -2,9 +2,9 @@
 
 The engine (``engine.train``) evaluates the new model and the baselines on the newest days held out, then fits on all
 events. This module stores the model's artifacts, has ``precompute`` write the serving tables of the new version
-(users in chunks, which ``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry to promote it:
-only when its Recall@10 is at least the active version's and the best baseline's. A version that is not promoted
-keeps its metrics and artifacts but not its serving rows.
+(users in chunks, which ``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry to
+promote it (``publish``): only when its Recall@10 is at least the active version's and the best baseline's. A
+version that is not promoted keeps its metrics and artifacts but not its serving rows.
 """
 
 import datetime as dt

@@ -8,7 +8,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from ai_commerce import registry, tasks
+from ai_commerce import locks, registry, tasks
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
 from ai_commerce.recommendations import precompute, serving
 from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
@@ -151,6 +151,20 @@ def test_a_real_worker_runs_a_tiny_retrain_end_to_end(live_worker, tiny, history
     queued.refresh_from_db()
     assert queued.status == "succeeded", queued.error
     assert queued.model_version.is_active and Recommendation.objects.filter(model_version=queued.model_version)
+
+
+@pytest.mark.services
+def test_the_fan_out_finishes_on_one_worker_of_concurrency_1(live_worker, tiny, history, settings):
+    """The training task hands the chunks to a chord and returns, so it never holds the only slot they need."""
+    configure(settings, FAN_OUT=True, PROMOTION_TOLERANCE=1.0)  # 4 chunks of 10 users
+    assert live_worker.concurrency == 1
+    queued = tasks.enqueue_training("recommendations", triggered_by="test")
+    wait_for(lambda: TrainingRun.objects.get(pk=queued.pk).status not in ("queued", "running"), timeout=300)
+    queued.refresh_from_db()
+    assert queued.status == "succeeded", queued.error
+    assert "in 4 chunks on the workers" in queued.log and queued.model_version.is_active
+    assert Recommendation.objects.filter(model_version=queued.model_version).values("user").distinct().count() >= 30
+    assert not locks.is_held(registry.lock_name("recommendations"))
 
 
 def test_scoring_fans_out_in_chunks_as_a_group_of_tasks(tiny, history, settings):
