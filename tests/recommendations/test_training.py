@@ -11,11 +11,13 @@ from django.utils import timezone
 from ai_commerce import locks, registry, tasks
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
 from ai_commerce.recommendations import precompute, serving
+from ai_commerce.recommendations import tasks as tasks_of_recommendations
 from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
 from tests.conftest import wait_for
 from tests.factories import ItemFactory, SectionFactory, StockRecordFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+real_chunks = precompute.user_chunks
 TINY = {"tt_epochs": 1, "tt_dim": 8, "holdout_days": 14, "label_days": 14, "candidates_per_source": 20,
         "ranker_iterations": 20}
 
@@ -165,6 +167,34 @@ def test_the_fan_out_finishes_on_one_worker_of_concurrency_1(live_worker, tiny, 
     assert "in 4 chunks on the workers" in queued.log and queued.model_version.is_active
     assert Recommendation.objects.filter(model_version=queued.model_version).values("user").distinct().count() >= 30
     assert not locks.is_held(registry.lock_name("recommendations"))
+
+
+@pytest.mark.services
+def test_a_chunk_that_fails_for_good_fails_the_run_and_frees_its_lock(live_worker, tiny, history, settings,
+                                                                      monkeypatch):
+    configure(settings, FAN_OUT=True, PROMOTION_TOLERANCE=1.0)
+    real = precompute.score_users
+
+    def third_chunk_breaks(version, user_ids, **kwargs):
+        if sorted(user_ids) == sorted(chunks[2]):
+            raise RuntimeError("disk full")
+        return real(version, user_ids, **kwargs)
+
+    chunks = []
+
+    def remembered_chunks(model, conf):
+        chunks[:] = real_chunks(model, conf)
+        return chunks
+
+    monkeypatch.setattr(precompute, "user_chunks", remembered_chunks)
+    monkeypatch.setattr(precompute, "score_users", third_chunk_breaks)
+    monkeypatch.setattr(tasks_of_recommendations.score_users_task, "max_retries", 0)
+    queued = tasks.enqueue_training("recommendations", triggered_by="test")
+    wait_for(lambda: TrainingRun.objects.get(pk=queued.pk).status not in ("queued", "running"), timeout=300)
+    queued.refresh_from_db()
+    assert queued.status == "failed" and "disk full" in queued.message
+    assert not locks.is_held(registry.lock_name("recommendations"))
+    assert not ModelVersion.objects.of_kind("recommendations").active().exists()
 
 
 def test_scoring_fans_out_in_chunks_as_a_group_of_tasks(tiny, history, settings):
