@@ -151,11 +151,6 @@ class TrainingRunQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(status__in=(TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING))
 
-    def stale(self, before):
-        """Return unfinished runs whose last sign of life is older than ``before``."""
-        silent_since = Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before)
-        return self.unfinished().filter(silent_since)
-
 
 class TrainingRun(models.Model):
     """One attempt to train a model of some kind: its progress, log, outcome and who asked for it."""

@@ -166,6 +166,22 @@ def test_a_live_runs_heartbeat_keeps_its_lock_beyond_the_ttl(settings):
     assert not locks.is_held(registry.lock_name("pricing"))
 
 
+def test_a_run_whose_lock_was_taken_by_another_stops_instead_of_overlapping(settings):
+    configure(settings, LOCK_TTL=3)
+    name = registry.lock_name("pricing")
+
+    def trainer(reporter):
+        locks.release(name, locks.holder(name))  # as if its lock had expired during a long stall ...
+        locks.acquire(name, ttl=60, owner="other")  # ... and another run had taken it
+        time.sleep(1.5)  # the heartbeat finds out
+        reporter.progress(50, "still training?")
+
+    with trainer_for("pricing", trainer):
+        done = registry.execute_run(TrainingRun.objects.create(kind="pricing").pk)
+    assert done.status == "failed" and "LockLost" in done.message
+    assert locks.owner(name) == "other"  # its lock is not dropped by the run that lost it
+
+
 def test_the_janitor_never_frees_a_live_runs_lock():
     """The reported bug: an old queued run is stale while another run of the kind is running."""
     old = TrainingRun.objects.create(kind="pricing")
