@@ -62,8 +62,13 @@ def fail_stale_runs_task():
 
 @shared_task
 def sweep_task():
-    """Catch up after an outage: re-send runs whose enqueue failed, and each capability's missed work."""
-    return sweep.sweep()
+    """Catch up after an outage: re-send runs whose enqueue failed, then each capability's missed work."""
+    return {"runs": resend_runs(), **sweep.catch_up()}
+
+
+def resend_runs():
+    """Send again the queued runs that never reached the broker. Return how many were sent."""
+    return sum(send_run(pk) is not None for pk in sweep.unsent_runs())
 
 
 def send_run(run_id):

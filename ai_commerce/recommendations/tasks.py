@@ -30,7 +30,7 @@ def score_users_task(version_id, user_ids, run_id=None, chunk=1, chunks=1):
 @shared_task(acks_late=True)
 def publish_task(results, version_id, run_id, token):
     """After every chunk: judge the version and end the handed-off run (``results`` are the chunks' row counts)."""
-    from .training import publish
+    from .publish import publish
 
     version = ModelVersion.objects.get(pk=version_id)
     return registry.finish_run(run_id, token, lambda reporter: publish(version, reporter)).status

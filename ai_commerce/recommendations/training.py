@@ -16,9 +16,9 @@ from ai_commerce.adapter import get_adapter
 from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.tuning import tuned
 
-from . import precompute, tasks
+from . import precompute, publish, tasks
 
-METRIC = "recall_at_10"
+METRIC = publish.METRIC  # what promotion compares
 HINT = "import more order history, or lower PARAMS holdout_min_users or raise holdout_max_share"
 _loaded = {}
 
@@ -90,19 +90,7 @@ def train(reporter):
     for done, chunk in enumerate(chunks, 1):
         precompute.score_users(version, chunk, model=model, top_k=conf["TOP_K"])
         reporter.progress(72 + 20 * done // len(chunks), "precomputing recommendations")
-    return publish(version, reporter)
-
-
-def publish(version, reporter):
-    """Promote the version if it beats the active version and the best baseline; else drop its serving rows."""
-    conf = tuned("RECOMMENDATIONS")
-    reporter.progress(94, "comparing with the active version and the baselines")
-    promoted, _ = registry.promote_if_better(version, metric=METRIC, tolerance=conf["PROMOTION_TOLERANCE"],
-                                             baselines=[f"best_baseline_{METRIC}"])
-    if not promoted:
-        precompute.delete_serving_rows(version)
-    version.refresh_from_db()
-    return version
+    return publish.publish(version, reporter)
 
 
 def _datetime(seconds):

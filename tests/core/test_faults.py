@@ -13,7 +13,7 @@ import pytest
 from django.db import OperationalError, connection, connections
 from rest_framework.test import APIClient
 
-from ai_commerce import locks, registry, sweep, tasks
+from ai_commerce import locks, registry, tasks
 from ai_commerce.models import Interaction, TrainingRun
 from ai_commerce.sentiment.models import ReviewSentiment
 from tests.celery_app import app as celery_app
@@ -95,9 +95,9 @@ def test_shop_saves_and_events_succeed_while_the_broker_is_down_and_the_sweep_ca
     assert type(item)._default_manager.filter(pk=item.pk).exists()
     assert not ReviewSentiment.objects.filter(review_key=str(review.pk)).exists()  # lost, for now
     assert "Error calling" in caplog.text  # on_commit(robust=True) logged the broker error
-    assert sweep.sweep()["sentiment"] == 1
+    assert tasks.sweep_task()["sentiment"] == 1
     assert ReviewSentiment.objects.get(review_key=str(review.pk)).label == "positive"
-    assert sweep.sweep()["sentiment"] == 0  # nothing twice
+    assert tasks.sweep_task()["sentiment"] == 0  # nothing twice
 
 
 def test_a_run_whose_enqueue_failed_is_sent_again_by_the_sweep(broker_down, django_capture_on_commit_callbacks,
@@ -108,10 +108,10 @@ def test_a_run_whose_enqueue_failed_is_sent_again_by_the_sweep(broker_down, djan
         run = tasks.enqueue_training("pricing", triggered_by="test")
     run.refresh_from_db()
     assert (run.status, run.task_id) == ("queued", "")  # the shop's click succeeded; the message did not leave
-    assert sweep.resend_runs() == 0  # the broker is still down: it stays queued for the next sweep
+    assert tasks.resend_runs() == 0  # the broker is still down: it stays queued for the next sweep
     celery_app.conf.update(task_always_eager=True)  # the broker is back (eager: the worker runs in this process)
     with trainer_for("pricing", popularity_trainer):
-        assert sweep.sweep()["runs"] == 1
+        assert tasks.sweep_task()["runs"] == 1
     run.refresh_from_db()
     assert run.status == "succeeded" and run.task_id
 
