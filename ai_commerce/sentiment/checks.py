@@ -43,9 +43,10 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['MIN_HOLDOUT_REVIEWS'] = {judged!r} is too small.",
                              "Judge a model on at least 5 held-out reviews (50 by default).", "E027"))
     status = conf.get("HOST_STATUS")
-    if not (isinstance(status, dict) and set(status) <= {"flagged", "approved", "hidden"}):
-        errors.append(_error("AI_COMMERCE['SENTIMENT']['HOST_STATUS'] must map flagged/approved/hidden to the "
-                             "host's status values.", "e.g. {'flagged': 'pending', 'hidden': 'hidden'}", "E024"))
+    if not (isinstance(status, dict) and set(status) <= {"flagged", "approved", "hidden", "published"}):
+        errors.append(_error("AI_COMMERCE['SENTIMENT']['HOST_STATUS'] must map flagged/approved/hidden/published to "
+                             "the host's status values.",
+                             "e.g. {'published': 'published', 'flagged': 'pending', 'hidden': 'hidden'}", "E024"))
     if not is_cache_alias(conf.get("CACHE")):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['CACHE'] = {conf.get('CACHE')!r} is not a cache alias.",
                              "Name one of settings.CACHES, e.g. 'default'.", "E028"))

@@ -16,8 +16,10 @@ DEFAULTS = {
     # 4-5 stars with a score at or below this, or 1-2 stars at or above its opposite, is a mismatch.
     "MISMATCH": -0.3,
     # Host moderation status values (when the shop maps REVIEW_FIELDS["moderation_status"]) written when a
-    # review is flagged, approved or hidden. None leaves the host's status alone.
-    "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None},
+    # review is flagged, approved or hidden. None leaves the host's status alone. "published" names the value (or a
+    # list of values) that shoppers see, read and never written: summaries count only those reviews, and the
+    # "approved" value (see ai_commerce.sentiment.published).
+    "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None, "published": None},
     # Cache alias and lifetime of product summaries read by pages and the API (re-scoring drops them at once).
     "CACHE": "default",
     "CACHE_SECONDS": 300,

@@ -56,6 +56,11 @@ class ReviewSentiment(models.Model):
     moderation = models.CharField(
         _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
     )
+    host_status = models.JSONField(
+        _("shop's status"), null=True, blank=True,
+        help_text=_("The shop's own moderation status of the review, as last read or written (empty when the shop "
+                    "maps none). Summaries count only published reviews (ai_commerce.sentiment.published)."),
+    )
     text_hash = models.CharField(_("text fingerprint"), max_length=64, db_index=True, blank=True,
                                  help_text=_("Finds duplicate texts (spam)."))
     model_version = models.ForeignKey(

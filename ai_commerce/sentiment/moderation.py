@@ -12,8 +12,8 @@
     moderate(ReviewSentiment.objects.filter(...), ReviewSentiment.Moderation.HIDDEN)   # how many changed
 
 ``moderate`` records the decision on our rows and, when the shop maps it, on the host's review status (see
-``writeback``); the caller refreshes the product summaries afterwards (``summaries.refresh_summaries``).
-Nothing here loads a model, so the admin can import it in the web process.
+``writeback``), then refreshes the touched products' summaries, so that a hidden review leaves what shoppers see at
+once (``published`` has the rule). Nothing here loads a model, so the admin can import it in the web process.
 """
 
 import hashlib
@@ -23,6 +23,7 @@ from django.db import transaction
 
 from . import writeback
 from .models import Flag, ReviewSentiment
+from .summaries import refresh_summaries
 
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
@@ -64,11 +65,17 @@ def duplicated_fingerprints(hashes, keys):
 
 
 def moderate(queryset, decision):
-    """Approve or hide reviews (our record, and the host's status when mapped). Return how many changed."""
+    """Approve or hide reviews (our record, and the host's status when mapped), and refresh their products'
+    summaries. Return how many changed."""
     status = writeback.host_status(decision)
-    keys = list(queryset.values_list("review_key", flat=True))
+    keys, products = [], set()
+    for key, product_id in queryset.values_list("review_key", "product_id"):
+        keys.append(key)
+        products.add(product_id)
     with transaction.atomic():
-        changed = ReviewSentiment.objects.filter(review_key__in=keys).update(moderation=decision)
-        if status:
+        recorded = {"moderation": decision} if status is None else {"moderation": decision, "host_status": status}
+        changed = ReviewSentiment.objects.filter(review_key__in=keys).update(**recorded)
+        if status is not None:
             writeback.set_host_status(keys, status)
+        refresh_summaries(products)
     return changed

@@ -1,4 +1,9 @@
-"""Score a review after it is saved, without ever blocking or breaking the save."""
+"""Score a review after it is saved, without ever blocking or breaking the save.
+
+A saved review that has been scored before and whose host status changed (the shop hid or published it) gets its
+product's summary refreshed in the save itself, so a review the shop hides leaves what shoppers see at once; scoring
+it again follows after the commit.
+"""
 
 import logging
 
@@ -16,8 +21,33 @@ def review_saved(sender, instance, raw=False, **kwargs):
         return
     from .tasks import score_review_task
 
+    follow_host_status(instance.pk)
     # robust: a broker that is down is logged, and the shop's save has already committed.
     transaction.on_commit(lambda: score_review_task.delay(instance.pk), robust=True)
+
+
+def follow_host_status(review_pk):
+    """Record the host's status of a scored review; when it changed, refresh the product's summary (two reads
+    when it did not). Return whether it changed."""
+    from .models import ReviewSentiment
+    from .summaries import refresh_summaries
+
+    try:  # in a savepoint: a failure here is logged and the shop's save still goes through
+        with transaction.atomic():
+            adapter = get_adapter()
+            if "moderation_status" not in adapter.review_paths:
+                return False
+            stored = ReviewSentiment.objects.filter(review_key=str(review_pk)).values(
+                "pk", "product_id", "host_status").first()
+            rows = list(adapter.reviews(pks=[review_pk])) if stored else []
+            if not rows or rows[0].moderation_status == stored["host_status"]:
+                return False
+            ReviewSentiment.objects.filter(pk=stored["pk"]).update(host_status=rows[0].moderation_status)
+            refresh_summaries({stored["product_id"]})
+            return True
+    except Exception:
+        logger.exception("ai_commerce could not follow the status of saved review %s", review_pk)
+        return False
 
 
 def review_deleted(sender, instance, **kwargs):

@@ -8,8 +8,9 @@
     model, version = current_model() # the active shop-trained model, or the lexicon cold start and None
 
 ``score_reviews`` reads reviews through the shop adapter, scores them in batches (label, score, confidence,
-aspects), sets the moderation flags (``moderation``), writes ``ReviewSentiment`` rows, writes the flags back to the
-host's review status (``writeback``) and refreshes the touched products' summaries (``summaries``).
+aspects), sets the moderation flags (``moderation``), writes ``ReviewSentiment`` rows with the host's review status,
+writes the flags back to that status (``writeback``) and refreshes the touched products' summaries (``summaries``),
+which count published reviews only (``published``).
 
 This module imports the classifier (scikit-learn) and the lexicon: import it from workers, tasks and commands only,
 never from a module the web process loads (the admin, the API and the template tag use ``moderation`` and
@@ -72,7 +73,10 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
         batch = rows[start:start + batch_size]
         texts = [review_text(r) for r in batch]
         hashes = [fingerprint(t) for t in texts]
-        duplicates = duplicated_fingerprints(hashes, [str(r.pk) for r in batch])
+        keys = [str(r.pk) for r in batch]
+        duplicates = duplicated_fingerprints(hashes, keys)
+        decided = set(ReviewSentiment.objects.filter(review_key__in=keys).exclude(
+            moderation=ReviewSentiment.Moderation.PENDING).values_list("review_key", flat=True))
         predictions = model.predict(texts)
         aspect_rows = aspect_sentiments_many(texts, model.predict, aspects)
         objects = []
@@ -83,15 +87,16 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 confidence=prediction.confidence, probabilities=prediction.probabilities,
                 aspects=found,
                 flags=flags_for(prediction, row.rating, text, digest in duplicates, conf), text_hash=digest,
-                model_version=version, reviewed_at=row.created,
+                host_status=row.moderation_status, model_version=version, reviewed_at=row.created,
             ))
         with transaction.atomic():
+            write_back_flags(objects, decided)  # first: it records the status it writes on the rows
             ReviewSentiment.objects.bulk_create(
                 objects, update_conflicts=True, unique_fields=["review_key"],
                 update_fields=["product", "user", "rating", "excerpt", "label", "score", "confidence",
-                               "probabilities", "aspects", "flags", "text_hash", "model_version", "reviewed_at"],
+                               "probabilities", "aspects", "flags", "text_hash", "host_status", "model_version",
+                               "reviewed_at"],
             )
-        write_back_flags(objects)
         products.update(r.product_id for r in batch)
         scored += len(batch)
         if on_progress:

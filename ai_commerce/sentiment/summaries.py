@@ -8,11 +8,15 @@
     product_summary(product_id)            # what the API and the template tag show (cached), or None
 
 This module reads and writes the database rows; the summary itself (counts, trend, aspects, pros and cons) is
-computed by the pure function ``ai_commerce.sentiment.summary.summarize``. Reviews that staff hid are left out.
+computed by the pure function ``ai_commerce.sentiment.summary.summarize``. A summary is public, so it is made of
+published reviews only: the host shows them, staff have not hidden them, and none waits for staff (the rule is in
+``ai_commerce.sentiment.published``).
 
 A summary read is cached for ``SENTIMENT["CACHE_SECONDS"]`` in ``SENTIMENT["CACHE"]``, products without one too;
 ``refresh_summaries`` drops every cached summary at once (a stamp), so a re-scored product is read again.
 """
+
+from functools import partial
 
 from django.db import transaction
 
@@ -20,6 +24,7 @@ from ai_commerce import cache
 from ai_commerce.conf import app_settings
 
 from .models import ProductSentiment, ReviewSentiment
+from .published import is_published
 from .summary import summarize
 
 STAMP = "sentiment:summaries"
@@ -27,12 +32,14 @@ NONE = "none"  # cached for a product without a summary, so that it costs no que
 
 
 def refresh_summaries(product_ids):
-    """Recompute the summaries of the given products from their scored reviews."""
+    """Recompute the summaries of the given products from their published scored reviews, and drop the cached ones."""
     product_ids = set(product_ids)
     rows = {}
     for r in ReviewSentiment.objects.filter(product_id__in=product_ids).exclude(moderation="hidden").values(
-        "product_id", "label", "score", "reviewed_at", "aspects", "excerpt"
+        "product_id", "label", "score", "reviewed_at", "aspects", "excerpt", "host_status", "moderation", "flags"
     ):
+        if not is_published(r["host_status"], r["moderation"], r["flags"]):
+            continue
         rows.setdefault(r["product_id"], []).append(
             {"label": r["label"], "score": r["score"], "created": r["reviewed_at"], "aspects": r["aspects"],
              "text": r["excerpt"]})
@@ -44,7 +51,10 @@ def refresh_summaries(product_ids):
             update_conflicts=True, unique_fields=["product"],
             update_fields=["review_count", "average_score", "summary"],
         )
-    cache.bump(app_settings.SENTIMENT["CACHE"], STAMP)
+    # Now, and again once the caller's transaction commits: a page read in between may have cached the old summary.
+    bump = partial(cache.bump, app_settings.SENTIMENT["CACHE"], STAMP)
+    bump()
+    transaction.on_commit(bump)
 
 
 def summary_stamp():

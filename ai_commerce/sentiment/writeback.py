@@ -5,10 +5,13 @@ The shop maps each state to one of its status values in ``AI_COMMERCE["SENTIMENT
 
     from ai_commerce.sentiment import writeback
 
-    writeback.write_back_flags(review_sentiments)   # after scoring: hold the flagged reviews on the host
-    status = writeback.host_status("hidden")        # the host's value for a decision, or None
-    if status:
+    writeback.write_back_flags(review_sentiments, decided)   # when scoring: hold the flagged reviews on the host
+    status = writeback.host_status("hidden")                 # the host's value for a decision, or None
+    if status is not None:                                   # 0 is a status too
         writeback.set_host_status(review_keys, status)
+
+``HOST_STATUS["published"]`` names the host's values that shoppers see; it is read, never written (see
+``published``).
 
 Only the adapter and the settings are touched here: no model, no scikit-learn, so the web process may import it.
 """
@@ -18,7 +21,7 @@ from ai_commerce.conf import app_settings
 
 
 def host_status(state):
-    """Return the host's review status mapped to ``state`` ("flagged", "approved", "hidden"), or None."""
+    """Return the host's review status mapped to ``state`` ("flagged", "approved", "hidden"), or None when unmapped."""
     return app_settings.SENTIMENT["HOST_STATUS"].get(state)
 
 
@@ -29,12 +32,17 @@ def set_host_status(review_keys, status):
         adapter.set_moderation_status(key, status)
 
 
-def write_back_flags(objects):
-    """Give the flagged ones of these ``ReviewSentiment`` rows the host's "flagged" status, when it is mapped."""
-    status = host_status("flagged")
-    if not status:
+def write_back_flags(objects, decided=()):
+    """Give the flagged ones of these ``ReviewSentiment`` rows the host's "flagged" status, when it is mapped, and
+    record it in their ``host_status``.
+
+    Scoring again never undoes a decision: reviews that staff approved or hid here (``decided``, their review keys)
+    and reviews the host has hidden keep their status."""
+    status, hidden = host_status("flagged"), host_status("hidden")
+    if status is None:
         return
-    adapter = get_adapter()
-    for obj in objects:
-        if obj.flags:
-            adapter.set_moderation_status(obj.review_key, status)
+    held = [obj for obj in objects if obj.flags and obj.review_key not in decided
+            and (hidden is None or str(obj.host_status) != str(hidden))]
+    set_host_status([obj.review_key for obj in held], status)
+    for obj in held:
+        obj.host_status = status

@@ -45,3 +45,5 @@ class Feedback(models.Model):
     comment = models.TextField(blank=True)
     posted = models.DateTimeField()
     state = models.CharField(max_length=20, default="visible")
+    # django-oscar's ProductReview.status: 0 for moderation, 1 approved, 2 rejected (a host status that can be 0).
+    approval = models.PositiveSmallIntegerField(default=1)
