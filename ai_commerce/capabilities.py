@@ -26,7 +26,9 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
 so this module imports nothing of ai_commerce. ``ready()`` registers the capability's settings check;
-``connect()`` is the hook for what else a capability wires up there (signal receivers).
+``connect()`` is the hook for what else a capability wires up there (signal receivers). A capability that serves
+versions other than the active one (experiment arms) says which in ``versions_in_use()``, so that retention
+(``ai_commerce.retention``) keeps them.
 """
 
 from functools import cached_property
@@ -65,6 +67,11 @@ class CapabilityConfig(AppConfig):
 
     def connect(self):
         """Wire up what else the capability needs (signal receivers); called at the end of ``ready()``."""
+
+    def versions_in_use(self):
+        """Return the pks of the model versions that serve, or may soon serve, besides each kind's active one (the
+        arms of an experiment); retention never prunes them. Empty by default."""
+        return set()
 
     @property
     def label_text(self):

@@ -23,6 +23,7 @@ from .adapter import (
     ShopAdapter,
 )
 from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
+from .retention import keep_problem  # loaded in ready(), so every worker also knows prune_versions_task
 
 PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
 NON_STORING_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
@@ -215,3 +216,13 @@ def check_limits(app_configs=None, **kwargs):
             errors.append(_error(f"AI_COMMERCE['{name}'] = {value!r} must be a whole number, 0 or more.",
                                  "The defaults are TRAIN_RETRIES 3 and RETRY_BACKOFF 10 (seconds).", "E051"))
     return errors
+
+
+@checks.register()
+def check_retention(app_configs=None, **kwargs):
+    problem = keep_problem(app_settings.KEEP_VERSIONS)
+    if problem:
+        return [_error(f"AI_COMMERCE['KEEP_VERSIONS']: {problem}.",
+                       "Keep 1 or more (5 by default); the active version, the one a rollback restores and those "
+                       "experiments serve are kept besides.", "E052")]
+    return []

@@ -76,6 +76,10 @@ DEFAULTS = {
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",
     "ARTIFACT_DIR": "ai_commerce/models",
+    # Retention: the weekly prune keeps every row and artifact of the newest KEEP_VERSIONS versions of each kind (and
+    # always the active one, the one a rollback would restore and those experiments serve); older versions keep
+    # their row and metrics, as a record, but lose their serving rows and artifact files. See ai_commerce.retention.
+    "KEEP_VERSIONS": 5,
     # Periodic tasks created once by `ai_commerce_setup_schedules`; admins own them afterwards. Each installed
     # capability adds its retrain schedule (CapabilityConfig.schedules); a name given here replaces one of those.
     "SCHEDULES": {
@@ -88,6 +92,11 @@ DEFAULTS = {
             "task": "ai_commerce.tasks.sweep_task",
             "kind": None,
             "crontab": "*/10 * * * *",
+        },
+        "ai_commerce: prune old model versions weekly": {
+            "task": "ai_commerce.retention.prune_versions_task",
+            "kind": None,
+            "crontab": "30 4 * * 0",
         },
     },
 }

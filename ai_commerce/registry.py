@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, RedisError)
 
 _trainers = {}
+#: How the note of a version pruned by ``ai_commerce.retention`` begins.
+PRUNED = "Pruned"
 
 
 class ActivationRefused(Exception):
@@ -93,6 +95,8 @@ def activate(version, note=""):
         raise ActivationRefused(f"{version} failed, so it cannot be activated.")
     if not version.metrics:
         raise ActivationRefused(f"{version} has no held-out metrics; evaluate it before activating it.")
+    if version.note.startswith(PRUNED):
+        raise ActivationRefused(f"{version} was pruned: its serving rows and artifacts are gone. Retrain instead.")
     with transaction.atomic():
         # Lock the kind's rows so that two activations of one kind serialize; deactivate before activating, so the
         # one-active-per-kind constraint holds after every statement.
@@ -107,17 +111,18 @@ def activate(version, note=""):
     return version
 
 
+def rollback_target(kind):
+    """The version ``rollback`` would restore: the most recently activated one that did not fail, other than the
+    active one; or None."""
+    current = ModelVersion.objects.of_kind(kind).active().values_list("pk", flat=True).first()
+    return (ModelVersion.objects.of_kind(kind).filter(activated_at__isnull=False)
+            .exclude(status=ModelVersion.Status.FAILED).exclude(pk=current).order_by("-activated_at").first())
+
+
 def rollback(kind):
     """Re-activate the version that was active before the current one. Return it, or raise ActivationRefused."""
     current = ModelVersion.objects.of_kind(kind).active().first()
-    previous = (
-        ModelVersion.objects.of_kind(kind)
-        .filter(activated_at__isnull=False)
-        .exclude(status=ModelVersion.Status.FAILED)
-        .exclude(pk=getattr(current, "pk", None))
-        .order_by("-activated_at")
-        .first()
-    )
+    previous = rollback_target(kind)
     if previous is None:
         raise ActivationRefused(f"There is no earlier {kind} version to roll back to.")
     return activate(previous, note=f"Rolled back from {current or 'none'} at {timezone.now():%Y-%m-%d %H:%M}.")

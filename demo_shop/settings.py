@@ -152,6 +152,8 @@ AI_COMMERCE = {
     # (Recall@10 about 0.41 each): the demo promotes a model within 2 points of the best baseline. The package
     # default is 0.0, no worse than the baseline.
     "RECOMMENDATIONS": {"PROMOTION_TOLERANCE": 0.02},
+    # Only published reviews are shown on the demo's pages, so only they are counted and quoted in the AI summaries.
+    "SENTIMENT": {"HOST_STATUS": {"published": "published"}},
 }
 
 REST_FRAMEWORK = {

@@ -38,3 +38,11 @@ class RecommendationsConfig(capabilities.CapabilityConfig):
                 event = "saved" if signal is post_save else "deleted"
                 uid = f"ai_commerce_recommendations_{model._meta.model_name}_{event}"
                 signal.connect(serving.forget_active_version, sender=model, dispatch_uid=uid)
+
+    def versions_in_use(self):
+        """The versions of the arms of running experiments, and of drafts, which serve them once started."""
+        from .models import Experiment, ExperimentArm
+
+        arms = ExperimentArm.objects.filter(experiment__status__in=(Experiment.Status.DRAFT, Experiment.Status.RUNNING),
+                                            version__isnull=False)
+        return set(arms.values_list("version_id", flat=True))

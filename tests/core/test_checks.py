@@ -249,6 +249,7 @@ PROBLEMS = [
     ("ai_commerce.E014", core("check_limits", STALE_RUN_SECONDS=60, TRAIN_TIME_LIMIT=600)),
     ("ai_commerce.E050", core("check_limits", LOCK_TTL=1)),
     ("ai_commerce.E051", core("check_limits", TRAIN_RETRIES=-1)),
+    ("ai_commerce.E052", core("check_retention", KEEP_VERSIONS=0)),
     ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
     ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={
         "user": "purchase__buyer", "product": "article", "created": "purchase__placed_on"})),
