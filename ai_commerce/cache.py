@@ -18,6 +18,7 @@ cannot be reached, the stamp is "down" and callers read the database.
 
 import hashlib
 import logging
+import re
 import uuid
 
 from django.core.cache import caches
@@ -25,6 +26,9 @@ from django.core.cache import caches
 logger = logging.getLogger(__name__)
 DOWN = "down"
 STAMP_PREFIX = "ai_commerce:stamp:"
+# Room for the host's KEY_PREFIX and version within memcached's 250 characters.
+MAX_KEY = 200
+_PLAIN = re.compile(r"[A-Za-z0-9:_.\-]+")
 
 
 def digest(*parts):
@@ -32,7 +36,16 @@ def digest(*parts):
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
+def safe_key(key):
+    """``key`` itself when every backend takes it (memcached: at most 250 plain characters), else its digest; so a
+    key that holds a shop's own words (a category "Home & Garden") never warns or breaks."""
+    if len(key) <= MAX_KEY and _PLAIN.fullmatch(key):
+        return key
+    return f"ai_commerce:h:{digest(key)}"
+
+
 def get(alias, key, default=None):
+    key = safe_key(key)
     try:
         return caches[alias].get(key, default)
     except Exception:
@@ -41,6 +54,7 @@ def get(alias, key, default=None):
 
 
 def set(alias, key, value, timeout):
+    key = safe_key(key)
     try:
         caches[alias].set(key, value, timeout)
     except Exception:
@@ -48,6 +62,7 @@ def set(alias, key, value, timeout):
 
 
 def delete(alias, key):
+    key = safe_key(key)
     try:
         caches[alias].delete(key)
     except Exception:
@@ -56,7 +71,7 @@ def delete(alias, key):
 
 def stamp(alias, name):
     """Return the current token of ``name``, creating one if there is none; ``DOWN`` when the cache is down."""
-    key = STAMP_PREFIX + name
+    key = safe_key(STAMP_PREFIX + name)
     try:
         cache = caches[alias]
         found = cache.get(key)

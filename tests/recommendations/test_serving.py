@@ -2,15 +2,18 @@
 caching by version, the API, the template tags and privacy. The tables are written here as a training run would."""
 
 import datetime as dt
+import warnings
 from decimal import Decimal
 
 import pytest
+from django.core.cache.backends.base import CacheKeyWarning
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
 
+from ai_commerce import cache as cache_module
 from ai_commerce import registry
 from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.privacy import forget_user
@@ -187,6 +190,18 @@ def test_serving_reads_the_database_while_the_cache_is_down(shop, settings, capl
     assert ids(serving.similar_to(mugs[0], k=4)) == [m.pk for m in mugs[4:8]]
     assert ids(serving.trending(k=2)) == [j.pk for j in shop["jugs"][:2]]
     assert "cannot be read; reading the database instead" in caplog.text
+
+
+def test_a_category_with_spaces_and_ampersands_makes_keys_safe_for_every_backend(shop):
+    garden = catalog(3, "Home & Garden")
+    trending_rows(shop["version"], garden, category="Home & Garden")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for _ in range(2):  # a miss, then a hit
+            assert ids(serving.trending(k=3, category="Home & Garden")) == [g.pk for g in garden]
+    assert [w for w in seen if issubclass(w.category, CacheKeyWarning)] == []  # what memcached would refuse
+    assert cache_module.safe_key("ai_commerce:recs:3:user:7:50") == "ai_commerce:recs:3:user:7:50"
+    assert cache_module.safe_key("x" * 300) != cache_module.safe_key("x" * 301)
 
 
 def bought(item, when, times=1, kind="purchase"):
