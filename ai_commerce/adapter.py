@@ -21,6 +21,8 @@ A mapped value is a field name or a path through relations. When a product path 
 * anything else (``title``, ``category``, ...): the smallest value.
 
 Writing a price through a to-many path sets it on every related row, so the rule above reads back the new price.
+Prices and review statuses are written row by row through the shop's own ``save()`` (``save_host_row``), so its
+signals fire and its derived fields follow.
 A shop whose data differs more subclasses ``ShopAdapter`` and overrides a method or two, then names the subclass in
 ``AI_COMMERCE["ADAPTER"]``. All reads are bulk querysets, never one query per product.
 """
@@ -39,9 +41,16 @@ from django.dispatch import Signal, receiver
 from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
 
 #: Sent with ``product_ids`` once ai_commerce's write to the shop's products (a price applied or rolled back) has
-#: committed. The write goes through ``QuerySet.update()``, which sends no ``post_save``, so this is how whatever
-#: caches what a page shows (the served recommendation lists) learns of it.
+#: committed, so that whatever caches what a page shows (the served recommendation lists) learns of it even when
+#: the price lives on another model than the product (a stock record).
 products_written = Signal()
+#: The attribute ``save_host_row`` sets on a row while it saves it (see ``is_our_write``).
+OUR_WRITE = "_ai_commerce_write"
+
+
+def is_our_write(instance):
+    """Whether ``instance`` is being saved by ai_commerce's own write-back (a receiver may then skip re-scoring)."""
+    return getattr(instance, OUR_WRITE, False)
 
 PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
 ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order", "status")
@@ -212,15 +221,36 @@ class ShopAdapter:
         return None if value is None else Decimal(value)
 
     def set_price(self, product_id, price):
-        """Write ``price`` (a Decimal) to wherever the shop keeps it. Return the number of rows written."""
+        """Write ``price`` (a Decimal) to wherever the shop keeps it, through ``save_host_row``. Return the number of
+        rows written."""
         if not isinstance(price, Decimal):
             raise TypeError(f"a price must be a Decimal, not {type(price).__name__}")
-        field_path = self.product_paths["price"]
-        holder = field_path.last.model
+        return self._write(self.product_paths["price"], product_id, price)
+
+    def save_host_row(self, instance, fields):
+        """Save a row of the shop that ai_commerce changed (a price, a review status), through the shop's own
+        ``save()``: its signals fire and what it derives follows (django-oscar's ``StockRecord.date_updated`` and
+        ``Product.rating``). Only ``fields`` and the row's ``auto_now`` fields are written. Override it to write
+        another way; ``is_our_write(instance)`` tells a receiver that the save is ours."""
+        auto_now = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+        setattr(instance, OUR_WRITE, True)
+        try:
+            instance.save(update_fields=[*fields, *auto_now])
+        finally:
+            delattr(instance, OUR_WRITE)
+
+    def _write(self, field_path, pk, value):
+        """Set the field at the end of ``field_path`` to ``value`` on every row it reaches from ``pk``, row by row
+        through ``save_host_row``, skipping rows that already hold it. Return how many were written."""
+        holder, name = field_path.last.model, field_path.last.name
+        written = 0
         with transaction.atomic():
-            return holder._default_manager.filter(**{field_path.reverse_lookup(): product_id}).update(
-                **{field_path.last.name: price}
-            )
+            for row in holder._default_manager.select_for_update().filter(**{field_path.reverse_lookup(): pk}):
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+                    self.save_host_row(row, [name])
+                    written += 1
+        return written
 
     # -- order lines and reviews -----------------------------------------------------------------------------
     def get_order_line_queryset(self):
@@ -288,10 +318,7 @@ class ShopAdapter:
         field_path = self.review_paths.get("moderation_status")
         if field_path is None:
             return False
-        holder = field_path.last.model
-        holder._default_manager.filter(**{field_path.reverse_lookup(): review_pk}).update(
-            **{field_path.last.name: status}
-        )
+        self._write(field_path, review_pk, status)
         return True
 
 

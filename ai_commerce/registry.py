@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 
-from . import capabilities, locks
+from . import capabilities, locks, signals
 from .conf import app_settings
 from .models import ModelVersion, TrainingRun
 
@@ -101,9 +101,11 @@ def activate(version, note=""):
         # Lock the kind's rows so that two activations of one kind serialize; deactivate before activating, so the
         # one-active-per-kind constraint holds after every statement.
         list(ModelVersion.objects.select_for_update().of_kind(version.kind).values_list("pk", flat=True))
+        previous = ModelVersion.objects.of_kind(version.kind).active().exclude(pk=version.pk).first()
         ModelVersion.objects.of_kind(version.kind).active().exclude(pk=version.pk).update(
             is_active=False, status=ModelVersion.Status.RETIRED
         )
+        signals.send_on_commit(signals.version_activated, ModelVersion, version=version, previous=previous)
         version.is_active, version.status, version.activated_at = True, ModelVersion.Status.ACTIVE, timezone.now()
         if note:
             version.note = note

@@ -1,18 +1,39 @@
-"""Receivers that keep the event log in step with the host's order lines and reviews, and forget deleted users.
+"""The package's own signals, and the receivers that keep the event log in step with the host shop.
 
-They are connected in ``AiCommerceConfig.ready()`` to the models named in settings, so a shop adds nothing but
-settings. A failure to record is logged and never breaks the shop's own save.
+Signals a shop may connect to (each is sent once the transaction that did it has committed, with ``sender`` the
+model named)::
+
+    price_applied        sender=PriceChange   change, product_id, old_price, new_price, auto
+    price_rolled_back    sender=PriceChange   change, product_id, old_price, new_price
+    review_moderated     sender=ReviewSentiment   review_keys, decision ("approved" or "hidden"), host_status
+    version_activated    sender=ModelVersion   version, previous (the version it replaced, or None)
+
+The receivers are connected in ``AiCommerceConfig.ready()`` to the models named in settings, so a shop adds nothing
+but settings. A failure to record is logged and never breaks the shop's own save.
 """
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from . import events, privacy
 from .adapter import get_adapter
 from .models import Interaction
 
 DISPATCH_PREFIX = "ai_commerce"
+
+price_applied = Signal()
+price_rolled_back = Signal()
+review_moderated = Signal()
+version_activated = Signal()
+
+
+def send_on_commit(signal, sender, **kwargs):
+    """Send ``signal`` once the current transaction commits (at once outside one); a receiver that raises is logged
+    (by Django's ``send_robust``) and never undoes what was done."""
+    transaction.on_commit(lambda: signal.send_robust(sender=sender, **kwargs), robust=True)
 
 
 def order_line_saved(sender, instance, raw=False, **kwargs):

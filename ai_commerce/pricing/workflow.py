@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ai_commerce.adapter import get_adapter, products_written
+from ai_commerce.signals import price_applied, price_rolled_back, send_on_commit
 
 from .models import PriceChange, PriceSuggestion
 
@@ -49,12 +50,18 @@ def _current_price(product_id):
 
 
 def _write_price(suggestion, old, new, action, user):
-    """Write ``new`` to the shop and the audit row that says so (inside the caller's transaction)."""
+    """Write ``new`` to the shop and the audit row that says so (inside the caller's transaction); once it commits,
+    say so (``products_written``, and ``price_applied`` or ``price_rolled_back``)."""
     get_adapter().set_price(suggestion.product_id, new)
-    product_ids = [suggestion.product_id]
-    transaction.on_commit(lambda: products_written.send(sender=PriceChange, product_ids=product_ids), robust=True)
-    return PriceChange.objects.create(product_id=suggestion.product_id, suggestion=suggestion, old_price=old,
-                                      new_price=new, changed_by=user, action=action)
+    change = PriceChange.objects.create(product_id=suggestion.product_id, suggestion=suggestion, old_price=old,
+                                        new_price=new, changed_by=user, action=action)
+    send_on_commit(products_written, PriceChange, product_ids=[suggestion.product_id])
+    details = {"change": change, "product_id": suggestion.product_id, "old_price": old, "new_price": new}
+    if action == PriceChange.Action.ROLLBACK:
+        send_on_commit(price_rolled_back, PriceChange, **details)
+    else:
+        send_on_commit(price_applied, PriceChange, auto=action == PriceChange.Action.AUTO_APPLY, **details)
+    return change
 
 
 def apply(suggestion, user=None, *, auto=False):

@@ -21,6 +21,8 @@ import re
 
 from django.db import transaction
 
+from ai_commerce.signals import review_moderated, send_on_commit
+
 from . import writeback
 from .models import Flag, ReviewSentiment
 from .summaries import refresh_summaries
@@ -78,4 +80,5 @@ def moderate(queryset, decision):
         if status is not None:
             writeback.set_host_status(keys, status)
         refresh_summaries(products)
+        send_on_commit(review_moderated, ReviewSentiment, review_keys=keys, decision=str(decision), host_status=status)
     return changed

@@ -11,13 +11,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from ai_commerce.adapter import get_adapter
+from ai_commerce.adapter import get_adapter, is_our_write
 
 logger = logging.getLogger(__name__)
 
 
 def review_saved(sender, instance, raw=False, **kwargs):
-    if raw:
+    if raw or is_our_write(instance):  # our own write-back of a status: scored already, summaries refreshed
         return
     from .tasks import score_review_task
 

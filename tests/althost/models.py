@@ -22,6 +22,7 @@ class StockRecord(models.Model):
     price_excl_tax = models.DecimalField(max_digits=10, decimal_places=2)
     cost_price = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     num_in_stock = models.IntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)  # like django-oscar's StockRecord.date_updated
 
 
 class Purchase(models.Model):

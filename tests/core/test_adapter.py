@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from ai_commerce.adapter import FieldPath, MappingError, ShopAdapter, get_adapter
+from ai_commerce.adapter import FieldPath, MappingError, ShopAdapter, get_adapter, is_our_write
 from tests.althost.models import Feedback, Item, SaleLine, StockRecord
 from tests.factories import (
     FeedbackFactory,
@@ -100,6 +100,28 @@ def test_reviews_and_moderation_write_back():
         review.reviewer_id, review.item_id, 2, "Meh", "Too small", "visible")
     assert adapter.set_moderation_status(review.pk, "held") is True
     assert Feedback.objects.get(pk=review.pk).state == "held"
+
+
+def test_moderation_is_written_through_the_shops_save_any_value_even_0_and_only_when_it_changes(settings):
+    from django.db.models.signals import post_save
+
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE,
+                            "REVIEW_FIELDS": {**settings.AI_COMMERCE["REVIEW_FIELDS"], "moderation_status": "approval"}}
+    review = FeedbackFactory()
+    saves = []
+
+    def on_save(sender, instance, update_fields=None, **kwargs):
+        saves.append((instance.approval, sorted(update_fields), is_our_write(instance)))
+
+    post_save.connect(on_save, sender=Feedback)
+    try:
+        adapter = get_adapter()
+        assert adapter.set_moderation_status(review.pk, 0) is True
+        assert adapter.set_moderation_status(review.pk, 0) is True  # already 0: no second save
+    finally:
+        post_save.disconnect(on_save, sender=Feedback)
+    assert Feedback.objects.get(pk=review.pk).approval == 0
+    assert saves == [(0, ["approval"], True)] and not is_our_write(review)
 
 
 def test_moderation_without_a_mapped_status(settings):

@@ -27,6 +27,25 @@ def version(metric=0.5, **fields):
     return ModelVersion.objects.create(kind="pricing", metrics={"hit_rate": metric}, **fields)
 
 
+def test_an_activation_is_announced_with_the_version_it_replaced(django_capture_on_commit_callbacks):
+    from ai_commerce.signals import version_activated
+
+    first, second = version(), version()
+    heard = []
+
+    def receiver(sender, version, previous, **kwargs):
+        heard.append((version, previous))
+
+    version_activated.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            registry.activate(first)
+            registry.activate(second)
+    finally:
+        version_activated.disconnect(receiver)
+    assert heard == [(first, None), (second, first)]
+
+
 def test_the_database_allows_one_active_version_per_kind():
     ModelVersion.objects.create(kind="pricing", is_active=True)
     ModelVersion.objects.create(kind="sentiment", is_active=True)
@@ -181,7 +200,7 @@ def test_enqueue_sends_after_commit(trainer, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         queued = tasks.enqueue_training("pricing", triggered_by="test")
         assert TrainingRun.objects.get(pk=queued.pk).status == "queued"
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the send; then, in the run eager Celery made, the activation's announcement
     queued.refresh_from_db()
     assert queued.status == "succeeded"  # eager Celery ran it
 

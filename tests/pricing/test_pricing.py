@@ -222,6 +222,43 @@ def test_applying_and_rolling_back_announce_the_written_product_once_committed(
     assert written == [[suggestion.product_id], [suggestion.product_id]]
 
 
+def test_prices_are_written_through_the_shops_save_and_announced_by_our_signals(
+        suggestion, admin_user, django_capture_on_commit_callbacks):
+    from django.db.models.signals import post_save
+
+    from ai_commerce.signals import price_applied, price_rolled_back
+    from tests.althost.models import StockRecord
+
+    saved, heard = [], []
+    before = set(StockRecord.objects.filter(item=suggestion.product).values_list("updated", flat=True))
+
+    def on_save(sender, instance, update_fields=None, **kwargs):
+        saved.append((instance.pk, instance.price_excl_tax, sorted(update_fields)))
+
+    def on_price(signal, sender, change, product_id, old_price, new_price, **kwargs):
+        heard.append((signal is price_applied, change.action, product_id, old_price, new_price, kwargs.get("auto")))
+
+    post_save.connect(on_save, sender=StockRecord)
+    price_applied.connect(on_price)
+    price_rolled_back.connect(on_price)
+    try:
+        workflow.approve(PriceSuggestion.objects.filter(pk=suggestion.pk), admin_user)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.apply(suggestion, admin_user)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.rollback(suggestion, admin_user)
+    finally:
+        post_save.disconnect(on_save, sender=StockRecord)
+        price_applied.disconnect(on_price)
+        price_rolled_back.disconnect(on_price)
+    assert sorted(p for _, p, _ in saved) == [Decimal("18.00")] * 2 + [Decimal("20.00")] * 2  # each stock record
+    assert {tuple(fields) for *_, fields in saved} == {("price_excl_tax", "updated")}  # its auto_now field bumped
+    assert not before & set(StockRecord.objects.filter(item=suggestion.product).values_list("updated", flat=True))
+    pid = suggestion.product_id
+    assert heard == [(True, "apply", pid, Decimal("20.00"), Decimal("18.00"), False),
+                     (False, "rollback", pid, Decimal("18.00"), Decimal("20.00"), None)]
+
+
 def test_a_stale_suggestion_is_refused_and_nothing_is_written(suggestion, admin_user):
     workflow.approve(PriceSuggestion.objects.filter(pk=suggestion.pk))
     StockRecord.objects.filter(item=suggestion.product).update(price_excl_tax=Decimal("21.00"))

@@ -241,3 +241,25 @@ def test_the_cached_summaries_are_dropped_again_when_the_transaction_commits(dja
     for callback in callbacks:
         callback()
     assert summaries.summary_stamp() != stamp
+
+
+def test_a_moderation_decision_is_announced_once_committed(settings, django_capture_on_commit_callbacks):
+    from ai_commerce.signals import review_moderated
+
+    host_status(settings, {"flagged": 0, "approved": 1, "hidden": 2}, moderation_status="approval")
+    item = ItemFactory()
+    abusive = review(3, ABUSIVE, item)
+    scoring.score_reviews()
+    heard = []
+
+    def receiver(sender, review_keys, decision, host_status, **kwargs):
+        heard.append((sender, review_keys, decision, host_status))
+
+    review_moderated.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation.moderate(ReviewSentiment.objects.filter(review_key=str(abusive.pk)), "hidden")
+            assert heard == []
+    finally:
+        review_moderated.disconnect(receiver)
+    assert heard == [(ReviewSentiment, [str(abusive.pk)], "hidden", 2)]
