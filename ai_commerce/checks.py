@@ -89,6 +89,23 @@ def check_adapter(app_configs=None, **kwargs):
 
 
 @checks.register()
+def check_price_format(app_configs=None, **kwargs):
+    path = app_settings.PRICE_FORMAT
+    if path is None:
+        return []
+    try:
+        formatter = import_string(path) if isinstance(path, str) else None
+    except ImportError as exc:
+        formatter = exc
+    if not callable(formatter):
+        return [_error(f"AI_COMMERCE['PRICE_FORMAT'] = {path!r} is not the dotted path of a callable"
+                       + (f" ({formatter})." if isinstance(formatter, Exception) else "."),
+                       "Name a function price -> text, e.g. 'ai_commerce.contrib.oscar.format_price', or None for "
+                       "two decimals.", "E060")]
+    return []
+
+
+@checks.register()
 def check_field_mappings(app_configs=None, **kwargs):
     errors = []
     try:
@@ -225,4 +242,49 @@ def check_retention(app_configs=None, **kwargs):
         return [_error(f"AI_COMMERCE['KEEP_VERSIONS']: {problem}.",
                        "Keep 1 or more (5 by default); the active version, the one a rollback restores and those "
                        "experiments serve are kept besides.", "E052")]
+    return []
+
+
+
+CELERY_RECIPE = ("app.config_from_object('django.conf:settings', namespace='CELERY') right after app = Celery(...) "
+                 "in your project's celery.py")
+
+
+def _broker(app):
+    """The broker URL that ``app`` sends tasks to, password masked."""
+    try:
+        return app.connection_for_write().as_uri()
+    except (KeyError, ValueError):  # an unknown transport or a malformed URL: sending fails loudly anyway
+        return str(app.conf.broker_url)
+
+
+@checks.register()
+def check_celery(app_configs=None, **kwargs):
+    """The Celery app that sends our tasks follows the CELERY_* settings, and has a broker unless it runs eagerly."""
+    from celery import current_app
+
+    app = current_app._get_current_object()
+    unread = f"the Celery app {app.main!r} does not read Django's CELERY_* settings (or overrides them)"
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", None)
+    if eager is not None and bool(eager) != bool(app.conf.task_always_eager):
+        effect = ("tasks are sent to a broker instead of running in this process" if eager else
+                  "tasks run in this process instead of a worker")
+        return [checks.Error(
+            f"settings.CELERY_TASK_ALWAYS_EAGER = {eager!r} has no effect: {unread}, so {effect}.",
+            hint=f"Configure that app from Django settings: {CELERY_RECIPE}. Or, if you run no worker, remove that "
+            "celery.py and its import from your project's __init__.py: ai_commerce then configures Celery from your "
+            "settings itself.", obj="settings.CELERY_TASK_ALWAYS_EAGER", id="ai_commerce.E053")]
+    broker = getattr(settings, "CELERY_BROKER_URL", None)
+    if broker is not None and broker != app.conf.get("broker_url"):
+        return [checks.Warning(
+            f"settings.CELERY_BROKER_URL has no effect: {unread}, so tasks go to {_broker(app)}.",
+            hint=f"Configure that app from Django settings: {CELERY_RECIPE}.",
+            obj="settings.CELERY_BROKER_URL", id="ai_commerce.W006")]
+    if broker is None and not app.conf.task_always_eager and not app.conf.broker_url:
+        return [checks.Warning(
+            "No Celery broker is configured and tasks do not run eagerly, so every task (scoring new reviews, "
+            f"training, ...) goes to Celery's default broker {_broker(app)}, where nothing may listen.",
+            hint="Set CELERY_BROKER_URL (e.g. 'redis://127.0.0.1:6379/0') and run a worker with your project's "
+            "celery.py, or set CELERY_TASK_ALWAYS_EAGER = True to run every task in-process (a small shop).",
+            obj="settings.CELERY_BROKER_URL", id="ai_commerce.W005")]
     return []

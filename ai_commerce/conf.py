@@ -19,6 +19,9 @@ PRODUCT_MODEL_SETTING = "AI_COMMERCE_PRODUCT_MODEL"
 DEFAULTS = {
     # The class that reads and writes the host shop. Subclass ai_commerce.adapter.ShopAdapter to change it.
     "ADAPTER": "ai_commerce.adapter.ShopAdapter",
+    # How prices are shown in the tags: a dotted path to a callable (price) -> str, e.g. the shop's currency format
+    # ("ai_commerce.contrib.oscar.format_price" for django-oscar); None shows two decimals, localized.
+    "PRICE_FORMAT": None,
     # Product attributes -> field names or paths on AI_COMMERCE_PRODUCT_MODEL ("stockrecords__price").
     # Missing or None means the shop has no such attribute.
     "PRODUCT_FIELDS": {

@@ -1,5 +1,7 @@
 """Template tags of the core app: ``{% load ai_commerce %}``.
 
+``{{ price|ai_price }}`` shows a price as the shop does (``AI_COMMERCE["PRICE_FORMAT"]``, see ``ai_commerce.prices``).
+
 ``{% record_view product %}`` records that the current shopper (user, or session when anonymous) viewed ``product``.
 It renders nothing and never raises: the view is stored after the response, together with the page's other writes
 (``ai_commerce.deferred``), and a failure to record is logged while the page renders as usual.
@@ -9,12 +11,18 @@ import logging
 
 from django import template
 
-from .. import deferred
+from .. import deferred, prices
 from ..events import actor, announce, new_event
 from ..models import Interaction
 
 logger = logging.getLogger(__name__)
 register = template.Library()
+
+
+@register.filter
+def ai_price(value):
+    """A price as the shop shows it (``ai_commerce.prices.format_price``)."""
+    return prices.format_price(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -231,6 +231,7 @@ PROBLEMS = [
     ("ai_commerce.E017", core("check_field_mappings", REVIEW_MODEL="shop.Review")),
     ("ai_commerce.E006", core("check_adapter", ADAPTER="nowhere.Adapter")),
     ("ai_commerce.E016", core("check_adapter", ADAPTER="collections.OrderedDict")),
+    ("ai_commerce.E060", core("check_price_format", PRICE_FORMAT="nowhere.format_price")),
     ("ai_commerce.E007", fields("ORDER_LINE_FIELDS", user=None)),
     ("ai_commerce.E018", fields("REVIEW_FIELDS", rating=None)),
     ("ai_commerce.E008", fields("ORDER_LINE_FIELDS", product="purchase")),

@@ -264,6 +264,27 @@ def test_api_permissions_and_bad_input(client, admin_client, shop):
     assert "/api/recommendations/:" in schema and "/api/products/{product_id}/similar/:" in schema
 
 
+def pounds(price):
+    """A shop's own price format (what AI_COMMERCE["PRICE_FORMAT"] names)."""
+    return f"£{price:,.2f}"
+
+
+def test_tags_show_prices_as_the_shop_does(shop, settings):
+    mugs, version = shop["mugs"], shop["version"]
+    StockRecord.objects.filter(item=mugs[1]).update(price_excl_tax=Decimal("83.99"))
+    StockRecordFactory(item=mugs[1], price_excl_tax=Decimal("1083.99"))  # a to-many path: the lowest price shows
+    related(version, mugs[0], mugs[1:2])
+    request = RequestFactory().get("/")
+    request.user, request.session = shop["user"], None
+    page = Template("{% load ai_recommendations %}{% similar_products product k=1 %}")
+    html = page.render(Context({"product": mugs[0], "request": request}))
+    assert '<span class="ai-price">83.99</span>' in html  # two decimals, never 83.9900000000000
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "PRICE_FORMAT": f"{__name__}.pounds"}
+    serving.forget_served()
+    html = page.render(Context({"product": mugs[0], "request": request}))
+    assert '<span class="ai-price">£83.99</span>' in html
+
+
 def test_template_tags_render_reasons_and_attribution_and_never_raise(shop, django_assert_max_num_queries):
     mugs, user, version = shop["mugs"], shop["user"], shop["version"]
     related(version, mugs[0], mugs[1:3], kind="bought_together")
