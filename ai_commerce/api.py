@@ -1,16 +1,29 @@
-"""DRF views of the core app: the event batch endpoint.
+"""DRF views of the core app (the event batch endpoint, the schema), and what every ai_commerce endpoint shares.
 
 ``POST /ai/api/events/`` with ``{"events": [{"kind": "view", "product": 12}, ...]}``. Valid events are stored even
 when a neighbour in the batch is invalid; the answer is 201 when all were stored, else 400 naming each bad event's
-index and fields. Logged-in shoppers' events are keyed by user, anonymous ones by session.
+index and fields (or, for a batch that is not a list of events, the batch's field errors). Logged-in shoppers'
+events are keyed by user, anonymous ones by session.
+
+Every ai_commerce DRF view mixes in ``JSONErrors``: its errors answer JSON, a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` too (413, where Django would answer its HTML 400), and ``APISchema`` documents the
+errors each operation can answer.
 """
 
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -20,7 +33,15 @@ from . import __version__, events
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Interaction
-from .serializers import EventBatchResultSerializer, EventBatchSerializer, EventSerializer
+from .serializers import (
+    ErrorSerializer,
+    EventBatchResultSerializer,
+    EventBatchSerializer,
+    EventSerializer,
+    FieldErrorsSerializer,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class EventThrottle(SimpleRateThrottle):
@@ -35,11 +56,93 @@ class EventThrottle(SimpleRateThrottle):
         ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
+    def allow_request(self, request, view):
+        """Count in the cache; when the cache is down, fail open: the events are stored, unthrottled, and logged."""
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("the events throttle could not reach its cache; letting the request through", exc_info=True)
+            return True
 
-class EventBatchView(APIView):
+
+class FieldErrorsExtension(OpenApiSerializerExtension):
+    """The schema of DRF's 400 body, which no serializer's fields can describe: an object of messages by field."""
+
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "description": "Each bad field (or non_field_errors) with its messages; a nested field has an object "
+                           "(or a list of them) instead. A body that could not be parsed has detail.",
+            "properties": {"detail": {"type": "string"}, "non_field_errors": messages},
+            "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
+        }
+
+
+class APISchema(AutoSchema):
+    """drf-spectacular's AutoSchema, plus the errors an operation can answer (what a view declares wins):
+
+    - 400 field errors where it reads query parameters or a body;
+    - 401 and 403 everywhere: missing or bad credentials, a missing permission, a session's failed CSRF check
+      (DRF answers 403 for missing credentials unless the host's first authentication class asks for them, 401);
+    - 404 where its path names an object; 409 for the view's ``decisions`` (a refused step);
+    - 413 where it reads a body; 429 where it is throttled.
+    """
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            for code, (serializer, description) in self.error_responses(operation).items():
+                operation["responses"].setdefault(code, {
+                    "description": description,
+                    "content": {"application/json": {"schema": self.resolve_serializer(serializer, "response").ref}},
+                })
+        return operation
+
+    def error_responses(self, operation):
+        """{status code: (serializer, description)} of the errors that ``operation`` can answer."""
+        errors = {
+            "401": (ErrorSerializer, "No credentials or bad ones, where the host's authentication asks for them."),
+            "403": (ErrorSerializer, "Not allowed: no or bad credentials, a missing permission, a failed CSRF check."),
+        }
+        has_body = "requestBody" in operation
+        if has_body or any(p["in"] == "query" for p in operation.get("parameters", ())):
+            errors["400"] = (FieldErrorsSerializer, "Bad input: the field errors.")
+        if "{" in self.path:
+            errors["404"] = (ErrorSerializer, "No such object.")
+        if getattr(self.view, "action", None) in getattr(self.view, "decisions", ()):
+            errors["409"] = (ErrorSerializer, "Refused in the object's present state: the reason.")
+        if has_body:
+            errors["413"] = (ErrorSerializer, f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        if self.view.throttle_classes:
+            errors["429"] = (ErrorSerializer, "Too many requests: wait the Retry-After seconds.")
+        return dict(sorted(errors.items()))
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The body is too large."
+    default_code = "too_large"
+
+
+class JSONErrors:
+    """Mixed into every ai_commerce DRF view: errors are documented (``APISchema``), and a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` answers a JSON 413 rather than Django's HTML 400 page."""
+
+    schema = APISchema()  # drf-spectacular's, whatever the host's DEFAULT_SCHEMA_CLASS
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RequestDataTooBig):
+            exc = PayloadTooLarge(f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
+                                  "(DATA_UPLOAD_MAX_MEMORY_SIZE); send less per request.")
+        return super().handle_exception(exc)
+
+
+class EventBatchView(JSONErrors, APIView):
     permission_classes = [AllowAny]
     throttle_classes = [EventThrottle]
-    schema = AutoSchema()  # drf-spectacular's, whatever the host's DEFAULT_SCHEMA_CLASS
 
     def post(self, request):
         batch = EventBatchSerializer(data=request.data)
@@ -81,9 +184,20 @@ class EventBatchView(APIView):
 
 
 # extend_schema on a method builds on DEFAULT_SCHEMA_CLASS; on the class it builds on the view's own schema.
-EventBatchView = extend_schema(methods=["POST"], request=EventBatchSerializer,
-                               responses={201: EventBatchResultSerializer, 400: EventBatchResultSerializer}
-                               )(EventBatchView)
+EventBatchView = extend_schema(methods=["POST"], request=EventBatchSerializer, responses={
+    201: EventBatchResultSerializer,
+    400: OpenApiResponse(PolymorphicProxySerializer(
+        component_name="EventBatchRejected", serializers=[EventBatchResultSerializer, FieldErrorsSerializer],
+        resource_type_field_name=None,
+    ), description="Some events were bad (the others are stored), or the batch itself was: the field errors."),
+})(EventBatchView)
+
+
+@csrf_exempt  # it changes nothing, and a POST to it would otherwise get the CSRF failure page
+def not_found(request, **kwargs):
+    """Any other path under ``api/`` (an id that does not fit its route, such as ``policies/2.5/``): a JSON 404 as
+    the endpoints answer, not the host's HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 class SchemaView(SpectacularAPIView):

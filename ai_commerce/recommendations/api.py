@@ -1,7 +1,8 @@
 """DRF endpoints of recommendations (no TensorFlow: they read the serving tables).
 
-- ``GET /ai/api/recommendations/?k=10``: the current user's (or anonymous session's) recommendations; staff may
-  add ``&user=ID``; anyone else asking for another user gets 403.
+- ``GET /ai/api/recommendations/?k=10``: the current user's (or anonymous session's) recommendations. Staff holding
+  ``ai_commerce_recommendations.view_recommendation`` (the permission that shows these rows in the admin) may add
+  ``&user=ID``; anyone else asking for another user gets 403, as their reasons name what that user bought.
 - ``GET /ai/api/products/<id>/similar/?k=10`` and ``.../bought-together/?k=10``: 404 for an unknown product.
 - ``GET /ai/api/trending/?k=10&category=Mugs``.
 
@@ -13,23 +14,26 @@ list's impressions are logged as it is served: a headless shop gets click-throug
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai_commerce.adapter import get_adapter
+from ai_commerce.api import JSONErrors
+from ai_commerce.serializers import ErrorSerializer
 
 from . import serving
 from .attribution import log_impressions, shown
 from .serializers import PlacementQuerySerializer, PlacementSerializer, RecommendationsQuerySerializer
 
+#: What staff need to read another user's recommendations ("Because you bought X" tells what that user bought).
+OTHERS_PERMISSION = "ai_commerce_recommendations.view_recommendation"
 
-class PlacementView(APIView):
+
+class PlacementView(JSONErrors, APIView):
     permission_classes = [AllowAny]
-    schema = AutoSchema()
     query_serializer = PlacementQuerySerializer
     placement = ""
 
@@ -66,8 +70,8 @@ class RecommendationsView(PlacementView):
         query = self.query(request)
         user = request.user if request.user.is_authenticated else None
         if "user" in query and (user is None or query["user"] != user.pk):
-            if not request.user.is_staff:
-                raise PermissionDenied("Only staff may see another user's recommendations.")
+            if not (request.user.is_staff and request.user.has_perm(OTHERS_PERMISSION)):
+                raise PermissionDenied(f"Seeing another user's recommendations needs {OTHERS_PERMISSION}.")
             user = get_user_model()._default_manager.filter(pk=query["user"]).first()
             if user is None:
                 raise Http404("Unknown user.")
@@ -107,6 +111,9 @@ class TrendingView(PlacementView):
 
 
 # Class-level, so that drf-spectacular builds on the views' own AutoSchema whatever the host's DEFAULT_SCHEMA_CLASS.
-for _view, _query in ((RecommendationsView, RecommendationsQuerySerializer), (SimilarView, PlacementQuerySerializer),
-                      (BoughtTogetherView, PlacementQuerySerializer), (TrendingView, PlacementQuerySerializer)):
+for _view, _query in ((SimilarView, PlacementQuerySerializer), (BoughtTogetherView, PlacementQuerySerializer),
+                      (TrendingView, PlacementQuerySerializer)):
     extend_schema(methods=["GET"], parameters=[_query], responses=PlacementSerializer)(_view)
+extend_schema(methods=["GET"], parameters=[RecommendationsQuerySerializer], responses={
+    200: PlacementSerializer, 404: OpenApiResponse(ErrorSerializer, description="No such user."),
+})(RecommendationsView)

@@ -2,8 +2,8 @@
 
 - ``/ai/api/recommendations/experiments/``: list, create, read, update and delete experiments with their arms
   (``arms: [{"name", "version" (id, or null for the popularity baseline), "weight", "is_control"}]``); a split that
-  does not add up to 100%, arms that are not recommendations versions with serving rows, or no single control are
-  400 field errors. Only a draft can change.
+  does not add up to 100%, arms that are not recommendations versions with serving rows, no single control, or a
+  planned sample too large to store (a tiny base rate and effect) are 400 field errors. Only a draft can change.
 - ``POST .../<id>/start/``, ``stop/``, ``conclude/`` (body ``{"winner": arm id or null}``; activates the winner's
   version); a refused step answers 409 with the reason.
 - ``GET .../<id>/results/``: per arm visitors, impressions, clicks, conversions, revenue, the difference to the
@@ -13,18 +13,22 @@ Callers must be staff with the experiment model's Django permissions, as in the 
 """
 
 from django.db import transaction
-from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ai_commerce.api import APISchema, JSONErrors
 from ai_commerce.models import ModelVersion
 from ai_commerce.permissions import StaffModelPermissions
 
 from . import experiments
 from .models import Experiment, ExperimentArm
+from .sample_size import planned_sample
 
 STEPS = ("start", "stop", "conclude")
+#: The largest planned sample per arm that ``Experiment.planned_per_arm`` holds on every database (PostgreSQL's
+#: integer); a larger one is an experiment no shop can finish, and was a 500 on PostgreSQL.
+MAX_PLANNED = 2**31 - 1
 
 
 class ArmSerializer(serializers.ModelSerializer):
@@ -51,6 +55,11 @@ class ExperimentSerializer(serializers.ModelSerializer):
         experiment = Experiment(**{**self._current(), **{k: v for k, v in attrs.items() if k != "arms"}})
         arms = [ExperimentArm(**arm) for arm in attrs.get("arms", self._current_arms())]
         errors = experiments.problems(experiment, arms)
+        planned = planned_sample(experiment.base_rate, experiment.min_effect_pct, experiment.significance,
+                                 experiment.power)
+        if not errors and planned > MAX_PLANNED:
+            errors["min_effect_pct"] = (f"with this base rate each arm needs {planned:,}, more than {MAX_PLANNED:,}; "
+                                        "raise the base rate or the smallest effect")
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -84,7 +93,7 @@ class ExperimentSerializer(serializers.ModelSerializer):
         return instance
 
 
-class StepSchema(AutoSchema):
+class StepSchema(APISchema):
     """Bodiless steps (but conclude's winner); results answer with the verdict."""
 
     def get_request_serializer(self):
@@ -128,15 +137,14 @@ class ResultsSerializer(serializers.Serializer):
     horizon = serializers.CharField()
 
 
-class ExperimentViewSet(viewsets.ModelViewSet):
+class ExperimentViewSet(JSONErrors, viewsets.ModelViewSet):
     queryset = Experiment.objects.prefetch_related("arms")
     serializer_class = ExperimentSerializer
     permission_classes = [StaffModelPermissions]
     decisions = STEPS
     schema = StepSchema()
 
-    def _step(self, step, *args):
-        experiment = self.get_object()
+    def _step(self, experiment, step, *args):
         try:
             step(experiment, *args)
         except experiments.ExperimentRefused as refused:
@@ -145,23 +153,24 @@ class ExperimentViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        return self._step(experiments.start)
+        return self._step(self.get_object(), experiments.start)
 
     @action(detail=True, methods=["post"])
     def stop(self, request, pk=None):
-        return self._step(experiments.stop)
+        return self._step(self.get_object(), experiments.stop)
 
     @action(detail=True, methods=["post"])
     def conclude(self, request, pk=None):
+        experiment = self.get_object()  # first: a 404 for a bad id, and the id is the experiment's, not raw text
         body = ConcludeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         winner = body.validated_data.get("winner")
         arm = None
         if winner is not None:
-            arm = ExperimentArm.objects.filter(pk=winner, experiment_id=pk).select_related("version").first()
+            arm = experiment.arms.filter(pk=winner).select_related("version").first()
             if arm is None:
-                raise serializers.ValidationError({"winner": "not an arm of this experiment"})
-        return self._step(experiments.conclude, arm)
+                raise serializers.ValidationError({"winner": ["not an arm of this experiment"]})
+        return self._step(experiment, experiments.conclude, arm)
 
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):

@@ -7,11 +7,14 @@ class PlacementQuerySerializer(serializers.Serializer):
     k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10,
                                  error_messages={"max_value": f"k must be from 1 to {MAX_K}.",
                                                  "min_value": f"k must be from 1 to {MAX_K}."})
-    category = serializers.CharField(required=False, help_text="Only products of this category.")
+    category = serializers.CharField(required=False, max_length=200, help_text="Only products of this category.")
 
 
 class RecommendationsQuerySerializer(PlacementQuerySerializer):
-    user = serializers.IntegerField(required=False, help_text="Staff only: whose recommendations to show.")
+    user = serializers.IntegerField(
+        required=False,
+        help_text="Whose recommendations to show; another user's needs staff with "
+                  "ai_commerce_recommendations.view_recommendation.")
 
 
 class RecommendedSerializer(serializers.Serializer):

@@ -2,13 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai_commerce.adapter import get_adapter
+from ai_commerce.api import JSONErrors
 
 from .serializers import ProductSentimentSerializer
 from .summaries import product_summary
@@ -17,9 +17,8 @@ EMPTY = {"review_count": 0, "average_score": 0.0, "counts": {}, "trend": [], "be
          "worst_aspects": [], "pros": [], "cons": [], "updated_at": None}
 
 
-class ProductSentimentView(APIView):
+class ProductSentimentView(JSONErrors, APIView):
     permission_classes = [AllowAny]
-    schema = AutoSchema()
 
     def get(self, request, product_id):
         product_model = get_adapter().product_model

@@ -1,7 +1,13 @@
 """The event batch endpoint: valid events are stored even beside bad ones; bad ones get field errors by index."""
 
+import json
+import uuid
+from datetime import timedelta
+
+import jsonschema
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ai_commerce.models import Interaction
@@ -118,3 +124,157 @@ def test_the_openapi_schema_describes_the_endpoint(client):
     schema = response.json()
     assert schema["servers"] == [{"url": "/ai/"}]
     assert "EventBatch" in str(schema["paths"]["/api/events/"]["post"]["requestBody"])
+
+
+# Strict events: product ids, timestamps, body size.
+
+@pytest.mark.parametrize("product", [True, False, 5.9, 5.0, "5.9", "5 ", "12abc", "", [5], {"id": 5}, 10**30, "9" * 30])
+def test_a_product_id_is_an_integer_or_a_string_of_digits(client, product):
+    """``true`` and ``5.9`` were read as products 1 and 5; both exist here, so only the type can refuse them."""
+    one, five = ItemFactory(pk=1), ItemFactory(pk=5)
+    batch = [{"kind": "view", "product": one.pk}, {"kind": "view", "product": product},
+             {"kind": "cart", "product": str(five.pk)}]  # a numeric string still names a product
+    response = client.post(URL, {"events": batch}, format="json")
+    assert response.status_code == 400
+    assert response.data["stored"] == 2 and response.data["errors"] == [
+        {"index": 1, "fields": {"product": ["Not a valid product id."]}}]
+    assert sorted(Interaction.objects.values_list("product_id", flat=True)) == [1, 5]
+
+
+def test_a_product_id_follows_the_hosts_primary_key(monkeypatch):
+    """A host whose products have a UUID or a code as primary key gets its ids read by that field."""
+    from types import SimpleNamespace
+
+    from django.db import models
+    from rest_framework.exceptions import ValidationError
+
+    from ai_commerce import conf
+    from ai_commerce.serializers import ProductIdField
+
+    def read(pk_field, value):
+        monkeypatch.setattr(conf, "get_product_model", lambda: SimpleNamespace(_meta=SimpleNamespace(pk=pk_field)))
+        return ProductIdField().run_validation(value)
+
+    key, by_uuid, by_code = uuid.uuid4(), models.UUIDField(primary_key=True), models.CharField(max_length=8)
+    assert read(by_uuid, str(key)) == key
+    assert read(by_code, "SKU-12") == "SKU-12" and read(by_code, 12) == "12"
+    for pk_field, bad in ((by_uuid, "not-a-uuid"), (by_uuid, True), (by_code, "SKU-123456"), (by_code, 1.5)):
+        with pytest.raises(ValidationError, match="Not a valid product id"):
+            read(pk_field, bad)
+
+
+def test_occurred_at_lies_within_ten_years_and_the_clock_skew(user_client):
+    item = ItemFactory()
+    now = timezone.now()
+    times = [now - timedelta(days=9 * 365), now + timedelta(minutes=2),  # kept
+             now - timedelta(days=3660), "2000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", now + timedelta(hours=1)]
+    batch = [{"kind": "view", "product": item.pk, "occurred_at": t if isinstance(t, str) else t.isoformat()}
+             for t in times]
+    response = user_client.post(URL, {"events": batch}, format="json")
+    assert response.status_code == 400 and response.data["stored"] == 2
+    errors = {e["index"]: e["fields"] for e in response.data["errors"]}
+    assert sorted(errors) == [2, 3, 4, 5] and all(list(fields) == ["occurred_at"] for fields in errors.values())
+    assert "10 years" in errors[2]["occurred_at"][0] and "future" in errors[5]["occurred_at"][0]
+
+
+def test_an_oversized_body_is_a_json_413_and_stores_nothing(client, admin_client):
+    item = ItemFactory()
+    body = json.dumps({"events": [{"kind": "view", "product": item.pk, "event_id": "x" * 90}] * 100_000})
+    assert len(body) > 10 * 2**20  # 10 MB, four times DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = client.post(URL, body, content_type="application/json")
+    assert response.status_code == 413 and response["Content-Type"] == "application/json"
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" in response.json()["detail"]
+    assert not Interaction.objects.exists()
+    staff = admin_client.post("/ai/api/pricing/policies/", body, content_type="application/json")
+    assert staff.status_code == 413 and "detail" in staff.json()  # every endpoint, not only the events
+
+
+@pytest.mark.parametrize("url", ["/ai/api/pricing/policies/", "/ai/api/pricing/suggestions/"])
+@pytest.mark.parametrize("query", [{"offset": "null"}, {"offset": "-1"}, {"offset": "1.5"}, {"limit": "null"},
+                                   {"limit": "0"}, {"limit": "501"}])
+def test_page_parameters_are_integers_in_range(admin_client, url, query):
+    response = admin_client.get(url, query)
+    assert response.status_code == 400 and list(response.json()) == list(query), response.content
+    assert admin_client.get(url, {"limit": "500", "offset": "0"}).status_code == 200
+
+
+def test_a_path_that_fits_no_route_is_a_json_404(admin_client):
+    for url in ("/ai/api/pricing/policies/2.5/", "/ai/api/products/a/b/similar/", "/ai/api/nothing/here/"):
+        response = admin_client.get(url)
+        assert response.status_code == 404 and response.json() == {"detail": "Not found."}, url
+    assert admin_client.post("/ai/api/recommendations/experiments/x.y/start/").status_code == 404  # no CSRF page
+    assert admin_client.get("/ai/api/trending").status_code == 301  # APPEND_SLASH still redirects
+
+
+def test_concluding_reads_the_experiment_before_the_winner(admin_client):
+    """A winner with an id that is not an experiment's was a 500 (the raw id went into a query)."""
+    url = "/ai/api/recommendations/experiments/popular/conclude/"
+    assert admin_client.post(url, {"winner": 1}, content_type="application/json").status_code == 404
+
+
+def test_an_experiment_no_shop_could_finish_is_a_field_error(admin_client):
+    """A planned sample over PostgreSQL's integer (a base rate of 1e-6, an effect of 0.1%) was a 500 there."""
+    from ai_commerce.models import ModelVersion
+    from tests.recommendations.test_serving import catalog, trending_rows
+
+    version = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.2})
+    trending_rows(version, catalog(2))
+    arms = [{"name": "control", "version": version.pk, "weight": 50, "is_control": True},
+            {"name": "popularity", "version": None, "weight": 50}]
+    body = {"name": "tiny", "metric": "conversion", "base_rate": 1e-6, "min_effect_pct": 0.1, "arms": arms}
+    url = "/ai/api/recommendations/experiments/"
+    response = admin_client.post(url, body, content_type="application/json")
+    assert response.status_code == 400 and "raise the base rate" in response.json()["min_effect_pct"][0]
+    made = admin_client.post(url, {**body, "base_rate": 0.02, "min_effect_pct": 20}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    patched = admin_client.patch(f"{url}{pk}/", {"base_rate": 1e-6, "min_effect_pct": 0.1},
+                                 content_type="application/json")
+    assert patched.status_code == 400 and "min_effect_pct" in patched.json()
+
+
+# The schema documents every error, in the shapes the endpoints answer.
+
+def schema(client):
+    return client.get("/ai/api/schema/", {"format": "json"}).json()
+
+
+def documented(spec, path, method, code):
+    """A validator of the body that ``spec`` documents for ``method path`` answering ``code``."""
+    body = spec["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator({**body, "components": spec["components"]})
+
+
+def test_every_operation_documents_its_errors(client):
+    spec = schema(client)
+    decisions = {"approve", "reject", "apply", "rollback", "start", "stop", "conclude"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            has_body = "requestBody" in operation
+            takes_query = any(p["in"] == "query" for p in operation.get("parameters", ()))
+            assert {"401", "403"} <= codes, (method, path)
+            assert ("400" in codes) == (has_body or takes_query), (method, path)
+            assert ("404" in codes) == ("{" in path or path == "/api/recommendations/"), (method, path)
+            assert ("409" in codes) == (path.rstrip("/").rsplit("/", 1)[-1] in decisions), (method, path)
+            assert ("413" in codes) == has_body and ("429" in codes) == (path == "/api/events/"), (method, path)
+            for code in codes - {"200", "201", "204"}:
+                assert documented(spec, path, method, code), (method, path, code)
+
+
+def test_the_events_answers_match_their_documented_schema(client, settings):
+    spec = schema(client)
+    item = ItemFactory()
+    answers = [
+        client.post(URL, {"events": [{"kind": "view", "product": item.pk}]}, format="json"),
+        client.post(URL, {"events": [{"kind": "view", "product": item.pk}, {"kind": "x", "product": True}]},
+                    format="json"),  # some events bad
+        client.post(URL, {"events": "view"}, format="json"),  # the batch bad
+        client.post(URL, "{", content_type="application/json"),  # not JSON
+        client.post(URL, "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1), content_type="application/json"),
+    ]
+    assert [a.status_code for a in answers] == [201, 400, 400, 400, 413]
+    for answer in answers:
+        documented(spec, "/api/events/", "post", str(answer.status_code)).validate(answer.json())
+    bad = documented(spec, "/api/events/", "post", "400")
+    assert not bad.is_valid({"stored": "1", "duplicates": 0}) and not bad.is_valid({"events": "no list"})

@@ -1,0 +1,282 @@
+# ruff: noqa: E501  (the table is wider than a line, and reads best as one row per endpoint)
+"""Who may do what: every endpoint of ai_commerce's URLconf and every ai_commerce admin page, for each kind of caller.
+
+``TABLE`` is the contract: one row per endpoint (method and path) or admin page, the permission it needs, and the
+answer each caller gets. Each cell is a real request through the whole stack (middleware, authentication, view).
+The callers:
+
+- ``anonymous``: nobody logged in; ``customer``: a logged-in shopper (not staff);
+- ``staff``: ``is_staff`` with no permission; ``staff+perm``: staff holding the row's permission and nothing else;
+- ``staff+others``: staff holding every ai_commerce permission but the row's;
+- ``superuser``.
+
+A cell is the status code; ``login`` is the admin's redirect to its login page. The same table prints as markdown
+(``markdown()``), for the README::
+
+    DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python -c \\
+        "import django; django.setup(); from tests.core.test_permissions_table import markdown; print(markdown())"
+
+Reading it: the shopper-facing API is public, and ``?user=`` (another user's recommendations, whose reasons say
+what they bought) needs ``view_recommendation``. The staff API needs the model's permission exactly (view to read;
+add, change, delete to write; change for every decision). The admin lets ``change`` stand in for ``view``, as Django
+does (on the read-only admins of the rows ai_commerce writes too), but the dashboard wants ``view_modelversion``.
+"""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+ACTORS = ("anonymous", "customer", "staff", "staff+perm", "staff+others", "superuser")
+LOGIN = "login"
+REC, PRICE, CORE = "ai_commerce_recommendations", "ai_commerce_pricing", "ai_commerce"
+AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment")
+ADMIN = "/admin/"
+
+# A path names the world's objects in braces: {product}, {version}, {shopper}, {policy}, {pending} (a pending
+# suggestion), {approved}, {applied}, {draft} (an experiment), {running}.
+TABLE = [
+    # method   path                                                         permission needed                  anon   cust   staff  perm   others super
+    # The shopper-facing API (public).
+    ("POST",   "/ai/api/events/",                                           None,                              201,   201,   201,   201,   201,   201),
+    ("GET",    "/ai/api/recommendations/",                                  None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/recommendations/?user={shopper}",                   f"{REC}.view_recommendation",      403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/products/{product}/similar/",                       None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/products/{product}/bought-together/",               None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/trending/",                                         None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/products/{product}/sentiment/",                     None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/r/?a=trending:{version}&p={product}&next=/shop/",       None,                              302,   302,   302,   302,   302,   302),
+    ("GET",    "/ai/api/schema/",                                           None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/no-such-endpoint/",                                 None,                              404,   404,   404,   404,   404,   404),
+    # The staff API: pricing.
+    ("GET",    "/ai/api/pricing/policies/",                                 f"{PRICE}.view_pricingpolicy",     403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/pricing/policies/",                                 f"{PRICE}.add_pricingpolicy",      403,   403,   403,   201,   403,   201),
+    ("GET",    "/ai/api/pricing/policies/{policy}/",                        f"{PRICE}.view_pricingpolicy",     403,   403,   403,   200,   403,   200),
+    ("PUT",    "/ai/api/pricing/policies/{policy}/",                        f"{PRICE}.change_pricingpolicy",   403,   403,   403,   200,   403,   200),
+    ("PATCH",  "/ai/api/pricing/policies/{policy}/",                        f"{PRICE}.change_pricingpolicy",   403,   403,   403,   200,   403,   200),
+    ("DELETE", "/ai/api/pricing/policies/{policy}/",                        f"{PRICE}.delete_pricingpolicy",   403,   403,   403,   204,   403,   204),
+    ("GET",    "/ai/api/pricing/suggestions/",                              f"{PRICE}.view_pricesuggestion",   403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/pricing/suggestions/{pending}/",                    f"{PRICE}.view_pricesuggestion",   403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/pricing/suggestions/{pending}/approve/",            f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/pricing/suggestions/{pending}/reject/",             f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/pricing/suggestions/{approved}/apply/",             f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/pricing/suggestions/{applied}/rollback/",           f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
+    # The staff API: experiments.
+    ("GET",    "/ai/api/recommendations/experiments/",                      f"{REC}.view_experiment",          403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/recommendations/experiments/",                      f"{REC}.add_experiment",           403,   403,   403,   201,   403,   201),
+    ("GET",    "/ai/api/recommendations/experiments/{draft}/",              f"{REC}.view_experiment",          403,   403,   403,   200,   403,   200),
+    ("PUT",    "/ai/api/recommendations/experiments/{draft}/",              f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
+    ("PATCH",  "/ai/api/recommendations/experiments/{draft}/",              f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
+    ("DELETE", "/ai/api/recommendations/experiments/{draft}/",              f"{REC}.delete_experiment",        403,   403,   403,   204,   403,   204),
+    ("POST",   "/ai/api/recommendations/experiments/{draft}/start/",        f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/recommendations/experiments/{running}/stop/",       f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/recommendations/experiments/{running}/conclude/",   f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/recommendations/experiments/{running}/results/",    f"{REC}.view_experiment",          403,   403,   403,   200,   403,   200),
+    # The admin: the AI dashboard and the other custom pages.
+    ("GET",    "ai_commerce/dashboard/",                                    f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    "ai_commerce/dashboard/progress/",                           (f"{CORE}.view_modelversion", f"{CORE}.view_trainingrun"),
+                                                                                                               LOGIN, LOGIN, 403,   200,   403,   200),
+    ("POST",   "ai_commerce/dashboard/retrain/pricing/",                    f"{CORE}.change_modelversion",     LOGIN, LOGIN, 403,   302,   403,   302),
+    ("POST",   "ai_commerce/dashboard/rollback/pricing/",                   f"{CORE}.change_modelversion",     LOGIN, LOGIN, 403,   302,   403,   302),
+    ("GET",    "ai_commerce/modelversion/compare/?ids={version}",           f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/experiment/{{running}}/results/",                    f"{REC}.view_experiment",          LOGIN, LOGIN, 403,   200,   200,   200),
+    # The admin: changelists, add and change pages (change grants view, as Django has it).
+    ("GET",    "ai_commerce/interaction/",                                  f"{CORE}.view_interaction",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce/modelversion/",                                 f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce/modelversion/{version}/change/",                f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce/trainingrun/",                                  f"{CORE}.view_trainingrun",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce/tuning/",                                       f"{CORE}.view_tuning",             LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce/tuning/add/",                                   f"{CORE}.add_tuning",              LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{REC}/recommendation/",                                    f"{REC}.view_recommendation",      LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/relatedproduct/",                                    f"{REC}.view_relatedproduct",      LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/trendingproduct/",                                   f"{REC}.view_trendingproduct",     LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/contentneighbour/",                                  f"{REC}.view_contentneighbour",    LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/placementevent/",                                    f"{REC}.view_placementevent",      LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/experiment/",                                        f"{REC}.view_experiment",          LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{REC}/experiment/add/",                                    f"{REC}.add_experiment",           LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{REC}/experiment/{{draft}}/change/",                       f"{REC}.change_experiment",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{PRICE}/pricingpolicy/",                                   f"{PRICE}.view_pricingpolicy",     LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{PRICE}/pricingpolicy/add/",                               f"{PRICE}.add_pricingpolicy",      LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{PRICE}/pricingpolicy/{{policy}}/change/",                 f"{PRICE}.change_pricingpolicy",   LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{PRICE}/pricesuggestion/",                                 f"{PRICE}.view_pricesuggestion",   LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{PRICE}/pricesuggestion/{{pending}}/change/",              f"{PRICE}.view_pricesuggestion",   LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{PRICE}/pricechange/",                                     f"{PRICE}.view_pricechange",       LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{PRICE}/elasticityestimate/",                              f"{PRICE}.view_elasticityestimate", LOGIN, LOGIN, 403,  200,   200,   200),
+    ("GET",    "ai_commerce_sentiment/reviewsentiment/",                    "ai_commerce_sentiment.view_reviewsentiment",
+                                                                                                               LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce_sentiment/productsentiment/",                   "ai_commerce_sentiment.view_productsentiment",
+                                                                                                               LOGIN, LOGIN, 403,   200,   200,   200),
+]  # fmt: skip
+
+# Bodies of the requests that need one (JSON).
+ARMS = [{"name": "control", "version": "{version}", "weight": 60, "is_control": True},
+        {"name": "popularity", "version": None, "weight": 40}]
+BODIES = {
+    ("POST", "/ai/api/events/"): {"events": [{"kind": "view", "product": "{product}"}]},
+    ("POST", "/ai/api/pricing/policies/"): {"name": "Mugs", "category": "Mugs"},
+    ("PUT", "/ai/api/pricing/policies/{policy}/"): {"name": "Everything, renamed"},
+    ("PATCH", "/ai/api/pricing/policies/{policy}/"): {"max_change_pct": "5"},
+    ("POST", "/ai/api/recommendations/experiments/"): {"name": "api", "metric": "ctr", "base_rate": 0.03,
+                                                       "min_effect_pct": 25, "arms": ARMS},
+    ("PUT", "/ai/api/recommendations/experiments/{draft}/"): {"name": "api", "metric": "ctr", "base_rate": 0.05,
+                                                              "min_effect_pct": 20, "arms": ARMS},
+    ("PATCH", "/ai/api/recommendations/experiments/{draft}/"): {"name": "renamed"},
+    ("POST", "/ai/api/recommendations/experiments/{running}/conclude/"): {"winner": None},
+}
+
+
+def is_admin(path):
+    return not path.startswith("/")
+
+
+def permissions_of(row):
+    needed = row[2]
+    return () if needed is None else (needed,) if isinstance(needed, str) else needed
+
+
+def markdown():
+    """``TABLE`` as a markdown table."""
+    lines = ["| endpoint | permission needed | " + " | ".join(ACTORS) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in ACTORS) + " |"]
+    for row in TABLE:
+        method, path = row[0], (ADMIN + row[1] if is_admin(row[1]) else row[1])
+        needed = " or ".join(f"`{p}`" for p in permissions_of(row)) or "none (public)"
+        lines.append(f"| `{method} {path}` | {needed} | " + " | ".join(str(cell) for cell in row[3:]) + " |")
+    return "\n".join(lines)
+
+
+def fill(value, world):
+    """``value`` (a path or a body) with the world's ids in place of its ``{names}``."""
+    if isinstance(value, str):
+        filled = value.format(**world)
+        return int(filled) if value.startswith("{") and filled.isdigit() else filled
+    if isinstance(value, dict):
+        return {key: fill(item, world) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, world) for item in value]
+    return value
+
+
+@pytest.fixture
+def world(db):
+    """One of each object the table's paths name, in the state its row needs."""
+    from ai_commerce import registry
+    from ai_commerce.models import ModelVersion
+    from ai_commerce.pricing.models import PriceSuggestion, PricingPolicy
+    from ai_commerce.recommendations import experiments
+    from ai_commerce.recommendations.models import Experiment, ExperimentArm
+    from tests.factories import UserFactory
+    from tests.recommendations.test_serving import catalog, recs, related, trending_rows
+
+    mugs = catalog(5, "Mugs")  # one stock record each, at 9.50
+    version = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.2})
+    registry.activate(version)
+    shopper = UserFactory()
+    recs(version, shopper, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
+    related(version, mugs[0], mugs[1:])
+    trending_rows(version, mugs)
+    policy = PricingPolicy.objects.create(name="Everything")
+
+    def suggestion(product, status, current, suggested):
+        return PriceSuggestion.objects.create(
+            product=product, policy=policy, status=status, current_price=Decimal(current),
+            suggested_price=Decimal(suggested), change_pct=5.0, objective="profit", reason="test", elasticity=-2.0,
+            elasticity_low=-2.5, elasticity_high=-1.5, units_now=10, units_new=9, units_new_low=8, units_new_high=10,
+            revenue_now=Decimal(95), revenue_new=Decimal(90), expires_at="2999-01-01T00:00:00Z").pk
+
+    def experiment(name, placement):
+        made = Experiment.objects.create(name=name, placements=[placement])
+        for arm in ARMS:
+            ExperimentArm.objects.create(experiment=made, **{**arm, "version": arm["version"] and version})
+        return made
+
+    running = experiment("running", "similar")
+    experiments.start(running)
+    return {"product": mugs[0].pk, "version": version.pk, "shopper": shopper.pk, "policy": policy.pk,
+            "pending": suggestion(mugs[1], "pending", "9.50", "10.00"),
+            "approved": suggestion(mugs[2], "approved", "9.50", "10.00"),
+            "applied": suggestion(mugs[3], "applied", "9.00", "9.50"),
+            "draft": experiment("draft", "trending").pk, "running": running.pk}
+
+
+def log_in(client, actor, row):
+    """Log ``client`` in as ``actor``, with the permissions that ``row`` gives it."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    if actor == "anonymous":
+        return
+    user = UserFactory(is_staff=actor != "customer", is_superuser=actor == "superuser")
+    needed = [p.split(".") for p in permissions_of(row)]
+    if actor == "staff+perm" and needed:
+        app_label, codename = needed[0]
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    elif actor == "staff+others":
+        others = Permission.objects.filter(content_type__app_label__in=AI_APPS)
+        for app_label, codename in needed:
+            others = others.exclude(content_type__app_label=app_label, codename=codename)
+        user.user_permissions.add(*others)
+    client.force_login(user)
+
+
+def send(client, row, world):
+    method, path = row[0], row[1]
+    url = fill(ADMIN + path if is_admin(path) else path, world)
+    body = BODIES.get((method, path))
+    if body is None:
+        return client.generic(method, url)
+    return client.generic(method, url, json.dumps(fill(body, world)), "application/json")
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("row", TABLE, ids=lambda row: f"{row[0]} {row[1]}")
+def test_each_caller_gets_what_the_table_says(client, world, row, actor):
+    expected = dict(zip(ACTORS, row[3:], strict=True))[actor]
+    log_in(client, actor, row)
+    response = send(client, row, world)
+    if expected == LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith(f"{ADMIN}login/"), response
+    else:
+        assert response.status_code == expected, getattr(response, "content", b"")[:300]
+        if expected == 302 and is_admin(row[1]):
+            assert not response["Location"].startswith(f"{ADMIN}login/")
+
+
+def test_the_table_covers_every_endpoint_and_admin_page(world):
+    """Each endpoint and method of ai_commerce's URLconf (the tests' own capability aside), and each ai_commerce
+    admin's changelist and custom page, has a row."""
+    from django.contrib import admin
+    from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+    def endpoints(patterns):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from endpoints(entry.url_patterns)
+            elif isinstance(entry, URLPattern) and entry.callback.__module__.startswith("ai_commerce"):
+                actions = getattr(entry.callback, "actions", None)
+                cls = getattr(entry.callback, "cls", None)
+                methods = (actions or {}).keys() if actions else (
+                    [m for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)] if cls else ["get"])
+                yield from ((entry.name, m.upper()) for m in methods if m != "head")  # DRF adds HEAD as GET
+
+    rows = {(resolve(fill(r[1], world).split("?")[0]).url_name, r[0]) for r in TABLE if not is_admin(r[1])}
+    assert set(endpoints(get_resolver("ai_commerce.urls").url_patterns)) <= rows
+
+    paths = {ADMIN + fill(r[1], world).split("?")[0] for r in TABLE if is_admin(r[1])}
+    pages = {resolve(path).url_name for path in paths}
+    standard = ("changelist", "add", "change", "delete", "history", "autocomplete")
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in AI_APPS:
+            info = f"{model._meta.app_label}_{model._meta.model_name}"
+            assert reverse(f"admin:{info}_changelist") in paths, info
+            custom = {p.name for p in model_admin.get_urls() if isinstance(p, URLPattern) and p.name}
+            assert {n for n in custom if not n.startswith(tuple(f"{info}_{s}" for s in standard))} <= pages, info
+
+
+def test_the_table_prints_as_markdown():
+    text = markdown()
+    lines = text.splitlines()
+    assert len(lines) == len(TABLE) + 2 and lines[0].count("|") == len(ACTORS) + 3
+    assert "| `GET /ai/api/recommendations/?user={shopper}` | `ai_commerce_recommendations.view_recommendation` | " \
+           "403 | 403 | 403 | 200 | 403 | 200 |" in text
