@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import capabilities, registry, tasks, tuning
+from . import capabilities, celery_setup, registry, tasks, tuning
 from .dashboard import panels, views
 from .models import Dashboard, Interaction, ModelVersion, TrainingRun, Tuning
 from .readonly_admin import ReadOnlyAdmin
@@ -149,10 +149,14 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     def retrain(self, request, queryset):
         installed = capabilities.kinds()
         kinds = sorted(set(queryset.values_list("kind", flat=True)))
-        runs = [tasks.enqueue_training(kind, triggered_by="admin", user=request.user)
-                for kind in kinds if kind in installed]
         for kind in set(kinds) - set(installed):
             self.message_user(request, _("%(kind)s is not installed.") % {"kind": kind}, messages.ERROR)
+        if celery_setup.runs_in_process():  # training here would hold the request for the whole run
+            for kind in (k for k in kinds if k in installed):
+                self.message_user(request, views.training_command_message(kind), messages.WARNING)
+            return None
+        runs = [tasks.enqueue_training(kind, triggered_by="admin", user=request.user)
+                for kind in kinds if kind in installed]
         if not runs:
             return None
         self.message_user(request, ngettext("%(n)d training run queued; its progress shows below.",

@@ -8,8 +8,9 @@ class AiCommerceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, deferred, privacy, signals  # noqa: F401  (registers checks and receivers)
+        from . import celery_setup, checks, deferred, privacy, signals  # noqa: F401  (registers checks and receivers)
 
+        celery_setup.install()  # CELERY_* settings apply even without a project celery.py
         signals.connect_host_signals()
         deferred.connect()
         privacy.register_forgetter("events", privacy.forget_events)

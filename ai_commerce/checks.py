@@ -151,7 +151,10 @@ def _check_paths(key, model, mapping, product_model, attributes, ids):
             field_path = FieldPath.resolve(model, path)
         except MappingError as exc:
             errors.append(_error(f"AI_COMMERCE[{key!r}][{attribute!r}]: {exc}.",
-                                 f"Map {attribute!r} to an existing field or path of {model._meta.label}.",
+                                 f"Map {attribute!r} to an existing field or path of {model._meta.label}"
+                                 + ("" if attribute in REQUIRED[key] else
+                                    f', or set "{attribute}": None if the shop has no such field')
+                                 + (" (plain django-oscar keeps no cost)." if attribute == "cost" else "."),
                                  ids["path"]))
             continue
         if key != "PRODUCT_FIELDS" and field_path.many:
@@ -243,7 +246,6 @@ def check_retention(app_configs=None, **kwargs):
                        "Keep 1 or more (5 by default); the active version, the one a rollback restores and those "
                        "experiments serve are kept besides.", "E052")]
     return []
-
 
 
 CELERY_RECIPE = ("app.config_from_object('django.conf:settings', namespace='CELERY') right after app = Celery(...) "

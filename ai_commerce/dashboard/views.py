@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from ai_commerce import capabilities, registry, tasks
+from ai_commerce import capabilities, celery_setup, registry, tasks
 from ai_commerce.models import ModelVersion, TrainingRun
 
 from . import charts, panels
@@ -152,9 +152,21 @@ def _registry_action(action):
     return view
 
 
+def training_command_message(kind):
+    """Say why ``kind`` is not trained from a click when tasks run eagerly, and which command trains it."""
+    return _("Celery runs tasks inside the web process here (CELERY_TASK_ALWAYS_EAGER), so %(kind)s is not trained "
+             "from this page, which would wait for the whole training. Run “python manage.py ai_commerce_train "
+             "%(kind)s” on the server (it shows progress), or set CELERY_BROKER_URL and run a Celery worker to "
+             "retrain from here.") % {"kind": kind}
+
+
 @_registry_action
 def retrain(request, kind):
-    """Enqueue a training run of ``kind``; the dashboard then shows its progress."""
+    """Enqueue a training run of ``kind`` for a worker; the dashboard then shows its progress. When tasks run
+    eagerly, train nothing inside the request: say which command does it."""
+    if celery_setup.runs_in_process():
+        messages.warning(request, training_command_message(kind))
+        return
     run = tasks.enqueue_training(kind, triggered_by="admin", user=request.user)
     messages.success(request, _("Training run %(id)s of %(kind)s is queued; its progress shows below.")
                      % {"id": run.pk, "kind": kind})

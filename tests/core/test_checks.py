@@ -212,6 +212,35 @@ def fan_out_without_result_backend(settings, monkeypatch):
     return sub_app("RECOMMENDATIONS", FAN_OUT=True)(settings, monkeypatch)
 
 
+def celery_changes():
+    """What was set on the current Celery app itself, over what it reads from Django settings: patch keys here so
+    that the app follows Django settings again afterwards."""
+    from celery import current_app
+
+    current_app.conf.get("broker_url")  # loads its configuration, if nothing has yet
+    return current_app.conf.changes
+
+
+def celery_app_conf(**conf):
+    """Give the current Celery app values of its own, as a celery.py that does not read Django settings does, and run
+    the Celery check."""
+    def run(settings, monkeypatch):
+        for key, value in conf.items():
+            monkeypatch.setitem(celery_changes(), key, value)
+        return ai_checks.check_celery()
+    return run
+
+
+def no_broker_anywhere(settings, monkeypatch):
+    """Not eager, and no broker in Django settings, in Celery's app or in Celery's environment variable."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    del settings.CELERY_BROKER_URL
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    for key in ("task_always_eager", "broker_url"):  # what other tests may have set on the app itself
+        monkeypatch.delitem(celery_changes(), key, raising=False)
+    return ai_checks.check_celery()
+
+
 #: One deliberately broken configuration per problem, and the one id it must give. Each row is a different problem,
 #: so two rows expecting the same id would mean two problems share an id (test_problems_have_distinct_ids).
 PROBLEMS = [
@@ -254,6 +283,9 @@ PROBLEMS = [
     ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
     ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={
         "user": "purchase__buyer", "product": "article", "created": "purchase__placed_on"})),
+    ("ai_commerce.E053", celery_app_conf(task_always_eager=False)),
+    ("ai_commerce.W006", celery_app_conf(broker_url="amqp://guest@localhost//")),
+    ("ai_commerce.W005", no_broker_anywhere),
     ("ai_commerce.E015", without_core),
     ("ai_commerce.E020", sub_app("SENTIMENT", ASPECTS=["fit"])),
     ("ai_commerce.E021", sub_app("SENTIMENT", ABUSIVE_WORDS="scam")),

@@ -277,7 +277,24 @@ def test_activate_and_roll_back_from_the_admin(client):
     assert "no earlier sentiment version" in page
 
 
-def test_retrain_now_shows_live_progress_until_a_new_version_appears(client, django_capture_on_commit_callbacks):
+@pytest.fixture
+def workers(settings, monkeypatch):
+    """Tasks go to Celery workers instead of running in-process (nothing reaches the broker: on_commit callbacks run
+    only when a test runs them)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setitem(celery_changes(), "task_always_eager", False)  # whatever other tests set on the app
+
+
+def celery_changes():
+    """What was set on the current Celery app itself, over what it reads from Django settings."""
+    from celery import current_app
+
+    current_app.conf.get("broker_url")  # loads its configuration, if nothing has yet
+    return current_app.conf.changes
+
+
+def test_retrain_now_shows_live_progress_until_a_new_version_appears(client, django_capture_on_commit_callbacks,
+                                                                     workers, monkeypatch):
     user = staff(client, "ai_commerce.view_modelversion", "ai_commerce.change_modelversion")
     item = ItemFactory()
     Interaction.objects.bulk_create([event(item, "purchase", UserFactory()) for _ in range(4)])
@@ -291,7 +308,8 @@ def test_retrain_now_shows_live_progress_until_a_new_version_appears(client, dja
         assert f'data-ai-progress-url="{PROGRESS}?run={run.pk}"' in page
         state = client.get(PROGRESS, {"run": run.pk}).json()["runs"][0]
         assert (state["status"], state["finished"], state["model_version"]) == ("queued", False, None)
-        for callback in callbacks:  # the worker (eager Celery) runs it
+        monkeypatch.setitem(celery_changes(), "task_always_eager", True)  # the worker, emulated in this process
+        for callback in callbacks:
             callback()
     state = client.get(PROGRESS, {"run": run.pk}).json()["runs"][0]
     assert state["status"] == "succeeded" and state["finished"] and state["progress"] == 100
@@ -299,13 +317,48 @@ def test_retrain_now_shows_live_progress_until_a_new_version_appears(client, dja
     assert client.get(PROGRESS).json()["active"]["pricing"]["id"] == state["model_version"]["id"]
 
 
-def test_retrain_action_queues_one_run_per_kind_and_goes_to_the_dashboard(client):
+def never_in_the_request(*args, **kwargs):
+    raise AssertionError("trained inside the web request")
+
+
+def test_retrain_now_with_eager_celery_names_the_command_and_trains_nothing_in_the_request(
+        client, django_capture_on_commit_callbacks, monkeypatch):
+    staff(client, "ai_commerce.view_modelversion", "ai_commerce.change_modelversion")
+    monkeypatch.setattr(registry, "execute_run", never_in_the_request)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/admin/ai_commerce/dashboard/retrain/pricing/", follow=True)
+    assert response.redirect_chain == [(DASHBOARD, 302)]
+    [message] = response.context["messages"]
+    assert message.level_tag == "warning" and "CELERY_TASK_ALWAYS_EAGER" in str(message)
+    assert "python manage.py ai_commerce_train pricing" in str(message)
+    assert callbacks == [] and not TrainingRun.objects.exists()
+
+
+def test_retrain_action_queues_one_run_per_kind_and_goes_to_the_dashboard(client, workers):
     staff(client, "ai_commerce.view_modelversion", "ai_commerce.change_modelversion")
     versions = [ModelVersion.objects.create(kind=kind) for kind in ("pricing", "pricing", "sentiment")]
     response = client.post(VERSIONS, {"action": "retrain", "_selected_action": [v.pk for v in versions]})
     assert response.status_code == 302 and response["Location"] == DASHBOARD
     assert sorted(TrainingRun.objects.values_list("kind", flat=True)) == ["pricing", "sentiment"]
     assert client.get("/admin/ai_commerce/dashboard/retrain/pricing/").status_code == 405
+
+
+def test_retrain_action_with_eager_celery_names_each_command_and_trains_nothing_in_the_request(
+        client, django_capture_on_commit_callbacks, monkeypatch):
+    staff(client, "ai_commerce.view_modelversion", "ai_commerce.change_modelversion")
+    monkeypatch.setattr(registry, "execute_run", never_in_the_request)
+    versions = [ModelVersion.objects.create(kind=kind) for kind in ("pricing", "pricing", "sentiment", "gone")]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(VERSIONS, {"action": "retrain", "_selected_action": [v.pk for v in versions]},
+                               follow=True)
+    assert response.redirect_chain == [(VERSIONS, 302)]  # back to the list, which shows why
+    messages = {m.level_tag: [] for m in response.context["messages"]}
+    for m in response.context["messages"]:
+        messages[m.level_tag].append(str(m))
+    assert messages["error"] == ["gone is not installed."]
+    assert [m.split("“")[1].split("”")[0] for m in messages["warning"]] == [
+        "python manage.py ai_commerce_train pricing", "python manage.py ai_commerce_train sentiment"]
+    assert callbacks == [] and not TrainingRun.objects.exists()
 
 
 def test_versions_show_metrics_side_by_side_and_compare(admin_client):
