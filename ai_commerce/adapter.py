@@ -119,6 +119,7 @@ class OrderLineRow:
     unit_price: Decimal | None
     created: datetime | None
     order_ref: str
+    status: object = None  # the order's status, when the shop maps one
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,20 @@ class ShopAdapter:
                 unit_price=row.get("ai_unit_price"),
                 created=row.get("ai_created"),
                 order_ref="" if order is None else str(order),
+                status=row.get("ai_status"),
             )
+
+    def counts_as_purchase(self, row):
+        """Whether an ``OrderLineRow`` is demand: its order's status is not in ``ORDER_STATUSES_EXCLUDED``."""
+        return row.status is None or row.status not in (app_settings.ORDER_STATUSES_EXCLUDED or ())
+
+    def order_status_holder(self):
+        """The model that holds the order's status when it is not the order line itself (django-oscar's ``Order``),
+        and the lookup from an order line to it; (None, None) otherwise. A save of it may change which lines count."""
+        path = self.order_line_paths.get("status")
+        if path is None or len(path.fields) < 2:
+            return None, None
+        return path.last.model, path.path.rsplit("__", 1)[0]
 
     def reviews(self, *, pks=None, since=None, batch_size=2000):
         """Yield a ``ReviewRow`` per review, oldest id first."""

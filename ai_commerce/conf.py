@@ -44,8 +44,9 @@ DEFAULTS = {
         "order": "order",
         "status": None,  # the order's status, to leave out ORDER_STATUSES_EXCLUDED (e.g. "order__status")
     },
-    # Order statuses that are not demand (e.g. "cancelled", "refunded"): their lines are left out of what pricing
-    # learns demand from. Needs ORDER_LINE_FIELDS["status"]. Guest orders (no user) are demand all the same.
+    # Order statuses that are not purchases (e.g. "Pending", "Cancelled"): no capability counts their lines (events,
+    # recommendations, pricing demand), and an order whose status changes is synced again. Needs
+    # ORDER_LINE_FIELDS["status"]. Guest orders (no user) count all the same, their events keyed by order.
     "ORDER_STATUSES_EXCLUDED": (),
     # The review model, and its fields. "moderation_status" is optional.
     "REVIEW_MODEL": None,

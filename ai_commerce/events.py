@@ -17,6 +17,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from .adapter import get_adapter
 from .models import Interaction
 
 logger = logging.getLogger(__name__)
@@ -114,22 +115,48 @@ def upsert(events, batch_size=2000):
     return len(set(ids) - known)
 
 
+def guest_key(order_ref):
+    """The actor of a guest order's events: its order, since there is no user."""
+    return f"order:{order_ref}"
+
+
 def order_line_events(rows, skipped):
-    """Return purchase events for ``OrderLineRow``s; count each row left out in ``skipped`` by reason."""
+    """Return purchase events for ``OrderLineRow``s; count each row left out in ``skipped`` by reason. A guest's
+    line (no user) is keyed by its order (``guest_key``); a line of an order whose status does not count
+    (``ORDER_STATUSES_EXCLUDED``) is left out."""
+    adapter = get_adapter()
     events = []
     for row in rows:
-        reason = _problem(row.user_id, row.product_id, row.created)
+        who = row.user_id if row.user_id is not None else row.order_ref
+        reason = _problem(who, row.product_id, row.created, "user or order")
         if reason is None and row.quantity is not None and row.quantity <= 0:
             reason = "quantity not positive"
+        if reason is None and not adapter.counts_as_purchase(row):
+            reason = "order status not counted"
         if reason:
             skipped[reason] += 1
             continue
         events.append(Interaction(
-            user_id=row.user_id, product_id=row.product_id, kind=Interaction.Kind.PURCHASE,
+            user_id=row.user_id, session_key="" if row.user_id is not None else guest_key(row.order_ref),
+            product_id=row.product_id, kind=Interaction.Kind.PURCHASE,
             quantity=row.quantity or 1, unit_price=_money(row.unit_price), order_ref=row.order_ref,
             occurred_at=row.created, source=Interaction.Source.ORDER, event_id=order_line_event_id(row.pk),
         ))
     return events
+
+
+def sync_order_lines(pks):
+    """Bring the purchase events of these order lines in step with the shop: upsert those that count, delete those
+    that no longer do (the order was cancelled). In a savepoint; an error is logged and never breaks the host."""
+    try:
+        with transaction.atomic():
+            made = order_line_events(get_adapter().order_lines(pks=pks), Counter())
+            Interaction.objects.filter(event_id__in=[order_line_event_id(pk) for pk in pks]).exclude(
+                event_id__in=[event.event_id for event in made]).delete()
+            return upsert(made)
+    except Exception:
+        logger.exception("ai_commerce could not record events; the shop's own write went through")
+        return 0
 
 
 def review_events(rows, skipped):
@@ -149,9 +176,9 @@ def review_events(rows, skipped):
     return events
 
 
-def _problem(user_id, product_id, created):
-    if user_id is None:
-        return "no user (guest)"
+def _problem(who, product_id, created, actor="user"):
+    if who is None or who == "":
+        return "no user (guest)" if actor == "user" else f"no {actor}"
     if product_id is None:
         return "no product"
     if created is None:

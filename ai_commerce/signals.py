@@ -19,7 +19,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal
 
 from . import events, privacy
-from .adapter import get_adapter
+from .adapter import MappingError, get_adapter
 from .models import Interaction
 
 DISPATCH_PREFIX = "ai_commerce"
@@ -39,7 +39,18 @@ def send_on_commit(signal, sender, **kwargs):
 def order_line_saved(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata: leave fixtures alone
         return
-    events.sync_rows(events.order_line_events, get_adapter().order_lines(pks=[instance.pk]))
+    events.sync_order_lines([instance.pk])
+
+
+def order_saved(sender, instance, raw=False, **kwargs):
+    """An order's status changed, perhaps: its lines count as purchases, or no longer do."""
+    if raw:
+        return
+    adapter = get_adapter()
+    _, lookup = adapter.order_status_holder()
+    if lookup is not None:
+        events.sync_order_lines(list(adapter.get_order_line_queryset().filter(**{lookup: instance.pk})
+                                     .values_list("pk", flat=True)))
 
 
 def review_saved(sender, instance, raw=False, **kwargs):
@@ -78,4 +89,10 @@ def connect_host_signals():
             continue
         post_save.connect(saved, sender=model, dispatch_uid=f"{DISPATCH_PREFIX}_{name}_saved")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"{DISPATCH_PREFIX}_{name}_deleted")
+    try:
+        order_model, _ = adapter.order_status_holder()
+    except MappingError:  # a wrong mapping: the system checks say what to fix
+        order_model = None
+    if order_model is not None:
+        post_save.connect(order_saved, sender=order_model, dispatch_uid=f"{DISPATCH_PREFIX}_order_saved")
     post_delete.connect(user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid=f"{DISPATCH_PREFIX}_user")

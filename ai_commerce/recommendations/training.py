@@ -11,7 +11,9 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from ai_commerce import registry
+from django.db.models import Q
+
+from ai_commerce import events, registry
 from ai_commerce.adapter import get_adapter
 from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.tuning import tuned
@@ -24,12 +26,23 @@ _loaded = {}
 
 
 def interactions():
-    """Return the event log as engine rows: (user, product, time, kind, quantity, order)."""
+    """Return the event log as engine rows: (user, product, time, kind, quantity, order).
+
+    A guest's order (keyed by order, ``events.guest_key``) is a shopper of its own, with a negative id: it feeds
+    co-purchase, popularity and the item neighbours, is never judged (one order has no history before the held-out
+    window) and never gets a list of its own (only the shop's users do)."""
     from .engine import Interactions
 
-    rows = Interaction.objects.filter(user__isnull=False).order_by("occurred_at").values_list(
-        "user_id", "product_id", "occurred_at", "kind", "quantity", "order_ref")
-    return Interactions.from_rows(rows.iterator(chunk_size=5000))
+    guests = {}
+
+    def shopper(user_id, session_key):
+        return user_id if user_id is not None else guests.setdefault(session_key, -1 - len(guests))
+
+    rows = (Interaction.objects.filter(Q(user__isnull=False) | Q(session_key__startswith=events.guest_key("")))
+            .order_by("occurred_at", "pk")
+            .values_list("user_id", "session_key", "product_id", "occurred_at", "kind", "quantity", "order_ref"))
+    return Interactions.from_rows((shopper(user, session), *rest) for user, session, *rest in
+                                  rows.iterator(chunk_size=5000))
 
 
 def products():

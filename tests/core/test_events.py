@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ai_commerce import events
 from ai_commerce.models import Interaction
-from tests.althost.models import Feedback, SaleLine
+from tests.althost.models import Feedback
 from tests.factories import FeedbackFactory, ItemFactory, PurchaseFactory, SaleLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +44,25 @@ def test_a_review_records_a_rating_and_follows_edits():
     assert not Interaction.objects.exists()
 
 
-def test_a_guest_order_line_is_skipped_not_an_error():
-    SaleLineFactory(purchase=PurchaseFactory(buyer=None))
-    assert SaleLine.objects.count() == 1
-    assert not Interaction.objects.exists()
+def test_a_guest_order_line_is_a_purchase_keyed_by_its_order():
+    line = SaleLineFactory(purchase=PurchaseFactory(buyer=None))
+    event = Interaction.objects.get()
+    assert (event.kind, event.user_id, event.session_key, event.order_ref) == (
+        "purchase", None, f"order:{line.purchase_id}", str(line.purchase_id))
+
+
+def test_an_order_counts_only_while_its_status_does():
+    purchase = PurchaseFactory()
+    SaleLineFactory.create_batch(2, purchase=purchase)
+    assert Interaction.objects.filter(kind="purchase").count() == 2
+    purchase.status = "cancelled"  # the shop cancels it: its lines are no longer demand
+    purchase.save()
+    assert not Interaction.objects.filter(kind="purchase").exists()
+    purchase.status = "placed"
+    purchase.save()
+    assert Interaction.objects.filter(kind="purchase").count() == 2
+    SaleLineFactory(purchase=PurchaseFactory(status="refunded"))  # never counted
+    assert Interaction.objects.filter(kind="purchase").count() == 2
 
 
 def test_a_failure_to_record_never_breaks_the_shops_save(monkeypatch):
@@ -82,22 +97,25 @@ def test_backfill_imports_history_once(capsys):
     lines = SaleLineFactory.create_batch(5)
     FeedbackFactory.create_batch(3)
     Interaction.objects.all().delete()  # as if the shop had history before installing ai_commerce
-    SaleLineFactory(purchase=PurchaseFactory(buyer=None))  # a guest line: skipped and counted
+    guest = SaleLineFactory(purchase=PurchaseFactory(buyer=None))  # a guest line: a purchase keyed by its order
+    SaleLineFactory(purchase=PurchaseFactory(status="cancelled"))  # skipped and counted
+    Interaction.objects.all().delete()
     call_command("ai_commerce_import_history", batch_size=2)
     out = capsys.readouterr()
-    assert "8 events added" in out.out and "1 no user (guest)" in out.out
+    assert "9 events added" in out.out and "1 order status not counted" in out.out
     assert "importing history" in out.err  # the progress bar
-    assert Interaction.objects.filter(kind="purchase").count() == 5
+    assert Interaction.objects.filter(kind="purchase").count() == 6
+    assert Interaction.objects.filter(kind="purchase", session_key=f"order:{guest.purchase_id}").count() == 1
     assert Interaction.objects.filter(kind="rating").count() == 3
     assert set(Interaction.objects.filter(kind="purchase").values_list("occurred_at", flat=True)) == {
-        line.purchase.placed_on for line in lines}
+        line.purchase.placed_on for line in [*lines, guest]}
     call_command("ai_commerce_import_history")
-    assert "0 events added, 8 already there" in capsys.readouterr().out
-    assert Interaction.objects.count() == 8
+    assert "0 events added, 9 already there" in capsys.readouterr().out
+    assert Interaction.objects.count() == 9
 
 
 def test_backfill_fails_loudly_when_nothing_can_be_imported():
-    SaleLineFactory.create_batch(2, purchase=PurchaseFactory(buyer=None))
+    SaleLineFactory.create_batch(2, purchase=PurchaseFactory(status="cancelled"))
     with pytest.raises(CommandError, match="nothing could be imported: 2 rows read"):
         call_command("ai_commerce_import_history", only="orders")
 

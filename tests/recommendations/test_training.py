@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ai_commerce import locks, registry, tasks
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
-from ai_commerce.recommendations import precompute, serving
+from ai_commerce.recommendations import precompute, serving, training
 from ai_commerce.recommendations import tasks as tasks_of_recommendations
 from ai_commerce.recommendations.models import Recommendation, RelatedProduct, TrendingProduct
 from tests.conftest import wait_for
@@ -202,3 +202,18 @@ def test_scoring_fans_out_in_chunks_as_a_group_of_tasks(tiny, history, settings)
     version = run().model_version
     assert version.is_active
     assert Recommendation.objects.filter(model_version=version).values("user").distinct().count() >= 30
+
+
+def test_guest_orders_feed_training_as_shoppers_of_their_own_but_get_no_lists():
+    from tests.factories import PurchaseFactory, SaleLineFactory
+
+    a, b = ItemFactory(), ItemFactory()
+    for _ in range(2):
+        guest = PurchaseFactory(buyer=None)
+        SaleLineFactory(purchase=guest, article=a)
+        SaleLineFactory(purchase=guest, article=b)
+    SaleLineFactory(article=a)  # a customer's
+    log = training.interactions()
+    guests = sorted({int(u) for u in log.users.tolist() if int(u) < 0})
+    assert guests == [-2, -1] and len(log) == 5  # one shopper per guest order, in order of time
+    assert set(log.orders.tolist()) == {str(p) for p in Interaction.objects.values_list("order_ref", flat=True)}
