@@ -205,10 +205,8 @@ def pricing_without_order_lines(settings, monkeypatch):
 
 
 def fan_out_without_result_backend(settings, monkeypatch):
-    from celery import current_app
-
-    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(current_app.conf, "result_backend", None)
+    monkeypatch.setitem(celery_changes(), "task_always_eager", False)
+    monkeypatch.setitem(celery_changes(), "result_backend", None)
     return sub_app("RECOMMENDATIONS", FAN_OUT=True)(settings, monkeypatch)
 
 

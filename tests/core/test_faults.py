@@ -37,18 +37,17 @@ def cache_down(settings):
 
 
 @pytest.fixture
-def broker_down(settings):
+def broker_down(settings, monkeypatch):
     """Tasks are sent (not run eagerly) to a broker where nothing listens; the publish gives up at once."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "broker_connection_timeout",
-                                                   "task_publish_retry", "broker_connection_retry")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.update(broker_url=DEAD_BROKER, task_always_eager=False, broker_connection_timeout=0.5,
-                           task_publish_retry=False, broker_connection_retry=False)
+    celery_app.conf.get("broker_url")  # loads the app's configuration, so that the patches below sit on top
+    for key, value in {"broker_url": DEAD_BROKER, "task_always_eager": False, "broker_connection_timeout": 0.5,
+                       "task_publish_retry": False, "broker_connection_retry": False}.items():
+        monkeypatch.setitem(celery_app.conf.changes, key, value)  # undone after the test
     _new_connections()
     yield
-    celery_app.conf.update(saved)
+    monkeypatch.undo()
     _new_connections()
-    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 def _new_connections():
@@ -109,7 +108,7 @@ def test_a_run_whose_enqueue_failed_is_sent_again_by_the_sweep(broker_down, djan
     run.refresh_from_db()
     assert (run.status, run.task_id) == ("queued", "")  # the shop's click succeeded; the message did not leave
     assert tasks.resend_runs() == 0  # the broker is still down: it stays queued for the next sweep
-    celery_app.conf.update(task_always_eager=True)  # the broker is back (eager: the worker runs in this process)
+    celery_app.conf.changes["task_always_eager"] = True  # the broker is back (eager: the worker runs in this process)
     with trainer_for("pricing", popularity_trainer):
         assert tasks.sweep_task()["runs"] == 1
     run.refresh_from_db()
