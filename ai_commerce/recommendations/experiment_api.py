@@ -23,12 +23,8 @@ from ai_commerce.permissions import StaffModelPermissions
 
 from . import experiments
 from .models import Experiment, ExperimentArm
-from .sample_size import planned_sample
 
 STEPS = ("start", "stop", "conclude")
-#: The largest planned sample per arm that ``Experiment.planned_per_arm`` holds on every database (PostgreSQL's
-#: integer); a larger one is an experiment no shop can finish, and was a 500 on PostgreSQL.
-MAX_PLANNED = 2**31 - 1
 
 
 class ArmSerializer(serializers.ModelSerializer):
@@ -55,11 +51,6 @@ class ExperimentSerializer(serializers.ModelSerializer):
         experiment = Experiment(**{**self._current(), **{k: v for k, v in attrs.items() if k != "arms"}})
         arms = [ExperimentArm(**arm) for arm in attrs.get("arms", self._current_arms())]
         errors = experiments.problems(experiment, arms)
-        planned = planned_sample(experiment.base_rate, experiment.min_effect_pct, experiment.significance,
-                                 experiment.power)
-        if not errors and planned > MAX_PLANNED:
-            errors["min_effect_pct"] = (f"with this base rate each arm needs {planned:,}, more than {MAX_PLANNED:,}; "
-                                        "raise the base rate or the smallest effect")
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -45,6 +45,11 @@ class ExperimentRefused(Exception):
     """The experiment cannot make that step (say why)."""
 
 
+#: The largest planned sample per arm that ``Experiment.planned_per_arm`` holds on every database (PostgreSQL's
+#: integer); a larger one is an experiment no shop can finish.
+MAX_PLANNED = 2**31 - 1
+
+
 def problems(experiment, arms):
     """Return {field: message} of what makes ``experiment`` with ``arms`` (ExperimentArm, saved or not) unusable."""
     errors = {}
@@ -59,6 +64,12 @@ def problems(experiment, arms):
         errors["base_rate"] = "must be above 0 and below 1 (e.g. 0.02 for 2%)"
     if experiment.min_effect_pct <= 0:
         errors["min_effect_pct"] = "must be above 0 (e.g. 20 for +20%)"
+    elif not errors:
+        planned = planned_sample(experiment.base_rate, experiment.min_effect_pct, experiment.significance,
+                                 experiment.power)
+        if planned > MAX_PLANNED:
+            errors["min_effect_pct"] = (f"with this base rate each arm needs {planned:,}, more than {MAX_PLANNED:,}; "
+                                        "raise the base rate or the smallest effect")
     if experiment.starts_at and experiment.stops_at and experiment.stops_at <= experiment.starts_at:
         errors["stops_at"] = "must be after the start"
     if len(arms) < 2:

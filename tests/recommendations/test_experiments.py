@@ -224,3 +224,10 @@ def test_the_api_is_for_staff_checks_the_split_and_runs_the_steps(two_versions, 
                              content_type="application/json").json()["status"] == "concluded"
     schema = admin_client.get("/ai/api/schema/").content.decode()
     assert "/api/recommendations/experiments/{id}/results/:" in schema and "Conclude" in schema and "Verdict" in schema
+
+
+def test_a_planned_sample_too_large_to_store_is_a_problem_for_the_admin_and_the_api_alike():
+    tiny = Experiment(name="tiny", base_rate=1e-6, min_effect_pct=0.1)
+    arms = [ExperimentArm(name="control", weight=50, is_control=True), ExperimentArm(name="b", weight=50)]
+    assert "more than 2,147,483,647" in experiments.problems(tiny, arms)["min_effect_pct"]
+    assert "min_effect_pct" not in experiments.problems(Experiment(name="fine", base_rate=0.02), arms)
