@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1:8000
 KINDS := recommendations sentiment pricing
 
 .DELETE_ON_ERROR:
-.PHONY: bench demo serve test test-core test-demo lint demo-reset install install-train install-dev
+.PHONY: bench demo serve test test-core test-demo test-oscar lint demo-reset install install-train install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ $(VENV)/.installed-train: requirements/train.txt $(VENV)/.installed-base
 	$(BIN)/pip install --quiet -r requirements/train.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed-train
+$(VENV)/.installed-dev: requirements/dev.txt requirements/oscar.txt $(VENV)/.installed-train
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
 
@@ -54,7 +54,7 @@ demo: $(VENV)/.installed-train $(DB)
 demo-reset:
 	rm -rf $(DB) media/ai_commerce
 
-test: test-core test-demo
+test: test-core test-demo test-oscar
 
 # The layering contracts of pyproject.toml first (the core imports no capability, web modules no training code),
 # then the package's suites (tests/core and one folder per capability) on the althost shop.
@@ -64,6 +64,10 @@ test-core: $(VENV)/.installed-dev
 
 test-demo: $(VENV)/.installed-dev
 	$(BIN)/pytest --ds=tests.demo_settings
+
+# A real django-oscar shop (tests/oscar_settings.py) with ai_commerce added by its one-line preset.
+test-oscar: $(VENV)/.installed-dev
+	$(BIN)/pytest --ds=tests.oscar_settings
 
 # Benchmarks (figures in docs/benchmarks.md); they read ../shared/data in place.
 bench: $(VENV)/.installed-dev

@@ -13,13 +13,17 @@ from tests.celery_app import app as test_celery_app  # becomes the current app, 
 def _suite_of_settings():
     from django.conf import settings
 
-    return "demo" if settings.SETTINGS_MODULE == "tests.demo_settings" else "core"
+    return SUITE_SETTINGS.get(settings.SETTINGS_MODULE, "core")
 
 
 # One settings module per pytest run: `pytest` runs the package's suites (core and one folder per capability) on the
-# althost shop, and `pytest --ds=tests.demo_settings` runs tests/demo on the demo shop.
+# althost shop, `pytest --ds=tests.demo_settings` runs tests/demo on the demo shop, and
+# `pytest --ds=tests.oscar_settings` runs tests/oscar on a django-oscar shop.
 PACKAGE_SUITES = ["core", "recommendations", "sentiment", "pricing"]
-collect_ignore = PACKAGE_SUITES if _suite_of_settings() == "demo" else ["demo"]
+#: The settings module of each suite that has a folder of its own; any other settings module runs the package's.
+SUITE_SETTINGS = {"tests.demo_settings": "demo", "tests.oscar_settings": "oscar"}
+_collected = PACKAGE_SUITES if _suite_of_settings() == "core" else [_suite_of_settings()]
+collect_ignore = [folder for folder in [*PACKAGE_SUITES, *SUITE_SETTINGS.values()] if folder not in _collected]
 
 
 def pytest_report_header(config):
