@@ -223,3 +223,6 @@ def pytest_collection_modifyitems(items):
     # Oscar 4.2 calls treebeard 7's deprecated Category.get_tree() on every category save and menu: not ours to fix.
     for item in items:
         item.add_marker(pytest.mark.filterwarnings(r"ignore:Using Category\.get_tree\(\) is deprecated"))
+    # A test with a real worker commits, and its database is emptied afterwards: run those after every test that
+    # reads the shared shop.
+    items.sort(key=lambda item: "live_worker" in getattr(item, "fixturenames", ()))
