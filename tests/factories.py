@@ -69,3 +69,14 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     headline = "Nice"
     comment = "Fits well."
     posted = factory.LazyFunction(timezone.now)
+
+
+def price_suggestion(product, policy, status="pending", current="9.50", suggested="10.00"):
+    """A price suggestion of ``product`` under ``policy``, as the pricing app writes one."""
+    from ai_commerce.pricing.models import PriceSuggestion
+
+    return PriceSuggestion.objects.create(
+        product=product, policy=policy, status=status, current_price=Decimal(current),
+        suggested_price=Decimal(suggested), change_pct=5.0, objective="profit", reason="test", elasticity=-2.0,
+        elasticity_low=-2.5, elasticity_high=-1.5, units_now=10, units_new=9, units_new_low=8, units_new_high=10,
+        revenue_now=Decimal(95), revenue_new=Decimal(90), expires_at="2999-01-01T00:00:00Z")

@@ -23,7 +23,6 @@ does (on the read-only admins of the rows ai_commerce writes too), but the dashb
 """
 
 import json
-from decimal import Decimal
 
 import pytest
 
@@ -160,29 +159,17 @@ def fill(value, world):
 @pytest.fixture
 def world(db):
     """One of each object the table's paths name, in the state its row needs."""
-    from ai_commerce import registry
-    from ai_commerce.models import ModelVersion
-    from ai_commerce.pricing.models import PriceSuggestion, PricingPolicy
+    from ai_commerce.pricing.models import PricingPolicy
     from ai_commerce.recommendations import experiments
     from ai_commerce.recommendations.models import Experiment, ExperimentArm
-    from tests.factories import UserFactory
-    from tests.recommendations.test_serving import catalog, recs, related, trending_rows
+    from tests.factories import price_suggestion
+    from tests.recommendations.test_serving import served_catalog
 
-    mugs = catalog(5, "Mugs")  # one stock record each, at 9.50
-    version = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.2})
-    registry.activate(version)
-    shopper = UserFactory()
-    recs(version, shopper, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
-    related(version, mugs[0], mugs[1:])
-    trending_rows(version, mugs)
+    mugs, version, shopper = served_catalog(5)  # one stock record each, at 9.50
     policy = PricingPolicy.objects.create(name="Everything")
 
     def suggestion(product, status, current, suggested):
-        return PriceSuggestion.objects.create(
-            product=product, policy=policy, status=status, current_price=Decimal(current),
-            suggested_price=Decimal(suggested), change_pct=5.0, objective="profit", reason="test", elasticity=-2.0,
-            elasticity_low=-2.5, elasticity_high=-1.5, units_now=10, units_new=9, units_new_low=8, units_new_high=10,
-            revenue_now=Decimal(95), revenue_new=Decimal(90), expires_at="2999-01-01T00:00:00Z").pk
+        return price_suggestion(product, policy, status, current, suggested).pk
 
     def experiment(name, placement):
         made = Experiment.objects.create(name=name, placements=[placement])

@@ -11,7 +11,6 @@ schema. Hypothesis is derandomized, so a run is the same on any machine and any 
 import base64
 import json
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from ai_commerce import registry
-from ai_commerce.models import ModelVersion
-from ai_commerce.pricing.models import PriceSuggestion, PricingPolicy
+from ai_commerce.pricing.models import PricingPolicy
 from ai_commerce.recommendations.models import Experiment, ExperimentArm
-from tests.factories import UserFactory
-from tests.recommendations.test_serving import catalog, recs, related, trending_rows
+from tests.factories import UserFactory, price_suggestion
+from tests.recommendations.test_serving import served_catalog
 
 pytestmark = pytest.mark.django_db
 
@@ -61,23 +58,12 @@ def wsgi_app(settings):
 @pytest.fixture
 def world():
     """A few rows of everything, so that some generated ids name real objects."""
-    mugs = catalog(4, "Mugs")
-    version = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.2})
-    registry.activate(version)
-    shopper = UserFactory()
-    recs(version, shopper, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
-    related(version, mugs[0], mugs[1:])
-    trending_rows(version, mugs)
+    mugs, version, _ = served_catalog(4)
     policy = PricingPolicy.objects.create(name="Everything")
-    PriceSuggestion.objects.create(
-        product=mugs[0], policy=policy, current_price=Decimal("9.50"), suggested_price=Decimal("10.00"),
-        change_pct=5.3, objective="profit", reason="fuzz", elasticity=-2.0, elasticity_low=-2.5,
-        elasticity_high=-1.5, units_now=10, units_new=9, units_new_low=8, units_new_high=10,
-        revenue_now=Decimal(95), revenue_new=Decimal(90), expires_at="2999-01-01T00:00:00Z")
+    suggestion = price_suggestion(mugs[0], policy)
     experiment = Experiment.objects.create(name="fuzz", placements=["trending"])
     ExperimentArm.objects.create(experiment=experiment, name="control", version=version, weight=50, is_control=True)
     ExperimentArm.objects.create(experiment=experiment, name="popularity", version=None, weight=50)
-    suggestion = PriceSuggestion.objects.get()
     return {"/api/pricing/policies/": {"id": policy.pk}, "/api/pricing/suggestions/": {"id": suggestion.pk},
             "/api/recommendations/experiments/": {"id": experiment.pk},
             "/api/products/": {"product_id": str(mugs[0].pk)}}

@@ -68,6 +68,18 @@ def ids(items):
     return [item.product.pk for item in items]
 
 
+def served_catalog(n=4, section="Mugs"):
+    """A catalog whose active version serves every placement: a shopper's list, similar items and trending."""
+    mugs = catalog(n, section)
+    version = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 0.2})
+    registry.activate(version)
+    shopper = UserFactory()
+    recs(version, shopper, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
+    related(version, mugs[0], mugs[1:])
+    trending_rows(version, mugs)
+    return mugs, version, shopper
+
+
 def test_business_filters_apply_at_request_time_and_backfill_to_k(shop):
     mugs, user, version = shop["mugs"], shop["user"], shop["version"]
     recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:7]])
