@@ -154,6 +154,8 @@ AI_COMMERCE = {
     "RECOMMENDATIONS": {"PROMOTION_TOLERANCE": 0.02},
     # Only published reviews are shown on the demo's pages, so only they are counted and quoted in the AI summaries.
     "SENTIMENT": {"HOST_STATUS": {"published": "published"}},
+    # The recommendation tags show prices as the shop's pages do.
+    "PRICE_FORMAT": "demo_shop.catalog.prices.pounds",
 }
 
 REST_FRAMEWORK = {

@@ -1,6 +1,7 @@
 """The demo shop installs ai_commerce through settings alone, as the README tells an existing shop to."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -148,6 +149,7 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     page = client.get(f"/products/{product.slug}/").content.decode()
     assert "Similar items" in page and ("Similar to" in page or "Bought together with" in page)
     assert 'data-ai-attribution="similar:' in page
+    assert re.search(r'<span class="ai-price">£\d+\.\d\d</span>', page)  # as the shop's own pages show prices
 
     client.force_login(row.user)
     home = client.get("/").content.decode()
