@@ -18,6 +18,7 @@ it through ``ai_commerce.tasks`` (``enqueue_training(kind)`` queues one after th
 
 import logging
 import threading
+import time
 import traceback
 from datetime import timedelta
 
@@ -215,6 +216,10 @@ class Heartbeat(threading.Thread):
     run by at most one TTL and a killed worker's lock expires on its own. It touches the cache only, never the
     database. ``lost`` turns true if another process holds the lock."""
 
+    #: Seconds between looks at the stop flag. It sleeps in steps rather than in ``Event.wait(timeout)``, whose
+    #: timed wait never returns under a clock-shifting tool such as libfaketime.
+    STEP = 0.2
+
     def __init__(self, name, token, ttl):
         super().__init__(name=f"ai_commerce heartbeat {name}", daemon=True)
         self.lock, self.token, self.ttl = name, token, ttl
@@ -222,7 +227,12 @@ class Heartbeat(threading.Thread):
         self._stopped = threading.Event()
 
     def run(self):
-        while not self._stopped.wait(self.ttl / 3):
+        due = time.monotonic() + self.ttl / 3
+        while not self._stopped.is_set():
+            time.sleep(self.STEP)
+            if self._stopped.is_set() or time.monotonic() < due:
+                continue
+            due = time.monotonic() + self.ttl / 3
             try:
                 self.lost = not locks.renew(self.lock, self.token, self.ttl)
             except Exception:  # the cache is down for a moment: the lock may expire, the run goes on
