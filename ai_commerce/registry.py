@@ -16,6 +16,7 @@ in one transaction.
 it through ``ai_commerce.tasks`` (``enqueue_training(kind)`` queues one after the transaction commits).
 """
 
+import functools
 import logging
 import threading
 import time
@@ -29,7 +30,6 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from redis.exceptions import RedisError
 
 from . import capabilities, locks, signals
 from .conf import app_settings
@@ -38,7 +38,19 @@ from .models import ModelVersion, TrainingRun
 logger = logging.getLogger(__name__)
 
 #: Errors that pass: the database or the lock cache (Redis) was unreachable for a moment.
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, RedisError)
+#: (Redis' own errors are added by ``transient()``, where a run is executed: the web process need not import redis.)
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@functools.cache
+def transient():
+    """``TRANSIENT`` and Redis' errors, when redis is installed (it is with Celery's Redis broker)."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:
+        return TRANSIENT
+    return (*TRANSIENT, RedisError)
+
 
 _trainers = {}
 #: How the note of a version pruned by ``ai_commerce.retention`` begins.
@@ -268,7 +280,7 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
     """Run the queued training run ``run_id`` to its end. Idempotent: a run that is not queued is left alone.
 
     The run holds its kind's lock, renewed by a ``Heartbeat``; the lock's owner is the run. With ``retry``, a
-    transient error (``TRANSIENT``) puts the run back in the queue, logs it, and raises ``RetryLater``.
+    transient error (``transient()``) puts the run back in the queue, logs it, and raises ``RetryLater``.
     """
     run = TrainingRun.objects.filter(pk=run_id).first()
     if run is None:
@@ -302,7 +314,7 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
     except NotEnoughData as exc:
         run.log += f"{timezone.now():%H:%M:%S} {exc}\n"
         return _finish(run, TrainingRun.Status.SKIPPED, message=str(exc)[:255])
-    except TRANSIENT as exc:
+    except transient() as exc:
         if not retry:
             return _failed(run, exc)
         _requeue(run, exc)
@@ -330,7 +342,7 @@ def _requeue(run, exc):
     try:
         TrainingRun.objects.filter(pk=run.pk).update(
             status=TrainingRun.Status.QUEUED, message=line[9:][:255], log=Concat("log", Value(line + "\n")))
-    except TRANSIENT:
+    except transient():
         logger.warning("could not record the retry of run %s", run.pk, exc_info=True)
 
 

@@ -3,7 +3,7 @@
 ``enqueue_training(kind)`` is how code queues a training run for a worker. Outcomes live in ``TrainingRun`` and
 ``ModelVersion`` rows, not in a result backend.
 
-A training task that hits a transient error (``registry.TRANSIENT``: the database or Redis unreachable) puts its run
+A training task that hits a transient error (``registry.transient()``: the database or Redis unreachable) puts its run
 back in the queue and retries with exponential backoff, ``TRAIN_RETRIES`` times; the last attempt fails the run.
 """
 
