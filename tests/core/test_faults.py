@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import time
+import uuid
 
 import pytest
 from django.db import OperationalError, connection, connections
@@ -24,6 +25,8 @@ from tests.trainers import popularity_trainer, trainer_for
 
 pytestmark = pytest.mark.django_db
 DEAD_BROKER = "redis://127.0.0.1:1/0"
+#: The Redis lock test's lock: a name of its own, since other runs of the suite may share this Redis.
+LOCK = f"test-{uuid.uuid4().hex}"
 
 
 def configure(settings, **changes):
@@ -123,21 +126,21 @@ def redis_locks(settings, redis_url):
                                                     "LOCATION": REDIS_URL, "KEY_PREFIX": "ai_commerce_tests"}}
     configure(settings, LOCK_CACHE="locks")
     yield
-    token = locks.holder("x")
+    token = locks.holder(LOCK)
     if token:  # only the test's own lock: a flush would drop the locks of whatever else shares this Redis
-        locks.release("x", token)
+        locks.release(LOCK, token)
 
 
 def test_on_redis_only_the_holder_renews_or_releases_and_an_expired_lock_is_free(redis_locks):
-    token = locks.acquire("x", ttl=1, owner=7)
-    assert locks.owner("x") == "7" and locks.acquire("x", ttl=1) is None
-    assert not locks.release("x", "7:not-the-token") and not locks.renew("x", "7:not-the-token", 5)
-    assert locks.renew("x", token, 1)
+    token = locks.acquire(LOCK, ttl=1, owner=7)
+    assert locks.owner(LOCK) == "7" and locks.acquire(LOCK, ttl=1) is None
+    assert not locks.release(LOCK, "7:not-the-token") and not locks.renew(LOCK, "7:not-the-token", 5)
+    assert locks.renew(LOCK, token, 1)
     time.sleep(1.2)
-    assert locks.owner("x") is None  # expired: its holder stopped renewing
-    other = locks.acquire("x", ttl=5, owner=8)
-    assert not locks.release("x", token)  # the old holder cannot drop the new holder's lock
-    assert locks.owner("x") == "8" and locks.release("x", other) and not locks.is_held("x")
+    assert locks.owner(LOCK) is None  # expired: its holder stopped renewing
+    other = locks.acquire(LOCK, ttl=5, owner=8)
+    assert not locks.release(LOCK, token)  # the old holder cannot drop the new holder's lock
+    assert locks.owner(LOCK) == "8" and locks.release(LOCK, other) and not locks.is_held(LOCK)
 
 
 def _slow_trainer(seconds):
