@@ -47,6 +47,35 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
         if unknown:
             errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] has unknown hyperparameters {unknown}.",
                                  f"Known: {', '.join(sorted(DEFAULTS))}.", "E047"))
+        errors += check_event_kinds({**DEFAULTS, **params})
+    return errors
+
+
+def check_event_kinds(params):
+    """The event kinds that weigh and count as purchases must be kinds of the event log, and a purchase-like kind
+    must weigh something (else the purchase-based sources have no data)."""
+    from .engine.data import KINDS
+
+    weights, positive, at = params.get("kind_weights"), params.get("positive_kinds"), params.get("rating_positive_at")
+    hint = (f"Kinds are {', '.join(KINDS)}; e.g. PARAMS = {{'positive_kinds': ['purchase', 'rating'], "
+            "'rating_positive_at': 4, 'kind_weights': {'purchase': 1.0, 'rating': 0.6, 'view': 0.15}}.")
+    where = "AI_COMMERCE['RECOMMENDATIONS']['PARAMS']"
+    errors = []
+    if not isinstance(weights, dict) or any(k not in KINDS or isinstance(w, bool) or not isinstance(w, int | float)
+                                            or w < 0 for k, w in weights.items()):
+        errors.append(_error(f"{where}['kind_weights'] = {weights!r} must map event kinds to weights of 0 or more.",
+                             hint, "E049"))
+    elif (isinstance(positive, list | tuple) and positive and set(positive) <= set(KINDS)
+          and not any(weights.get(k, 0) > 0 for k in positive)):
+        errors.append(_error(f"Every kind of {where}['positive_kinds'] {list(positive)} weighs 0 in kind_weights, so "
+                             "popularity, co-purchase and trending would have no data.", hint, "E141"))
+    if not isinstance(positive, list | tuple) or not positive or any(k not in KINDS for k in positive):
+        errors.append(_error(f"{where}['positive_kinds'] = {positive!r} must be a non-empty list of event kinds.",
+                             hint, "E140"))
+    if isinstance(at, bool) or not isinstance(at, int | float) or not 1 <= at <= 5:
+        errors.append(_error(f"{where}['rating_positive_at'] = {at!r} must be a number of stars from 1 to 5.",
+                             "A rating of at least this many stars counts as a purchase when 'rating' is in "
+                             "positive_kinds; 4 by default.", "E142"))
     return errors
 
 

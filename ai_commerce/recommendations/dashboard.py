@@ -41,6 +41,7 @@ def recommendations_panel(active, days=30, now=None):
         total=Count("pk"), covered=Count("pk", filter=Q(Exists(recs.filter(product=OuterRef("pk"))))))
     rows = recs.aggregate(n=Count("pk"), users=Count("user", distinct=True)) if active else {"n": 0, "users": 0}
     return {
+        "served": serving(active),
         "days": days,
         "active_users": users["active"], "covered_users": users["covered"],
         "user_share": share(users["covered"], users["active"]),
@@ -49,6 +50,21 @@ def recommendations_panel(active, days=30, now=None):
         "rows": rows["n"], "users_with_rows": rows["users"],
         "online": online_metrics(days, now),
     }
+
+
+SERVED_LABELS = {"learned": "the learned system (candidate sources and a learned ranker)",
+                 "popularity": "the popularity baseline", "recent_popularity": "the recent-popularity baseline",
+                 "item_knn": "the item-kNN baseline", "als": "the ALS baseline"}
+
+
+def serving(active):
+    """What the active version serves and why, or None: {"name", "label", "reason", "sources", "ranker"}."""
+    if active is None:
+        return None
+    name = active.metrics.get("served", "learned")
+    return {"name": name, "label": SERVED_LABELS.get(name, name), "reason": active.metrics.get("served_reason", ""),
+            "sources": active.metrics.get("sources") if name == "learned" else None,
+            "ranker": active.metrics.get("ranker") if name == "learned" else None}
 
 
 def online_metrics(days=30, now=None):

@@ -1,10 +1,13 @@
 """Train recommendations in a worker: read the event log, fit the two-stage engine, write the serving tables.
 
-The engine (``engine.train``) evaluates the new model and the baselines on the newest days held out, then fits on all
-events. This module stores the model's artifacts, has ``precompute`` write the serving tables of the new version
-(users in chunks, which ``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry to
-promote it (``publish``): only when its Recall@10 is at least the active version's and the best baseline's. A
-version that is not promoted keeps its metrics and artifacts but not its serving rows.
+The engine (``engine.train``) judges the learned system, every baseline (popularity, recent popularity, item-kNN,
+ALS) and the active version's configuration on the same newest days held out, then fits on all events whichever of
+the learned system and the best baseline scored higher: a shop is never served something worse than a simple
+baseline on its own data. This module stores the model's artifacts, has ``precompute`` write the serving tables of
+the new version (with reasons, whether the learned system or a baseline serves; users in chunks, which
+``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry to promote it (``publish``): only
+when its Recall@10 is at least the active version's on the same split. A version that is not promoted keeps its
+metrics and artifacts but not its serving rows.
 """
 
 import datetime as dt
@@ -21,6 +24,7 @@ from ai_commerce.tuning import tuned
 from . import precompute, publish, tasks
 
 METRIC = publish.METRIC  # what promotion compares
+ACTIVE = publish.ACTIVE  # the active version's score on the new split
 HINT = "import more order history, or lower PARAMS holdout_min_users or raise holdout_max_share"
 _loaded = {}
 
@@ -40,7 +44,8 @@ def interactions():
 
     rows = (Interaction.objects.filter(Q(user__isnull=False) | Q(session_key__startswith=events.guest_key("")))
             .order_by("occurred_at", "pk")
-            .values_list("user_id", "session_key", "product_id", "occurred_at", "kind", "quantity", "order_ref"))
+            .values_list("user_id", "session_key", "product_id", "occurred_at", "kind", "quantity", "order_ref",
+                         "value"))
     return Interactions.from_rows((shopper(user, session), *rest) for user, session, *rest in
                                   rows.iterator(chunk_size=5000))
 
@@ -67,6 +72,16 @@ def with_baselines_on_top(metrics):
     return flat
 
 
+def active_config():
+    """The active version's configuration, for the engine to judge on the new split: what it served, and with
+    which sources and ranker."""
+    active = ModelVersion.objects.of_kind("recommendations").active().first()
+    if active is None or not active.metrics.get("sources"):
+        return None  # nothing active, or a version that did not record its configuration: its old metric stands
+    config = {key: active.metrics[key] for key in ("sources", "ranker") if active.metrics.get(key)}
+    return {str(active): {"served": active.metrics.get("served", "learned"), "params": {**active.params, **config}}}
+
+
 def train(reporter):
     from . import engine
 
@@ -74,20 +89,33 @@ def train(reporter):
     reporter.progress(5, "reading the event log")
     events = interactions()
     params = {**engine.default_params(), **conf["PARAMS"]}
+    rivals = active_config()
     try:
         # The held-out window ends at the newest event, not today: a quiet month or last year's import is judged
         # on its own newest days.
-        model = engine.train(events, products(), params,
+        model = engine.train(events, products(), params, rivals=rivals,
                              on_progress=lambda pct, msg: reporter.progress(10 + int(pct * 0.6), msg))
     except engine.NotEnoughData as exc:
         raise registry.NotEnoughData(exc.have, exc.need, exc.what, hint=HINT) from exc
+    for warning in model.metrics["warnings"]:
+        reporter.log(f"warning: {warning}")
     metrics = with_baselines_on_top(model.metrics)
+    for name, score in (metrics.get("rivals") or {}).items():
+        if score is not None:
+            metrics[ACTIVE] = score
+            reporter.log(f"the active version ({name}) scores Recall@10 {score} on the same split")
     for key in ("holdout_start", "holdout_end"):
         metrics[key] = _datetime(metrics[key]).isoformat(timespec="seconds")
     reporter.log(f"judged on {metrics['evaluated_users']} users and {metrics['evaluated_products']} products "
                  f"bought in the newest {metrics['holdout_days']:g} days ({metrics['holdout_start'][:10]} to "
                  f"{metrics['holdout_end'][:10]})")
-    reporter.log(f"Recall@10 {metrics.get(METRIC)} vs best baseline {metrics[f'best_baseline_{METRIC}']}")
+    selection = metrics.get("selection") or {}
+    if selection:
+        reporter.log(f"chosen on the training window: sources {', '.join(selection['sources'])}; ranker "
+                     f"{selection['ranker']} ({selection.get('why', '')})")
+    reporter.log(f"learned system Recall@10 {metrics['learned'][METRIC]} vs best baseline "
+                 f"{metrics[f'best_baseline_{METRIC}']}")
+    reporter.log(metrics["served_reason"])
     when = events.ts
     version = ModelVersion.objects.create(
         kind="recommendations", params=params, metrics=metrics,

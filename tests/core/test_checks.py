@@ -311,6 +311,10 @@ PROBLEMS = [
     ("ai_commerce.E042", sub_app("RECOMMENDATIONS", PARAMS=[])),
     ("ai_commerce.E047", sub_app("RECOMMENDATIONS", PARAMS={"epochz": 5})),
     ("ai_commerce.E048", fan_out_without_result_backend),
+    ("ai_commerce.E049", sub_app("RECOMMENDATIONS", PARAMS={"kind_weights": {"click": 1.0}})),
+    ("ai_commerce.E140", sub_app("RECOMMENDATIONS", PARAMS={"positive_kinds": ["order"]})),
+    ("ai_commerce.E141", sub_app("RECOMMENDATIONS", PARAMS={"positive_kinds": ["view"], "kind_weights": {"view": 0}})),
+    ("ai_commerce.E142", sub_app("RECOMMENDATIONS", PARAMS={"rating_positive_at": 6})),
 ]
 
 

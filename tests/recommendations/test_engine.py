@@ -148,7 +148,8 @@ def test_baselines_exclude_purchases_and_use_their_windows():
     knn = item_knn_lists(inter, [9], bought, 3)
     assert knn[9][0] == "fresh" and "old" not in knn[9]
     lists = all_baselines(inter, {9: {"fresh"}}, bought, 100 * d, k=10)
-    assert set(lists) == {"popularity", "recent_popularity", "item_knn"}
+    assert set(lists) == {"popularity", "recent_popularity", "item_knn", "als"}
+    assert lists["als"][9] and not set(lists["als"][9]) & bought[9]
 
 
 def test_not_enough_data():
@@ -169,8 +170,11 @@ def test_train_evaluates_model_and_baselines_on_the_holdout(fitted):
     json.dumps(rec.params)
     assert m["evaluated_users"] > 0
     assert 0.0 <= m["recall_at_10"] <= 1.0 and 0.0 <= m["ndcg_at_10"] <= 1.0
-    assert set(m["baselines"]) == {"popularity", "recent_popularity", "item_knn"}
-    assert m["ranker"] == "tfrs" and "two_tower" in m["sources"]
+    assert set(m["baselines"]) == {"popularity", "recent_popularity", "item_knn", "als"}
+    # the sources and the ranker were chosen on a validation window before the held-out one, among the defaults
+    chosen = m["selection"]
+    assert (m["ranker"], m["sources"]) == (chosen["ranker"], chosen["sources"]) and m["ranker"] in ("hgb", "tfrs")
+    assert set(m["sources"]) <= set(default_params()["sources"]) and len(chosen["trials"]) >= 2
     assert progress[-1][0] == 100 and all(0 <= p <= 100 for p, _ in progress)
     assert [p for p, _ in progress] == sorted(p for p, _ in progress)
 
@@ -247,7 +251,7 @@ def test_save_load_round_trip_gives_identical_outputs(fitted, tmp_path):
 @pytest.mark.parametrize("ranker", ["none", "tfrs"])
 def test_other_rankers_and_save_load(shop, ranker, tmp_path):
     inter, products = shop
-    params = {**TINY, "ranker": ranker, "ranker_epochs": 1, "tt_logq": 1.0}
+    params = {**TINY, "ranker": ranker, "ranker_epochs": 1, "tt_logq": 1.0, "select": False}
     if ranker == "none":
         params["sources"] = ["item_knn", "co_purchase", "recent_popularity", "trending"]
     rec = train(inter, products, params)
@@ -272,3 +276,49 @@ def test_importing_the_engine_does_not_import_tensorflow():
             "'tf_keras', 'django')]; assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def _rated_shop():
+    """A shop that logs ratings and no orders: two tastes, each shopper rating items of theirs high and a few low."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for u in range(40):
+        own = [f"{'a' if u % 2 else 'b'}{n}" for n in range(10)]
+        for n, item in enumerate(rng.choice(own, size=6, replace=False)):
+            stars = 2 if n == 5 else int(rng.integers(4, 6))
+            rows.append((u, str(item), T0 + float(rng.uniform(0, 150)) * DAY, "rating", 1, "", stars))
+    products = {f"{c}{n}": {"title": f"{c} thing {n}", "description": "", "category": c, "price": 3.0}
+                for c in "ab" for n in range(10)}
+    return Interactions.from_rows(rows), products
+
+
+def test_ratings_count_as_purchases_only_when_the_shop_says_so_and_only_at_enough_stars():
+    inter, products = _rated_shop()
+    with pytest.raises(NotEnoughData) as err:
+        train(inter, products, TINY)  # by default only purchases count: nothing to learn or judge from
+    assert any("no event counts as a purchase" in w and "positive_kinds" in w for w in err.value.warnings)
+    positive = inter.with_positives(["rating"], rating_at=4).positive
+    assert positive.tolist() == (inter.values >= 4).tolist() and 0 < positive.sum() < len(inter)
+    rec = train(inter, products, {**TINY, "positive_kinds": ["rating"]})
+    m = rec.metrics
+    assert m["evaluated_users"] > 0
+    assert m["warnings"] == ["no purchase has an order reference: co-purchase (bought together) has no data"]
+    assert m["baselines"]["popularity"]["recall_at_10"] > 0 and m["recall_at_10"] > 0
+    low = {(int(u), str(i)) for u, i, v in zip(inter.users, inter.items, inter.values, strict=True) if v < 4}
+    recs = rec.recommend(sorted({u for u, _ in low}), 10)
+    # a low rating is not a purchase: the item may come back; a high one never does
+    high = {(int(u), str(i)) for u, i, v in zip(inter.users, inter.items, inter.values, strict=True) if v >= 4}
+    assert not any((u, r.item) in high for u, items in recs.items() for r in items)
+
+
+def test_a_source_that_proposes_nothing_gives_empty_features_not_an_error(shop):
+    from ai_commerce.recommendations.engine.features import feature_matrix
+    from ai_commerce.recommendations.engine.model import Prepared, make_vocabs
+
+    inter, products = shop
+    params = {**default_params(), **TINY}
+    uv, iv, meta = make_vocabs(inter, products, params)
+    state = Prepared(inter, meta, uv, iv, params).state(float(inter.ts.max()), ())
+    empty = np.zeros(0, dtype=np.int64)
+    feats = feature_matrix(state, np.arange(3), empty, empty, {})
+    assert feats and all(len(v) == 0 for v in feats.values())

@@ -5,8 +5,9 @@ import datetime as dt
 import random
 
 import pytest
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.html import escape
 
 from ai_commerce import locks, registry, tasks
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
@@ -217,3 +218,65 @@ def test_guest_orders_feed_training_as_shoppers_of_their_own_but_get_no_lists():
     guests = sorted({int(u) for u in log.users.tolist() if int(u) < 0})
     assert guests == [-2, -1] and len(log) == 5  # one shopper per guest order, in order of time
     assert set(log.orders.tolist()) == {str(p) for p in Interaction.objects.values_list("order_ref", flat=True)}
+
+
+@pytest.fixture
+def everyone_buys_the_bestsellers():
+    """30 shoppers with no taste of their own: each order is a few items drawn by one shop-wide popularity curve, so
+    nothing personal is there to learn and plain popularity is the best anyone can do."""
+    rng = random.Random(11)
+    items = [ItemFactory(label=f"Bestseller {i}") for i in range(16)]
+    for item in items:
+        StockRecordFactory(item=item, num_in_stock=50)
+    weights = [1 / (rank + 1) ** 1.3 for rank in range(len(items))]
+    start = timezone.now() - dt.timedelta(days=90)
+    events = []
+    for n, user in enumerate(UserFactory.create_batch(30)):
+        for order in range(rng.randint(3, 6)):
+            when = start + dt.timedelta(days=rng.uniform(0, 90))
+            for item in set(rng.choices(items, weights=weights, k=rng.randint(1, 3))):
+                events.append(Interaction(user=user, product=item, kind="purchase", order_ref=f"{n}-{order}",
+                                          occurred_at=when, source="backfill", event_id=f"p{len(events)}"))
+    Interaction.objects.bulk_create(events)
+    return items
+
+
+def test_where_popularity_wins_the_popularity_baseline_serves_with_reasons(tiny, everyone_buys_the_bestsellers,
+                                                                          admin_client):
+    done = run()
+    assert done.status == "succeeded", done.error
+    version = done.model_version
+    metrics = version.metrics
+    assert metrics["served"] == "popularity", metrics["served_reason"]
+    assert metrics["learned"]["recall_at_10"] <= metrics["popularity_recall_at_10"]
+    assert metrics["recall_at_10"] == metrics["popularity_recall_at_10"] == metrics["best_baseline_recall_at_10"]
+    assert version.is_active, version.note
+    rows = Recommendation.objects.filter(model_version=version)
+    assert rows.values("user").distinct().count() == 30
+    assert set(rows.values_list("reason", flat=True)) == {"popular"}
+    # everyone gets the bestsellers they have not bought yet, by distinct buyers over the whole history
+    buyers = {row["product_id"]: row["n"] for row in Interaction.objects.values("product_id")
+              .annotate(n=Count("user_id", distinct=True))}
+    for shopper in {row.user_id for row in rows}:
+        bought = set(Interaction.objects.filter(user_id=shopper).values_list("product_id", flat=True))
+        ranked = sorted((pk for pk in buyers if pk not in bought), key=lambda pk: (-buyers[pk], str(pk)))
+        mine = list(rows.filter(user_id=shopper).order_by("rank").values_list("product_id", flat=True))
+        assert mine == ranked[:len(mine)] and len(mine) == min(10, len(ranked))
+    assert metrics["served_reason"] in done.log
+    page = admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
+    assert "Serving the popularity baseline." in page and escape(metrics["served_reason"]) in page
+
+
+def test_the_active_version_is_rescored_on_the_new_split_not_by_its_old_metric(tiny, history):
+    """An active version's stored Recall@10 came from another window; the gate re-judges its configuration (here
+    trending alone, ranked by rank fusion) on the new version's split."""
+    old = ModelVersion.objects.create(kind="recommendations", params={**TINY},
+                                      metrics={"recall_at_10": 0.99, "sources": ["trending"], "ranker": "none",
+                                               "served": "learned"})
+    registry.activate(old)
+    done = run()
+    assert done.status == "succeeded", done.error
+    version = done.model_version
+    rescored = version.metrics["active_recall_at_10"]
+    assert rescored < 0.99 and f"the active version ({old}) scores Recall@10 {rescored}" in done.log
+    assert version.metrics["recall_at_10"] >= rescored and version.is_active, version.note

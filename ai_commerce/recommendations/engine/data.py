@@ -19,6 +19,7 @@ class NotEnoughData(ValueError):
 
     def __init__(self, have, need, what):
         self.have, self.need, self.what = have, need, what
+        self.warnings = []  # what in the data may be why (``model.data_warnings``)
         super().__init__(f"not enough {what}: have {have}, need at least {need}")
 
 
@@ -51,10 +52,13 @@ class Interactions:
     kinds: np.ndarray
     quantities: np.ndarray
     orders: np.ndarray
+    values: np.ndarray | None = None  # a rating's stars (NaN for other kinds)
+    positive: np.ndarray | None = None  # what counts as a purchase: popularity, co-purchase, the held-out truth
 
     def __post_init__(self):
         n = len(self.users)
-        for name in ("items", "ts", "kinds", "quantities", "orders"):
+        self.values = np.full(n, np.nan) if self.values is None else np.asarray(self.values, dtype=np.float64)
+        for name in ("items", "ts", "kinds", "quantities", "orders", "values"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"Interactions.{name} has {len(getattr(self, name))} rows, users has {n}")
         self.ts = np.asarray(self.ts, dtype=np.float64)
@@ -64,33 +68,64 @@ class Interactions:
         unknown = set(np.unique(self.kinds).tolist()) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown interaction kinds {sorted(unknown)}; expected one of {KINDS}")
+        if self.positive is None:
+            self.positive = self.kinds == "purchase"
+        self.positive = np.asarray(self.positive, dtype=bool)
+
+    def with_positives(self, kinds=("purchase",), rating_at=4.0):
+        """The same events, where the ``kinds`` count as purchases; a rating counts only at ``rating_at`` stars or
+        more (a shop that logs ratings but no orders still gets popularity, co-occurrence and a held-out truth)."""
+        positive = np.isin(self.kinds, list(kinds))
+        rated = self.kinds == "rating"
+        positive[rated] &= np.nan_to_num(self.values[rated], nan=-np.inf) >= float(rating_at)
+        return Interactions(
+            self.users, self.items, self.ts, self.kinds, self.quantities, self.orders, self.values, positive
+        )
 
     @classmethod
     def from_rows(cls, rows):
-        """Rows of (user, item, ts datetime|date|float, kind, quantity, order); quantity/order may be None."""
-        users, items, ts, kinds, quantities, orders = [], [], [], [], [], []
-        for user, item, when, kind, quantity, order in rows:
+        """Rows of (user, item, ts datetime|date|float, kind, quantity, order[, value]); quantity, order and value
+        may be None."""
+        users, items, ts, kinds, quantities, orders, values = [], [], [], [], [], [], []
+        for user, item, when, kind, quantity, order, *value in rows:
             users.append(user)
             items.append(item)
             ts.append(_to_seconds(when))
             kinds.append(str(kind))
             quantities.append(1 if quantity is None else int(quantity))
             orders.append("" if order is None else str(order))
-        return cls(_id_array(users), _id_array(items), np.asarray(ts, dtype=np.float64),
-                   np.asarray(kinds, dtype=str), np.asarray(quantities, dtype=np.int64), np.asarray(orders, dtype=str))
+            values.append(np.nan if not value or value[0] is None else float(value[0]))
+        return cls(
+            _id_array(users),
+            _id_array(items),
+            np.asarray(ts, dtype=np.float64),
+            np.asarray(kinds, dtype=str),
+            np.asarray(quantities, dtype=np.int64),
+            np.asarray(orders, dtype=str),
+            np.asarray(values, dtype=np.float64),
+        )
 
     def __len__(self):
         return len(self.users)
 
     def subset(self, mask):
-        return Interactions(self.users[mask], self.items[mask], self.ts[mask], self.kinds[mask],
-                            self.quantities[mask], self.orders[mask])
+        return Interactions(
+            self.users[mask],
+            self.items[mask],
+            self.ts[mask],
+            self.kinds[mask],
+            self.quantities[mask],
+            self.orders[mask],
+            self.values[mask],
+            self.positive[mask],
+        )
 
     def before(self, cut):
         return self.subset(self.ts < cut)
 
-    def purchases(self):
-        return self.subset(self.kinds == "purchase")
+    def positives(self):
+        """The events that count as purchases (``with_positives``)."""
+        return self.subset(self.positive)
 
 
 class Vocab:
@@ -138,10 +173,15 @@ class Holdout:
     def describe(self):
         """The window as stored on a model version: where it starts and ends and what it was judged on."""
         products = set().union(*self.truth.values()) if self.truth else set()
-        return {"holdout_start": self.cut, "holdout_end": self.end, "holdout_days": self.days,
-                "holdout_events": len(self.test), "evaluated_users": len(self.truth),
-                "evaluated_products": len(products),
-                "judged_on": {"users": len(self.truth), "products": len(products)}}
+        return {
+            "holdout_start": self.cut,
+            "holdout_end": self.end,
+            "holdout_days": self.days,
+            "holdout_events": len(self.test),
+            "evaluated_users": len(self.truth),
+            "evaluated_products": len(products),
+            "judged_on": {"users": len(self.truth), "products": len(products)},
+        }
 
 
 def choose_holdout(interactions, days, *, min_users=1, max_share=0.5, now=None):
@@ -173,11 +213,11 @@ def holdout_truth(train, test):
     known_users = set(train.users.tolist())
     known_items = set(train.items.tolist())
     bought = {}
-    tp = train.purchases()
+    tp = train.positives()
     for u, i in zip(tp.users.tolist(), tp.items.tolist(), strict=True):
         bought.setdefault(u, set()).add(i)
     truth = {}
-    sp = test.purchases()
+    sp = test.positives()
     for u, i in zip(sp.users.tolist(), sp.items.tolist(), strict=True):
         if u in known_users and i in known_items and i not in bought.get(u, ()):
             truth.setdefault(u, set()).add(i)

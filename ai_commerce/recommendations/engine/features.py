@@ -81,8 +81,9 @@ def _topk_columns(a, b, k, chunk=2048):
         vals.append(v[keep])
     if not rows:
         return sparse.csr_matrix((n, n), dtype=np.float32)
-    return sparse.csr_matrix((np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
-                             shape=(n, n))
+    return sparse.csr_matrix(
+        (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    )
 
 
 def _col_normalise(m):
@@ -110,7 +111,7 @@ class State:
         kind_w = np.array([float(p["kind_weights"].get(k, 0.0)) for k in KINDS])
         kind_idx = np.array([KINDS.index(k) for k in inter.kinds.tolist()], dtype=np.int64)
         w = kind_w[kind_idx] if len(inter) else np.zeros(0)
-        is_p = inter.kinds == "purchase"
+        is_p = inter.positive
 
         # user profile: decayed, weighted interactions (rows = users)
         decay = np.exp(-age / float(p["profile_decay_days"]))
@@ -163,9 +164,13 @@ class State:
         n_orders = np.zeros(n_users)
         for uu, s in orders_u.items():
             n_orders[uu] = len(s)
-        self.user_stats = {"n_events": n_ev, "n_orders": n_orders, "age_last": u_last,
-                           "tenure": np.maximum(u_first, 0.0),
-                           "n_items": np.diff(self.purchased.indptr).astype(np.float64)}
+        self.user_stats = {
+            "n_events": n_ev,
+            "n_orders": n_orders,
+            "age_last": u_last,
+            "tenure": np.maximum(u_first, 0.0),
+            "n_items": np.diff(self.purchased.indptr).astype(np.float64),
+        }
         lp = np.nan_to_num(meta.log_price, nan=0.0)
         has_p = np.isfinite(meta.log_price).astype(np.float64)
         num = self.profile @ (lp * has_p)
@@ -174,8 +179,9 @@ class State:
 
         # category affinity (share of the decayed profile per category); category popularity (recent)
         n_cat = len(meta.categories)
-        self.cat_onehot = sparse.csr_matrix((np.ones(n_items, dtype=np.float32), (np.arange(n_items), meta.category)),
-                                            shape=(n_items, n_cat))
+        self.cat_onehot = sparse.csr_matrix(
+            (np.ones(n_items, dtype=np.float32), (np.arange(n_items), meta.category)), shape=(n_items, n_cat)
+        )
         aff = (self.profile @ self.cat_onehot).toarray()
         aff[:, 0] = 0.0
         tot = aff.sum(axis=1, keepdims=True)
@@ -196,19 +202,51 @@ class State:
             self.co = sparse.csr_matrix((n_items, n_items), dtype=np.float32)
         self.tt_query = None  # user x d, set when a two-tower model is attached
         self.tt_items = None
+        self.als_users = None  # user x f and item x f, set when ALS factors are attached
+        self.als_items = None
 
     def attach_two_tower(self, query_emb, item_emb):
         self.tt_query = query_emb
         self.tt_items = item_emb
 
+    def attach_als(self, user_factors, item_factors):
+        self.als_users = user_factors
+        self.als_items = item_factors
+
 
 FEATURES = (
-    "tt_score", "tt_rank", "knn_score", "knn_norm", "knn_rank", "co_score", "co_norm", "co_rank",
-    "pop_7", "pop_14", "pop_30", "pop_90", "pop_all", "trend", "pop_rank_14", "age_first", "age_last",
-    "cat_affinity", "touched", "u_events", "u_orders", "u_items", "u_age_last", "u_tenure", "price_gap", "log_price",
+    "tt_score",
+    "tt_rank",
+    "als_score",
+    "als_rank",
+    "knn_score",
+    "knn_norm",
+    "knn_rank",
+    "co_score",
+    "co_norm",
+    "co_rank",
+    "pop_7",
+    "pop_14",
+    "pop_30",
+    "pop_90",
+    "pop_all",
+    "trend",
+    "pop_rank_14",
+    "age_first",
+    "age_last",
+    "cat_affinity",
+    "touched",
+    "u_events",
+    "u_orders",
+    "u_items",
+    "u_age_last",
+    "u_tenure",
+    "price_gap",
+    "log_price",
 )
 SOURCE_FEATURES = {
     "two_tower": ("tt_score", "tt_rank"),
+    "als": ("als_score", "als_rank"),
     "item_knn": ("knn_score", "knn_norm", "knn_rank"),
     "co_purchase": ("co_score", "co_norm", "co_rank"),
     "recent_popularity": ("pop_7", "pop_14", "pop_30", "pop_rank_14"),
@@ -231,6 +269,8 @@ def source_scores(state, users, sources):
     prof = state.profile[users]
     if "two_tower" in sources and state.tt_query is not None:
         out["two_tower"] = (state.tt_query[users] @ state.tt_items.T).astype(np.float32)
+    if "als" in sources and state.als_users is not None:
+        out["als"] = (state.als_users[users] @ state.als_items.T).astype(np.float32)
     if "item_knn" in sources:
         out["item_knn"] = np.asarray((prof @ state.knn).todense(), dtype=np.float32)
     if "co_purchase" in sources:
@@ -248,8 +288,9 @@ def source_scores(state, users, sources):
     return out
 
 
-def candidates(state, users, sources, per_source, scores=None):
-    """Boolean (len(users) x n_items) candidate mask: union of each source's top ``per_source`` new known items."""
+def candidates(state, users, sources, per_source, scores=None, by_source=None):
+    """Boolean (len(users) x n_items) candidate mask: union of each source's top ``per_source`` new known items.
+    With a dict ``by_source``, each source's own mask is stored in it."""
     scores = source_scores(state, users, sources) if scores is None else scores
     n = len(users)
     allowed = np.broadcast_to(state.known_items, (n, state.shape[1])).copy()
@@ -257,14 +298,21 @@ def candidates(state, users, sources, per_source, scores=None):
     allowed[bought.nonzero()] = False
     mask = np.zeros((n, state.shape[1]), dtype=bool)
     k = min(per_source, state.shape[1])
-    for s in scores.values():
+    for name, s in scores.items():
         masked = np.where(allowed & (s > 0), s, -np.inf)
-        top = np.argpartition(-masked, k - 1, axis=1)[:, :k] if k < masked.shape[1] else np.tile(
-            np.arange(masked.shape[1]), (n, 1))
+        top = (
+            np.argpartition(-masked, k - 1, axis=1)[:, :k]
+            if k < masked.shape[1]
+            else np.tile(np.arange(masked.shape[1]), (n, 1))
+        )
         vals = np.take_along_axis(masked, top, axis=1)
         rows = np.repeat(np.arange(n), top.shape[1]).reshape(top.shape)
         good = np.isfinite(vals)
         mask[rows[good], top[good]] = True
+        if by_source is not None:
+            own = np.zeros_like(mask)
+            own[rows[good], top[good]] = True
+            by_source[name] = own
     return mask & allowed, allowed, scores
 
 
@@ -274,12 +322,12 @@ def feature_matrix(state, users, rows, cols, scores):
     st = state.item_stats
     us = state.user_stats
     ui = np.asarray(users)[rows]
-    for name, src in (("tt", "two_tower"), ("knn", "item_knn"), ("co", "co_purchase")):
+    for name, src in (("tt", "two_tower"), ("als", "als"), ("knn", "item_knn"), ("co", "co_purchase")):
         s = scores.get(src)
         if s is None:
             continue
         f[f"{name}_score"] = s[rows, cols]
-        if name != "tt":
+        if name not in ("tt", "als"):
             mx = s.max(axis=1)
             f[f"{name}_norm"] = s[rows, cols] / np.maximum(mx[rows], 1e-9)
         f[f"{name}_rank"] = np.log1p(_ranks(s)[rows, cols]).astype(np.float32)
@@ -290,9 +338,11 @@ def feature_matrix(state, users, rows, cols, scores):
     f["pop_rank_14"] = np.log1p(pop_rank[cols])
     f["age_first"] = np.log1p(st["age_first"][cols])
     f["age_last"] = np.log1p(st["age_last"][cols])
-    f["cat_affinity"] = np.where(state.meta.category[cols] > 0, state.cat_affinity[ui, state.meta.category[cols]],
-                                 np.nan)
-    f["touched"] = np.asarray(state.touched[ui, cols]).ravel()
+    f["cat_affinity"] = np.where(
+        state.meta.category[cols] > 0, state.cat_affinity[ui, state.meta.category[cols]], np.nan
+    )
+    # (an empty fancy index gives a sparse matrix back, not an array)
+    f["touched"] = np.asarray(state.touched[ui, cols]).ravel() if len(rows) else np.zeros(0)
     f["u_events"] = np.log1p(us["n_events"][ui])
     f["u_orders"] = np.log1p(us["n_orders"][ui])
     f["u_items"] = np.log1p(us["n_items"][ui])
@@ -312,16 +362,23 @@ def state_to_files(state, directory):
 
     directory = Path(directory)
     written = []
-    arrays = {"now": np.array(state.now), "shape": np.array(state.shape), "known_items": state.known_items,
-              "known_users": state.known_users, "cat_affinity": state.cat_affinity,
-              "meta_category": state.meta.category, "meta_price": state.meta.price,
-              "meta_price_band": state.meta.price_band, "meta_log_price": state.meta.log_price,
-              "meta_tokens": state.meta.tokens}
+    arrays = {
+        "now": np.array(state.now),
+        "shape": np.array(state.shape),
+        "known_items": state.known_items,
+        "known_users": state.known_users,
+        "cat_affinity": state.cat_affinity,
+        "meta_category": state.meta.category,
+        "meta_price": state.meta.price,
+        "meta_price_band": state.meta.price_band,
+        "meta_log_price": state.meta.log_price,
+        "meta_tokens": state.meta.tokens,
+    }
     arrays.update({f"item_{k}": v for k, v in state.item_stats.items()})
     arrays.update({f"user_{k}": v for k, v in state.user_stats.items()})
-    if state.tt_query is not None:
-        arrays["tt_query"] = state.tt_query
-        arrays["tt_items"] = state.tt_items
+    for name in ("tt_query", "tt_items", "als_users", "als_items"):
+        if getattr(state, name, None) is not None:
+            arrays[name] = getattr(state, name)
     path = directory / "state.npz"
     np.savez(path, **arrays)
     written.append(str(path))
@@ -350,9 +407,11 @@ def state_from_files(directory, categories, texts):
     st.item_stats = {k[5:]: v for k, v in a.items() if k.startswith("item_")}
     st.user_stats = {k[5:]: v for k, v in a.items() if k.startswith("user_")}
     st.tt_query, st.tt_items = a.get("tt_query"), a.get("tt_items")
+    st.als_users, st.als_items = a.get("als_users"), a.get("als_items")
     for name in _STATE_SPARSE:
         setattr(st, name, sparse.load_npz(directory / f"{name}.npz").tocsr())
     st.cat_onehot = sparse.csr_matrix(
         (np.ones(st.shape[1], dtype=np.float32), (np.arange(st.shape[1]), meta.category)),
-        shape=(st.shape[1], len(meta.categories)))
+        shape=(st.shape[1], len(meta.categories)),
+    )
     return st

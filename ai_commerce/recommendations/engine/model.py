@@ -3,6 +3,7 @@ all data. No TensorFlow at import time (the two-tower model is trained through .
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -53,16 +54,7 @@ class Engine:
         self.state, self.ranker, self.sources, self.params = state, ranker, list(sources), params
 
     def _feature_rows(self, users):
-        st = self.state
-        scores = source_scores(st, users, self.sources)
-        mask, _, scores = candidates(st, users, self.sources, int(self.params["candidates_per_source"]), scores)
-        rows, cols = np.nonzero(mask)
-        feats = feature_matrix(st, users, rows, cols, scores)
-        allowed = set()
-        for s in self.sources:
-            allowed.update(SOURCE_FEATURES.get(s, ()))
-        drop = {f for feats_of in SOURCE_FEATURES.values() for f in feats_of} - allowed
-        feats = {k: v for k, v in feats.items() if k not in drop}
+        rows, cols, feats, scores, _ = pair_table(self.state, users, self.sources, self.params)
         return rows, cols, feats, scores
 
     def rank(self, users, k):
@@ -74,19 +66,16 @@ class Engine:
             return out_items, out_scores, {}
         rows, cols, feats, scores = self._feature_rows(users)
         s = self.ranker.score(feats) if len(rows) else np.zeros(0)
-        # fill: per user, top k by ranker score; ties broken by item index for determinism
-        order = np.lexsort((cols, -s, rows))
-        rows_o, cols_o, s_o = rows[order], cols[order], s[order]
-        starts = np.searchsorted(rows_o, np.arange(len(users)))
-        pos = np.arange(len(rows_o)) - starts[rows_o]
-        keep = pos < k
-        out_items[rows_o[keep], pos[keep]] = cols_o[keep]
-        out_scores[rows_o[keep], pos[keep]] = s_o[keep]
+        top = top_per_user(rows, cols, s, len(users), k)
+        for r, picked in enumerate(top):
+            out_items[r, : len(picked)] = [c for c, _ in picked]
+            out_scores[r, : len(picked)] = [v for _, v in picked]
         # pad with popular items when a user has fewer than k candidates
         short = np.nonzero((out_items < 0).any(axis=1))[0]
         if len(short):
-            pop = np.argsort(-(self.state.item_stats["pop_30"] + 1e-3 * self.state.item_stats["pop_all"]),
-                             kind="stable")
+            pop = np.argsort(
+                -(self.state.item_stats["pop_30"] + 1e-3 * self.state.item_stats["pop_all"]), kind="stable"
+            )
             pop = pop[self.state.known_items[pop]]
             for r in short:
                 have = set(out_items[r][out_items[r] >= 0].tolist())
@@ -99,62 +88,221 @@ class Engine:
         return out_items, out_scores, scores
 
 
-def _fit_engine(inter, meta, uv, iv, now, params, tt_cache, on_progress=None, pct=(0, 100), cut=None):
+def top_per_user(rows, cols, scores, n_users, k):
+    """Per user row, the k (column, score) pairs with the best score; ties go to the lower column."""
+    order = np.lexsort((cols, -scores, rows))
+    rows_o, cols_o, s_o = rows[order], cols[order], scores[order]
+    starts = np.searchsorted(rows_o, np.arange(n_users + 1))
+    return [
+        list(zip(cols_o[a : min(b, a + k)].tolist(), s_o[a : min(b, a + k)].tolist(), strict=True))
+        for a, b in itertools.pairwise(starts)
+    ]
+
+
+def pair_table(state, users, sources, params):
+    """The (user, candidate) pairs of ``users`` from ``sources``: (rows, cols, features of the sources, source
+    scores, {source: bool per pair, whether that source proposed it})."""
+    scores = source_scores(state, users, sources)
+    by_source = {}
+    mask, _, scores = candidates(state, users, sources, int(params["candidates_per_source"]), scores, by_source)
+    rows, cols = np.nonzero(mask)
+    feats = feature_matrix(state, users, rows, cols, scores)
+    drop = {f for name, fs in SOURCE_FEATURES.items() if name not in sources for f in fs}
+    feats = {k: v for k, v in feats.items() if k not in drop}
+    return rows, cols, feats, scores, {name: m[rows, cols] for name, m in by_source.items()}
+
+
+class Prepared:
+    """The states of one shop at several cuts, each built once (and its two-tower and ALS fitted once) and shared
+    by the source selection, the holdout evaluation, the ablation and the final fit."""
+
+    def __init__(self, inter, meta, uv, iv, params, cache=None, on_progress=None):
+        self.inter, self.meta, self.uv, self.iv, self.params = inter, meta, uv, iv, params
+        self.cache = {} if cache is None else cache
+        self.on_progress = on_progress
+
+    def state(self, cut, sources, pct=None):
+        key = ("state", round(float(cut), 3))
+        if key not in self.cache:
+            self.cache[key] = State(self.inter, self.meta, self.uv, self.iv, cut, self.params)
+        st = self.cache[key]
+        if "two_tower" in sources and st.tt_query is None:
+            from .twotower import fit_two_tower
+
+            if pct is not None:
+                _progress(self.on_progress, pct, "training the two-tower retrieval model")
+            q, e, w = fit_two_tower(self.inter.before(cut), self.meta, self.uv, self.iv, cut, self.params)
+            st.attach_two_tower(q, e)
+            st.tt_weights = w
+        if "als" in sources and st.als_users is None:
+            st.attach_als(*self.als(cut))
+        return st
+
+    def als(self, cut):
+        key = ("als", round(float(cut), 3))
+        if key not in self.cache:
+            self.cache[key] = baselines.fit_als(self.inter, self.uv, self.iv, cut, self.params)
+        return self.cache[key]
+
+    def scorer(self, name, cut):
+        """Baseline ``name`` fitted on the events before ``cut`` (ALS shares the candidate source's factors)."""
+        if name == "als":
+            users, items = self.als(cut)
+            return baselines.ALS({"users": users, "items": items})
+        return baselines.SCORERS[name].fit(self.inter, self.uv, self.iv, cut, self.params)
+
+    def labelled(self, cut, now, sources, max_users, pct=None):
+        """The pairs to learn from: features at ``cut``, labels from the purchases between ``cut`` and ``now``
+        (up to ``max_users`` users, a seeded sample); None when nobody bought anything new."""
+        window = self.inter.subset((self.inter.ts >= cut) & (self.inter.ts < now))
+        truth, _ = holdout_truth(self.inter.before(cut), window)
+        if not truth:
+            return None
+        st = self.state(cut, sources, pct)
+        users = self.uv.encode(list(truth))
+        if len(users) > max_users:
+            users = np.sort(np.random.default_rng(int(self.params["seed"])).choice(users, max_users, replace=False))
+        parts = []
+        for chunk in _chunks(len(users), _chunk_size(len(self.iv))):
+            u = users[chunk]
+            rows, cols, feats, _, member = pair_table(st, u, sources, self.params)
+            wanted = [set(self.iv.encode(list(truth[self.uv.ids[x]])).tolist()) for x in u]
+            y = np.fromiter(
+                (c in wanted[r] for r, c in zip(rows.tolist(), cols.tolist(), strict=True)),
+                dtype=np.int64,
+                count=len(rows),
+            )
+            parts.append((u[rows], cols, feats, y, member))
+        return Pairs(
+            *(np.concatenate([p[n] for p in parts]) for n in (0, 1)),
+            {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]},
+            np.concatenate([p[3] for p in parts]),
+            {k: np.concatenate([p[4][k] for p in parts]) for k in parts[0][4]},
+            truth,
+        )
+
+
+@dataclass
+class Pairs:
+    """Labelled (user, candidate) pairs: user index, item index, features, label, which source proposed each."""
+
+    users: np.ndarray
+    items: np.ndarray
+    feats: dict
+    y: np.ndarray
+    member: dict
+    truth: dict
+
+    def join(self, other):
+        """These pairs and ``other``'s (another window's), for one ranker to learn from both."""
+        if other is None:
+            return self
+        return Pairs(
+            np.concatenate([self.users, other.users]),
+            np.concatenate([self.items, other.items]),
+            {k: np.concatenate([v, other.feats[k]]) for k, v in self.feats.items()},
+            np.concatenate([self.y, other.y]),
+            {k: np.concatenate([v, other.member[k]]) for k, v in self.member.items()},
+            self.truth,
+        )
+
+    def only(self, sources):
+        keep = np.zeros(len(self.y), dtype=bool)
+        for name in sources:
+            keep |= self.member.get(name, False)
+        allowed = {f for name, fs in SOURCE_FEATURES.items() if name in sources for f in fs}
+        source_feats = {f for fs in SOURCE_FEATURES.values() for f in fs}
+        feats = {k: v[keep] for k, v in self.feats.items() if k not in source_feats or k in allowed}
+        return keep, feats
+
+
+def _fit_ranker(pairs, sources, params, kind):
+    keep, feats = pairs.only(sources)
+    if not keep.any():
+        return Ranker("none", sorted(feats))
+    return Ranker.fit(feats, pairs.y[keep], pairs.users[keep], {**params, "ranker": kind})
+
+
+def _recall_of(ranker, pairs, sources, uv, iv, k):
+    keep, feats = pairs.only(sources)
+    users, items = pairs.users[keep], pairs.items[keep]
+    order = np.unique(users)
+    rows = np.searchsorted(order, users)
+    s = ranker.score(feats) if len(users) else np.zeros(0)
+    top = top_per_user(rows, items, np.asarray(s, dtype=np.float64), len(order), k)
+    lists = {uv.ids[u]: [iv.ids[j] for j, _ in picked] for u, picked in zip(order.tolist(), top, strict=True)}
+    return evaluate_lists(lists, pairs.truth, k)["recall_at_10" if k == 10 else f"recall_at_{k}"]
+
+
+def select_system(prep, cut, on_progress=None, pct=(0, 100)):
+    """Choose the candidate sources and the ranker on a validation window inside the training window (the
+    ``holdout_days`` before ``cut``; the ranker learns from the ``label_days`` before that), never on the window
+    the system is judged on. A source whose removal raises validation Recall@10 is dropped on this shop."""
+    p = prep.params
+    sources, ranker = list(p["sources"]), p["ranker"]
+    chosen = {"sources": sources, "ranker": ranker, "trials": []}
+    val_cut = cut - float(p["holdout_days"]) * DAY
+    label_cut = val_cut - float(p["label_days"]) * DAY
+    lo, hi = pct
+    _progress(on_progress, lo, "choosing the sources and the ranker on the training window")
+    max_users = int(p["select_max_users"])
+    train_pairs = prep.labelled(label_cut, val_cut, sources, max_users, pct=lo)
+    val_pairs = prep.labelled(val_cut, cut, sources, max_users, pct=lo + (hi - lo) * 0.2)
+    if train_pairs is None or val_pairs is None or len(val_pairs.truth) < int(p["holdout_min_users"]):
+        chosen["why"] = "too little history before the held-out window to choose; the defaults are used"
+        return chosen
+    k = int(p["eval_k"])
+    fast = {**p, "ranker_iterations": min(int(p["ranker_iterations"]), 100)}
+
+    def trial(names, kind="hgb", params=fast):
+        recall = _recall_of(_fit_ranker(train_pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k)
+        chosen["trials"].append({"sources": list(names), "ranker": kind, "recall_at_10": round(recall, 5)})
+        return recall
+
+    best = trial(sources)
+    rounds = int(p["select_rounds"])
+    for round_ in range(rounds):  # backward elimination: drop the source whose removal helps most, while one helps
+        drops = []
+        for n, name in enumerate(sources if len(sources) > 1 else ()):
+            done = (round_ + n / len(sources)) / rounds
+            _progress(on_progress, lo + (hi - lo) * (0.3 + 0.5 * done), f"validating without {name}")
+            drops.append((trial([s for s in sources if s != name]), name))
+        if not drops or max(drops)[0] <= best + float(p["select_min_gain"]):
+            break
+        best, name = max(drops)
+        sources = [s for s in sources if s != name]
+    rankers = {kind: trial(sources, kind, p) for kind in p["select_rankers"]}
+    ranker = max(rankers, key=lambda kind: (rankers[kind], kind == p["ranker"]))
+    chosen.update(
+        sources=sources,
+        ranker=ranker,
+        why=f"validation Recall@10 {rankers[ranker]:.4f} on {len(val_pairs.truth)} users of the "
+        f"{float(p['holdout_days']):g} days before the held-out window",
+    )
+    _progress(on_progress, hi, "sources and ranker chosen")
+    return chosen
+
+
+def _fit_engine(prep, now, params, on_progress=None, pct=(0, 100), cut=None):
     """Fit the ranker on an inner time split of the events before ``now`` (features before ``cut``, labels from
     ``cut`` to ``now``) and return the Engine at ``now``."""
     p = params
     sources = list(p["sources"])
     lo, hi = pct
     cut = now - float(p["label_days"]) * DAY if cut is None else cut
-    inner = State(inter, meta, uv, iv, cut, p)
-    _attach_two_tower(inner, inter, meta, uv, iv, cut, p, tt_cache, on_progress, (lo, lo + (hi - lo) * 0.3))
-    _progress(on_progress, lo + (hi - lo) * 0.35, "ranker features")
-    window = inter.subset((inter.ts >= cut) & (inter.ts < now))
-    truth, _ = holdout_truth(inter.before(cut), window)
-    engine = Engine(inner, None, sources, p)
-    ranker = Ranker("none", [])
-    if truth:
-        rng = np.random.default_rng(int(p["seed"]))
-        t_users = uv.encode(list(truth))
-        if len(t_users) > int(p["ranker_max_users"]):
-            t_users = np.sort(rng.choice(t_users, int(p["ranker_max_users"]), replace=False))
-        all_feats, all_y, all_g = [], [], []
-        for chunk in _chunks(len(t_users), _chunk_size(len(iv))):
-            users = t_users[chunk]
-            rows, cols, feats, _ = engine._feature_rows(users)
-            y = np.zeros(len(rows), dtype=np.int64)
-            truth_idx = [set(iv.encode(list(truth[uv.ids[u]])).tolist()) for u in users]
-            for n, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-                if c in truth_idx[r]:
-                    y[n] = 1
-            all_feats.append(feats)
-            all_y.append(y)
-            all_g.append(users[rows])
-        feats = {key: np.concatenate([f[key] for f in all_feats]) for key in all_feats[0]}
-        _progress(on_progress, lo + (hi - lo) * 0.45, "training the ranker")
-        ranker = Ranker.fit(feats, np.concatenate(all_y), np.concatenate(all_g), p)
-    else:
+    _progress(on_progress, lo + (hi - lo) * 0.05, "ranker features")
+    pairs = None
+    for back in range(int(p["label_windows"])):  # more windows, each label_days earlier: more to learn from
+        shift = back * float(p["label_days"]) * DAY
+        more = prep.labelled(cut - shift, now - shift, sources, int(p["ranker_max_users"]), pct=lo)
+        pairs = more if pairs is None else pairs.join(more)
+    if pairs is None:
         ranker = Ranker("none", [])
-    state = State(inter, meta, uv, iv, now, p)
-    _attach_two_tower(state, inter, meta, uv, iv, now, p, tt_cache, on_progress, (lo + (hi - lo) * 0.6, hi))
-    return Engine(state, ranker, sources, p)
-
-
-def _attach_two_tower(state, inter, meta, uv, iv, cut, params, tt_cache, on_progress, pct):
-    if "two_tower" not in params["sources"]:
-        return
-    key = round(float(cut), 3)
-    if tt_cache is not None and key in tt_cache:
-        q, e, w = tt_cache[key]
     else:
-        from .twotower import fit_two_tower
-
-        _progress(on_progress, pct[0], "training the two-tower retrieval model")
-        q, e, w = fit_two_tower(inter.before(cut), meta, uv, iv, cut, params)
-        if tt_cache is not None:
-            tt_cache[key] = (q, e, w)
-    state.attach_two_tower(q, e)
-    state.tt_weights = w
+        _progress(on_progress, lo + (hi - lo) * 0.45, "training the ranker")
+        ranker = _fit_ranker(pairs, sources, p, p["ranker"])
+    state = prep.state(now, sources, pct=lo + (hi - lo) * 0.6)
+    return Engine(state, ranker, sources, p)
 
 
 def check_data(interactions, params):
@@ -170,6 +318,26 @@ def check_data(interactions, params):
         raise NotEnoughData(n_items, int(p["min_items"]), "items")
 
 
+def data_warnings(interactions, params):
+    """What the configured event kinds leave without data, in words (for the run log)."""
+    out = []
+    kinds = set(np.unique(interactions.kinds).tolist())
+    positive = params["positive_kinds"]
+    if not interactions.positive.any():
+        seen = ", ".join(sorted(kinds)) or "none"
+        out.append(
+            f"no event counts as a purchase (positive_kinds {positive}; the log has {seen}): popularity, "
+            "trending, co-purchase and the held-out truth have no data. Add the kinds you log to "
+            "PARAMS['positive_kinds']."
+        )
+    elif not (interactions.orders[interactions.positive] != "").any():
+        out.append("no purchase has an order reference: co-purchase (bought together) has no data")
+    weightless = sorted(k for k in kinds if float(params["kind_weights"].get(k, 0.0)) <= 0)
+    if weightless:
+        out.append(f"events of kind {', '.join(weightless)} weigh 0 in PARAMS['kind_weights'] and are ignored")
+    return out
+
+
 def make_vocabs(interactions, products, params):
     uv = Vocab(interactions.users.tolist())
     iv = Vocab([*interactions.items.tolist(), *list((products or {}).keys())])
@@ -177,62 +345,183 @@ def make_vocabs(interactions, products, params):
     return uv, iv, meta
 
 
-def evaluate_holdout(interactions, products, params, tt_cache=None, now=None, on_progress=None, pct=(0, 60),
-                     vocabs=None, with_baselines=True):
-    """DESIGN section 7 protocol on the engine: returns (metrics dict, per-user ranked lists of the model)."""
-    p = params
-    end = float(interactions.ts.max()) if now is None else float(now)
-    holdout = choose_holdout(interactions, float(p["holdout_days"]), min_users=int(p["holdout_min_users"]),
-                             max_share=float(p["holdout_max_share"]), now=end)
-    train_part, cut, truth, bought = holdout.train, holdout.cut, holdout.truth, holdout.bought
-    uv, iv, meta = vocabs or make_vocabs(interactions, products, p)
-    k = int(p["eval_k"])
-    metrics = holdout.describe()
-    lo, hi = pct
-    engine = _fit_engine(train_part, meta, uv, iv, cut, p, tt_cache, on_progress, (lo, lo + (hi - lo) * 0.8))
-    users = uv.encode(list(truth))
+def _rank_lists(engine, users, uv, iv, k):
     lists = {}
     for chunk in _chunks(len(users), _chunk_size(len(iv))):
         items, _, _ = engine.rank(users[chunk], k)
         for u, row in zip(users[chunk].tolist(), items.tolist(), strict=True):
             lists[uv.ids[u]] = [iv.ids[j] for j in row if j >= 0]
+    return lists
+
+
+def evaluate_holdout(
+    interactions,
+    products,
+    params,
+    tt_cache=None,
+    now=None,
+    on_progress=None,
+    pct=(0, 60),
+    vocabs=None,
+    with_baselines=True,
+):
+    """DESIGN section 7 protocol on the engine: returns (metrics dict, per-user ranked lists of the learned system).
+
+    With ``params["select"]`` the sources and the ranker are first chosen inside the training window
+    (``select_system``); the metrics then name them. ``tt_cache`` (any dict) shares states and fitted models
+    between calls on the same events."""
+    p = {**default_params(), **params}
+    interactions = interactions.with_positives(p["positive_kinds"], p["rating_positive_at"])
+    end = float(interactions.ts.max()) if now is None else float(now)
+    holdout = choose_holdout(
+        interactions,
+        float(p["holdout_days"]),
+        min_users=int(p["holdout_min_users"]),
+        max_share=float(p["holdout_max_share"]),
+        now=end,
+    )
+    uv, iv, meta = vocabs or make_vocabs(interactions, products, p)
+    prep = Prepared(holdout.train, meta, uv, iv, p, tt_cache, on_progress)
+    return _judge(prep, holdout, p, on_progress, pct, with_baselines)
+
+
+def _judge(prep, holdout, p, on_progress, pct, with_baselines, rivals=None):
+    lo, hi = pct
+    cut, truth, k = holdout.cut, holdout.truth, int(p["eval_k"])
+    metrics = holdout.describe()
+    selection = None
+    if p["select"]:
+        selection = select_system(prep, cut, on_progress, (lo, lo + (hi - lo) * 0.4))
+        p = {**p, "sources": selection["sources"], "ranker": selection["ranker"]}
+    engine = _fit_engine(prep, cut, p, on_progress, (lo + (hi - lo) * 0.4, lo + (hi - lo) * 0.85))
+    lists = _rank_lists(engine, prep.uv.encode(list(truth)), prep.uv, prep.iv, k)
     metrics.update(evaluate_lists(lists, truth, k))
     metrics.pop("n_users", None)
+    metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, selection=selection)
     if with_baselines:
-        _progress(on_progress, lo + (hi - lo) * 0.9, "evaluating baselines")
-        metrics["baselines"] = {name: evaluate_lists(bl, truth, k)
-                                for name, bl in baselines.all_baselines(train_part, truth, bought, cut, k).items()}
+        _progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
+        exclude = baselines.bought_matrix(holdout.bought, prep.uv, prep.iv)
+        users = [u for u in truth if u in prep.uv.index]
+        idx = prep.uv.encode(users)
+        metrics["baselines"] = {}
+        for name in baselines.BASELINES:
+            scorer = prep.scorer(name, cut)
+            rows = [row for c in _chunks(len(idx), 512) for row in scorer.lists(idx[c], exclude, k)]
+            metrics["baselines"][name] = evaluate_lists(
+                {u: [prep.iv.ids[j] for j in row] for u, row in zip(users, rows, strict=True)}, truth, k
+            )
+    metrics["rivals"] = {}
+    for name, rival in (rivals or {}).items():
+        metrics["rivals"][name] = _rival_score(prep, holdout, p, metrics, rival, lists_k=k)
     return metrics, lists
 
 
-def train(interactions, products, params=None, *, now=None, on_progress=None):
-    """Evaluate on the temporal holdout (model and baselines on the same split), then fit on all data."""
+def _rival_score(prep, holdout, p, metrics, rival, lists_k):
+    """A configuration (an active version's) judged on this split: a baseline's score is in this run already; a
+    learned system with the same configuration scores the same (training is deterministic); else it is refitted
+    on this split."""
+    served = rival.get("served", "learned")
+    if served != "learned":
+        return (metrics.get("baselines") or {}).get(served, {}).get(METRIC)
+    config = {**p, **rival["params"], "select": False}
+    keys = {key for key in config if key != "served" and not key.startswith("select")}
+    if all(config.get(key) == p.get(key) for key in keys):
+        return metrics[METRIC]
+    engine = _fit_engine(prep, holdout.cut, config)
+    lists = _rank_lists(engine, prep.uv.encode(list(holdout.truth)), prep.uv, prep.iv, lists_k)
+    return evaluate_lists(lists, holdout.truth, lists_k)[METRIC]
+
+
+METRIC = "recall_at_10"
+
+
+def train(interactions, products, params=None, *, now=None, on_progress=None, rivals=None):
+    """Judge the learned system and every baseline on the temporal holdout (the same split), then fit the winner on
+    all data: the learned system unless it loses to the best baseline, else that baseline.
+
+    ``rivals`` ({name: {"served": ..., "params": {...}}}, e.g. the active version's configuration) are judged on
+    the same split too; their scores are in ``metrics["rivals"]``."""
     started = time.monotonic()
     p = default_params()
     p.update(params or {})
     if now is not None:
         now_ts = now.timestamp() if hasattr(now, "timestamp") else float(now)
         interactions = interactions.subset(interactions.ts <= now_ts)
+    interactions = interactions.with_positives(p["positive_kinds"], p["rating_positive_at"])
     check_data(interactions, p)
     end = float(interactions.ts.max()) if now is None else now_ts
     _progress(on_progress, 1, "preparing data")
-    vocabs = make_vocabs(interactions, products, p)
-    uv, iv, meta = vocabs
-    tt_cache = {}
-    metrics, _ = evaluate_holdout(interactions, products, p, tt_cache, end, on_progress, (2, 55), vocabs)
+    uv, iv, meta = make_vocabs(interactions, products, p)
+    warnings = data_warnings(interactions, p)
+    try:
+        holdout = choose_holdout(
+            interactions,
+            float(p["holdout_days"]),
+            min_users=int(p["holdout_min_users"]),
+            max_share=float(p["holdout_max_share"]),
+            now=end,
+        )
+    except NotEnoughData as exc:
+        exc.warnings = warnings  # often the reason: no event counts as a purchase
+        raise
+    cache = {}
+    metrics, _ = _judge(
+        Prepared(holdout.train, meta, uv, iv, p, cache, on_progress), holdout, p, on_progress, (2, 60), True, rivals
+    )
+    metrics["warnings"] = warnings
+    learned = {key: metrics[key] for key in (METRIC, "ndcg_at_10")}
+    best = max(metrics["baselines"], key=lambda name: (metrics["baselines"][name][METRIC], name == "popularity"))
+    served = "learned" if learned[METRIC] >= metrics["baselines"][best][METRIC] else best
+    metrics.update(learned=learned, served=served, served_reason=served_reason(served, learned, metrics, best))
+    if served != "learned":
+        metrics.update(metrics["baselines"][served])
+        metrics.pop("n_users", None)
     eval_seconds = time.monotonic() - started
     _progress(on_progress, 60, "fitting on all data")
-    engine = _fit_engine(interactions, meta, uv, iv, end + 1e-3, p, tt_cache, on_progress, (60, 98),
-                         cut=end - float(p["label_days"]) * DAY)
+    # The states before the held-out cut are the same on all events (each sees only what came before its cut).
+    full = Prepared(interactions, meta, uv, iv, p, cache, on_progress)
+    effective = {**p, "sources": metrics["sources"], "ranker": metrics["ranker"]}
+    if served == "learned":
+        engine = _fit_engine(full, end + 1e-3, effective, on_progress, (60, 98), cut=end - float(p["label_days"]) * DAY)
+        scorer = None
+    else:
+        engine = Engine(full.state(end + 1e-3, ()), Ranker("none", []), [], effective)
+        scorer = full.scorer(served, end + 1e-3)
     metrics["eval_seconds"] = round(eval_seconds, 2)
     metrics["train_seconds"] = round(time.monotonic() - started, 2)
     metrics["n_events"] = len(interactions)
     metrics["n_users"] = len(uv)
     metrics["n_items"] = len(iv)
-    metrics["ranker"] = engine.ranker.kind
-    metrics["sources"] = list(engine.sources)
     _progress(on_progress, 100, "done")
-    return Recommender(engine, uv, iv, meta, p, metrics)
+    return Recommender(engine, uv, iv, meta, p, metrics, served=served, scorer=scorer)
+
+
+BASELINE_NAMES = {
+    "popularity": "popularity",
+    "recent_popularity": "recent popularity",
+    "item_knn": "item-kNN",
+    "als": "ALS",
+}
+
+
+def _capital(text):
+    return text[:1].upper() + text[1:]
+
+
+def served_reason(served, learned, metrics, best):
+    """Why ``served`` serves, in one sentence for the dashboard."""
+    base = metrics["baselines"][best][METRIC]
+    days = metrics.get("holdout_days")
+    where = f"on the held-out newest {days:g} days" if days else "on the held-out window"
+    if served == "learned":
+        return (
+            f"The learned system serves: Recall@10 {learned[METRIC]:.4f} {where}, against {base:.4f} for the best "
+            f"baseline ({BASELINE_NAMES[best]})."
+        )
+    return (
+        f"{_capital(BASELINE_NAMES[served])} serves: the learned system's Recall@10 {learned[METRIC]:.4f} "
+        f"{where} lost to its {base:.4f}, so this shop gets the better of the two."
+    )
 
 
 def _topk_row(scores, k, exclude=None):
@@ -247,13 +536,16 @@ def _topk_row(scores, k, exclude=None):
 
 
 class Recommender:
-    """A fitted engine: candidate sources + learned ranker at the time of the last event, with its metrics."""
+    """A fitted engine at the time of the last event, with its metrics: candidate sources + learned ranker when
+    ``served == "learned"``, else the baseline that won on this shop (``scorer``). Similar, bought together and
+    trending come from the same state either way."""
 
-    def __init__(self, engine, user_vocab, item_vocab, meta, params, metrics):
+    def __init__(self, engine, user_vocab, item_vocab, meta, params, metrics, served="learned", scorer=None):
         self._engine = engine
         self._uv, self._iv, self._meta = user_vocab, item_vocab, meta
         self.params = params
         self.metrics = metrics
+        self.served, self._scorer = served, scorer
 
     # -- queries -------------------------------------------------------------------------------------------------
     def users(self):
@@ -269,6 +561,8 @@ class Recommender:
         st = self._engine.state
         ids = [u for u in users if self._uv.index.get(u, -1) >= 0 and st.known_users[self._uv.index[u]]]
         idx = self._uv.encode(ids)
+        if self._scorer is not None:
+            return self._recommend_baseline(idx, k)
         out = {}
         trend_rank = np.argsort(np.argsort(-st.item_stats["trending"], kind="stable"), kind="stable")
         trend_cut = max(10, int(0.05 * st.known_items.sum()))
@@ -287,12 +581,50 @@ class Recommender:
                     if s_mat is not None and s_mat[r].max() > 0:
                         personal = np.maximum(personal, s_mat[r, js] / s_mat[r].max())
                 contrib = (p_w[:, None] * sim[p_items][:, js].toarray()) if len(p_items) else None
-                tt_rank = ((tt_s[r][None, :] > tt_s[r, js][:, None]).sum(axis=1) if tt_s is not None
-                           else np.full(len(js), 1 << 30))
+                tt_rank = (
+                    (tt_s[r][None, :] > tt_s[r, js][:, None]).sum(axis=1)
+                    if tt_s is not None
+                    else np.full(len(js), 1 << 30)
+                )
                 out[plain(self._uv.ids[u])] = [
-                    self._reason(u, int(j), s, personal[n], None if contrib is None else contrib[:, n], p_items,
-                                 p_w, int(tt_rank[n]), trend_rank, trend_cut)
-                    for n, (j, s) in enumerate(zip(js.tolist(), ss.tolist(), strict=True))]
+                    self._reason(
+                        u,
+                        int(j),
+                        s,
+                        personal[n],
+                        None if contrib is None else contrib[:, n],
+                        p_items,
+                        p_w,
+                        int(tt_rank[n]),
+                        trend_rank,
+                        trend_cut,
+                    )
+                    for n, (j, s) in enumerate(zip(js.tolist(), ss.tolist(), strict=True))
+                ]
+        return out
+
+    def _recommend_baseline(self, idx, k):
+        """The winning baseline's lists; the reason is its own: popular, trending, or the user's item that explains
+        the pick best (item-kNN's neighbour, ALS's closest item factor)."""
+        st, scorer, out = self._engine.state, self._scorer, {}
+        for chunk in _chunks(len(idx), 512):
+            users_c = idx[chunk]
+            scores = scorer.scores(users_c)
+            for u, row, s in zip(users_c.tolist(), scorer.lists(users_c, st.purchased, k), scores, strict=True):
+                mine = st.profile[u].indices
+                recs = []
+                for j in row:
+                    item = plain(self._iv.ids[j])
+                    pick = scorer.because(mine, j)
+                    if pick is not None:
+                        because = int(mine[pick])
+                        reason = "bought_with" if st.purchased[u, because] > 0 else "viewed"
+                        recs.append(Rec(item, float(s[j]), reason, plain(self._iv.ids[because])))
+                    elif scorer.reason == "trending":
+                        recs.append(Rec(item, float(s[j]), "trending", None, None))
+                    else:
+                        recs.append(Rec(item, float(s[j]), "popular"))
+                out[plain(self._uv.ids[u])] = recs
         return out
 
     def _reason(self, u, j, score, personal, contrib, p_items, p_w, tt_rank, trend_rank, trend_cut):
@@ -338,8 +670,9 @@ class Recommender:
                 s = np.where(known, block[r], 0.0)
                 s[i] = 0.0
                 top = _topk_row(s, k)
-                out[plain(self._iv.ids[i])] = [Rec(plain(self._iv.ids[j]), float(s[j]), "similar",
-                                                   plain(self._iv.ids[i])) for j in top]
+                out[plain(self._iv.ids[i])] = [
+                    Rec(plain(self._iv.ids[j]), float(s[j]), "similar", plain(self._iv.ids[i])) for j in top
+                ]
         cold = np.nonzero(~known)[0]
         if len(cold) and known.any():
             out.update(self._content_similar(cold, k))
@@ -359,8 +692,10 @@ class Recommender:
         sims = (x[cold] @ x[known_idx].T).toarray()
         for r, i in enumerate(cold.tolist()):
             top = _topk_row(sims[r], k)
-            out[plain(self._iv.ids[i])] = [Rec(plain(self._iv.ids[known_idx[j]]), float(sims[r, j]), "similar",
-                                               plain(self._iv.ids[i])) for j in top]
+            out[plain(self._iv.ids[i])] = [
+                Rec(plain(self._iv.ids[known_idx[j]]), float(sims[r, j]), "similar", plain(self._iv.ids[i]))
+                for j in top
+            ]
         return out
 
     def bought_together(self, k=20):
@@ -373,8 +708,10 @@ class Recommender:
                 continue
             rows, vals = co.indices[start:stop], co.data[start:stop]
             order = np.lexsort((rows, -vals))[:k]
-            out[plain(self._iv.ids[i])] = [Rec(plain(self._iv.ids[rows[o]]), float(vals[o]), "bought_together",
-                                               plain(self._iv.ids[i])) for o in order]
+            out[plain(self._iv.ids[i])] = [
+                Rec(plain(self._iv.ids[rows[o]]), float(vals[o]), "bought_together", plain(self._iv.ids[i]))
+                for o in order
+            ]
         return out
 
     def trending(self, k=50):
@@ -414,15 +751,27 @@ class Recommender:
                 arrays[f"w{n}"], arrays[f"b{n}"] = w, b
             np.savez(path, **arrays)
             written.append(str(path))
+        if self._scorer is not None:
+            path = directory / "baseline.npz"
+            np.savez(path, **self._scorer.to_arrays())
+            written.append(str(path))
         weights = getattr(eng.state, "tt_weights", None)
         if weights:
             path = directory / "two_tower_weights.npz"
             np.savez(path, **weights)
             written.append(str(path))
-        meta = {"format": FORMAT_VERSION, "params": self.params, "metrics": self.metrics,
-                "users": [plain(u) for u in self._uv.ids], "items": [plain(i) for i in self._iv.ids],
-                "categories": self._meta.categories, "texts": self._meta.texts,
-                "ranker": {"kind": ranker.kind, "columns": ranker.columns}, "sources": eng.sources}
+        meta = {
+            "format": FORMAT_VERSION,
+            "params": self.params,
+            "metrics": self.metrics,
+            "users": [plain(u) for u in self._uv.ids],
+            "items": [plain(i) for i in self._iv.ids],
+            "categories": self._meta.categories,
+            "texts": self._meta.texts,
+            "ranker": {"kind": ranker.kind, "columns": ranker.columns},
+            "sources": eng.sources,
+            "served": self.served,
+        }
         path = directory / "recommender.json"
         path.write_text(json.dumps(meta), encoding="utf-8")
         written.append(str(path))
@@ -446,11 +795,27 @@ class Recommender:
         elif kind == "tfrs":
             with np.load(directory / "ranker_mlp.npz") as z:
                 n_layers = sum(1 for f in z.files if f.startswith("w"))
-                model = {"mean": z["mean"], "std": z["std"],
-                         "layers": [(z[f"w{n}"], z[f"b{n}"]) for n in range(n_layers)]}
+                model = {
+                    "mean": z["mean"],
+                    "std": z["std"],
+                    "layers": [(z[f"w{n}"], z[f"b{n}"]) for n in range(n_layers)],
+                }
         if os.path.exists(directory / "two_tower_weights.npz"):
             with np.load(directory / "two_tower_weights.npz") as z:
                 state.tt_weights = {f: z[f] for f in z.files}
         params = meta["params"]
+        served, scorer = meta.get("served", "learned"), None
+        if served != "learned":
+            with np.load(directory / "baseline.npz", allow_pickle=False) as z:
+                scorer = baselines.SCORERS[served].from_arrays({f: z[f] for f in z.files})
         engine = Engine(state, Ranker(kind, columns, model), meta["sources"], params)
-        return cls(engine, Vocab(meta["users"]), Vocab(meta["items"]), state.meta, params, meta["metrics"])
+        return cls(
+            engine,
+            Vocab(meta["users"]),
+            Vocab(meta["items"]),
+            state.meta,
+            params,
+            meta["metrics"],
+            served=served,
+            scorer=scorer,
+        )

@@ -10,11 +10,16 @@ DEFAULTS = {
     "holdout_min_users": 10,       # fewer evaluable users than this: the window doubles until it has them ...
     "holdout_max_share": 0.5,      # ... but never holds more than this share of the events (then: skipped)
     "label_days": 30,              # the ranker's inner label window, before the evaluation window
+    "label_windows": 1,            # how many such windows, each label_days earlier, the ranker learns from
     "eval_k": 10,
     # minimum data
     "min_events": 20,
     "min_users": 3,
     "min_items": 3,
+    # which events count as purchases (popularity, trending, co-purchase, the held-out truth, "already bought");
+    # a rating counts only at rating_positive_at stars or more. A shop that logs ratings but no orders adds "rating".
+    "positive_kinds": ["purchase"],
+    "rating_positive_at": 4.0,
     # event weights and time decay
     "kind_weights": {"purchase": 1.0, "cart": 0.5, "wishlist": 0.4, "rating": 0.6, "view": 0.15},
     "profile_decay_days": 90.0,    # the user's profile (kNN / co-purchase scores, category affinity)
@@ -22,8 +27,21 @@ DEFAULTS = {
     # item-item neighbourhoods
     "knn_neighbours": 200,
     # candidate sources and how many candidates each gives per user
-    "sources": ["two_tower", "item_knn", "co_purchase", "recent_popularity", "trending", "repeat_category"],
+    "sources": ["two_tower", "als", "item_knn", "co_purchase", "recent_popularity", "trending", "repeat_category"],
     "candidates_per_source": 100,
+    # choose the sources and the ranker per shop on a validation window inside the training window (the
+    # holdout_days before the held-out window): for up to select_rounds rounds, the source whose removal raises
+    # validation Recall@10 most (by more than select_min_gain) is dropped; then the best of select_rankers is kept.
+    "select": True,
+    "select_max_users": 2000,
+    "select_min_gain": 0.001,
+    "select_rounds": 2,
+    "select_rankers": ["hgb", "tfrs"],
+    # the collaborative-filtering source and the ALS baseline (implicit)
+    "als_factors": 64,
+    "als_regularization": 0.05,
+    "als_iterations": 15,
+    "baseline_knn_neighbours": 500,
     # two-tower retrieval model (TFRS)
     "tt_dim": 32,
     "tt_history": 10,

@@ -55,7 +55,8 @@ class Ranker:
                     total = total + 1.0 / (60.0 + np.expm1(np.nan_to_num(feats[c], nan=30.0)))
             if "pop_rank_14" in feats:
                 total = total + 1.0 / (60.0 + np.expm1(feats["pop_rank_14"]))
-            return np.asarray(total, dtype=np.float64)
+            n = len(next(iter(feats.values()))) if feats else 0
+            return np.broadcast_to(np.asarray(total, dtype=np.float64), (n,)).copy()
         x = _matrix(feats, self.columns)
         if self.kind == "hgb":
             return self.model.predict_proba(x)[:, 1]
