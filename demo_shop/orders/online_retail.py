@@ -32,6 +32,9 @@ from demo_shop.catalog.models import Category, PriceHistory, Product
 from demo_shop.orders.models import Order, OrderLine
 
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
+# Online Retail II (the 2009-2010 and 2010-2011 sheets) names three of them differently: a shop that downloads
+# either file can import it as it is.
+RENAMED = {"Invoice": "InvoiceNo", "Price": "UnitPrice", "Customer ID": "CustomerID"}
 USERNAME_PREFIX = "retail-"
 COST_SHARE = Decimal("0.6")
 DEFAULT_STOCK = 100
@@ -241,7 +244,7 @@ def read_rows(path, limit=None, progress=False):
     """
     text = _open_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    header = [RENAMED.get(name.strip(), name.strip()) for name in (reader.fieldnames or [])]
     if not header:
         raise ImportFileError(f"{path} is empty; expected a CSV with the columns {', '.join(COLUMNS)}")
     reader.fieldnames = header
@@ -249,7 +252,7 @@ def read_rows(path, limit=None, progress=False):
     if missing:
         raise ImportFileError(
             f"{path} lacks the column(s) {', '.join(missing)}; "
-            f"expected {', '.join(COLUMNS)} (found {', '.join(header)})"
+            f"expected {', '.join(COLUMNS)} or Online Retail II's Invoice, Price, Customer ID (found {', '.join(header)})"
         )
     result = ImportResult()
     rows = []

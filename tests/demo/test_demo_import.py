@@ -250,3 +250,23 @@ def test_real_file_first_2000_rows(capsys):
     before = counts()
     run(REAL_FILE, "--limit", "2000")
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_online_retail_ii_headers_import_the_same(write_csv):
+    """Online Retail II names three columns Invoice, Price and Customer ID: the same rows import the same."""
+    run(write_csv(GOOD))
+    first = counts(), sorted(OrderLine.objects.values_list("order__reference", "product__sku", "quantity"))
+    OrderLine.objects.all().delete()
+    Order.objects.all().delete()
+    columns = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+    run(write_csv(GOOD, name="retail_ii.csv.gz", columns=columns))
+    again = counts(), sorted(OrderLine.objects.values_list("order__reference", "product__sku", "quantity"))
+    assert again == first and first[1]
+
+
+@pytest.mark.django_db
+def test_real_online_retail_ii_file_first_2000_rows():
+    call_command("import_online_retail", str(REAL_FILE.with_name("online_retail_ii_2009_2010.csv.gz")), "--limit",
+                 "2000", "--verbosity", "0")
+    assert OrderLine.objects.count() > 1000 and Order.objects.filter(created_at__year=2009).exists()

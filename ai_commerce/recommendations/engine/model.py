@@ -254,9 +254,10 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
     k = int(p["eval_k"])
     fast = {**p, "ranker_iterations": min(int(p["ranker_iterations"]), 100)}
 
-    def trial(names, kind="hgb", params=fast):
-        recall = _recall_of(_fit_ranker(train_pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k)
-        chosen["trials"].append({"sources": list(names), "ranker": kind, "recall_at_10": round(recall, 5)})
+    def trial(names, kind="hgb", params=fast, pairs=train_pairs, windows=1):
+        recall = _recall_of(_fit_ranker(pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k)
+        chosen["trials"].append({"sources": list(names), "ranker": kind, "label_windows": windows,
+                                 "recall_at_10": round(recall, 5)})
         return recall
 
     best = trial(sources)
@@ -273,10 +274,21 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
         sources = [s for s in sources if s != name]
     rankers = {kind: trial(sources, kind, p) for kind in p["select_rankers"]}
     ranker = max(rankers, key=lambda kind: (rankers[kind], kind == p["ranker"]))
+    # more label windows (each label_days earlier) give the ranker more to learn from, or older habits
+    windows, pairs, label_days = {1: rankers[ranker]}, train_pairs, float(p["label_days"]) * DAY
+    for n in range(2, int(p["select_label_windows"]) + 1):
+        _progress(on_progress, lo + (hi - lo) * 0.9, f"validating {n} label windows")
+        shift = (n - 1) * label_days
+        older = prep.labelled(label_cut - shift, val_cut - shift, sources, max_users, pct=lo + (hi - lo) * 0.9)
+        pairs = pairs.join(older)
+        windows[n] = trial(sources, ranker, p, pairs, n)
+    label_windows = max(windows, key=windows.get)
+    label_windows = label_windows if windows[label_windows] > windows[1] + float(p["select_min_gain"]) else 1
     chosen.update(
         sources=sources,
         ranker=ranker,
-        why=f"validation Recall@10 {rankers[ranker]:.4f} on {len(val_pairs.truth)} users of the "
+        label_windows=label_windows,
+        why=f"validation Recall@10 {windows[label_windows]:.4f} on {len(val_pairs.truth)} users of the "
         f"{float(p['holdout_days']):g} days before the held-out window",
     )
     _progress(on_progress, hi, "sources and ranker chosen")
@@ -392,12 +404,13 @@ def _judge(prep, holdout, p, on_progress, pct, with_baselines, rivals=None):
     selection = None
     if p["select"]:
         selection = select_system(prep, cut, on_progress, (lo, lo + (hi - lo) * 0.4))
-        p = {**p, "sources": selection["sources"], "ranker": selection["ranker"]}
+        p = {**p, **{key: selection[key] for key in CONFIG if key in selection}}
     engine = _fit_engine(prep, cut, p, on_progress, (lo + (hi - lo) * 0.4, lo + (hi - lo) * 0.85))
     lists = _rank_lists(engine, prep.uv.encode(list(truth)), prep.uv, prep.iv, k)
     metrics.update(evaluate_lists(lists, truth, k))
     metrics.pop("n_users", None)
-    metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, selection=selection)
+    metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, label_windows=int(p["label_windows"]),
+                   selection=selection)
     if with_baselines:
         _progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
         exclude = baselines.bought_matrix(holdout.bought, prep.uv, prep.iv)
@@ -433,6 +446,7 @@ def _rival_score(prep, holdout, p, metrics, rival, lists_k):
 
 
 METRIC = "recall_at_10"
+CONFIG = ("sources", "ranker", "label_windows")  # what the selection chooses; stored in metrics under these names
 
 
 def train(interactions, products, params=None, *, now=None, on_progress=None, rivals=None):
@@ -480,7 +494,7 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
     _progress(on_progress, 60, "fitting on all data")
     # The states before the held-out cut are the same on all events (each sees only what came before its cut).
     full = Prepared(interactions, meta, uv, iv, p, cache, on_progress)
-    effective = {**p, "sources": metrics["sources"], "ranker": metrics["ranker"]}
+    effective = {**p, **{key: metrics[key] for key in CONFIG}}
     if served == "learned":
         engine = _fit_engine(full, end + 1e-3, effective, on_progress, (60, 98), cut=end - float(p["label_days"]) * DAY)
         scorer = None

@@ -37,6 +37,7 @@ DEFAULTS = {
     "select_min_gain": 0.001,
     "select_rounds": 2,
     "select_rankers": ["hgb", "tfrs"],
+    "select_label_windows": 2,     # then 1 to this many label windows for the ranker (label_windows)
     # the collaborative-filtering source and the ALS baseline (implicit)
     "als_factors": 64,
     "als_regularization": 0.05,
