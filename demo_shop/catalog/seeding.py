@@ -171,6 +171,8 @@ class SeedConfig:
     days: int = 365
     end_date: dt.date = field(default_factory=yesterday)
     progress: bool = True
+    categories: int | None = None  # only the first N of CATEGORIES (None: all of them)
+    clusters: int | None = None  # taste clusters (None: N_CLUSTERS)
 
 
 @dataclass
@@ -229,8 +231,12 @@ class _Progress:
 
 def simulate(config: SeedConfig) -> Simulation:
     """Run the simulation in memory and return it; nothing touches the database."""
-    if config.products < len(CATEGORIES) or config.customers < N_CLUSTERS or config.days < 7:
-        raise ValueError(f"need at least {len(CATEGORIES)} products, {N_CLUSTERS} customers and 7 days")
+    categories = CATEGORIES if config.categories is None else CATEGORIES[: config.categories]
+    n_clusters = N_CLUSTERS if config.clusters is None else config.clusters
+    if not categories or n_clusters < 1:
+        raise ValueError("need at least one category and one taste cluster")
+    if config.products < len(categories) or config.customers < n_clusters or config.days < 7:
+        raise ValueError(f"need at least {len(categories)} products, {n_clusters} customers and 7 days")
     rng = np.random.default_rng(config.seed)
     prng = random.Random(config.seed)
     progress = _Progress(config.progress)
@@ -242,18 +248,21 @@ def simulate(config: SeedConfig) -> Simulation:
 
     # Categories and taste clusters: every category is preferred by at least one cluster.
     sim.categories = [(name, slug, None) for name, slug in PARENTS]
-    sim.categories += [(spec[0], spec[1], spec[3]) for spec in CATEGORIES]
-    n_cat = len(CATEGORIES)
-    prefs = [set(rng.choice(n_cat, size=int(rng.integers(2, 4)), replace=False).tolist()) for _ in range(N_CLUSTERS)]
+    sim.categories += [(spec[0], spec[1], spec[3]) for spec in categories]
+    n_cat = len(categories)
+    prefs = [
+        set(rng.choice(n_cat, size=min(int(rng.integers(2, 4)), n_cat), replace=False).tolist())
+        for _ in range(n_clusters)
+    ]
     for cat in range(n_cat):
         if not any(cat in p for p in prefs):
-            prefs[int(rng.integers(N_CLUSTERS))].add(cat)
-    clusters_of_category = [[c for c in range(N_CLUSTERS) if cat in prefs[c]] for cat in range(n_cat)]
-    cluster_share = rng.dirichlet(np.full(N_CLUSTERS, 4.0))
+            prefs[int(rng.integers(n_clusters))].add(cat)
+    clusters_of_category = [[c for c in range(n_clusters) if cat in prefs[c]] for cat in range(n_cat)]
+    cluster_share = rng.dirichlet(np.full(n_clusters, 4.0))
 
     # Products.
     n = config.products
-    cat_share = np.array([spec[6] for spec in CATEGORIES])
+    cat_share = np.array([spec[6] for spec in categories])
     product_cat = rng.choice(n_cat, size=n, p=cat_share / cat_share.sum())
     product_cat[:n_cat] = np.arange(n_cat)  # every category has at least one product
     elasticity = rng.uniform(-3.5, -0.8, size=n)
@@ -267,7 +276,7 @@ def simulate(config: SeedConfig) -> Simulation:
     seen_names = set()
     base_price = np.empty(n)
     for i in range(n):
-        _name, slug, prefix, _parent, median, sigma, _share = CATEGORIES[product_cat[i]]
+        _name, slug, prefix, _parent, median, sigma, _share = categories[product_cat[i]]
         nouns, materials, adjectives = VOCAB[slug]
         for _attempt in range(20):
             noun, material, adjective = prng.choice(nouns), prng.choice(materials), prng.choice(adjectives)
@@ -333,7 +342,7 @@ def simulate(config: SeedConfig) -> Simulation:
     # Expected daily lines; the scale makes the total match the requested number of order lines.
     season = _seasonality(days, start)
     alive = (np.arange(days)[None, :] >= launch[:, None]) & (np.arange(days)[None, :] < stop[:, None])
-    weight = popularity * np.sqrt(cluster_share[cluster] * N_CLUSTERS)
+    weight = popularity * np.sqrt(cluster_share[cluster] * n_clusters)
     shape = weight[:, None] * (price_matrix / base_price[:, None]) ** elasticity[:, None] * season[None, :] * alive
     scale = config.order_lines / max(shape.sum(), 1e-9)
     lines_per_day = rng.poisson(shape * scale)
@@ -350,8 +359,8 @@ def simulate(config: SeedConfig) -> Simulation:
 
     # Customers.
     m = config.customers
-    customer_cluster = rng.choice(N_CLUSTERS, size=m, p=cluster_share)
-    customer_cluster[:N_CLUSTERS] = np.arange(N_CLUSTERS)  # no empty cluster
+    customer_cluster = rng.choice(n_clusters, size=m, p=cluster_share)
+    customer_cluster[:n_clusters] = np.arange(n_clusters)  # no empty cluster
     # Lognormal activity (a few loyal customers, a long tail of occasional ones), capped so that no
     # single account dominates the history.
     activity = np.clip(rng.lognormal(0.0, 1.3, size=m), 0.02, 12.0)
@@ -368,7 +377,7 @@ def simulate(config: SeedConfig) -> Simulation:
             }
         )
     pools = []
-    for c in range(N_CLUSTERS):
+    for c in range(n_clusters):
         members = np.flatnonzero(customer_cluster == c)
         pools.append((members, np.cumsum(activity[members]) / activity[members].sum()))
     everyone = (np.arange(m), np.cumsum(activity) / activity.sum())
@@ -382,7 +391,7 @@ def simulate(config: SeedConfig) -> Simulation:
             continue
         stray = rng.random(len(items)) < STRAY_SHARE
         day_start = start_dt + dt.timedelta(days=d)
-        groups = [(pools[c], items[~stray & (cluster[items] == c)]) for c in range(N_CLUSTERS)]
+        groups = [(pools[c], items[~stray & (cluster[items] == c)]) for c in range(n_clusters)]
         groups.append((everyone, items[stray]))
         for pool, group in groups:
             if not len(group):
