@@ -252,7 +252,8 @@ def read_rows(path, limit=None, progress=False):
     if missing:
         raise ImportFileError(
             f"{path} lacks the column(s) {', '.join(missing)}; "
-            f"expected {', '.join(COLUMNS)} or Online Retail II's Invoice, Price, Customer ID (found {', '.join(header)})"
+            f"expected {', '.join(COLUMNS)} or Online Retail II's Invoice, Price, Customer ID "
+            f"(found {', '.join(header)})"
         )
     result = ImportResult()
     rows = []
