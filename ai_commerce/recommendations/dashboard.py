@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ai_commerce.adapter import get_adapter
+from ai_commerce.dashboard import charts
 from ai_commerce.dashboard.panels import share
 from ai_commerce.models import Interaction
 
@@ -61,10 +63,25 @@ def serving(active):
     """What the active version serves and why, or None: {"name", "label", "reason", "sources", "ranker"}."""
     if active is None:
         return None
-    name = active.metrics.get("served", "learned")
-    return {"name": name, "label": SERVED_LABELS.get(name, name), "reason": active.metrics.get("served_reason", ""),
-            "sources": active.metrics.get("sources") if name == "learned" else None,
-            "ranker": active.metrics.get("ranker") if name == "learned" else None}
+    metrics = active.metrics
+    name = metrics.get("served", "learned")
+    return {"name": name, "label": SERVED_LABELS.get(name, name), "reason": metrics.get("served_reason", ""),
+            "sources": metrics.get("sources") if name == "learned" else None,
+            "ranker": metrics.get("ranker") if name == "learned" else None, "chart": systems_chart(metrics)}
+
+
+def systems_chart(metrics):
+    """Bars of Recall@10 on the version's held-out split: the learned system and each baseline, side by side."""
+    scores = {"learned system": (metrics.get("learned") or {}).get("recall_at_10")}
+    for key, label in (("popularity", "popularity"), ("recent_popularity", "recent popularity"),
+                       ("item_knn", "item-kNN"), ("als", "ALS")):
+        scores[label] = metrics.get(f"{key}_recall_at_10")  # as training stores them, baselines on top
+    scores = {label: value for label, value in scores.items() if value is not None}
+    if len(scores) < 2:
+        return None
+    return charts.bar_chart(list(scores), {"Recall@10": list(scores.values())},
+                            title=_("Recall@10 on the held-out window, same split: the best of these serves"),
+                            y_label="Recall@10")
 
 
 def online_metrics(days=30, now=None):

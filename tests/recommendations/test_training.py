@@ -265,6 +265,8 @@ def test_where_popularity_wins_the_popularity_baseline_serves_with_reasons(tiny,
     assert metrics["served_reason"] in done.log
     page = admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
     assert "Serving the popularity baseline." in page and escape(metrics["served_reason"]) in page
+    chart = page.split("ai-systems-chart", 1)[1].split("</svg>", 1)[0]
+    assert "learned system" in chart and "popularity" in chart and "ALS" in chart
 
 
 def test_the_active_version_is_rescored_on_the_new_split_not_by_its_old_metric(tiny, history):
