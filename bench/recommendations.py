@@ -47,6 +47,9 @@ Systems, all on the same split in the same run:
 * retrain_seconds: wall time of a full retrain as the Celery task does it: ``engine.train`` (holdout evaluation of
   the system and its baselines, then the fit on all data), then precomputing every output: top-50 for every user,
   similar items (20), bought together (20), trending (50 per category).
+* similar_category_agreement: of the 20 "similar items" of every product (what the similar placement serves), the
+  share in the product's own category, next to the share a uniform pick among the other categorised items would give
+  (chance); Online Retail's category is the crude derived one.
 * Ablation (same split, ``evaluate_holdout`` without baselines): the full system with the default sources and ranker,
   then without each source (its candidates and its features removed), without the learned ranker (reciprocal rank
   fusion of the sources' ranks), the other ranker, and the two-tower model alone (retrieval only). With ``select`` in
@@ -145,6 +148,20 @@ def bench_als(inter, metrics, params):
     t = time.monotonic()
     scores = evaluate_lists(als_lists(train_part, truth), truth, K)
     return {**scores, "seconds": round(time.monotonic() - t, 1), "computed_by": "bench"}
+
+
+def similar_agreement(rec, products):
+    """How often a "similar" item shares its product's category, against a uniform pick (chance)."""
+    from ai_commerce.recommendations.engine.similar_items import category_agreement
+
+    table = rec.similar(k=20)
+    ids = sorted(set(table) | {r.item for recs in table.values() for r in recs}, key=str)
+    index = {item: n for n, item in enumerate(ids)}
+    names = sorted({p.get("category") for p in products.values() if p.get("category")}, key=str)
+    number = {name: n for n, name in enumerate(names, 1)}
+    category = np.array([number.get((products.get(item) or {}).get("category"), 0) for item in ids], dtype=np.int64)
+    lists = {index[i]: [(index[r.item], r.score) for r in recs] for i, recs in table.items()}
+    return {**category_agreement(lists, category), "categories": len(names)}
 
 
 def precompute(rec):
@@ -345,6 +362,7 @@ def bench_shop(shop, inter, products, params, log):
         },
         "retrain_seconds": round(retrain_seconds, 1),
         "train_seconds": round(train_seconds, 1),
+        "similar_category_agreement": similar_agreement(rec, products),
         "outputs": outputs,
         "engine_metrics": m,
     }
@@ -378,6 +396,14 @@ def markdown_tables(results):
             + f" | {f['best_baseline']} | {_f(f['learned_over_best'], 3)}x | {_f(f['served_over_best'], 3)}x | "
             f"{f['retrain_seconds']:.1f} | {'n/a' if tt is None else f'{tt:+.4f}'} |"
         )
+    lines += [
+        "",
+        "| shop | categories | similar items in the product's category | chance |",
+        "|---|---|---|---|",
+    ]
+    for name, r in done.items():
+        a = r.get("similar_category_agreement") or {}
+        lines.append(f"| {name} | {a.get('categories', 0)} | {_f(a.get('agreement'))} | {_f(a.get('chance'))} |")
     lines += [
         "",
         "| shop | learned NDCG@10 | served NDCG@10 | popularity | recent popularity | item-kNN | ALS |",

@@ -78,7 +78,9 @@ def active_config():
     active = ModelVersion.objects.of_kind("recommendations").active().first()
     if active is None or not active.metrics.get("sources"):
         return None  # nothing active, or a version that did not record its configuration: its old metric stands
-    config = {key: active.metrics[key] for key in ("sources", "ranker", "label_windows") if active.metrics.get(key)}
+    from .engine.model import CONFIG
+
+    config = {key: active.metrics[key] for key in CONFIG if active.metrics.get(key)}
     return {str(active): {"served": active.metrics.get("served", "learned"), "params": {**active.params, **config}}}
 
 

@@ -322,3 +322,28 @@ def test_a_source_that_proposes_nothing_gives_empty_features_not_an_error(shop):
     empty = np.zeros(0, dtype=np.int64)
     feats = feature_matrix(state, np.arange(3), empty, empty, {})
     assert feats and all(len(v) == 0 for v in feats.values())
+
+
+def test_similar_items_share_the_category_far_above_chance_and_cold_items_get_content_neighbours(shop):
+    from ai_commerce.recommendations.engine.model import Prepared, make_vocabs
+    from ai_commerce.recommendations.engine.similar_items import category_agreement, similar_items
+
+    inter, products = shop
+    products = {**products, "a-new": {"title": "red mug new", "description": "nice a thing", "category": "a"}}
+    params = {**default_params(), **TINY}
+    uv, iv, meta = make_vocabs(inter, products, params)
+    state = Prepared(inter.with_positives(), meta, uv, iv, params).state(float(inter.ts.max()) + 1, ())
+    lists = similar_items(state, meta, k=5)
+    assert lists == similar_items(state, meta, k=5)  # deterministic
+    for i, recs in lists.items():
+        assert len(recs) <= 5 and i not in {j for j, _ in recs} and all(state.known_items[j] for j, _ in recs)
+    share = category_agreement(lists, meta.category)
+    assert share["agreement"] >= 0.9 and share["chance"] < 0.55 and share["pairs"] > 100
+    cold = iv.index["a-new"]
+    assert not state.known_items[cold] and {meta.category[j] for j, _ in lists[cold]} == {meta.category[cold]}
+    # Recommender.similar serves exactly these lists, by id
+    rec = train(inter, products, {**TINY, "select": False})
+    table = rec.similar(5)
+    assert table["a-new"] and all(r.category is None for r in table["a-new"])
+    assert all(r.reason == "similar" and r.because == item for item, recs in table.items() for r in recs)
+    assert [r.item for r in table["a-new"]] == [iv.ids[j] for j, _ in lists[cold]]

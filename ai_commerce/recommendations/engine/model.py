@@ -200,9 +200,9 @@ class Pairs:
         return Pairs(
             np.concatenate([self.users, other.users]),
             np.concatenate([self.items, other.items]),
-            {k: np.concatenate([v, other.feats[k]]) for k, v in self.feats.items()},
+            {k: np.concatenate([v, other.feats[k]]) for k, v in self.feats.items() if k in other.feats},
             np.concatenate([self.y, other.y]),
-            {k: np.concatenate([v, other.member[k]]) for k, v in self.member.items()},
+            {k: np.concatenate([v, other.member.get(k, np.zeros(len(other.y), bool))]) for k, v in self.member.items()},
             self.truth,
         )
 
@@ -252,11 +252,15 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
         chosen["why"] = "too little history before the held-out window to choose; the defaults are used"
         return chosen
     k = int(p["eval_k"])
-    fast = {**p, "ranker_iterations": min(int(p["ranker_iterations"]), 100)}
+    full_iterations = int(p["ranker_iterations"])
+    fast = {**p, "ranker_iterations": min(full_iterations, 100)}
+    # A change must win by more than one validation user's worth of recall: less is noise on a small shop.
+    gain = max(float(p["select_min_gain"]), 1.0 / len(val_pairs.truth))
 
     def trial(names, kind="hgb", params=fast, pairs=train_pairs, windows=1):
         recall = _recall_of(_fit_ranker(pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k)
         chosen["trials"].append({"sources": list(names), "ranker": kind, "label_windows": windows,
+                                 "ranker_iterations": int(params["ranker_iterations"]),
                                  "recall_at_10": round(recall, 5)})
         return recall
 
@@ -268,25 +272,33 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
             done = (round_ + n / len(sources)) / rounds
             _progress(on_progress, lo + (hi - lo) * (0.3 + 0.5 * done), f"validating without {name}")
             drops.append((trial([s for s in sources if s != name]), name))
-        if not drops or max(drops)[0] <= best + float(p["select_min_gain"]):
+        if not drops or max(drops)[0] <= best + gain:
             break
         best, name = max(drops)
         sources = [s for s in sources if s != name]
-    rankers = {kind: trial(sources, kind, p) for kind in p["select_rankers"]}
-    ranker = max(rankers, key=lambda kind: (rankers[kind], kind == p["ranker"]))
+    # the ranker and how long it trains: the short scikit-learn run measured above, the full one, the TFRS model
+    options = {("hgb", int(fast["ranker_iterations"])): best} if "hgb" in p["select_rankers"] else {}
+    for kind in p["select_rankers"]:
+        if (kind, full_iterations) not in options:
+            options[(kind, full_iterations)] = trial(sources, kind, p)
+    first = next(iter(options))
+    pick = max(options, key=options.get)
+    ranker, iterations = pick if options[pick] > options[first] + gain else first
+    settled = {**p, "ranker_iterations": iterations}
     # more label windows (each label_days earlier) give the ranker more to learn from, or older habits
-    windows, pairs, label_days = {1: rankers[ranker]}, train_pairs, float(p["label_days"]) * DAY
+    windows, pairs, label_days = {1: options[(ranker, iterations)]}, train_pairs, float(p["label_days"]) * DAY
     for n in range(2, int(p["select_label_windows"]) + 1):
         _progress(on_progress, lo + (hi - lo) * 0.9, f"validating {n} label windows")
         shift = (n - 1) * label_days
-        older = prep.labelled(label_cut - shift, val_cut - shift, sources, max_users, pct=lo + (hi - lo) * 0.9)
+        older = prep.labelled(label_cut - shift, val_cut - shift, p["sources"], max_users, pct=lo + (hi - lo) * 0.9)
         pairs = pairs.join(older)
-        windows[n] = trial(sources, ranker, p, pairs, n)
+        windows[n] = trial(sources, ranker, settled, pairs, n)
     label_windows = max(windows, key=windows.get)
-    label_windows = label_windows if windows[label_windows] > windows[1] + float(p["select_min_gain"]) else 1
+    label_windows = label_windows if windows[label_windows] > windows[1] + gain else 1
     chosen.update(
         sources=sources,
         ranker=ranker,
+        ranker_iterations=iterations,
         label_windows=label_windows,
         why=f"validation Recall@10 {windows[label_windows]:.4f} on {len(val_pairs.truth)} users of the "
         f"{float(p['holdout_days']):g} days before the held-out window",
@@ -410,6 +422,7 @@ def _judge(prep, holdout, p, on_progress, pct, with_baselines, rivals=None):
     metrics.update(evaluate_lists(lists, truth, k))
     metrics.pop("n_users", None)
     metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, label_windows=int(p["label_windows"]),
+                   ranker_iterations=int(p["ranker_iterations"]),
                    selection=selection)
     if with_baselines:
         _progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
@@ -446,7 +459,8 @@ def _rival_score(prep, holdout, p, metrics, rival, lists_k):
 
 
 METRIC = "recall_at_10"
-CONFIG = ("sources", "ranker", "label_windows")  # what the selection chooses; stored in metrics under these names
+# what the selection chooses, stored in the metrics under these names
+CONFIG = ("sources", "ranker", "ranker_iterations", "label_windows")
 
 
 def train(interactions, products, params=None, *, now=None, on_progress=None, rivals=None):
@@ -664,53 +678,15 @@ class Recommender:
         return Rec(item, score, "popular")
 
     def similar(self, k=20):
-        """{item: [Rec(reason="similar", because=item)]}: item-embedding cosine blended with item-kNN; content
-        (TF-IDF of title, description, category) for items without interactions."""
-        st = self._engine.state
-        n = st.shape[1]
-        known = st.known_items
-        out = {}
-        knn = st.knn.tocsc()
-        emb = st.tt_items
-        for chunk in _chunks(n, 512):
-            block = np.asarray(knn[:, chunk].todense()).T  # chunk x n
-            mx = block.max(axis=1, keepdims=True)
-            block = np.divide(block, mx, out=np.zeros_like(block), where=mx > 0)
-            if emb is not None:
-                block = 0.5 * block + 0.5 * np.maximum(emb[chunk] @ emb.T, 0.0)
-            for r, i in enumerate(chunk.tolist()):
-                if not known[i]:
-                    continue
-                s = np.where(known, block[r], 0.0)
-                s[i] = 0.0
-                top = _topk_row(s, k)
-                out[plain(self._iv.ids[i])] = [
-                    Rec(plain(self._iv.ids[j]), float(s[j]), "similar", plain(self._iv.ids[i])) for j in top
-                ]
-        cold = np.nonzero(~known)[0]
-        if len(cold) and known.any():
-            out.update(self._content_similar(cold, k))
-        return out
+        """{item: [Rec(reason="similar", because=item)]}: co-view and co-purchase neighbours blended with content and
+        category similarity (``similar_items``); an item without interactions gets its content neighbours."""
+        from .similar_items import similar_items
 
-    def _content_similar(self, cold, k):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        meta, st = self._meta, self._engine.state
-        texts = [f"{t} {meta.categories[int(c)] or ''}" for t, c in zip(meta.texts, meta.category, strict=True)]
-        try:
-            x = TfidfVectorizer(min_df=1, sublinear_tf=True).fit_transform(texts)
-        except ValueError:  # no words at all
+        if not self._engine.state.known_items.any():
             return {}
-        known_idx = np.nonzero(st.known_items)[0]
-        out = {}
-        sims = (x[cold] @ x[known_idx].T).toarray()
-        for r, i in enumerate(cold.tolist()):
-            top = _topk_row(sims[r], k)
-            out[plain(self._iv.ids[i])] = [
-                Rec(plain(self._iv.ids[known_idx[j]]), float(sims[r, j]), "similar", plain(self._iv.ids[i]))
-                for j in top
-            ]
-        return out
+        ids = self._iv.ids
+        return {plain(ids[i]): [Rec(plain(ids[j]), score, "similar", plain(ids[i])) for j, score in recs]
+                for i, recs in similar_items(self._engine.state, self._meta, k).items() if recs}
 
     def bought_together(self, k=20):
         """{item: [Rec(reason="bought_together", because=item)]}: cosine of co-occurrence in the same order."""
