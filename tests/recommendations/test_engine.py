@@ -347,3 +347,14 @@ def test_similar_items_share_the_category_far_above_chance_and_cold_items_get_co
     assert table["a-new"] and all(r.category is None for r in table["a-new"])
     assert all(r.reason == "similar" and r.because == item for item, recs in table.items() for r in recs)
     assert [r.item for r in table["a-new"]] == [iv.ids[j] for j, _ in lists[cold]]
+
+
+def test_the_same_events_and_seed_give_the_same_metrics_and_lists(shop, fitted):
+    inter, products = shop
+    first, _ = fitted
+    again = train(inter, products, TINY)
+    timing = {"eval_seconds", "train_seconds"}
+    assert {k: v for k, v in again.metrics.items() if k not in timing} == {
+        k: v for k, v in first.metrics.items() if k not in timing}
+    users = first.users()[:10]
+    assert again.recommend(users, 10) == first.recommend(users, 10) and again.similar(5) == first.similar(5)
