@@ -378,11 +378,17 @@ def _rank_lists(engine, users, uv, iv, k):
     return lists
 
 
+def _holdout(interactions, p, end):
+    """The held-out window the parameters ask for, ending at ``end``."""
+    return choose_holdout(interactions, float(p["holdout_days"]), min_users=int(p["holdout_min_users"]),
+                          max_share=float(p["holdout_max_share"]), now=end)
+
+
 def evaluate_holdout(
     interactions,
     products,
     params,
-    tt_cache=None,
+    cache=None,
     now=None,
     on_progress=None,
     pct=(0, 60),
@@ -392,20 +398,14 @@ def evaluate_holdout(
     """DESIGN section 7 protocol on the engine: returns (metrics dict, per-user ranked lists of the learned system).
 
     With ``params["select"]`` the sources and the ranker are first chosen inside the training window
-    (``select_system``); the metrics then name them. ``tt_cache`` (any dict) shares states and fitted models
+    (``select_system``); the metrics then name them. ``cache`` (any dict) shares states and fitted models
     between calls on the same events."""
     p = {**default_params(), **params}
     interactions = interactions.with_positives(p["positive_kinds"], p["rating_positive_at"])
     end = float(interactions.ts.max()) if now is None else float(now)
-    holdout = choose_holdout(
-        interactions,
-        float(p["holdout_days"]),
-        min_users=int(p["holdout_min_users"]),
-        max_share=float(p["holdout_max_share"]),
-        now=end,
-    )
+    holdout = _holdout(interactions, p, end)
     uv, iv, meta = vocabs or make_vocabs(interactions, products, p)
-    prep = Prepared(holdout.train, meta, uv, iv, p, tt_cache, on_progress)
+    prep = Prepared(holdout.train, meta, uv, iv, p, cache, on_progress)
     return _judge(prep, holdout, p, on_progress, pct, with_baselines)
 
 
@@ -482,13 +482,7 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
     uv, iv, meta = make_vocabs(interactions, products, p)
     warnings = data_warnings(interactions, p)
     try:
-        holdout = choose_holdout(
-            interactions,
-            float(p["holdout_days"]),
-            min_users=int(p["holdout_min_users"]),
-            max_share=float(p["holdout_max_share"]),
-            now=end,
-        )
+        holdout = _holdout(interactions, p, end)
     except NotEnoughData as exc:
         exc.warnings = warnings  # often the reason: no event counts as a purchase
         raise
