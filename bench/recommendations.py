@@ -152,7 +152,7 @@ def bench_als(inter, metrics, params):
 
 def similar_agreement(rec, products):
     """How often a "similar" item shares its product's category, against a uniform pick (chance)."""
-    from ai_commerce.recommendations.engine.similar_items import category_agreement
+    from ai_commerce.recommendations.engine.similar import category_agreement
 
     table = rec.similar(k=20)
     ids = sorted(set(table) | {r.item for recs in table.values() for r in recs}, key=str)

@@ -326,7 +326,7 @@ def test_a_source_that_proposes_nothing_gives_empty_features_not_an_error(shop):
 
 def test_similar_items_share_the_category_far_above_chance_and_cold_items_get_content_neighbours(shop):
     from ai_commerce.recommendations.engine.model import Prepared, make_vocabs
-    from ai_commerce.recommendations.engine.similar_items import category_agreement, similar_items
+    from ai_commerce.recommendations.engine.similar import category_agreement, similar_items
 
     inter, products = shop
     products = {**products, "a-new": {"title": "red mug new", "description": "nice a thing", "category": "a"}}

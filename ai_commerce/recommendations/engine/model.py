@@ -673,8 +673,8 @@ class Recommender:
 
     def similar(self, k=20):
         """{item: [Rec(reason="similar", because=item)]}: co-view and co-purchase neighbours blended with content and
-        category similarity (``similar_items``); an item without interactions gets its content neighbours."""
-        from .similar_items import similar_items
+        category similarity (``similar.similar_items``); an item without interactions gets its content neighbours."""
+        from .similar import similar_items
 
         if not self._engine.state.known_items.any():
             return {}
