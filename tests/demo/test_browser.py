@@ -131,6 +131,10 @@ def test_the_ai_dashboard_draws_its_charts_from_real_data(page, live_server, tra
         assert section.locator("svg").count() >= 1
     assert page.locator("svg path, svg polyline, svg rect").count() > 20  # lines and bars were drawn
     assert "flagged review" in page.locator("#ai-sentiment").inner_text()
+    # which system serves the shop, why, and the learned system next to each baseline on the same split
+    served = page.locator("#ai-recommendations .ai-served")
+    assert served.is_visible() and served.inner_text().startswith("Serving the ") and "Recall@10" in served.inner_text()
+    assert page.locator("#ai-recommendations .ai-systems-chart svg rect").count() >= 5
     shot(page, "admin_ai_dashboard")
 
 

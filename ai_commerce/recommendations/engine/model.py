@@ -526,10 +526,6 @@ BASELINE_NAMES = {
 }
 
 
-def _capital(text):
-    return text[:1].upper() + text[1:]
-
-
 def served_reason(served, learned, metrics, best):
     """Why ``served`` serves, in one sentence for the dashboard."""
     base = metrics["baselines"][best][METRIC]
@@ -537,12 +533,13 @@ def served_reason(served, learned, metrics, best):
     where = f"on the held-out newest {days:g} days" if days else "on the held-out window"
     if served == "learned":
         return (
-            f"The learned system serves: Recall@10 {learned[METRIC]:.4f} {where}, against {base:.4f} for the best "
-            f"baseline ({BASELINE_NAMES[best]})."
+            f"Its Recall@10 {learned[METRIC]:.4f} {where} is at least the best baseline's ({BASELINE_NAMES[best]}, "
+            f"{base:.4f})."
         )
+    name = BASELINE_NAMES[served]
     return (
-        f"{_capital(BASELINE_NAMES[served])} serves: the learned system's Recall@10 {learned[METRIC]:.4f} "
-        f"{where} lost to its {base:.4f}, so this shop gets the better of the two."
+        f"The learned system's Recall@10 {learned[METRIC]:.4f} {where} lost to {name}'s {base:.4f}, so this shop "
+        f"gets {name}, the better of the two."
     )
 
 
