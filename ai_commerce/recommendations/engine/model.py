@@ -3,7 +3,6 @@ all data. No TensorFlow at import time (the two-tower model is trained through .
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import pickle
@@ -14,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from . import baselines
-from .data import DAY, NotEnoughData, Vocab, choose_holdout, holdout_truth, plain
+from .data import DAY, NotEnoughData, Vocab, choose_holdout, plain
 from .evaluate import evaluate_lists
-from .features import SOURCE_FEATURES, ItemMeta, State, candidates, feature_matrix, source_scores
+from .features import ItemMeta
+from .pairs import Prepared, chunk_size, chunks, pair_table, report_progress, top_per_user
 from .params import default_params
 from .ranker import Ranker
+from .selection import fit_ranker, select_system
 
 REASONS = ("bought_with", "viewed", "bought_together", "similar", "trending", "popular")
 FORMAT_VERSION = 1
@@ -32,19 +33,6 @@ class Rec:
     because: object = None
     category: str | None = None
 
-
-def _progress(cb, pct, msg):
-    if cb is not None:
-        cb(int(pct), msg)
-
-
-def _chunks(n, size):
-    for start in range(0, n, size):
-        yield np.arange(start, min(n, start + size))
-
-
-def _chunk_size(n_items):
-    return max(16, min(1024, int(4e6 // max(n_items, 1))))
 
 
 class Engine:
@@ -88,225 +76,6 @@ class Engine:
         return out_items, out_scores, scores
 
 
-def top_per_user(rows, cols, scores, n_users, k):
-    """Per user row, the k (column, score) pairs with the best score; ties go to the lower column."""
-    order = np.lexsort((cols, -scores, rows))
-    rows_o, cols_o, s_o = rows[order], cols[order], scores[order]
-    starts = np.searchsorted(rows_o, np.arange(n_users + 1))
-    return [
-        list(zip(cols_o[a : min(b, a + k)].tolist(), s_o[a : min(b, a + k)].tolist(), strict=True))
-        for a, b in itertools.pairwise(starts)
-    ]
-
-
-def pair_table(state, users, sources, params):
-    """The (user, candidate) pairs of ``users`` from ``sources``: (rows, cols, features of the sources, source
-    scores, {source: bool per pair, whether that source proposed it})."""
-    scores = source_scores(state, users, sources)
-    by_source = {}
-    mask, _, scores = candidates(state, users, sources, int(params["candidates_per_source"]), scores, by_source)
-    rows, cols = np.nonzero(mask)
-    feats = feature_matrix(state, users, rows, cols, scores)
-    drop = {f for name, fs in SOURCE_FEATURES.items() if name not in sources for f in fs}
-    feats = {k: v for k, v in feats.items() if k not in drop}
-    return rows, cols, feats, scores, {name: m[rows, cols] for name, m in by_source.items()}
-
-
-class Prepared:
-    """The states of one shop at several cuts, each built once (and its two-tower and ALS fitted once) and shared
-    by the source selection, the holdout evaluation, the ablation and the final fit."""
-
-    def __init__(self, inter, meta, uv, iv, params, cache=None, on_progress=None):
-        self.inter, self.meta, self.uv, self.iv, self.params = inter, meta, uv, iv, params
-        self.cache = {} if cache is None else cache
-        self.on_progress = on_progress
-
-    def state(self, cut, sources, pct=None):
-        key = ("state", round(float(cut), 3))
-        if key not in self.cache:
-            self.cache[key] = State(self.inter, self.meta, self.uv, self.iv, cut, self.params)
-        st = self.cache[key]
-        if "two_tower" in sources and st.tt_query is None:
-            from .twotower import fit_two_tower
-
-            if pct is not None:
-                _progress(self.on_progress, pct, "training the two-tower retrieval model")
-            q, e, w = fit_two_tower(self.inter.before(cut), self.meta, self.uv, self.iv, cut, self.params)
-            st.attach_two_tower(q, e)
-            st.tt_weights = w
-        if "als" in sources and st.als_users is None:
-            st.attach_als(*self.als(cut))
-        return st
-
-    def als(self, cut):
-        key = ("als", round(float(cut), 3))
-        if key not in self.cache:
-            self.cache[key] = baselines.fit_als(self.inter, self.uv, self.iv, cut, self.params)
-        return self.cache[key]
-
-    def scorer(self, name, cut):
-        """Baseline ``name`` fitted on the events before ``cut`` (ALS shares the candidate source's factors)."""
-        if name == "als":
-            users, items = self.als(cut)
-            return baselines.ALS({"users": users, "items": items})
-        return baselines.SCORERS[name].fit(self.inter, self.uv, self.iv, cut, self.params)
-
-    def labelled(self, cut, now, sources, max_users, pct=None):
-        """The pairs to learn from: features at ``cut``, labels from the purchases between ``cut`` and ``now``
-        (up to ``max_users`` users, a seeded sample); None when nobody bought anything new."""
-        window = self.inter.subset((self.inter.ts >= cut) & (self.inter.ts < now))
-        truth, _ = holdout_truth(self.inter.before(cut), window)
-        if not truth:
-            return None
-        st = self.state(cut, sources, pct)
-        users = self.uv.encode(list(truth))
-        if len(users) > max_users:
-            users = np.sort(np.random.default_rng(int(self.params["seed"])).choice(users, max_users, replace=False))
-        parts = []
-        for chunk in _chunks(len(users), _chunk_size(len(self.iv))):
-            u = users[chunk]
-            rows, cols, feats, _, member = pair_table(st, u, sources, self.params)
-            wanted = [set(self.iv.encode(list(truth[self.uv.ids[x]])).tolist()) for x in u]
-            y = np.fromiter(
-                (c in wanted[r] for r, c in zip(rows.tolist(), cols.tolist(), strict=True)),
-                dtype=np.int64,
-                count=len(rows),
-            )
-            parts.append((u[rows], cols, feats, y, member))
-        return Pairs(
-            *(np.concatenate([p[n] for p in parts]) for n in (0, 1)),
-            {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]},
-            np.concatenate([p[3] for p in parts]),
-            {k: np.concatenate([p[4][k] for p in parts]) for k in parts[0][4]},
-            truth,
-        )
-
-
-@dataclass
-class Pairs:
-    """Labelled (user, candidate) pairs: user index, item index, features, label, which source proposed each."""
-
-    users: np.ndarray
-    items: np.ndarray
-    feats: dict
-    y: np.ndarray
-    member: dict
-    truth: dict
-
-    def join(self, other):
-        """These pairs and ``other``'s (another window's), for one ranker to learn from both."""
-        if other is None:
-            return self
-        return Pairs(
-            np.concatenate([self.users, other.users]),
-            np.concatenate([self.items, other.items]),
-            {k: np.concatenate([v, other.feats[k]]) for k, v in self.feats.items() if k in other.feats},
-            np.concatenate([self.y, other.y]),
-            {k: np.concatenate([v, other.member.get(k, np.zeros(len(other.y), bool))]) for k, v in self.member.items()},
-            self.truth,
-        )
-
-    def only(self, sources):
-        keep = np.zeros(len(self.y), dtype=bool)
-        for name in sources:
-            keep |= self.member.get(name, False)
-        allowed = {f for name, fs in SOURCE_FEATURES.items() if name in sources for f in fs}
-        source_feats = {f for fs in SOURCE_FEATURES.values() for f in fs}
-        feats = {k: v[keep] for k, v in self.feats.items() if k not in source_feats or k in allowed}
-        return keep, feats
-
-
-def _fit_ranker(pairs, sources, params, kind):
-    keep, feats = pairs.only(sources)
-    if not keep.any():
-        return Ranker("none", sorted(feats))
-    return Ranker.fit(feats, pairs.y[keep], pairs.users[keep], {**params, "ranker": kind})
-
-
-def _recall_of(ranker, pairs, sources, uv, iv, k):
-    keep, feats = pairs.only(sources)
-    users, items = pairs.users[keep], pairs.items[keep]
-    order = np.unique(users)
-    rows = np.searchsorted(order, users)
-    s = ranker.score(feats) if len(users) else np.zeros(0)
-    top = top_per_user(rows, items, np.asarray(s, dtype=np.float64), len(order), k)
-    lists = {uv.ids[u]: [iv.ids[j] for j, _ in picked] for u, picked in zip(order.tolist(), top, strict=True)}
-    return evaluate_lists(lists, pairs.truth, k)["recall_at_10" if k == 10 else f"recall_at_{k}"]
-
-
-def select_system(prep, cut, on_progress=None, pct=(0, 100)):
-    """Choose the candidate sources and the ranker on a validation window inside the training window (the
-    ``holdout_days`` before ``cut``; the ranker learns from the ``label_days`` before that), never on the window
-    the system is judged on. A source whose removal raises validation Recall@10 is dropped on this shop."""
-    p = prep.params
-    sources, ranker = list(p["sources"]), p["ranker"]
-    chosen = {"sources": sources, "ranker": ranker, "trials": []}
-    val_cut = cut - float(p["holdout_days"]) * DAY
-    label_cut = val_cut - float(p["label_days"]) * DAY
-    lo, hi = pct
-    _progress(on_progress, lo, "choosing the sources and the ranker on the training window")
-    max_users = int(p["select_max_users"])
-    train_pairs = prep.labelled(label_cut, val_cut, sources, max_users, pct=lo)
-    val_pairs = prep.labelled(val_cut, cut, sources, max_users, pct=lo + (hi - lo) * 0.2)
-    if train_pairs is None or val_pairs is None or len(val_pairs.truth) < int(p["holdout_min_users"]):
-        chosen["why"] = "too little history before the held-out window to choose; the defaults are used"
-        return chosen
-    k = int(p["eval_k"])
-    full_iterations = int(p["ranker_iterations"])
-    fast = {**p, "ranker_iterations": min(full_iterations, 100)}
-    # A change must win by more than one validation user's worth of recall: less is noise on a small shop.
-    gain = max(float(p["select_min_gain"]), 1.0 / len(val_pairs.truth))
-
-    def trial(names, kind="hgb", params=fast, pairs=train_pairs, windows=1):
-        recall = _recall_of(_fit_ranker(pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k)
-        chosen["trials"].append({"sources": list(names), "ranker": kind, "label_windows": windows,
-                                 "ranker_iterations": int(params["ranker_iterations"]),
-                                 "recall_at_10": round(recall, 5)})
-        return recall
-
-    best = trial(sources)
-    rounds = int(p["select_rounds"])
-    for round_ in range(rounds):  # backward elimination: drop the source whose removal helps most, while one helps
-        drops = []
-        for n, name in enumerate(sources if len(sources) > 1 else ()):
-            done = (round_ + n / len(sources)) / rounds
-            _progress(on_progress, lo + (hi - lo) * (0.3 + 0.5 * done), f"validating without {name}")
-            drops.append((trial([s for s in sources if s != name]), name))
-        if not drops or max(drops)[0] <= best + gain:
-            break
-        best, name = max(drops)
-        sources = [s for s in sources if s != name]
-    # the ranker and how long it trains: the short scikit-learn run measured above, the full one, the TFRS model
-    options = {("hgb", int(fast["ranker_iterations"])): best} if "hgb" in p["select_rankers"] else {}
-    for kind in p["select_rankers"]:
-        if (kind, full_iterations) not in options:
-            options[(kind, full_iterations)] = trial(sources, kind, p)
-    first = next(iter(options))
-    pick = max(options, key=options.get)
-    ranker, iterations = pick if options[pick] > options[first] + gain else first
-    settled = {**p, "ranker_iterations": iterations}
-    # more label windows (each label_days earlier) give the ranker more to learn from, or older habits
-    windows, pairs, label_days = {1: options[(ranker, iterations)]}, train_pairs, float(p["label_days"]) * DAY
-    for n in range(2, int(p["select_label_windows"]) + 1):
-        _progress(on_progress, lo + (hi - lo) * 0.9, f"validating {n} label windows")
-        shift = (n - 1) * label_days
-        older = prep.labelled(label_cut - shift, val_cut - shift, p["sources"], max_users, pct=lo + (hi - lo) * 0.9)
-        pairs = pairs.join(older)
-        windows[n] = trial(sources, ranker, settled, pairs, n)
-    label_windows = max(windows, key=windows.get)
-    label_windows = label_windows if windows[label_windows] > windows[1] + gain else 1
-    chosen.update(
-        sources=sources,
-        ranker=ranker,
-        ranker_iterations=iterations,
-        label_windows=label_windows,
-        why=f"validation Recall@10 {windows[label_windows]:.4f} on {len(val_pairs.truth)} users of the "
-        f"{float(p['holdout_days']):g} days before the held-out window",
-    )
-    _progress(on_progress, hi, "sources and ranker chosen")
-    return chosen
-
-
 def _fit_engine(prep, now, params, on_progress=None, pct=(0, 100), cut=None):
     """Fit the ranker on an inner time split of the events before ``now`` (features before ``cut``, labels from
     ``cut`` to ``now``) and return the Engine at ``now``."""
@@ -314,7 +83,7 @@ def _fit_engine(prep, now, params, on_progress=None, pct=(0, 100), cut=None):
     sources = list(p["sources"])
     lo, hi = pct
     cut = now - float(p["label_days"]) * DAY if cut is None else cut
-    _progress(on_progress, lo + (hi - lo) * 0.05, "ranker features")
+    report_progress(on_progress, lo + (hi - lo) * 0.05, "ranker features")
     pairs = None
     for back in range(int(p["label_windows"])):  # more windows, each label_days earlier: more to learn from
         shift = back * float(p["label_days"]) * DAY
@@ -323,8 +92,8 @@ def _fit_engine(prep, now, params, on_progress=None, pct=(0, 100), cut=None):
     if pairs is None:
         ranker = Ranker("none", [])
     else:
-        _progress(on_progress, lo + (hi - lo) * 0.45, "training the ranker")
-        ranker = _fit_ranker(pairs, sources, p, p["ranker"])
+        report_progress(on_progress, lo + (hi - lo) * 0.45, "training the ranker")
+        ranker = fit_ranker(pairs, sources, p, p["ranker"])
     state = prep.state(now, sources, pct=lo + (hi - lo) * 0.6)
     return Engine(state, ranker, sources, p)
 
@@ -371,7 +140,7 @@ def make_vocabs(interactions, products, params):
 
 def _rank_lists(engine, users, uv, iv, k):
     lists = {}
-    for chunk in _chunks(len(users), _chunk_size(len(iv))):
+    for chunk in chunks(len(users), chunk_size(len(iv))):
         items, _, _ = engine.rank(users[chunk], k)
         for u, row in zip(users[chunk].tolist(), items.tolist(), strict=True):
             lists[uv.ids[u]] = [iv.ids[j] for j in row if j >= 0]
@@ -425,14 +194,14 @@ def _judge(prep, holdout, p, on_progress, pct, with_baselines, rivals=None):
                    ranker_iterations=int(p["ranker_iterations"]),
                    selection=selection)
     if with_baselines:
-        _progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
+        report_progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
         exclude = baselines.bought_matrix(holdout.bought, prep.uv, prep.iv)
         users = [u for u in truth if u in prep.uv.index]
         idx = prep.uv.encode(users)
         metrics["baselines"] = {}
         for name in baselines.BASELINES:
             scorer = prep.scorer(name, cut)
-            rows = [row for c in _chunks(len(idx), 512) for row in scorer.lists(idx[c], exclude, k)]
+            rows = [row for c in chunks(len(idx), 512) for row in scorer.lists(idx[c], exclude, k)]
             metrics["baselines"][name] = evaluate_lists(
                 {u: [prep.iv.ids[j] for j in row] for u, row in zip(users, rows, strict=True)}, truth, k
             )
@@ -478,7 +247,7 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
     interactions = interactions.with_positives(p["positive_kinds"], p["rating_positive_at"])
     check_data(interactions, p)
     end = float(interactions.ts.max()) if now is None else now_ts
-    _progress(on_progress, 1, "preparing data")
+    report_progress(on_progress, 1, "preparing data")
     uv, iv, meta = make_vocabs(interactions, products, p)
     warnings = data_warnings(interactions, p)
     try:
@@ -499,7 +268,7 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
         metrics.update(metrics["baselines"][served])
         metrics.pop("n_users", None)
     eval_seconds = time.monotonic() - started
-    _progress(on_progress, 60, "fitting on all data")
+    report_progress(on_progress, 60, "fitting on all data")
     # The states before the held-out cut are the same on all events (each sees only what came before its cut).
     full = Prepared(interactions, meta, uv, iv, p, cache, on_progress)
     effective = {**p, **{key: metrics[key] for key in CONFIG}}
@@ -514,7 +283,7 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
     metrics["n_events"] = len(interactions)
     metrics["n_users"] = len(uv)
     metrics["n_items"] = len(iv)
-    _progress(on_progress, 100, "done")
+    report_progress(on_progress, 100, "done")
     return Recommender(engine, uv, iv, meta, p, metrics, served=served, scorer=scorer)
 
 
@@ -586,7 +355,7 @@ class Recommender:
         trend_rank = np.argsort(np.argsort(-st.item_stats["trending"], kind="stable"), kind="stable")
         trend_cut = max(10, int(0.05 * st.known_items.sum()))
         sim = (st.knn + st.co).tocsr()
-        for chunk in _chunks(len(idx), _chunk_size(len(self._iv))):
+        for chunk in chunks(len(idx), chunk_size(len(self._iv))):
             users_c = idx[chunk]
             items, scores, src = self._engine.rank(users_c, k)
             knn_s, co_s, tt_s = src.get("item_knn"), src.get("co_purchase"), src.get("two_tower")
@@ -626,7 +395,7 @@ class Recommender:
         """The winning baseline's lists; the reason is its own: popular, trending, or the user's item that explains
         the pick best (item-kNN's neighbour, ALS's closest item factor)."""
         st, scorer, out = self._engine.state, self._scorer, {}
-        for chunk in _chunks(len(idx), 512):
+        for chunk in chunks(len(idx), 512):
             users_c = idx[chunk]
             scores = scorer.scores(users_c)
             for u, row, s in zip(users_c.tolist(), scorer.lists(users_c, st.purchased, k), scores, strict=True):
