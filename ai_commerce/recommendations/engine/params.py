@@ -42,6 +42,7 @@ DEFAULTS = {
     "als_factors": 64,
     "als_regularization": 0.05,
     "als_iterations": 15,
+    "als_threads": 0,              # implicit's own threads (0: every core); its results do not depend on them
     "baseline_knn_neighbours": 500,
     # two-tower retrieval model (TFRS)
     "tt_dim": 32,
