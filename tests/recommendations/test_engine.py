@@ -390,3 +390,19 @@ def test_a_served_baseline_round_trips_through_its_artifacts_with_its_reasons(tm
     assert loaded.served == rec.served and loaded.recommend(users, 10) == rec.recommend(users, 10)
     lists = rec.recommend(users, 10)
     assert all(r.reason in REASONS for recs in lists.values() for r in recs) and any(lists.values())
+
+
+def test_sampled_pairs_are_judged_on_the_sampled_users_only(shop):
+    """With more labelled users than max_users, the truth kept is that of the users sampled: a validation recall
+    over the others, who have no pairs, would read as a fraction of the real one."""
+    from ai_commerce.recommendations.engine.model import Prepared, make_vocabs
+
+    inter, products = shop
+    params = {**default_params(), **TINY}
+    uv, iv, meta = make_vocabs(inter, products, params)
+    prep = Prepared(inter.with_positives(), meta, uv, iv, params)
+    end = float(inter.ts.max()) + 1
+    everyone = prep.labelled(end - 60 * DAY, end, ["item_knn"], 1000)
+    sampled = prep.labelled(end - 60 * DAY, end, ["item_knn"], 5)
+    assert len(everyone.truth) > 5 and len(sampled.truth) == 5
+    assert set(sampled.truth) == {uv.ids[u] for u in set(sampled.users.tolist())} <= set(everyone.truth)

@@ -123,7 +123,7 @@ class Prepared:
             {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]},
             np.concatenate([p[3] for p in parts]),
             {k: np.concatenate([p[4][k] for p in parts]) for k in parts[0][4]},
-            truth,
+            {self.uv.ids[x]: truth[self.uv.ids[x]] for x in users.tolist()},  # the sampled users' truth only
         )
 
 
