@@ -98,7 +98,10 @@ def train(reporter):
         model = engine.train(events, products(), params, rivals=rivals,
                              on_progress=lambda pct, msg: reporter.progress(10 + int(pct * 0.6), msg))
     except engine.NotEnoughData as exc:
-        raise registry.NotEnoughData(exc.have, exc.need, exc.what, hint=HINT) from exc
+        for warning in exc.warnings:  # often the reason, e.g. no event counts as a purchase
+            reporter.log(f"warning: {warning}")
+        hint = exc.warnings[0] if exc.warnings else HINT
+        raise registry.NotEnoughData(exc.have, exc.need, exc.what, hint=hint) from exc
     for warning in model.metrics["warnings"]:
         reporter.log(f"warning: {warning}")
     metrics = with_baselines_on_top(model.metrics)

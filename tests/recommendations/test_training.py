@@ -282,3 +282,27 @@ def test_the_active_version_is_rescored_on_the_new_split_not_by_its_old_metric(t
     rescored = version.metrics["active_recall_at_10"]
     assert rescored < 0.99 and f"the active version ({old}) scores Recall@10 {rescored}" in done.log
     assert version.metrics["recall_at_10"] >= rescored and version.is_active, version.note
+
+
+def test_a_shop_of_ratings_alone_is_told_which_setting_makes_them_count(tiny, settings):
+    """Reviews' stars logged as ratings, no orders: by default nothing counts as a purchase, so the run is skipped
+    with the reason and the setting; once ratings count, it trains."""
+    rng = random.Random(3)
+    items = [ItemFactory(label=f"Rated {i}") for i in range(12)]
+    for item in items:
+        StockRecordFactory(item=item, num_in_stock=5)
+    start = timezone.now() - dt.timedelta(days=120)
+    events = []
+    for n, user in enumerate(UserFactory.create_batch(40)):
+        for item in rng.sample(items[:6] if n % 2 else items[6:], 5):
+            events.append(Interaction(user=user, product=item, kind="rating", value=rng.choice([2, 4, 5, 5]),
+                                      occurred_at=start + dt.timedelta(days=rng.uniform(0, 120)),
+                                      source="backfill", event_id=f"r{len(events)}"))
+    Interaction.objects.bulk_create(events)
+    done = run()
+    assert done.status == "skipped" and "no event counts as a purchase" in done.message
+    assert "positive_kinds" in done.message and "warning: no event counts as a purchase" in done.log
+    configure(settings, PARAMS={**TINY, "positive_kinds": ["purchase", "rating"]}, PROMOTION_TOLERANCE=1.0)
+    done = run()
+    assert done.status == "succeeded", done.message
+    assert "no purchase has an order reference" in done.log and done.model_version.metrics["evaluated_users"] > 0

@@ -22,7 +22,9 @@ class Ranker:
     @classmethod
     def fit(cls, feats, labels, groups, params, on_progress=None):
         kind = params["ranker"]
-        columns = sorted(feats)
+        # a feature the shop has no data for (no prices, no categories) is all NaN: nothing to learn, and
+        # HistGradientBoosting cannot bin it
+        columns = sorted(name for name, values in feats.items() if np.isfinite(values).any())
         if kind == "none":
             return cls("none", columns)
         x = _matrix(feats, columns)
