@@ -7,8 +7,8 @@ DEFAULTS = {
     # Users scored per chunk; with FAN_OUT, chunks run as a group of Celery tasks (needs a result backend).
     "CHUNK_SIZE": 1000,
     "FAN_OUT": False,
-    # A new version is promoted when its held-out Recall@10 is at least the active version's and the best
-    # baseline's minus this.
+    # A new version is promoted when its held-out Recall@10 is at least the active version's (judged again on the
+    # same split) and the best baseline's, minus this.
     "PROMOTION_TOLERANCE": 0.0,
     # Cache alias and lifetime of serving reads (keyed by model version, so a new version never serves stale rows).
     "CACHE": "default",
