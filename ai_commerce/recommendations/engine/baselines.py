@@ -227,18 +227,11 @@ def fit_als(inter, uv, iv, now, params):
 SCORERS = {cls.name: cls for cls in (Popularity, RecentPopularity, ItemKNN, ALS)}
 
 
-def judge_baselines(train, truth, bought, cut, k, params, uv=None, iv=None, names=BASELINES):
-    """{name: {user: [item id, ...]}}: each baseline fitted on ``train`` at ``cut``, for the users of ``truth``."""
-    uv = uv or Vocab(train.users.tolist())
-    iv = iv or Vocab(train.items.tolist())
-    users = [u for u in truth if u in uv.index]
-    idx, exclude = uv.encode(users), bought_matrix(bought, uv, iv)
-    out = {}
-    for name in names:
-        scorer = SCORERS[name].fit(train, uv, iv, cut, params)
-        lists = [row for start in range(0, len(idx), 512) for row in scorer.lists(idx[start : start + 512], exclude, k)]
-        out[name] = {u: [iv.ids[j] for j in row] for u, row in zip(users, lists, strict=True)}
-    return out
+def judged_lists(scorer, users, uv, iv, exclude, k):
+    """{user id: [item id, ...]}: the scorer's top ``k`` for each of ``users`` (ids), minus ``exclude``'s items."""
+    idx = uv.encode(users)
+    rows = [row for start in range(0, len(idx), 512) for row in scorer.lists(idx[start : start + 512], exclude, k)]
+    return {u: [iv.ids[j] for j in row] for u, row in zip(users, rows, strict=True)}
 
 
 def _lists(scorer_class, train, users, bought, k, params, **fit):
@@ -247,8 +240,7 @@ def _lists(scorer_class, train, users, bought, k, params, **fit):
     uv, iv = Vocab([*train.users.tolist(), *users]), Vocab(train.items.tolist())
     end = float(train.ts.max()) + 1 if len(train) else 0.0
     scorer = scorer_class.fit(train, uv, iv, end, params or default_params(), **fit)
-    lists = scorer.lists(uv.encode(users), bought_matrix(bought, uv, iv), k)
-    return {u: [iv.ids[j] for j in row] for u, row in zip(users, lists, strict=True)}
+    return judged_lists(scorer, list(users), uv, iv, bought_matrix(bought, uv, iv), k)
 
 
 def popularity_lists(train, users, bought, k, since=None, params=None):
@@ -267,7 +259,11 @@ def bought_matrix(bought, uv, iv):
 
 
 def all_baselines(train, truth, bought, cut, k=10, params=None, names=BASELINES):
-    """{baseline: {user: [item id]}} on the holdout split (DESIGN section 7)."""
+    """{baseline: {user: [item id]}} on the holdout split (DESIGN section 7), each fitted on ``train`` at ``cut``."""
     from .params import default_params
 
-    return judge_baselines(train, truth, bought, cut, k, params or default_params(), names=names)
+    params = params or default_params()
+    uv, iv = Vocab(train.users.tolist()), Vocab(train.items.tolist())
+    users, exclude = [u for u in truth if u in uv.index], bought_matrix(bought, uv, iv)
+    return {name: judged_lists(SCORERS[name].fit(train, uv, iv, cut, params), users, uv, iv, exclude, k)
+            for name in names}

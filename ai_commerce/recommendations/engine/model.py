@@ -191,20 +191,16 @@ def _judge(prep, holdout, p, on_progress, pct, with_baselines, rivals=None):
     metrics.update(evaluate_lists(lists, truth, k))
     metrics.pop("n_users", None)
     metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, label_windows=int(p["label_windows"]),
-                   ranker_iterations=int(p["ranker_iterations"]),
-                   selection=selection)
+                   ranker_iterations=int(p["ranker_iterations"]), selection=selection)
     if with_baselines:
         report_progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
         exclude = baselines.bought_matrix(holdout.bought, prep.uv, prep.iv)
         users = [u for u in truth if u in prep.uv.index]
-        idx = prep.uv.encode(users)
-        metrics["baselines"] = {}
-        for name in baselines.BASELINES:
-            scorer = prep.scorer(name, cut)
-            rows = [row for c in chunks(len(idx), 512) for row in scorer.lists(idx[c], exclude, k)]
-            metrics["baselines"][name] = evaluate_lists(
-                {u: [prep.iv.ids[j] for j in row] for u, row in zip(users, rows, strict=True)}, truth, k
-            )
+        metrics["baselines"] = {
+            name: evaluate_lists(baselines.judged_lists(prep.scorer(name, cut), users, prep.uv, prep.iv, exclude, k),
+                                 truth, k)
+            for name in baselines.BASELINES
+        }
     metrics["rivals"] = {}
     for name, rival in (rivals or {}).items():
         metrics["rivals"][name] = _rival_score(prep, holdout, p, metrics, rival, lists_k=k)
