@@ -52,7 +52,7 @@ demo: $(VENV)/.installed-train $(DB)
 	$(BIN)/python manage.py runserver $(HOST)
 
 demo-reset:
-	rm -rf $(DB) media/ai_commerce
+	rm -rf $(DB) $(DB)-wal $(DB)-shm media/ai_commerce
 
 test: test-core test-demo test-oscar
 

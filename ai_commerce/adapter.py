@@ -137,6 +137,11 @@ class ReviewRow:
 class ShopAdapter:
     """Read the host shop's products, order lines and reviews, and write prices and moderation back."""
 
+    #: The host's product page template, when the host ships one that a shop overrides to show our tags (Oscar's
+    #: ``oscar/catalogue/detail.html``): check ``ai_commerce.W008`` then says when no override is found. None: the
+    #: shop writes its own product page, with our tags in it.
+    product_template = None
+
     def __init__(self):
         self.product_model = get_product_model()
         self.order_line_model = get_model_setting("ORDER_LINE_MODEL")
@@ -295,6 +300,13 @@ class ShopAdapter:
     def counts_as_purchase(self, row):
         """Whether an ``OrderLineRow`` is demand: its order's status is not in ``ORDER_STATUSES_EXCLUDED``."""
         return row.status is None or row.status not in (app_settings.ORDER_STATUSES_EXCLUDED or ())
+
+    def order_statuses(self):
+        """The statuses an order can have, or None when the shop does not say: by default the choices of the mapped
+        status field. Check ``ai_commerce.W009`` names an excluded status that is none of them."""
+        path = self.order_line_paths.get("status")
+        choices = getattr(path.last, "flatchoices", None) if path is not None else None
+        return [str(value) for value, _label in choices] if choices else None
 
     def order_status_holder(self):
         """The model that holds the order's status when it is not the order line itself (django-oscar's ``Order``),

@@ -8,7 +8,7 @@ class AiCommerceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import celery_setup, checks, deferred, privacy, signals  # noqa: F401  (registers checks and receivers)
+        from . import celery_setup, checks, deferred, host_checks, privacy, signals  # noqa: F401  (registers checks)
 
         celery_setup.install()  # CELERY_* settings apply even without a project celery.py
         signals.connect_host_signals()

@@ -14,16 +14,23 @@ the shopper does not wait for them; they share one transaction. Outside one (a m
 rendered from a task), they are written at once. Django closes its database connections at the end of a request
 before these writes, so they reuse a persistent connection (``CONN_MAX_AGE``) and otherwise open one and close it
 again. A failed write is logged with the number of rows and never reaches the shopper.
+
+These are a page's records of what it showed, not the shop's business: an insert that finds the database locked
+(SQLite, while another request writes) is tried again a few times within ``LOCKED_RETRY_DELAYS`` and then dropped with
+a log line. Orders, reviews and prices are the host's own writes and never pass through here.
 """
 
 import contextvars
 import logging
+import time
 
 from django.core.signals import request_finished, request_started
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 
 logger = logging.getLogger(__name__)
 _pending = contextvars.ContextVar("ai_commerce_deferred", default=None)
+#: The pauses (seconds) before each new try of a write that found the database locked: under a second in all.
+LOCKED_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4)
 
 
 def create(model, *rows):
@@ -59,21 +66,61 @@ def _write(rows):
             by_model.setdefault(model, []).append(model(**row) if isinstance(row, dict) else row)
         except Exception:
             logger.exception("ai_commerce could not make a %s row of %r", model._meta.label, row)
-    if len(by_model) > 1 and not transaction.get_connection().in_atomic_block:
+    own_transaction = not transaction.get_connection().in_atomic_block
+    if len(by_model) > 1 and own_transaction:
         try:
-            with transaction.atomic():
-                for model, objects in by_model.items():
-                    model.objects.bulk_create(objects)
+            _retry_locked(lambda: _insert_all(by_model))
             return
-        except Exception:  # noqa: BLE001 - each model is tried again on its own below, and logged there
+        except Exception as error:  # noqa: BLE001 - each model is tried again on its own below, and logged there
+            if is_locked(error):
+                _dropped(by_model)
+                return
             for objects in by_model.values():
                 for obj in objects:
                     obj.pk = None  # ids handed out by the rolled-back inserts
     for model, objects in by_model.items():
         try:
+            if own_transaction:
+                _retry_locked(lambda model=model, objects=objects: model.objects.bulk_create(objects))
+            else:  # a caller's transaction: a retry inside it could not take a lock it lacks
+                model.objects.bulk_create(objects)
+        except Exception as error:
+            if is_locked(error):
+                _dropped({model: objects})
+            else:
+                logger.exception("ai_commerce could not store %d %s rows", len(objects), model._meta.label)
+
+
+def _dropped(by_model):
+    counts = ", ".join(f"{len(objects)} {model._meta.label}" for model, objects in by_model.items())
+    logger.warning("ai_commerce dropped %s rows: the database stayed locked by other writes (a busy SQLite shop; "
+                   "see check ai_commerce.W007)", counts)
+
+
+def _insert_all(by_model):
+    with transaction.atomic():
+        for model, objects in by_model.items():
             model.objects.bulk_create(objects)
-        except Exception:
-            logger.exception("ai_commerce could not store %d %s rows", len(objects), model._meta.label)
+
+
+def is_locked(error):
+    """Whether ``error`` is SQLite's "database is locked" (or "busy"): another connection holds the write lock."""
+    text = str(error).lower()
+    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _retry_locked(write):
+    """Run ``write``; while it finds the database locked, pause (``LOCKED_RETRY_DELAYS``) and try again. The last
+    failure is raised."""
+    for delay in LOCKED_RETRY_DELAYS:
+        try:
+            return write()
+        except OperationalError as error:
+            if not is_locked(error):
+                raise
+            logger.info("ai_commerce: the database is locked; trying the write again in %.2f s", delay)
+            time.sleep(delay)
+    return write()
 
 
 def _started(**kwargs):

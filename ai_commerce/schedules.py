@@ -2,9 +2,13 @@
 
 Entries in ``CELERY_BEAT_SCHEDULE`` are rewritten at every beat start, so instead ``ensure_schedules()`` creates
 ``PeriodicTask`` rows with ``get_or_create``: a second run, or an admin's edit in between, is left alone.
+
+A shop whose tasks run eagerly has no beat: ``cron_lines()`` gives the same schedules as crontab lines, each a
+management command (``ai_commerce_train KIND`` for a retrain, ``ai_commerce_run_task TASK`` for the others).
 """
 
 import json
+import shlex
 
 from django.conf import settings
 
@@ -52,3 +56,24 @@ def ensure_schedules():
                                     description="Created by ai_commerce_setup_schedules; edit freely.")
         created.append(name)
     return created, kept
+
+
+def command_of(spec):
+    """The management command (a list of arguments) that runs a schedule's ``spec`` in-process."""
+    if spec["task"] == RETRAIN_TASK:
+        return ["ai_commerce_train", spec["kind"]]
+    return ["ai_commerce_run_task", spec["task"], *([spec["kind"]] if spec.get("kind") else [])]
+
+
+def cron_lines(manage_py, python):
+    """Crontab lines (with a comment naming each schedule) that run every default schedule with ``python
+    manage_py``, from the project folder, in the server's time zone. Raise ``ScheduleError`` for a bad crontab."""
+    folder, lines = manage_py.parent, []
+    for name, spec in default_schedules().items():
+        kind = spec.get("kind")
+        if kind and capabilities.get(kind) is None:
+            continue
+        fields = parse_crontab(spec["crontab"])
+        command = shlex.join([str(python), str(manage_py), *command_of(spec)])
+        lines += [f"# {name}", f"{' '.join(fields.values())} cd {shlex.quote(str(folder))} && {command}"]
+    return lines

@@ -68,10 +68,17 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "demo_shop.wsgi.application"
 
+# SQLite as Django advises for concurrent requests (check ai_commerce.W007): every transaction takes the write lock
+# when it begins, readers never block the writer (WAL), and a writer waits up to 20 s for the lock.
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DB_PATH") or BASE_DIR / "db.sqlite3",
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
     }
 }
 

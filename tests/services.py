@@ -15,9 +15,13 @@ REDIS_URL = os.environ.get("AI_COMMERCE_TEST_REDIS_URL", "redis://127.0.0.1:6379
 DATABASE_URL = os.environ.get("AI_COMMERCE_TEST_DATABASE_URL", "")
 
 
-def databases():
+def databases(sqlite_path=None):
+    """PostgreSQL when ``AI_COMMERCE_TEST_DATABASE_URL`` names it, else SQLite (in memory, or the file
+    ``sqlite_path``) with the options the README gives a small shop for concurrent requests."""
     if not DATABASE_URL:
-        return {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+        return {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path or ":memory:",
+                            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
+                                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}}
     url = urlparse(DATABASE_URL)
     if url.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"AI_COMMERCE_TEST_DATABASE_URL must be postgres://..., not {DATABASE_URL!r}")

@@ -121,6 +121,19 @@ class OscarAdapter(ShopAdapter):
     ``get_stockrecord_queryset`` to order the records the same way (e.g. ``order_by("price")`` for the cheapest).
     """
 
+    product_template = "oscar/catalogue/detail.html"
+
+    def order_statuses(self):
+        """The statuses of ``OSCAR_ORDER_STATUS_PIPELINE`` (and ``OSCAR_INITIAL_ORDER_STATUS``); None without one."""
+        from django.conf import settings as django_settings
+
+        pipeline = getattr(django_settings, "OSCAR_ORDER_STATUS_PIPELINE", None) or {}
+        if not pipeline:
+            return None
+        statuses = {*pipeline, *(s for nexts in pipeline.values() for s in nexts)}
+        initial = getattr(django_settings, "OSCAR_INITIAL_ORDER_STATUS", None)
+        return sorted(statuses | ({initial} if initial else set()))
+
     def get_stockrecord_queryset(self):
         """Return the stock records, in the order the strategy prefers them: a product's first one is used."""
         return self.product_model._meta.get_field(STOCKRECORDS).related_model._default_manager.order_by("pk")

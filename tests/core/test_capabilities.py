@@ -86,7 +86,7 @@ def test_staff_tune_it_in_the_admin_checked_by_its_own_check(admin_client):
 
 
 def test_it_gets_its_schedule_and_its_urls():
-    call_command("ai_commerce_setup_schedules")
+    call_command("ai_commerce_setup_schedules", beat=True)
     task = PeriodicTask.objects.get(name="forecast: retrain nightly")
     assert task.task == "ai_commerce.tasks.retrain_task" and json.loads(task.args) == ["forecast"]
     assert (task.crontab.hour, task.crontab.minute) == ("2", "15")

@@ -16,6 +16,8 @@ from django.utils.module_loading import import_string
 import ai_commerce
 from ai_commerce import capabilities
 from ai_commerce import checks as ai_checks
+from ai_commerce import host_checks
+from ai_commerce.adapter import ShopAdapter
 from ai_commerce.conf import app_settings
 
 
@@ -239,6 +241,38 @@ def no_broker_anywhere(settings, monkeypatch):
     return ai_checks.check_celery()
 
 
+def sqlite_file_without_options(settings, monkeypatch):
+    monkeypatch.setattr(host_checks, "settings", type("Settings", (), {"DATABASES": {"default": {
+        "ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/shop/db.sqlite3"}}}))
+    return host_checks.check_sqlite_concurrency()
+
+
+class AdminPageAdapter(ShopAdapter):
+    """A host whose product page would be a template that loads none of our tags (the admin's index)."""
+
+    product_template = "admin/index.html"
+
+
+class PipelineAdapter(ShopAdapter):
+    def order_statuses(self):
+        return ["placed", "cancelled"]
+
+
+def product_page_not_overridden(settings, monkeypatch):
+    patch(settings, ADAPTER=f"{__name__}.AdminPageAdapter")
+    return host_checks.check_product_template()
+
+
+def excluded_status_not_in_pipeline(settings, monkeypatch):
+    patch(settings, ADAPTER=f"{__name__}.PipelineAdapter", ORDER_STATUSES_EXCLUDED=["canceled"])
+    return host_checks.check_excluded_statuses()
+
+
+def eager_with_beat_schedules(settings, monkeypatch):
+    monkeypatch.setattr(host_checks, "enabled_schedules", lambda: ["ai_commerce: catch up after an outage"])
+    return host_checks.check_schedules_have_a_runner(databases=["default"])
+
+
 #: One deliberately broken configuration per problem, and the one id it must give. Each row is a different problem,
 #: so two rows expecting the same id would mean two problems share an id (test_problems_have_distinct_ids).
 PROBLEMS = [
@@ -284,6 +318,10 @@ PROBLEMS = [
     ("ai_commerce.E053", celery_app_conf(task_always_eager=False)),
     ("ai_commerce.W006", celery_app_conf(broker_url="amqp://guest@localhost//")),
     ("ai_commerce.W005", no_broker_anywhere),
+    ("ai_commerce.W007", sqlite_file_without_options),
+    ("ai_commerce.W008", product_page_not_overridden),
+    ("ai_commerce.W009", excluded_status_not_in_pipeline),
+    ("ai_commerce.W010", eager_with_beat_schedules),
     ("ai_commerce.E015", without_core),
     ("ai_commerce.E020", sub_app("SENTIMENT", ASPECTS=["fit"])),
     ("ai_commerce.E021", sub_app("SENTIMENT", ABUSIVE_WORDS="scam")),

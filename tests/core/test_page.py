@@ -128,3 +128,47 @@ def test_a_connection_django_closed_before_the_writes_is_closed_again():
     closed_again = connection.connection is None  # read before the count below opens it again
     assert Interaction.objects.filter(product=item, kind="view").count() == 1
     assert closed_again or connection.vendor == "sqlite"  # SQLite's in-memory test database is never closed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_finds_the_database_locked_is_tried_again_then_dropped_with_a_log_line(monkeypatch, caplog):
+    """SQLite under back-to-back pages: the after-response insert meets "database is locked". It is tried again (a
+    second later the lock is gone), and when the lock outlasts every try the rows are dropped with a log line:
+    never raised into the server."""
+    from django.db import OperationalError
+
+    from ai_commerce import deferred
+
+    monkeypatch.setattr(deferred, "LOCKED_RETRY_DELAYS", (0, 0, 0))
+    item, user = ItemFactory(), UserFactory()
+    real = Interaction.objects.bulk_create
+    tries = []
+
+    def locked_twice(objects, *args, **kwargs):
+        tries.append(len(objects))
+        if len(tries) <= 2:
+            raise OperationalError("database is locked")
+        return real(objects, *args, **kwargs)
+
+    monkeypatch.setattr(Interaction.objects, "bulk_create", locked_twice)
+    deferred._write([(Interaction, Interaction(user=user, product=item, kind="view", source="page"))])
+    assert len(tries) == 3 and Interaction.objects.count() == 1
+
+    def always_locked(objects, *args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Interaction.objects, "bulk_create", always_locked)
+    shown = PlacementEvent(placement="similar", version=1, product_id=item.pk, kind="impression", user=user)
+    deferred._write([(Interaction, Interaction(user=user, product=item, kind="view", source="page")),
+                     (PlacementEvent, shown)])
+    assert "ai_commerce dropped 1 ai_commerce.Interaction, 1 ai_commerce_recommendations.PlacementEvent rows" in \
+        caplog.text and "W007" in caplog.text
+    assert Interaction.objects.count() == 1 and PlacementEvent.objects.count() == 0  # dropped together, once
+
+    def broken(objects, *args, **kwargs):
+        raise OperationalError("no such table: ai_commerce_interaction")
+
+    monkeypatch.setattr(Interaction.objects, "bulk_create", broken)
+    caplog.clear()
+    deferred._write([(Interaction, Interaction(user=user, product=item, kind="view", source="page"))])
+    assert "could not store 1 ai_commerce.Interaction rows" in caplog.text  # not a lock: logged, not retried

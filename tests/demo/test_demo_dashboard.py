@@ -19,7 +19,7 @@ def trained(settings):
     call_command("ai_commerce_train", "sentiment", verbosity=0)
     call_command("ai_commerce_score_reviews", verbosity=0)
     call_command("ai_commerce_train", "pricing", verbosity=0)
-    call_command("ai_commerce_setup_schedules", verbosity=0)
+    call_command("ai_commerce_setup_schedules", beat=True, verbosity=0)
 
 
 def test_the_dashboard_charts_the_demo_shops_real_data(admin_client, trained, django_assert_max_num_queries):
