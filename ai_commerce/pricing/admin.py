@@ -28,6 +28,22 @@ class PricingPolicyAdmin(admin.ModelAdmin):
         (_("Auto-apply"), {"fields": ("auto_apply", "daily_auto_apply_cap")}),
     )
 
+    def _say_what_expired(self, request, obj):
+        expired = getattr(obj, "expired_suggestions", 0)
+        if expired:
+            self.message_user(request, ngettext(
+                "%(n)d pending suggestion made under the old rules expired; the next suggestion run makes a new one.",
+                "%(n)d pending suggestions made under the old rules expired; the next suggestion run makes new ones.",
+                expired) % {"n": expired}, messages.WARNING)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._say_what_expired(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._say_what_expired(request, obj)
+
 
 @admin.register(PriceSuggestion)
 class PriceSuggestionAdmin(admin.ModelAdmin):
@@ -39,7 +55,7 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in PriceSuggestion._meta.fields]
     actions = ("approve", "reject", "apply", "rollback")
     fieldsets = (
-        (None, {"fields": ("product", "status", "reason", ("current_price", "suggested_price", "change_pct"),
+        (None, {"fields": ("product", "status", "closed_reason", "reason", ("current_price", "suggested_price", "change_pct"),
                            "bound_by", "objective", "policy")}),
         (_("Expected effect per week"), {"fields": (
             ("units_now", "units_new", "units_new_low", "units_new_high"), ("revenue_now", "revenue_new"),

@@ -22,3 +22,8 @@ class PricingConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.pricing.dashboard.panel"
     dashboard_template = "admin/ai_commerce_pricing/dashboard_panel.html"
     urls = "ai_commerce.pricing.urls"
+
+    def connect(self):
+        from . import receivers
+
+        receivers.connect()

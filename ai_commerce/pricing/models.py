@@ -210,6 +210,9 @@ class PriceSuggestion(models.Model):
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING,
                               db_index=True)
+    closed_reason = models.CharField(_("why it closed"), max_length=300, blank=True,
+                                     help_text=_("Why an open suggestion expired (past its date, replaced, or its "
+                                                 "pricing policy changed)."))
     current_price = models.DecimalField(_("current price"), **MONEY)
     suggested_price = models.DecimalField(_("suggested price"), **MONEY)
     cost = models.DecimalField(_("unit cost"), **MONEY, null=True, blank=True)

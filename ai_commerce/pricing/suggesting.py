@@ -37,7 +37,25 @@ def active_version():
 def expire_old(now=None):
     """Expire open suggestions past their date; return how many."""
     return PriceSuggestion.objects.open().filter(expires_at__lt=now or timezone.now()).update(
-        status=PriceSuggestion.Status.EXPIRED)
+        status=PriceSuggestion.Status.EXPIRED, closed_reason="Past its date.")
+
+
+def expire_under_policy(policy, change):
+    """Expire the pending suggestions that ``policy`` governs (the most specific policy of their product now) or
+    that were made under it: they follow rules that ``change`` ("changed", "was deleted") and no longer hold. Approved
+    ones are staff's decision and stay. Return how many expired; the next suggestion run makes new ones."""
+    pending = PriceSuggestion.objects.filter(status=PriceSuggestion.Status.PENDING)
+    rows = list(pending.values_list("pk", "product_id", "policy_id"))
+    if not rows:
+        return 0
+    values = get_adapter().product_values({product_id for _pk, product_id, _policy in rows})
+    resolve = PolicyResolver()
+    governed = [pk for pk, product_id, made_under in rows if made_under == policy.pk
+                or resolve(product_id, (values.get(product_id) or {}).get("category")).pk == policy.pk]
+    reason = (f"The pricing policy {policy.name!r} ({policy.scope}) {change}; the next suggestion run makes a new "
+              "suggestion under the policy in force.")
+    return PriceSuggestion.objects.filter(pk__in=governed, status=PriceSuggestion.Status.PENDING).update(
+        status=PriceSuggestion.Status.EXPIRED, closed_reason=reason[:300])
 
 
 def suggest_prices(version=None, on_progress=None):
@@ -68,7 +86,7 @@ def suggest_prices(version=None, on_progress=None):
     with transaction.atomic():
         PriceSuggestion.objects.filter(status=PriceSuggestion.Status.PENDING,
                                        product_id__in=[s.product_id for s in new]).update(
-            status=PriceSuggestion.Status.EXPIRED)
+            status=PriceSuggestion.Status.EXPIRED, closed_reason="Replaced by a newer suggestion.")
         PriceSuggestion.objects.bulk_create(new, batch_size=500)
         ElasticityEstimate.objects.bulk_update(estimates, ["outcome"], batch_size=500)
     return dict(counts)

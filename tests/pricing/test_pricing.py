@@ -452,3 +452,46 @@ def test_no_promotion_without_skill_and_the_active_version_is_rescored_on_the_sa
     fourth = train().model_version
     assert not fourth.is_active and "cannot be judged" in fourth.note
     assert ModelVersion.objects.of_kind("pricing").active().get() == second
+
+
+def test_saving_a_policy_expires_the_pending_suggestions_it_governs_and_the_next_run_follows_it(shop, admin_client):
+    """Issue 25: a changed policy left 73 raises of the old policy pending beside 69 cuts of the new one."""
+    assert train().status == "succeeded"
+    old = set(PriceSuggestion.objects.filter(status=Status.PENDING).values_list("pk", flat=True))
+    assert len(old) >= 4 and not PriceSuggestion.objects.filter(policy__isnull=False).exists()  # the default's
+
+    one = PricingPolicy.objects.create(name="Mug 0 alone", product=shop[0], max_change_pct=Decimal(3))
+    assert one.expired_suggestions == 1
+    expired = PriceSuggestion.objects.get(product=shop[0], pk__in=old)
+    assert expired.status == Status.EXPIRED
+    assert expired.closed_reason.startswith("The pricing policy 'Mug 0 alone' (product ") and "is new" in \
+        expired.closed_reason
+    assert PriceSuggestion.objects.filter(pk__in=old, status=Status.PENDING).count() == len(old) - 1  # the others
+
+    one.name = "Mug 0, renamed"  # not a rule: nothing expires
+    one.save()
+    assert one.expired_suggestions == 0
+
+    response = admin_client.post("/admin/ai_commerce_pricing/pricingpolicy/add/", {
+        "name": "Everything", "product": "", "category": "", "objective": "revenue", "min_margin_pct": "10",
+        "floor_pct": "70", "ceiling_pct": "150", "max_change_pct": "5", "margin_without_cost": "hold",
+        "min_gain_probability": "90", "cooldown_days": "7", "rounding": "none", "low_stock_threshold": "5",
+        "daily_auto_apply_cap": "20"}, follow=True)
+    assert response.status_code == 200
+    assert f"{len(old) - 1} pending suggestions made under the old rules expired" in response.content.decode()
+    assert not PriceSuggestion.objects.filter(status=Status.PENDING).exists()
+    assert "'Everything' (global) is new" in PriceSuggestion.objects.filter(pk__in=old).exclude(
+        product=shop[0]).first().closed_reason
+
+    suggesting.suggest_prices()
+    fresh = PriceSuggestion.objects.filter(status=Status.PENDING)
+    assert fresh.exists()
+    assert {s.policy.name for s in fresh} <= {"Everything", "Mug 0, renamed"}
+    assert all(abs(s.change_pct) <= 5.0 + 1e-9 for s in fresh if s.policy.name == "Everything")
+
+    everything = PricingPolicy.objects.get(name="Everything")
+    governed = fresh.filter(policy=everything).count()
+    admin_client.post(f"/admin/ai_commerce_pricing/pricingpolicy/{everything.pk}/delete/", {"post": "yes"})
+    assert PriceSuggestion.objects.filter(status=Status.PENDING, policy__isnull=True).count() == 0
+    assert PriceSuggestion.objects.filter(closed_reason__contains="'Everything' (global) was deleted").count() == \
+        governed
