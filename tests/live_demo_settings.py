@@ -11,5 +11,5 @@ if DATABASE_URL:
 else:
     DATABASES["default"]["NAME"] = os.environ["AI_COMMERCE_LIVE_SQLITE_PATH"]
 if os.environ.get("AI_COMMERCE_LIVE_DJANGO_DEFAULTS"):  # bench/traffic.py's "before": SQLite as Django leaves it
-    DATABASES["default"]["OPTIONS"] = {}  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {}
 DEBUG = False

@@ -55,8 +55,8 @@ class PriceSuggestionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in PriceSuggestion._meta.fields]
     actions = ("approve", "reject", "apply", "rollback")
     fieldsets = (
-        (None, {"fields": ("product", "status", "closed_reason", "reason", ("current_price", "suggested_price", "change_pct"),
-                           "bound_by", "objective", "policy")}),
+        (None, {"fields": ("product", "status", "closed_reason", "reason",
+                           ("current_price", "suggested_price", "change_pct"), "bound_by", "objective", "policy")}),
         (_("Expected effect per week"), {"fields": (
             ("units_now", "units_new", "units_new_low", "units_new_high"), ("revenue_now", "revenue_new"),
             ("profit_now", "profit_new"), ("lift_pct", "lift_low_pct", "lift_high_pct"))}),

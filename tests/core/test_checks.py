@@ -14,9 +14,8 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 import ai_commerce
-from ai_commerce import capabilities
+from ai_commerce import capabilities, host_checks
 from ai_commerce import checks as ai_checks
-from ai_commerce import host_checks
 from ai_commerce.adapter import ShopAdapter
 from ai_commerce.conf import app_settings
 
