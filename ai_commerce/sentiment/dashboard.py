@@ -20,6 +20,8 @@ from .models import Label, ProductSentiment, ReviewSentiment
 
 #: A product's sentiment is "falling" when its last month's average is this much below the month before.
 FALLING_DROP = 0.1
+#: ... and each of the two months has at least this many reviews: one review a month is an anecdote, not a trend.
+MIN_REVIEWS_PER_MONTH = 5
 
 
 def panel(request, site, active):
@@ -55,9 +57,11 @@ def sentiment_labels_per_month(months=12, now=None):
     return [m.strftime("%Y-%m") for m in month_list], ordered
 
 
-def falling_products(limit=10, drop=FALLING_DROP):
-    """Return products whose last month's average sentiment fell by ``drop`` or more, worst first (2 queries)."""
-    falling = []
+def falling_products(limit=10, drop=FALLING_DROP, min_reviews=MIN_REVIEWS_PER_MONTH):
+    """Return (products whose last month's average sentiment fell by ``drop`` or more on at least ``min_reviews``
+    reviews in each of the two months, worst first; the number of products whose average fell on fewer, which is
+    not enough reviews to tell). Two queries."""
+    falling, too_few = [], 0
     # Read only the trend from the database, not the pros and cons.
     rows = ProductSentiment.objects.filter(review_count__gt=1).values("product_id",
                                                                       trend=KeyTransform("trend", "summary"))
@@ -67,14 +71,18 @@ def falling_products(limit=10, drop=FALLING_DROP):
             continue
         before, last = trend[-2], trend[-1]
         change = float(last.get("average_score") or 0) - float(before.get("average_score") or 0)
-        if change <= -drop:
-            falling.append({"product_id": row["product_id"], "change": change, "before": before, "last": last})
+        if change > -drop:
+            continue
+        if min(int(before.get("n") or 0), int(last.get("n") or 0)) < min_reviews:
+            too_few += 1
+            continue
+        falling.append({"product_id": row["product_id"], "change": change, "before": before, "last": last})
     falling.sort(key=lambda item: item["change"])
     falling = falling[:limit]
     products = get_product_model()._default_manager.in_bulk([item["product_id"] for item in falling])
     for item in falling:
         item["product"] = products.get(item["product_id"])
-    return falling
+    return falling, too_few
 
 
 def sentiment_panel(now=None):
@@ -82,5 +90,7 @@ def sentiment_panel(now=None):
     months, series = sentiment_labels_per_month(now=now)
     flagged = ReviewSentiment.objects.flagged().aggregate(
         total=Count("pk"), pending=Count("pk", filter=Q(moderation=ReviewSentiment.Moderation.PENDING)))
-    return {"months": months, "series": series, "falling": falling_products(),
+    falling, too_few = falling_products()
+    return {"months": months, "series": series, "falling": falling, "falling_too_few": too_few,
+            "min_reviews_per_month": MIN_REVIEWS_PER_MONTH,
             "flagged": flagged["total"], "flagged_pending": flagged["pending"]}
