@@ -386,3 +386,54 @@ def test_an_anonymous_visitors_recent_views_are_cached_and_kept_in_step(shop, cl
                        content_type="application/json").status_code == 201
     assert client.session.session_key == session_key
     assert mugs[1].pk in ids(serving.recommended_for(None, session_key=session_key, k=6))
+
+
+def placement_ids(html):
+    """The product ids of a page's items, placement by placement, in the order they render."""
+    import re
+
+    return [[int(p) for p in re.findall(r"[?&;]p=(\d+)", block)] for block in html.split('class="ai-placement')[1:]]
+
+
+PAGE = ("{% load ai_recommendations %}{% distinct_placements %}{% recommended_products k=4 %}"
+        "{% trending_products k=4 %}{% similar_products product k=4 %}")
+
+
+def test_distinct_placements_show_no_product_twice_in_the_order_the_page_renders_them(shop):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:5]])
+    trending_rows(version, mugs[1:9])
+    related(version, mugs[0], mugs[2:8])
+    request = RequestFactory().get("/")
+    request.user, request.session = user, None
+    recommended, trending, similar = placement_ids(Template(PAGE).render(
+        Context({"product": mugs[0], "request": request})))
+    assert recommended == [m.pk for m in mugs[1:5]]
+    assert trending == [m.pk for m in mugs[5:9]]  # the next four trending: the first four were just shown
+    assert len(similar) == 4 and not set(similar) & {*recommended, *trending}
+    # Without the tag, each placement is on its own: trending repeats what was recommended.
+    request = RequestFactory().get("/")
+    request.user, request.session = user, None
+    plain = PAGE.replace("{% distinct_placements %}", "")
+    recommended, trending, _similar = placement_ids(Template(plain).render(
+        Context({"product": mugs[0], "request": request})))
+    assert set(recommended) & set(trending)
+
+
+def test_an_anonymous_visitor_without_history_sees_one_list_of_trending_products(shop, client):
+    """Issue 25: the demo's anonymous home page showed the same six products as 'Recommended for you' and as
+    'Trending now'. A list that is only what everyone gets is shown once per distinct page, cached or not."""
+    from django.contrib.auth.models import AnonymousUser
+
+    mugs, version = shop["mugs"], shop["version"]
+    trending_rows(version, mugs)
+    home = Template("{% load ai_recommendations %}{% distinct_placements %}{% recommended_products k=4 %}"
+                    "{% trending_products k=4 %}{% trending_products k=4 category='Mugs' %}")
+    for _cold_then_cached in range(2):
+        request = RequestFactory().get("/")
+        request.user, request.session = AnonymousUser(), None
+        html = home.render(Context({"request": request}))
+        blocks = placement_ids(html)
+        assert html.count("ai-placement ai-recommended") == 1 and "ai-placement ai-trending" in html
+        assert blocks[0] == [m.pk for m in mugs[:4]]
+        assert len(blocks) == 2 and blocks[1] == [m.pk for m in mugs[4:8]]  # trending in Mugs: scoped, distinct

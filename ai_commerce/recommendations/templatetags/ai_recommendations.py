@@ -4,6 +4,10 @@
 - ``{% similar_products product k=8 %}``, ``{% bought_together product k=4 %}``,
 - ``{% trending_products k=8 category="Mugs" %}``.
 
+``{% distinct_placements %}`` before the first placement makes the page's placements distinct: each shows no
+product that an earlier one on the page showed (in the order the page renders them), and a list that is only what
+everyone gets (trending and popular products, for a visitor without history) is shown once, not under two titles.
+
 Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
 ``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version[:experiment arm], rendered
 as ``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
@@ -13,6 +17,7 @@ products; the impressions are logged on every request, after the response.
 """
 
 import logging
+from dataclasses import dataclass, field
 
 from django import template
 from django.utils.translation import gettext_lazy as _
@@ -30,28 +35,57 @@ TITLES = {"recommended": _("Recommended for you"), "similar": _("Similar items")
           "bought_together": _("Bought together"), "trending": _("Trending now")}
 
 
-def _render(context, placement, plan, template_name):
+#: Reasons that anyone gets, whoever they are: a list of nothing else is the same for every visitor without history.
+GENERIC_REASONS = {"trending", "popular"}
+
+
+@dataclass
+class PageShown:
+    """What the distinct placements of one page have shown so far (on the request, as ``ai_commerce_page``)."""
+
+    products: set = field(default_factory=set)
+    generic: bool = False  # a list of only trending or popular products
+
+
+@register.simple_tag(takes_context=True)
+def distinct_placements(context):
+    request = context.get("request")
+    if request is not None and getattr(request, "ai_commerce_page", None) is None:
+        request.ai_commerce_page = PageShown()
+    return ""
+
+
+def _render(context, placement, plan, template_name, scoped=False):
+    """Render ``plan(exclude)``'s list (``exclude``: what the page's distinct placements showed before). A
+    ``scoped`` list (trending in one category) is never the list that everyone gets."""
     try:
-        served = plan()
+        request = context.get("request")
+        page = getattr(request, "ai_commerce_page", None)
+        served = plan(frozenset(page.products) if page else frozenset())
         if served is None:
             return ""
-        request = context.get("request")
         names = [template_name, f"ai_commerce/recommendations/{placement}.html"] if template_name else [
             f"ai_commerce/recommendations/{placement}.html"]
         conf = app_settings.RECOMMENDATIONS
         fragment = Fragment(names, alias=conf["CACHE"], seconds=conf["CACHE_SECONDS"], key=served.key)
         found = fragment.cached()
         if found is not None:  # rendered for an earlier request, with the list it shows
-            html, shown = found
-            log_impressions(shown, request)
-            return html
-        items = served.items()
-        if not items:
-            return ""
-        shown = served_items(items)
+            html, (shown, generic) = found
+        else:
+            items = served.items()
+            if not items:
+                return ""
+            generic = not scoped and all(item.reason_code in GENERIC_REASONS for item in items)
+            shown = served_items(items)
+            html = fragment.render({"items": items, "placement": placement, "title": TITLES[placement]}, request,
+                                   payload=(shown, generic))
+        if page is not None:
+            if generic and page.generic:
+                return ""  # the page showed what everyone gets already
+            page.generic |= generic
+            page.products.update(product_id for _placement, _version, product_id, *_rest in shown)
         log_impressions(shown, request)
-        return fragment.render({"items": items, "placement": placement, "title": TITLES[placement]}, request,
-                               payload=shown)
+        return html
     except Exception:
         logger.exception("ai_commerce could not render the %s placement", placement)
         return ""
@@ -67,26 +101,27 @@ def _visitor(context):
 @register.simple_tag(takes_context=True)
 def recommended_products(context, k=8, template=None, exclude=()):
     user, session_key = _visitor(context)
-    return _render(context, "recommended", lambda: serving.plan_recommended(
-        user, session_key=session_key, k=k, exclude=exclude or ()), template)
+    return _render(context, "recommended", lambda shown: serving.plan_recommended(
+        user, session_key=session_key, k=k, exclude={*(exclude or ()), *shown}), template)
 
 
 @register.simple_tag(takes_context=True)
 def similar_products(context, product, k=8, template=None):
     user, session_key = _visitor(context)
-    return _render(context, "similar", lambda: serving.plan_similar(
-        product, k=k, user=user, session_key=session_key) if product else None, template)
+    return _render(context, "similar", lambda shown: serving.plan_similar(
+        product, k=k, user=user, session_key=session_key, exclude=shown) if product else None, template)
 
 
 @register.simple_tag(takes_context=True)
 def bought_together(context, product, k=4, template=None):
     user, session_key = _visitor(context)
-    return _render(context, "bought_together", lambda: serving.plan_bought_together(
-        product, k=k, user=user, session_key=session_key) if product else None, template)
+    return _render(context, "bought_together", lambda shown: serving.plan_bought_together(
+        product, k=k, user=user, session_key=session_key, exclude=shown) if product else None, template)
 
 
 @register.simple_tag(takes_context=True)
 def trending_products(context, k=8, category=None, template=None):
     user, session_key = _visitor(context)
-    return _render(context, "trending", lambda: serving.plan_trending(
-        k=k, category=category or None, user=user, session_key=session_key), template)
+    return _render(context, "trending", lambda shown: serving.plan_trending(
+        k=k, category=category or None, user=user, session_key=session_key, exclude=shown), template,
+        scoped=bool(category))
