@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,17 @@ def run(host, backend, defaults):
                         for name, statuses in answers.items()},
             "errors_500": sum(statuses.get(500, 0) for statuses in answers.values()),
             "requests": sum(sum(statuses.values()) for statuses in answers.values()),
-            "writes_dropped": log.count("ai_commerce dropped"), "seconds": round(time.monotonic() - started, 1)}
+            "writes_dropped": log.count("ai_commerce dropped"), "why": why(log),
+            "seconds": round(time.monotonic() - started, 1)}
+
+
+def why(log):
+    """{the last line of each traceback in the server's log: how often}: what the 500s were."""
+    reasons = Counter()
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = [line for line in block.splitlines() if line.strip() and not line.startswith((" ", "["))]
+        reasons[lines[0][:200] if lines else "?"] += 1
+    return dict(reasons.most_common())
 
 
 def main():
@@ -57,6 +68,8 @@ def main():
                 print(f"{row['host']:6} {row['backend']:10} {row['options']:18} 500s {row['errors_500']:4} of "
                       f"{row['requests']:4}  dropped writes {row['writes_dropped']:3}  "
                       + "  ".join(f"{name}: {codes}" for name, codes in row["traffic"].items()), flush=True)
+                for reason, n in row["why"].items():
+                    print(f"    {n} x {reason}")
     Path(args.out).write_text(json.dumps(rows, indent=2))
 
 
