@@ -151,9 +151,24 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     assert 'data-ai-attribution="similar:' in page
     assert re.search(r'<span class="ai-price">£\d+\.\d\d</span>', page)  # as the shop's own pages show prices
 
+    # An anonymous visitor without history: one list of what everyone gets, not the same products twice (issue 25).
+    from django.test import Client
+
+    anonymous = Client().get("/").content.decode()
+    assert anonymous.count('class="ai-placement ') == 1, anonymous
+    items = re.findall(r"[?&;]p=(\d+)", anonymous)
+    assert len(items) == len(set(items)) == 6
+    # The visitor who viewed a product gets what it suggests, then trending products that are not among them.
+    viewer = client.get("/").content.decode()
+    assert viewer.count('class="ai-placement ') == 2 and "Because you viewed" in viewer
+    items = re.findall(r"[?&;]p=(\d+)", viewer)
+    assert len(items) == len(set(items)) == 12
+
     client.force_login(row.user)
     home = client.get("/").content.decode()
     assert "Recommended for you" in home and "Because you bought" in home and "Trending" in home
+    items = re.findall(r"[?&;]p=(\d+)", home)
+    assert len(items) == len(set(items)) == 12  # six recommended, then six trending that are not among them
 
 
 def test_the_make_demo_path_works_with_the_clock_more_than_a_year_past_the_data(client, settings):
