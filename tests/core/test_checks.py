@@ -128,6 +128,8 @@ def test_w001_process_local_lock_cache_with_separate_workers(settings):
 @pytest.mark.parametrize(("changes", "expected"), [
     ({"EVENTS_THROTTLE_RATE": "10/fortnight"}, "ai_commerce.E012"),
     ({"EVENTS_MAX_BATCH": 0}, "ai_commerce.E013"),
+    ({"TRUSTED_PROXIES": "10.0.0.1"}, "ai_commerce.E055"),
+    ({"TRUSTED_PROXIES": ["10.0.0.0/33"]}, "ai_commerce.E055"),
     ({"STALE_RUN_SECONDS": 60, "TRAIN_TIME_LIMIT": 600}, "ai_commerce.E014"),
 ])
 def test_limits(settings, changes, expected):
@@ -277,6 +279,7 @@ PROBLEMS = [
     ("ai_commerce.E014", core("check_limits", STALE_RUN_SECONDS=60, TRAIN_TIME_LIMIT=600)),
     ("ai_commerce.E050", core("check_limits", LOCK_TTL=1)),
     ("ai_commerce.E051", core("check_limits", TRAIN_RETRIES=-1)),
+    ("ai_commerce.E055", core("check_limits", TRUSTED_PROXIES=["10.0.0.0/8", "proxy.local"])),
     ("ai_commerce.E052", core("check_retention", KEEP_VERSIONS=0)),
     ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
     ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={
