@@ -39,19 +39,16 @@ def parse_rate(rate):
 
 def trusted_networks(entries):
     """Return the networks of ``entries`` (IPs or CIDRs); raise ValueError naming the entries that are neither."""
-    if isinstance(entries, str) or not isinstance(entries, list | tuple | set | frozenset):
-        raise ValueError(f"{entries!r} is not a list of IPs or CIDRs")
-    networks, bad = [], []
-    for entry in entries:
+    is_list = isinstance(entries, list | tuple | set | frozenset)
+    networks, bad = [], [] if is_list else [entries]
+    for entry in entries if is_list else ():
         try:
-            networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
-        except ValueError:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except (AttributeError, ValueError):  # not text, or not an address
             bad.append(entry)
-        else:
-            if not isinstance(entry, str):
-                bad.append(entry)
     if bad:
-        raise ValueError(f"not IPs or CIDRs: {', '.join(map(repr, bad))}")
+        raise ValueError(f"not a list of IPs or CIDRs: {', '.join(map(repr, bad))}" if not is_list else
+                         f"not IPs or CIDRs: {', '.join(map(repr, bad))}")
     return networks
 
 
