@@ -12,7 +12,9 @@
 comes from one of ``AI_COMMERCE["TRUSTED_PROXIES"]`` (IPs or CIDRs; empty by default: REMOTE_ADDR alone). Then the
 header is read from the right, past every trusted hop, and the first hop that is not a trusted proxy is the client:
 what a client writes to the left of it is never believed. An IPv6 client is counted by its /64, the block one
-subscriber gets, so that rotating addresses inside it changes nothing.
+subscriber gets, so that rotating addresses inside it changes nothing. A private or loopback REMOTE_ADDR that sends
+the header while nothing is trusted is logged once: it is probably the shop's own proxy, and until it is listed every
+client behind it shares one budget.
 
 **Counting.** A fixed window per ``period``: the first request of a window ``add``s its counter with a lifetime of
 the window, the others ``incr`` it. Both are atomic on Redis (SET NX, INCR) and in ``LocMemCache`` (one lock), so
@@ -21,10 +23,12 @@ from the caller (a throttle's ``timer``), never from here.
 """
 
 import ipaddress
+import logging
 import math
 
 from .conf import app_settings
 
+logger = logging.getLogger(__name__)
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -63,6 +67,18 @@ def _trusted(address, networks):
     return any(address in network for network in networks)
 
 
+_warned = set()
+
+
+def _warn_untrusted_proxy(remote):
+    """Say once per process and proxy that every client behind it shares its budget until it is trusted."""
+    if remote not in _warned:
+        _warned.add(remote)
+        logger.warning("ai_commerce: requests from %s carry X-Forwarded-For, but TRUSTED_PROXIES is empty, so every "
+                       "client behind that proxy shares one rate limit; if it is your proxy, add it to "
+                       "AI_COMMERCE['TRUSTED_PROXIES']", remote)
+
+
 def client_address(meta, networks=None):
     """The client's address as text (an IPv6 client's /64), from ``meta`` (``request.META``): REMOTE_ADDR, unless it
     is a trusted proxy; then the rightmost ``X-Forwarded-For`` hop that is not one (the leftmost if all are)."""
@@ -73,6 +89,8 @@ def client_address(meta, networks=None):
             networks = []
     remote = _address(meta.get("REMOTE_ADDR") or "")
     client = remote
+    if not networks and remote is not None and remote.is_private and meta.get("HTTP_X_FORWARDED_FOR"):
+        _warn_untrusted_proxy(remote)
     if remote is not None and networks and _trusted(remote, networks):
         for hop in reversed((meta.get("HTTP_X_FORWARDED_FOR") or "").split(",")):
             address = _address(hop)

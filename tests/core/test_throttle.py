@@ -161,3 +161,11 @@ def test_bad_trusted_proxies_are_refused(entries):
 
     with pytest.raises(ValueError):
         throttling.trusted_networks(entries)
+
+
+def test_a_proxy_that_is_not_trusted_is_named_once(caplog):
+    from ai_commerce import throttling
+
+    for _ in range(3):
+        throttling.client_address({"REMOTE_ADDR": "10.9.8.7", "HTTP_X_FORWARDED_FOR": "203.0.113.1"}, [])
+    assert caplog.text.count("requests from 10.9.8.7 carry X-Forwarded-For") == 1
