@@ -11,8 +11,10 @@ errors each operation can answer.
 """
 
 import logging
+import time
 
 from django.conf import settings
+from django.core.cache import cache as default_cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.urls import reverse
@@ -26,10 +28,10 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from . import __version__, events
+from . import __version__, events, throttling
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Interaction
@@ -44,25 +46,48 @@ from .serializers import (
 logger = logging.getLogger(__name__)
 
 
-class EventThrottle(SimpleRateThrottle):
-    """Throttle per user, or per client IP for anonymous visitors, at ``AI_COMMERCE["EVENTS_THROTTLE_RATE"]``."""
+class EventThrottle(BaseThrottle):
+    """At most ``AI_COMMERCE["EVENTS_THROTTLE_RATE"]`` requests per window from each of: the user (when logged in),
+    the session (when there is one) and the client's address (always; read behind ``TRUSTED_PROXIES`` only, see
+    ``ai_commerce.throttling``). A request is refused when any of them is over, so a forged ``X-Forwarded-For``
+    or a fresh session cookie buys nothing. The counters are atomic (cache ``add`` + ``incr``), so parallel
+    requests cannot slip past the limit together."""
 
     scope = "ai_commerce_events"
+    cache = default_cache
+    timer = time.time
 
-    def get_rate(self):
-        return app_settings.EVENTS_THROTTLE_RATE
-
-    def get_cache_key(self, request, view):
-        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+    def idents(self, request):
+        """The keys this request is counted under: user, session and address."""
+        keys = []
+        if request.user.is_authenticated:
+            keys.append(f"u:{request.user.pk}")
+        session_key = getattr(getattr(request, "session", None), "session_key", None)
+        if session_key:
+            keys.append(f"s:{session_key}")
+        keys.append(f"a:{throttling.client_address(request.META)}")
+        return keys
 
     def allow_request(self, request, view):
         """Count in the cache; when the cache is down, fail open: the events are stored, unthrottled, and logged."""
+        self.wait_seconds = None
+        rate = app_settings.EVENTS_THROTTLE_RATE
+        if rate is None:
+            return True
+        limit, period = throttling.parse_rate(rate)
+        now = self.timer()
         try:
-            return super().allow_request(request, view)
+            waits = [wait for allowed, wait in (
+                throttling.hit(self.cache, f"ai_commerce:throttle:{self.scope}:{ident}", limit, period, now=now)
+                for ident in self.idents(request)) if not allowed]
         except Exception:
             logger.warning("the events throttle could not reach its cache; letting the request through", exc_info=True)
             return True
+        self.wait_seconds = max(waits) if waits else None
+        return not waits
+
+    def wait(self):
+        return self.wait_seconds
 
 
 class FieldErrorsExtension(OpenApiSerializerExtension):

@@ -24,6 +24,7 @@ from .adapter import (
 )
 from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
 from .retention import keep_problem  # loaded in ready(), so every worker also knows prune_versions_task
+from .throttling import trusted_networks
 
 PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
 NON_STORING_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
@@ -209,6 +210,13 @@ def check_limits(app_configs=None, **kwargs):
             errors.append(_error(f"AI_COMMERCE['EVENTS_THROTTLE_RATE'] = {rate!r} is not a rate.",
                                  "Write it as 'N/period' with period s, min, hour or day (e.g. '600/min'), or "
                                  "None for no throttle.", "E012"))
+    try:
+        trusted_networks(app_settings.TRUSTED_PROXIES)
+    except ValueError as exc:
+        errors.append(_error(f"AI_COMMERCE['TRUSTED_PROXIES']: {exc}.",
+                             "List the IPs or CIDRs of the shop's own reverse proxies and load balancers, e.g. "
+                             "['10.0.0.0/8', '192.0.2.7'], or leave it empty ([]) when clients connect directly.",
+                             "E055"))
     batch = app_settings.EVENTS_MAX_BATCH
     if not (isinstance(batch, int) and batch > 0):
         errors.append(_error(f"AI_COMMERCE['EVENTS_MAX_BATCH'] = {batch!r} must be a positive integer.",

@@ -74,8 +74,11 @@ DEFAULTS = {
     "RETRY_BACKOFF": 10,
     # The sweep re-sends a queued run that has no task id this many seconds after it was created (its enqueue failed).
     "SWEEP_GRACE_SECONDS": 60,
-    # Event endpoint: throttle rate per user or IP (DRF syntax) and the largest batch it accepts.
+    # Event endpoint: throttle rate per user, session and client address (DRF syntax) and the largest batch it accepts.
     "EVENTS_THROTTLE_RATE": "600/min",
+    # The shop's own reverse proxies and load balancers (IPs or CIDRs, e.g. ["10.0.0.0/8"]): only a request from one
+    # of them has its X-Forwarded-For read for the client's address (rate limits). Empty: REMOTE_ADDR alone.
+    "TRUSTED_PROXIES": [],
     "EVENTS_MAX_BATCH": 100,
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",

@@ -7,7 +7,8 @@
 - ``GET /ai/api/trending/?k=10&category=Mugs``.
 
 ``k`` runs from 1 to 50; anything else is a 400 naming the field. Each response says which model version (and
-experiment arm) served it, every item carries its ``attribution`` for the click link (``<ai>/r/?a=...``), and the
+experiment arm) served it, every item carries its ``attribution`` and its ``click_url`` (``<ai>/r/?a=...&s=...``,
+signed for the visitor who asked: the only link whose click is credited), and the
 list's impressions are logged as it is served: a headless shop gets click-through rates with no extra call.
 """
 
@@ -48,7 +49,7 @@ class PlacementView(JSONErrors, APIView):
         log_impressions(shown(results), self.request)
         version, arm = (results[0].model_version, results[0].arm) if results else (serving.active_version_id(), 0)
         return Response(PlacementSerializer({"placement": self.placement, "model_version": version, "arm": arm,
-                                             "results": results}).data)
+                                             "results": results}, context={"request": self.request}).data)
 
     def visitor(self, request):
         user = request.user if request.user.is_authenticated else None

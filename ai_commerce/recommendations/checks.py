@@ -7,6 +7,7 @@ from django.core import checks
 
 from ai_commerce.checks import is_cache_alias
 from ai_commerce.conf import app_settings
+from ai_commerce.throttling import parse_rate
 
 #: Setting -> (lowest, highest, the check id of a value that is not a whole number in that range).
 COUNTS = {"TOP_K": (1, 500, "E040"), "RELATED_K": (1, 200, "E043"), "CHUNK_SIZE": (10, 100_000, "E044"),
@@ -36,6 +37,14 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
         errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['FAN_OUT'] is on, but Celery has no result backend, so "
                              "the chord of chunk tasks cannot tell when every chunk is done.",
                              "Set CELERY_RESULT_BACKEND (e.g. your Redis broker's URL), or turn FAN_OUT off.", "E048"))
+    for key in ("CLICK_RATE", "IMPRESSION_RATE"):
+        rate = conf.get(key)
+        try:
+            parse_rate(rate if rate is not None else "1/s")
+        except ValueError:
+            errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS'][{key!r}] = {rate!r} is not a rate.",
+                                 "Write it as 'N/period' with period s, min, hour or day (e.g. '30/min'), or None "
+                                 "for no limit.", "E143"))
     params = conf.get("PARAMS")
     if not isinstance(params, dict):
         errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['PARAMS'] must be a dict of hyperparameters.",

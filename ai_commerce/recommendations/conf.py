@@ -13,6 +13,10 @@ DEFAULTS = {
     # Cache alias and lifetime of serving reads (keyed by model version, so a new version never serves stale rows).
     "CACHE": "default",
     "CACHE_SECONDS": 300,
+    # Clicks and impressions stored per visitor (user or session) and per client address (DRF-style rates; None: no
+    # limit). Over the limit, a click still redirects and a list is still shown, but neither is logged.
+    "CLICK_RATE": "30/min",
+    "IMPRESSION_RATE": "600/min",
     # Hyperparameters over the engine's defaults (see ai_commerce.recommendations.engine.default_params()).
     "PARAMS": {},
 }

@@ -26,6 +26,14 @@ class RecommendedSerializer(serializers.Serializer):
     reason_code = serializers.CharField()
     attribution = serializers.CharField(
         help_text="placement:model version[:experiment arm], to credit clicks and purchases (the click link's a=).")
+    click_url = serializers.SerializerMethodField(
+        help_text="The product's link through the click log, signed for the visitor who asked: a click is credited "
+                  "only through it, by the same visitor.")
+
+    def get_click_url(self, item) -> str:
+        from .attribution import click_url
+
+        return click_url(item, self.context.get("request"))
 
 
 class PlacementSerializer(serializers.Serializer):

@@ -6,7 +6,9 @@
 
     r = results(experiment)   # {"arms": [...], "verdict": {...}, "horizon": "..."}
 
-Per arm: visitors (users and anonymous sessions with an impression in the arm), impressions, clicks, conversions
+Per arm: visitors (users and anonymous sessions with an impression in the arm), impressions and clicks (each visitor
+counted once per item: however often a shopper, or a script, sees or clicks one product in one arm, it is one
+impression and at most one click, and only a click of something the arm showed that visitor counts), conversions
 (visitors who bought a product the arm showed them within ``CONVERSION_DAYS`` after seeing it), the revenue of those
 purchases (their order lines' quantity times unit price), and the primary metric's rate. Each other arm is compared
 with the control: the difference with its confidence interval and a two-sided p-value (a z-test of two proportions
@@ -25,7 +27,20 @@ import math
 from datetime import timedelta
 from statistics import NormalDist
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from ai_commerce.models import Interaction
@@ -35,12 +50,21 @@ from .models import Experiment, PlacementEvent
 
 
 def _counts(arm_ids):
-    rows = PlacementEvent.objects.filter(arm__in=arm_ids).values("arm").annotate(
-        impressions=Count("pk", filter=Q(kind=PlacementEvent.Kind.IMPRESSION)),
-        clicks=Count("pk", filter=Q(kind=PlacementEvent.Kind.CLICK)),
-        users=Count("user", distinct=True, filter=Q(kind=PlacementEvent.Kind.IMPRESSION)),
-        sessions=Count("session_key", distinct=True,
-                       filter=Q(kind=PlacementEvent.Kind.IMPRESSION, user__isnull=True) & ~Q(session_key="")))
+    """{arm: impressions, clicks, users, sessions}, a visitor counted once per item: impressions are the distinct
+    (visitor, product) pairs shown in the arm, clicks the distinct pairs clicked among those; events of nobody
+    (no user, no session) are not counted."""
+    pair = Concat(Coalesce(Cast("user_id", CharField()), Value("")), Value("|"), "session_key", Value("|"),
+                  Cast("product_id", CharField()), output_field=CharField())
+    shown = PlacementEvent.objects.filter(
+        kind=PlacementEvent.Kind.IMPRESSION, arm=OuterRef("arm"), product=OuterRef("product")).filter(
+        Q(user=OuterRef("user")) | Q(user__isnull=True, session_key=OuterRef("session_key")) & ~Q(session_key=""))
+    impression, click = Q(kind=PlacementEvent.Kind.IMPRESSION), Q(kind=PlacementEvent.Kind.CLICK)
+    rows = PlacementEvent.objects.filter(arm__in=arm_ids).filter(Q(user__isnull=False) | ~Q(session_key="")).values(
+        "arm").annotate(
+        impressions=Count(pair, distinct=True, filter=impression),
+        clicks=Count(pair, distinct=True, filter=click & Q(Exists(shown))),
+        users=Count("user", distinct=True, filter=impression),
+        sessions=Count("session_key", distinct=True, filter=impression & Q(user__isnull=True)))
     return {row["arm"]: row for row in rows}
 
 

@@ -129,6 +129,8 @@ def test_w001_process_local_lock_cache_with_separate_workers(settings):
 @pytest.mark.parametrize(("changes", "expected"), [
     ({"EVENTS_THROTTLE_RATE": "10/fortnight"}, "ai_commerce.E012"),
     ({"EVENTS_MAX_BATCH": 0}, "ai_commerce.E013"),
+    ({"TRUSTED_PROXIES": "10.0.0.1"}, "ai_commerce.E055"),
+    ({"TRUSTED_PROXIES": ["10.0.0.0/33"]}, "ai_commerce.E055"),
     ({"STALE_RUN_SECONDS": 60, "TRAIN_TIME_LIMIT": 600}, "ai_commerce.E014"),
 ])
 def test_limits(settings, changes, expected):
@@ -310,6 +312,7 @@ PROBLEMS = [
     ("ai_commerce.E014", core("check_limits", STALE_RUN_SECONDS=60, TRAIN_TIME_LIMIT=600)),
     ("ai_commerce.E050", core("check_limits", LOCK_TTL=1)),
     ("ai_commerce.E051", core("check_limits", TRAIN_RETRIES=-1)),
+    ("ai_commerce.E055", core("check_limits", TRUSTED_PROXIES=["10.0.0.0/8", "proxy.local"])),
     ("ai_commerce.E052", core("check_retention", KEEP_VERSIONS=0)),
     ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
     ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={
@@ -352,6 +355,7 @@ PROBLEMS = [
     ("ai_commerce.E140", sub_app("RECOMMENDATIONS", PARAMS={"positive_kinds": ["order"]})),
     ("ai_commerce.E141", sub_app("RECOMMENDATIONS", PARAMS={"positive_kinds": ["view"], "kind_weights": {"view": 0}})),
     ("ai_commerce.E142", sub_app("RECOMMENDATIONS", PARAMS={"rating_positive_at": 6})),
+    ("ai_commerce.E143", sub_app("RECOMMENDATIONS", CLICK_RATE="30/fortnight")),
 ]
 
 

@@ -117,7 +117,8 @@ def test_impressions_and_clicks_are_credited_to_the_arm_on_the_template_and_api_
     assert body["arm"] == arm and all(item["attribution"].endswith(f":{arm}") for item in body["results"])
     assert PlacementEvent.objects.filter(arm=arm, kind="impression").count() == 2 + 3  # the API logs its list too
     first = body["results"][0]
-    response = client.get(f"/ai/r/?a={first['attribution']}&p={first['product']}&next=/")
+    assert f"a={first['attribution'].replace(':', '%3A')}&p={first['product']}" in first["click_url"]
+    response = client.get(first["click_url"])  # signed for this user
     assert response.status_code == 302
     assert PlacementEvent.objects.get(kind="click").arm == arm
 

@@ -11,7 +11,8 @@ everyone gets (trending and popular products, for a visitor without history) is 
 Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
 ``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version[:experiment arm], rendered
 as ``data-ai-attribution`` so that clicks can be credited). A tag renders nothing, rather than raising, when there is no
-data or anything fails. The rendered placement is cached under the key of its served list while the template
+data or anything fails. Each item's ``click_url`` is signed for the visitor on every request
+(``attribution``). The rendered placement is cached under the key of its served list while the template
 renders the same without the request (``ai_commerce.fragments``), so a warm page reads neither the list nor its
 products; the impressions are logged on every request, after the response.
 """
@@ -20,13 +21,14 @@ import logging
 from dataclasses import dataclass, field
 
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ai_commerce.conf import app_settings
 from ai_commerce.fragments import Fragment
 
 from .. import serving
-from ..attribution import log_impressions
+from ..attribution import log_impressions, sign_links
 from ..attribution import shown as served_items
 
 logger = logging.getLogger(__name__)
@@ -85,7 +87,7 @@ def _render(context, placement, plan, template_name, scoped=False):
             page.generic |= generic
             page.products.update(product_id for _placement, _version, product_id, *_rest in shown)
         log_impressions(shown, request)
-        return html
+        return mark_safe(sign_links(html, shown, request))  # the links, for this visitor
     except Exception:
         logger.exception("ai_commerce could not render the %s placement", placement)
         return ""
