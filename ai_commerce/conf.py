@@ -77,6 +77,8 @@ DEFAULTS = {
     # Event endpoint: throttle rate per user or IP (DRF syntax) and the largest batch it accepts.
     "EVENTS_THROTTLE_RATE": "600/min",
     "EVENTS_MAX_BATCH": 100,
+    # Every endpoint: a JSON body nested deeper than this (arrays and objects) answers 400 before it is decoded.
+    "API_MAX_JSON_DEPTH": 32,
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",
     "ARTIFACT_DIR": "ai_commerce/models",
