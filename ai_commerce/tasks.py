@@ -13,7 +13,7 @@ import time
 from celery import shared_task
 from django.db import transaction
 
-from . import registry, sweep
+from . import celery_setup, registry, sweep
 from .conf import app_settings
 from .models import TrainingRun
 
@@ -75,7 +75,7 @@ def send_run(run_id):
     """Send queued run ``run_id`` to a worker and record its task id; if the broker is down, log it and leave the
     run queued with no task id, for the sweep to send again. Never raises."""
     try:
-        result = train_task.delay(run_id)
+        result = celery_setup.send(train_task, run_id)
     except Exception:
         logger.warning("could not send training run %s to a worker; the sweep will", run_id, exc_info=True)
         return None
