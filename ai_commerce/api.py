@@ -91,7 +91,7 @@ class APISchema(AutoSchema):
     - 401 and 403 everywhere: missing or bad credentials, a missing permission, a session's failed CSRF check
       (DRF answers 403 for missing credentials unless the host's first authentication class asks for them, 401);
     - 404 where its path names an object; 409 for the view's ``decisions`` (a refused step);
-    - 413 where it reads a body; 429 where it is throttled;
+    - 413 and 415 where it reads a body (too large; a Content-Type it does not read); 429 where it is throttled;
     - 503 everywhere: the database is unreachable (with ``Retry-After``).
     """
 
@@ -108,7 +108,8 @@ class APISchema(AutoSchema):
     def error_responses(self, operation):
         """{status code: (serializer, description)} of the errors that ``operation`` can answer."""
         errors = {
-            "401": (ErrorSerializer, "No credentials or bad ones, where the host's authentication asks for them."),
+            "401": (ErrorSerializer, ("No credentials or bad ones, where the host's authentication asks for them, or "
+                                      "where the scheme sent failed (its challenge in WWW-Authenticate).")),
             "403": (ErrorSerializer, "Not allowed: no or bad credentials, a missing permission, a failed CSRF check."),
         }
         has_body = "requestBody" in operation
@@ -120,6 +121,7 @@ class APISchema(AutoSchema):
             errors["409"] = (ErrorSerializer, "Refused in the object's present state: the reason.")
         if has_body:
             errors["413"] = (ErrorSerializer, f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+            errors["415"] = (ErrorSerializer, "The body's Content-Type is not one the operation reads.")
         if self.view.throttle_classes:
             errors["429"] = (ErrorSerializer, "Too many requests: wait the Retry-After seconds.")
         errors["503"] = (ErrorSerializer, "The database is unreachable: retry after the Retry-After seconds.")
