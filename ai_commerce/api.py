@@ -7,9 +7,10 @@ events are keyed by user, anonymous ones by session; a visitor with no session c
 keeping no cookie would make a row per request): its events count for popularity under a key of their own
 (``events.actor``).
 
-Every ai_commerce DRF view mixes in ``JSONErrors``: its errors answer JSON, a body over
-``DATA_UPLOAD_MAX_MEMORY_SIZE`` too (413, where Django would answer its HTML 400), and ``APISchema`` documents the
-errors each operation can answer.
+Every ai_commerce DRF view mixes in ``JSONErrors``: its errors answer JSON, never a 500 for bad input nor an HTML
+page: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413, one nested too deep a 400, malformed credentials a 401,
+the database unreachable a 503 with Retry-After; and ``APISchema`` documents the errors each operation can answer.
+The only other view under ``api/``, ``not_found``, reads no database.
 """
 
 import logging
@@ -136,13 +137,6 @@ class ServiceUnavailable(APIException):
 
 #: Retry-After (seconds) of a 503 while the database is down: about how long a restart or a failover takes.
 RETRY_AFTER_SECONDS = 30
-
-
-def unavailable_response():
-    """The JSON 503 of an endpoint that could not reach the database (for views that are not DRF's)."""
-    response = JsonResponse({"detail": str(ServiceUnavailable.default_detail)}, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
 
 
 class JSONErrors:
