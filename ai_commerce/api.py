@@ -3,11 +3,14 @@
 ``POST /ai/api/events/`` with ``{"events": [{"kind": "view", "product": 12}, ...]}``. Valid events are stored even
 when a neighbour in the batch is invalid; the answer is 201 when all were stored, else 400 naming each bad event's
 index and fields (or, for a batch that is not a list of events, the batch's field errors). Logged-in shoppers'
-events are keyed by user, anonymous ones by session.
+events are keyed by user, anonymous ones by session; a visitor with no session cookie gets no session (a script
+keeping no cookie would make a row per request): its events count for popularity under a key of their own
+(``events.actor``).
 
-Every ai_commerce DRF view mixes in ``JSONErrors``: its errors answer JSON, a body over
-``DATA_UPLOAD_MAX_MEMORY_SIZE`` too (413, where Django would answer its HTML 400), and ``APISchema`` documents the
-errors each operation can answer.
+Every ai_commerce DRF view mixes in ``JSONErrors``: its errors answer JSON, never a 500 for bad input nor an HTML
+page: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413, one nested too deep a 400, malformed credentials a 401,
+the database unreachable a 503 with Retry-After; and ``APISchema`` documents the errors each operation can answer.
+The only other view under ``api/``, ``not_found``, reads no database.
 """
 
 import logging
@@ -16,6 +19,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +35,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from . import __version__, events, throttling
+from . import __version__, authentication, events, parsers, throttling
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Interaction
@@ -113,7 +117,8 @@ class APISchema(AutoSchema):
     - 401 and 403 everywhere: missing or bad credentials, a missing permission, a session's failed CSRF check
       (DRF answers 403 for missing credentials unless the host's first authentication class asks for them, 401);
     - 404 where its path names an object; 409 for the view's ``decisions`` (a refused step);
-    - 413 where it reads a body; 429 where it is throttled.
+    - 413 and 415 where it reads a body (too large; a Content-Type it does not read); 429 where it is throttled;
+    - 503 everywhere: the database is unreachable (with ``Retry-After``).
     """
 
     def get_operation(self, *args, **kwargs):
@@ -129,7 +134,8 @@ class APISchema(AutoSchema):
     def error_responses(self, operation):
         """{status code: (serializer, description)} of the errors that ``operation`` can answer."""
         errors = {
-            "401": (ErrorSerializer, "No credentials or bad ones, where the host's authentication asks for them."),
+            "401": (ErrorSerializer, ("No credentials or bad ones, where the host's authentication asks for them, or "
+                                      "where the scheme sent failed (its challenge in WWW-Authenticate).")),
             "403": (ErrorSerializer, "Not allowed: no or bad credentials, a missing permission, a failed CSRF check."),
         }
         has_body = "requestBody" in operation
@@ -141,28 +147,57 @@ class APISchema(AutoSchema):
             errors["409"] = (ErrorSerializer, "Refused in the object's present state: the reason.")
         if has_body:
             errors["413"] = (ErrorSerializer, f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+            errors["415"] = (ErrorSerializer, "The body's Content-Type is not one the operation reads.")
         if self.view.throttle_classes:
             errors["429"] = (ErrorSerializer, "Too many requests: wait the Retry-After seconds.")
+        errors["503"] = (ErrorSerializer, "The database is unreachable: retry after the Retry-After seconds.")
         return dict(sorted(errors.items()))
 
 
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The body is too large."
-    default_code = "too_large"
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable for a moment; retry after the Retry-After seconds."
+    default_code = "unavailable"
+
+
+#: Retry-After (seconds) of a 503 while the database is down: about how long a restart or a failover takes.
+RETRY_AFTER_SECONDS = 30
 
 
 class JSONErrors:
-    """Mixed into every ai_commerce DRF view: errors are documented (``APISchema``), and a body over
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` answers a JSON 413 rather than Django's HTML 400 page."""
+    """Mixed into every ai_commerce DRF view, so that no input and no outage answers a 500 or an HTML page:
+
+    - errors are documented (``APISchema``);
+    - JSON bodies go through ``BoundedJSONParser``: nested too deep, 400; over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a
+      JSON 413 (also where Django itself refuses the body, which would be its HTML 400 page);
+    - the host's authenticators are ``Guarded``: malformed credentials are a 401 (with the failed scheme's
+      challenge), not the 500 of an error inside them;
+    - the database unreachable (``OperationalError``, ``InterfaceError``) is a JSON 503 with ``Retry-After``.
+    """
 
     schema = APISchema()  # drf-spectacular's, whatever the host's DEFAULT_SCHEMA_CLASS
 
+    def get_parsers(self):
+        return parsers.bounded(super().get_parsers())
+
+    def get_authenticators(self):
+        return authentication.guarded(super().get_authenticators())
+
+    def get_authenticate_header(self, request):
+        return authentication.failed_challenge(request) or super().get_authenticate_header(request)
+
     def handle_exception(self, exc):
         if isinstance(exc, RequestDataTooBig):
-            exc = PayloadTooLarge(f"The body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
-                                  "(DATA_UPLOAD_MAX_MEMORY_SIZE); send less per request.")
-        return super().handle_exception(exc)
+            exc = parsers.too_large()
+        unavailable = isinstance(exc, (OperationalError, InterfaceError))
+        if unavailable:
+            logger.warning("ai_commerce: %s answered 503: the database is unreachable", self.request.path,
+                           exc_info=exc)
+            exc = ServiceUnavailable()
+        response = super().handle_exception(exc)
+        if unavailable:
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 class EventBatchView(JSONErrors, APIView):
@@ -181,7 +216,7 @@ class EventBatchView(JSONErrors, APIView):
                 errors.append({"index": index, "fields": item.errors})
         known = set(get_adapter().get_product_queryset()
                     .filter(pk__in={data["product"] for _, data in valid}).values_list("pk", flat=True))
-        user_id, session_key = events.actor(request)
+        user_id, session_key = events.actor(request, create_session=False)  # no session row per cookieless POST
         to_store, seen = [], set()
         duplicates = 0
         for index, data in valid:
@@ -225,7 +260,7 @@ def not_found(request, **kwargs):
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(JSONErrors, SpectacularAPIView):
     """The OpenAPI schema of ai_commerce's endpoints, with no REST_FRAMEWORK setting needed from the host."""
 
     schema = None  # leaves the schema view itself out of the schema

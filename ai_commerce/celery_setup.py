@@ -9,9 +9,18 @@ settings (``CELERY_`` namespace), and makes the project's app, when there is one
 Workers still need the project's ``celery.py`` (``celery -A yourproject worker``).
 
 ``runs_in_process()`` says whether tasks run eagerly, inside the caller's process (a web request, for a click).
+
+``send(task, *args)`` is how the web process sends a task after a save (``transaction.on_commit``): it never waits on
+the broker. Celery's ``delay`` retries a failed publish (``task_publish_retry_policy``: 0.6 s when the broker refuses
+connections, per task) and connects with ``broker_connection_timeout`` (4 s by default, for a broker that does not
+answer); ``send`` makes one attempt, on a connection of its own whose connect and socket timeouts are
+``AI_COMMERCE["BROKER_SEND_TIMEOUT"]`` seconds, and raises at once. The caller logs the error, and the sweep
+(``ai_commerce.tasks.sweep_task``) catches up: unsent training runs, unscored reviews.
 """
 
 from celery import Celery, _state, current_app
+
+from .conf import app_settings
 
 APP_NAME = "ai_commerce"
 
@@ -39,3 +48,16 @@ def install():
 def runs_in_process():
     """Whether Celery runs tasks eagerly, in the calling process, rather than sending them to a worker."""
     return bool(current_app.conf.task_always_eager)
+
+
+def send(task, *args, **kwargs):
+    """Send ``task(*args, **kwargs)`` to a worker without waiting on the broker (see the module's docstring); in
+    eager mode, run it here as ``delay`` would. Return its AsyncResult; raise the broker's error at once."""
+    app = task._get_app()
+    if app.conf.task_always_eager:
+        return task.apply_async(args, kwargs)
+    timeout = app_settings.BROKER_SEND_TIMEOUT
+    options = {**(app.conf.broker_transport_options or {}), "socket_connect_timeout": timeout,
+               "socket_timeout": timeout, "max_retries": 0}
+    with app.connection_for_write(connect_timeout=timeout, transport_options=options) as connection:
+        return task.apply_async(args, kwargs, connection=connection, retry=False)

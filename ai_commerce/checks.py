@@ -243,6 +243,16 @@ def check_limits(app_configs=None, **kwargs):
         if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
             errors.append(_error(f"AI_COMMERCE['{name}'] = {value!r} must be a whole number, 0 or more.",
                                  "The defaults are TRAIN_RETRIES 3 and RETRY_BACKOFF 10 (seconds).", "E051"))
+    depth = app_settings.API_MAX_JSON_DEPTH
+    if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 2):
+        errors.append(_error(f"AI_COMMERCE['API_MAX_JSON_DEPTH'] = {depth!r} must be a whole number, 2 or more.",
+                             "The default is 32; the bodies ai_commerce's endpoints read nest a few levels.",
+                             "E061"))
+    timeout = app_settings.BROKER_SEND_TIMEOUT
+    if not (isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 10):
+        errors.append(_error(f"AI_COMMERCE['BROKER_SEND_TIMEOUT'] = {timeout!r} must be a number of seconds above 0 "
+                             "and at most 10.", "The default is 0.5: a save waits at most that long for a broker "
+                             "that is down; the sweep sends what could not be sent.", "E062"))
     return errors
 
 

@@ -72,6 +72,9 @@ DEFAULTS = {
     # exponential backoff from RETRY_BACKOFF seconds; the run's log records each retry.
     "TRAIN_RETRIES": 3,
     "RETRY_BACKOFF": 10,
+    # The web process sends a task after a save with one attempt whose connect and socket timeouts are this many
+    # seconds (ai_commerce.celery_setup.send): a broker that is down never holds up a save; the sweep catches up.
+    "BROKER_SEND_TIMEOUT": 0.5,
     # The sweep re-sends a queued run that has no task id this many seconds after it was created (its enqueue failed).
     "SWEEP_GRACE_SECONDS": 60,
     # Event endpoint: throttle rate per user, session and client address (DRF syntax) and the largest batch it accepts.
@@ -80,6 +83,8 @@ DEFAULTS = {
     # of them has its X-Forwarded-For read for the client's address (rate limits). Empty: REMOTE_ADDR alone.
     "TRUSTED_PROXIES": [],
     "EVENTS_MAX_BATCH": 100,
+    # Every endpoint: a JSON body nested deeper than this (arrays and objects) answers 400 before it is decoded.
+    "API_MAX_JSON_DEPTH": 32,
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",
     "ARTIFACT_DIR": "ai_commerce/models",

@@ -39,11 +39,21 @@ def review_event_id(pk):
     return f"review:{pk}"
 
 
-def actor(request):
-    """Return (user id, session key) of whoever made ``request``, creating a session for an anonymous visitor."""
+def actor(request, create_session=True):
+    """Return (user id, session key) of whoever made ``request``, creating a session for an anonymous visitor (a
+    page view: a browser keeps the cookie, and the visitor's history builds up).
+
+    With ``create_session=False`` (the event endpoint, where a script that keeps no cookie would make a session row
+    per request), an anonymous visitor without a session gets none: its events are keyed ``nosession:<random>``, one
+    key per request. They still count for popularity and trending and co-occur within their batch, but join no
+    visitor's history, and nothing identifies the visitor (no fingerprint of IP or browser)."""
     if request.user.is_authenticated:
         return request.user.pk, ""
     if request.session.session_key is None:
+        if not create_session:
+            import secrets
+
+            return None, f"nosession:{secrets.token_hex(16)}"
         request.session.save()
     return None, request.session.session_key
 

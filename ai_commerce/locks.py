@@ -5,6 +5,7 @@
     token = locks.acquire("train:pricing", ttl=120, owner=run.pk)   # None if held
     locks.renew("train:pricing", token, ttl=120)                      # a heartbeat; False if it was lost
     locks.owner("train:pricing")                                      # "17" (the run holding it), or None
+    locks.ttl("train:pricing")                                        # 84.2: seconds until it expires, or None
     locks.release("train:pricing", token)                             # only the holder's token releases it
 
 A lock's value is its token, ``"<owner>:<random>"``, so anyone can read which run holds it, and only the holder can
@@ -16,6 +17,7 @@ so two workers can never both hold a lock and a release never drops another hold
 (local memory in a single process, tests) ``add`` is atomic and the compare steps are best effort.
 """
 
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -70,6 +72,16 @@ class _Lock:
             return False
         return self.cache.delete(self.key)
 
+    def ttl(self):
+        """Seconds until the lock expires: None when it is free, or when the backend cannot tell."""
+        if self.redis is not None:
+            remaining = self.redis.pttl(self.key)
+            return remaining / 1000 if remaining >= 0 else None
+        expires = getattr(self.cache, "_expire_info", {}).get(self.cache.make_and_validate_key(self.key))
+        if expires is None or self.cache.get(self.key) is None:
+            return None
+        return max(0.0, expires - time.time())  # local memory stores the expiry as a wall-clock time
+
     def renew(self, token, ttl):
         if self.redis is not None:
             return bool(self.redis.eval(_RENEW, 1, self.key, token, int(ttl * 1000)))
@@ -101,6 +113,12 @@ def owner(name):
     """The owner that holds lock ``name`` (what ``acquire`` was given, as a string), or None when it is free."""
     token = holder(name)
     return token.rpartition(":")[0] if token else None
+
+
+def ttl(name):
+    """Seconds until lock ``name`` expires unless its holder renews it; None when it is free (or, on a cache
+    backend other than Redis or local memory, when that cannot be read)."""
+    return _Lock(name).ttl()
 
 
 def is_held(name):

@@ -18,6 +18,7 @@ it through ``ai_commerce.tasks`` (``enqueue_training(kind)`` queues one after th
 
 import functools
 import logging
+import math
 import threading
 import time
 import traceback
@@ -195,6 +196,16 @@ class RetryLater(Exception):
     task retries it with backoff. ``__cause__`` is the error."""
 
 
+class Deferred(Exception):
+    """Another run holds the kind's lock: this run stays queued, and its task tries again in ``countdown`` seconds,
+    when the lock will have expired if its holder's worker died. ``holder`` is the lock's token then: a retry that
+    finds the same token renewed knows its holder is alive, and skips."""
+
+    def __init__(self, run, holder, countdown):
+        self.run, self.holder, self.countdown = run, holder, countdown
+        super().__init__(f"run {run.pk}: deferred {countdown} s behind the {run.kind} lock's holder")
+
+
 class LockLost(Exception):
     """Another process took the run's lock while it was training (its heartbeat could not renew it in time)."""
 
@@ -276,11 +287,17 @@ def _claim(run, task_id):
     return bool(claimed)
 
 
-def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
+def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False, defer=False, behind=None):
     """Run the queued training run ``run_id`` to its end. Idempotent: a run that is not queued is left alone.
 
     The run holds its kind's lock, renewed by a ``Heartbeat``; the lock's owner is the run. With ``retry``, a
     transient error (``transient()``) puts the run back in the queue, logs it, and raises ``RetryLater``.
+
+    When another run holds the lock: with ``defer`` (a task that can retry later), the run stays queued and
+    ``Deferred`` says when the lock expires, since its holder may be a killed worker whose lock lives on for up to
+    ``LOCK_TTL`` (a nightly run landing there would otherwise be lost). Without ``defer`` (eager mode), or when the
+    lock is still held by ``behind``, the token it was deferred behind (so its holder renewed it: a live run), the
+    run is skipped.
     """
     run = TrainingRun.objects.filter(pk=run_id).first()
     if run is None:
@@ -297,9 +314,14 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
     try:
         token = locks.acquire(name, ttl=app_settings.LOCK_TTL, owner=run.pk)
         if token is None:
+            holder = locks.holder(name)
             if locks.owner(name) == str(run.pk) or run.status != TrainingRun.Status.QUEUED:
                 return run  # another delivery of this run holds the lock and trains it
-            return _finish(run, TrainingRun.Status.SKIPPED, message=f"skipped: another {run.kind} run is in progress")
+            if defer and holder != behind:
+                raise _defer(run, name, holder, task_id)
+            alive = " (it renewed its lock while this run waited)" if holder is not None and holder == behind else ""
+            return _finish(run, TrainingRun.Status.SKIPPED,
+                           message=f"skipped: another {run.kind} run is in progress{alive}")
         if not _claim(run, task_id):
             return run
         heartbeat = Heartbeat(name, token, app_settings.LOCK_TTL)
@@ -311,6 +333,8 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
             return run
         return _finish(run, TrainingRun.Status.SUCCEEDED, progress=100, model_version=version,
                        message=(version.note if version is not None else "done")[:255])
+    except Deferred:
+        raise
     except NotEnoughData as exc:
         run.log += f"{timezone.now():%H:%M:%S} {exc}\n"
         return _finish(run, TrainingRun.Status.SKIPPED, message=str(exc)[:255])
@@ -329,6 +353,20 @@ def execute_run(run_id, task_id="", reporter_class=RunReporter, retry=False):
             heartbeat.stop()
         if token is not None:
             _quietly(locks.release, name, token)
+
+
+def _defer(run, name, holder, task_id):
+    """Record on ``run`` (still queued, and marked sent, so the sweep does not send it again) that it waits for the
+    lock ``name`` held by ``holder``; return the ``Deferred`` that says for how long."""
+    remaining = locks.ttl(name)
+    countdown = math.ceil(app_settings.LOCK_TTL if remaining is None else remaining) + 1
+    who = f"run {holder.rpartition(':')[0]}" if holder else "another run"
+    line = (f"{timezone.now():%H:%M:%S} deferred: {who} holds the {run.kind} lock (its worker may have died); "
+            f"trying again in {countdown} s, when the lock expires unless renewed")
+    TrainingRun.objects.filter(pk=run.pk).update(message=line[9:][:255], log=Concat("log", Value(line + "\n")))
+    if task_id:
+        TrainingRun.objects.filter(pk=run.pk, task_id="").update(task_id=task_id)
+    return Deferred(run, holder, countdown)
 
 
 def _failed(run, exc):

@@ -4,7 +4,9 @@
 ``ModelVersion`` rows, not in a result backend.
 
 A training task that hits a transient error (``registry.transient()``: the database or Redis unreachable) puts its run
-back in the queue and retries with exponential backoff, ``TRAIN_RETRIES`` times; the last attempt fails the run.
+back in the queue and retries with exponential backoff, ``TRAIN_RETRIES`` times; the last attempt fails the run. A
+task whose kind's lock is held by another run (a killed worker's lock lives up to ``LOCK_TTL``) is retried when that
+lock expires; if the lock was renewed meanwhile (its run is alive), the run is skipped.
 """
 
 import logging
@@ -13,7 +15,7 @@ import time
 from celery import shared_task
 from django.db import transaction
 
-from . import registry, sweep
+from . import celery_setup, registry, sweep
 from .conf import app_settings
 from .models import TrainingRun
 
@@ -21,37 +23,46 @@ logger = logging.getLogger(__name__)
 SOFT_LIMIT = app_settings.TRAIN_TIME_LIMIT
 
 
-def _train(task, run_id):
+def _train(task, run_id, behind=None, deferrals=0):
     """Run ``run_id`` in ``task``, retrying it after a transient error while retries are left: through the broker
-    with a countdown, or, in eager mode, here after a sleep."""
-    attempt = task.request.retries or 0
+    with a countdown, or, in eager mode, here after a sleep. A run that finds its kind's lock held by another run is
+    deferred (through the broker) until that lock expires (``registry.Deferred``); ``behind`` is the lock's token
+    it waited behind, and deferrals do not count against ``TRAIN_RETRIES``."""
+    attempt = (task.request.retries or 0) - deferrals
     while True:
         try:
             run = registry.execute_run(run_id, task_id=task.request.id or "",
-                                       retry=attempt < app_settings.TRAIN_RETRIES)
+                                       retry=attempt < app_settings.TRAIN_RETRIES,
+                                       defer=not task.request.is_eager, behind=behind)
             return None if run is None else run.status
+        except registry.Deferred as exc:
+            logger.info("%s", exc)
+            raise task.retry(exc=exc, countdown=exc.countdown, max_retries=(task.request.retries or 0) + 1,
+                             kwargs={**(task.request.kwargs or {}), "behind": exc.holder,
+                                     "deferrals": deferrals + 1}) from exc
         except registry.RetryLater as exc:
             countdown = app_settings.RETRY_BACKOFF * 2 ** attempt
             if not task.request.is_eager:
-                raise task.retry(exc=exc, countdown=countdown, max_retries=app_settings.TRAIN_RETRIES) from exc
+                raise task.retry(exc=exc, countdown=countdown,
+                                 max_retries=app_settings.TRAIN_RETRIES + deferrals) from exc
             time.sleep(countdown)
             attempt += 1
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300)
-def train_task(self, run_id):
+def train_task(self, run_id, behind=None, deferrals=0):
     """Run queued TrainingRun ``run_id`` (idempotent: the run row is the key)."""
-    return _train(self, run_id)
+    return _train(self, run_id, behind, deferrals)
 
 
 @shared_task(bind=True, soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 300)
-def retrain_task(self, kind, triggered_by="schedule", run_id=None):
+def retrain_task(self, kind, triggered_by="schedule", run_id=None, behind=None, deferrals=0):
     """Create and run a training run of ``kind`` in this worker (what the beat schedule calls); a retry runs the
     same run again."""
     if run_id is None:
         run_id = TrainingRun.objects.create(kind=kind, triggered_by=triggered_by).pk
         self.request.kwargs = {**(self.request.kwargs or {}), "run_id": run_id}
-    return _train(self, run_id)
+    return _train(self, run_id, behind, deferrals)
 
 
 @shared_task
@@ -75,7 +86,7 @@ def send_run(run_id):
     """Send queued run ``run_id`` to a worker and record its task id; if the broker is down, log it and leave the
     run queued with no task id, for the sweep to send again. Never raises."""
     try:
-        result = train_task.delay(run_id)
+        result = celery_setup.send(train_task, run_id)
     except Exception:
         logger.warning("could not send training run %s to a worker; the sweep will", run_id, exc_info=True)
         return None

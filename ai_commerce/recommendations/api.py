@@ -3,7 +3,8 @@
 - ``GET /ai/api/recommendations/?k=10``: the current user's (or anonymous session's) recommendations. Staff holding
   ``ai_commerce_recommendations.view_recommendation`` (the permission that shows these rows in the admin) may add
   ``&user=ID``; anyone else asking for another user gets 403, as their reasons name what that user bought.
-- ``GET /ai/api/products/<id>/similar/?k=10`` and ``.../bought-together/?k=10``: 404 for an unknown product.
+- ``GET /ai/api/products/<id>/similar/?k=10`` and ``.../bought-together/?k=10``: 404 for an unknown
+  product, and for one the shop does not show (inactive, where the shop maps ``active``).
 - ``GET /ai/api/trending/?k=10&category=Mugs``.
 
 ``k`` runs from 1 to 50; anything else is a 400 naming the field. Each response says which model version (and
@@ -56,9 +57,15 @@ class PlacementView(JSONErrors, APIView):
         return {"user": user, "session_key": None if user is not None else request.session.session_key}
 
     def product(self, product_id):
-        model = get_adapter().product_model
+        """The product ``product_id`` if the shop shows it (known, and active where the shop maps ``active``: an
+        inactive product's page is a 404, so are its placements); else 404."""
+        adapter = get_adapter()
+        model = adapter.product_model
+        shown = adapter.get_product_queryset()
+        if adapter.has("active"):
+            shown = shown.annotate(ai_active=adapter.product_expression("active")).filter(ai_active=True)
         try:
-            return get_adapter().get_product_queryset().get(pk=model._meta.pk.to_python(product_id))
+            return shown.get(pk=model._meta.pk.to_python(product_id))
         except (model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
             raise Http404("Unknown product.") from exc
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from ai_commerce import adapter as adapter_module
-from ai_commerce import events
+from ai_commerce import celery_setup, events
 from ai_commerce.adapter import MappingError, get_adapter
 
 from . import serving
@@ -25,7 +25,7 @@ def product_saved(sender, instance, created=False, raw=False, **kwargs):
         return
     from .tasks import index_product_task
 
-    transaction.on_commit(lambda: index_product_task.delay(instance.pk), robust=True)
+    transaction.on_commit(lambda: celery_setup.send(index_product_task, instance.pk), robust=True)
 
 
 def shop_changed(sender, raw=False, action="post_", **kwargs):

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from ai_commerce import celery_setup
 from ai_commerce.adapter import get_adapter, is_our_write
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def review_saved(sender, instance, raw=False, **kwargs):
 
     follow_host_status(instance.pk)
     # robust: a broker that is down is logged, and the shop's save has already committed.
-    transaction.on_commit(lambda: score_review_task.delay(instance.pk), robust=True)
+    transaction.on_commit(lambda: celery_setup.send(score_review_task, instance.pk), robust=True)
 
 
 def follow_host_status(review_pk):

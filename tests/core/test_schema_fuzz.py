@@ -20,6 +20,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -41,6 +42,21 @@ EXAMPLES = 20  # per operation and way of generating
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 PASSWORD = "fuzz-secret"
+
+
+def _basic(user, password=b""):
+    return "Basic " + base64.b64encode(user + b":" + password).decode()
+
+
+NO_AUTHORIZATION = st.none()
+#: Generated credentials of the "forged" caller: Basic with any bytes (a NUL, bad UTF-8, no colon), Bearer, garbage.
+AUTHORIZATION = st.one_of(
+    st.builds(_basic, st.binary(max_size=24), st.binary(max_size=24)),
+    st.binary(max_size=32).map(lambda raw: "Basic " + base64.b64encode(raw).decode()),
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=40).map(lambda token: "Bearer " + token),
+    # Garbage: any Latin-1 text that an HTTP client can send (no control characters, no leading white space).
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0xFF, exclude_categories=("Cc", "Zs")), max_size=40),
+)
 
 
 @pytest.fixture
@@ -76,7 +92,7 @@ def real_object(operation, world):
 
 
 def credentials(actor):
-    if actor == "anonymous":
+    if actor != "superuser":  # the forged caller sends generated credentials
         return {}
     user = UserFactory(is_staff=True, is_superuser=True)
     user.set_password(PASSWORD)
@@ -85,14 +101,17 @@ def credentials(actor):
     return {"Authorization": f"Basic {token}"}
 
 
-def fuzz(operation, mode, headers, figures, path_parameters=None):
-    """Send ``EXAMPLES`` generated requests to ``operation``; count them and collect the failed checks."""
+def fuzz(operation, mode, headers, figures, path_parameters=None, authorization=NO_AUTHORIZATION):
+    """Send ``EXAMPLES`` generated requests to ``operation``, with ``authorization`` headers drawn from that strategy
+    (none by default); count them and collect the failed checks."""
 
-    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters),
+           forged=authorization)
     @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    def run(case):
-        response = case.call(headers=headers)
+    def run(case, forged):
+        sent = headers if forged is None else {**headers, "Authorization": forged}
+        response = case.call(headers=sent)
         figures["requests"] += 1
         figures["status_codes"][str(response.status_code)] += 1
         if response.status_code >= 500:
@@ -102,7 +121,7 @@ def fuzz(operation, mode, headers, figures, path_parameters=None):
         except FailureGroup as group:
             for failure in group.exceptions:
                 figures["violations"].append(f"{operation.label} [{mode}]: {failure.title} "
-                                             f"({response.status_code}) <- {case.as_curl_command(headers=headers)}")
+                                             f"({response.status_code}) <- {case.as_curl_command(headers=sent)}")
 
     try:
         run()
@@ -110,24 +129,24 @@ def fuzz(operation, mode, headers, figures, path_parameters=None):
         figures["no_negative_cases"].append(operation.label)
 
 
-@pytest.mark.parametrize("actor", ["anonymous", "superuser"])
+@pytest.mark.parametrize("actor", ["anonymous", "superuser", "forged"])
 def test_every_operation_answers_as_documented(actor, wsgi_app, world):
     schema = schemathesis.openapi.from_wsgi("/ai/api/schema/?format=json", wsgi_app)
-    # Each caller sends its own credentials (none, or the superuser's), not generated ones. (Generated Basic
-    # credentials found that a NUL byte in the username is a 500 on PostgreSQL, inside DRF's BasicAuthentication and
-    # Django's ModelBackend: the host's authentication, not ai_commerce's code.)
+    # Each caller sends its own credentials (none, the superuser's, or AUTHORIZATION's), not schemathesis's, which
+    # would replace the superuser's.
     schema.config.generation.update(with_security_parameters=False)
     headers = credentials(actor)
+    authorization = AUTHORIZATION if actor == "forged" else NO_AUTHORIZATION
     figures = {"actor": actor, "requests": 0, "operations": [], "status_codes": Counter(), "server_errors": 0,
                "violations": [], "no_negative_cases": []}
     operations = [result.ok() for result in schema.get_all_operations()]
     for operation in operations:
         figures["operations"].append(operation.label)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            fuzz(operation, mode, headers, figures)
+            fuzz(operation, mode, headers, figures, authorization=authorization)
     for operation in sorted(operations, key=lambda op: op.method.upper() == "DELETE"):
         if real_object(operation, world):
-            fuzz(operation, GenerationMode.POSITIVE, headers, figures, real_object(operation, world))
+            fuzz(operation, GenerationMode.POSITIVE, headers, figures, real_object(operation, world), authorization)
     ARTIFACTS.mkdir(exist_ok=True)
     summary = {**figures, "operations": len(figures["operations"]), "violation_count": len(figures["violations"]),
                "status_codes": dict(sorted(figures["status_codes"].items()))}
