@@ -13,7 +13,8 @@ ASGI server and the test client send), objects are kept per request and written 
 the shopper does not wait for them; they share one transaction. Outside one (a management command, a template
 rendered from a task), they are written at once. Django closes its database connections at the end of a request
 before these writes, so they reuse a persistent connection (``CONN_MAX_AGE``) and otherwise open one and close it
-again. A failed write is logged with the number of rows and never reaches the shopper.
+again. A failed write is logged with the number of rows and never reaches the shopper. Rows of a forgotten user
+(``ai_commerce.privacy``) are left out, with one lookup for the whole write.
 """
 
 import contextvars
@@ -59,6 +60,7 @@ def _write(rows):
             by_model.setdefault(model, []).append(model(**row) if isinstance(row, dict) else row)
         except Exception:
             logger.exception("ai_commerce could not make a %s row of %r", model._meta.label, row)
+    by_model = _without_forgotten(by_model)
     if len(by_model) > 1 and not transaction.get_connection().in_atomic_block:
         try:
             with transaction.atomic():
@@ -74,6 +76,25 @@ def _write(rows):
             model.objects.bulk_create(objects)
         except Exception:
             logger.exception("ai_commerce could not store %d %s rows", len(objects), model._meta.label)
+
+
+def _without_forgotten(by_model):
+    """Leave out the rows of forgotten users (one lookup for every model's rows); a failed lookup drops them all,
+    since they cannot be told apart."""
+    from . import privacy
+
+    users = {getattr(obj, "user_id", None) for objects in by_model.values() for obj in objects}
+    try:
+        forgotten = privacy.forgotten_ids(users)
+    except Exception:
+        logger.exception("ai_commerce could not check for forgotten users; %d rows not stored",
+                         sum(map(len, by_model.values())))
+        return {}
+    if not forgotten:
+        return by_model
+    kept = {model: [obj for obj in objects if getattr(obj, "user_id", None) not in forgotten]
+            for model, objects in by_model.items()}
+    return {model: objects for model, objects in kept.items() if objects}
 
 
 def _started(**kwargs):
