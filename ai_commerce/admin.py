@@ -288,8 +288,8 @@ class ErasureAdmin(ReadOnlyAdmin):
 
     list_display = ("erased_at", "short_hash", "requested_by", "removed_display")
     list_filter = ("requested_by", ("erased_at", admin.DateFieldListFilter))
-    search_fields = ("user_hash",)
-    search_help_text = _("A user id, or the start of a hash.")
+    search_fields = ("^user_hash",)
+    search_help_text = _("A user id (its hash is looked up), or the start of a hash.")
     date_hierarchy = "erased_at"
     fields = ("erased_at", "user_hash", "requested_by", "removed_display")
     readonly_fields = fields
@@ -298,11 +298,11 @@ class ErasureAdmin(ReadOnlyAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        found, duplicates = super().get_search_results(request, queryset, search_term.lower())
         term = search_term.strip()
-        if term:
-            found |= queryset.filter(user_hash__in=privacy.user_hashes(term))
-        return found, duplicates
+        by_id = queryset.filter(user_hash__in=privacy.user_hashes(term)) if term else queryset.none()
+        if by_id.exists():
+            return by_id, False
+        return super().get_search_results(request, queryset, term.lower())
 
     @admin.display(description=_("user hash"), ordering="user_hash")
     def short_hash(self, erasure):
