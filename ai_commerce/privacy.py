@@ -23,6 +23,10 @@ The shop still holds the user's orders and reviews, so every path that writes ro
 
 The hash is ``salted_hmac`` (HMAC-SHA256) of the id under ``SECRET_KEY``; the keys in ``SECRET_KEY_FALLBACKS`` match
 too, so rotating the key keeps the tombstones as long as the old key stays a fallback.
+
+The answer about one user (a page's or a request's shopper) is cached in ``LOCK_CACHE``, the cache that web and
+worker processes share, for ``CACHE_SECONDS`` and under the hash, so a page costs no query once warm; forgetting
+updates it when the erasure commits. Bulk lookups (imports, sweeps, trainers) read the table.
 """
 
 from django.conf import settings
@@ -30,10 +34,13 @@ from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
-from . import capabilities
+from . import cache, capabilities
+from .conf import app_settings
 
 #: Ids looked up per query.
 BATCH = 500
+#: How long the answer about one user stays cached.
+CACHE_SECONDS = 300
 _SALT = "ai_commerce.privacy.forgotten"
 _forgetters = {}
 
@@ -71,6 +78,10 @@ def forget_user(user_id, requested_by="code"):
         ForgottenUser.objects.get_or_create(user_hash=digest)
         removed = {name: forget(user_id) for name, forget in sorted(forgetters().items())}
         Erasure.objects.create(user_hash=digest, requested_by=requested_by, removed=removed)
+        # Dropped now and set once committed: a lookup in between reads the table, and the commit has the last word.
+        cache.delete(app_settings.LOCK_CACHE, _cache_key(user_id))
+        transaction.on_commit(lambda: cache.set(app_settings.LOCK_CACHE, _cache_key(user_id), True, CACHE_SECONDS),
+                              robust=True)
     return removed
 
 
@@ -80,12 +91,29 @@ def forget_events(user_id):
     return Interaction.objects.filter(user_id=user_id).delete()[0]
 
 
+def _cache_key(user_id):
+    # Every key that may match goes into it: rotating SECRET_KEY or its fallbacks asks the table again.
+    return f"ai_commerce:forgotten:{cache.digest(*user_hashes(user_id))}"
+
+
 def forgotten_ids(user_ids):
-    """Return the set of ``user_ids`` (None ignored) that were forgotten: one query per ``BATCH`` hashes, and none
-    when there is no id to ask about."""
+    """Return the set of ``user_ids`` (None ignored) that were forgotten: one query per ``BATCH`` hashes, none when
+    there is no id to ask about, and none for a single id whose answer is cached."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if len(ids) != 1:
+        return _lookup(ids)
+    (user_id,) = ids
+    found = cache.get(app_settings.LOCK_CACHE, _cache_key(user_id))
+    if found is None:
+        found = bool(_lookup(ids))
+        cache.set(app_settings.LOCK_CACHE, _cache_key(user_id), found, CACHE_SECONDS)
+    return ids if found else set()
+
+
+def _lookup(ids):
     from .models import ForgottenUser
 
-    by_hash = {digest: user_id for user_id in set(user_ids) if user_id is not None for digest in user_hashes(user_id)}
+    by_hash = {digest: user_id for user_id in ids for digest in user_hashes(user_id)}
     hashes = list(by_hash)
     found = set()
     for start in range(0, len(hashes), BATCH):

@@ -245,3 +245,17 @@ def test_the_erasure_log_is_read_only_in_the_admin_and_found_by_user_id(admin_cl
     assert admin_client.get(f"/admin/ai_commerce/erasure/{erasure.pk}/delete/").status_code == 403
     change = admin_client.post(f"/admin/ai_commerce/erasure/{erasure.pk}/change/", {"requested_by": "code"})
     assert change.status_code == 403 and Erasure.objects.get(pk=erasure.pk).requested_by == "admin"
+
+
+def test_the_answer_about_one_user_is_cached_and_forgetting_updates_it(django_assert_num_queries,
+                                                                       django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_assert_num_queries(1):
+        assert not privacy.is_forgotten(user.pk)
+    with django_assert_num_queries(0):  # a page's shopper costs no query once warm
+        assert not privacy.is_forgotten(user.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.forget_user(user.pk)
+    with django_assert_num_queries(0):
+        assert privacy.is_forgotten(user.pk)
+        assert events.record_event(kind="view", product=ItemFactory.build(pk=1), user=user).pk is None
