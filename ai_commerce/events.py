@@ -9,7 +9,7 @@
   line seen by both is stored once.
 
 No path stores an event of a forgotten user (``ai_commerce.privacy``): the row makers skip theirs with the reason
-"user forgotten", and ``record_event`` and ``insert_new`` leave them out; one lookup per batch.
+"user forgotten", and ``record_event``, ``insert_new`` and ``upsert`` leave them out; one lookup per batch.
 """
 
 import logging
@@ -114,7 +114,10 @@ def insert_new(events):
 
 
 def upsert(events, batch_size=2000):
-    """Insert events, or update those whose ``event_id`` is already stored. Return how many rows were new."""
+    """Insert events, or update those whose ``event_id`` is already stored; a forgotten user's are left out (the row
+    makers have skipped them already, with a reason; this guards shop code that calls it). Return how many rows were
+    new."""
+    events = privacy.without_forgotten(events)
     if not events:
         return 0
     ids = [e.event_id for e in events]
