@@ -79,17 +79,16 @@ def _write(rows):
 
 
 def _without_forgotten(by_model):
-    """Leave out the rows of forgotten users (one lookup for every model's rows); a failed lookup drops them all,
-    since they cannot be told apart."""
+    """Leave out the rows of forgotten users (one lookup for every model's rows); when the lookup fails, only the
+    anonymous rows are kept, since the others cannot be told apart."""
     from . import privacy
 
-    users = {getattr(obj, "user_id", None) for objects in by_model.values() for obj in objects}
+    users = {getattr(obj, "user_id", None) for objects in by_model.values() for obj in objects} - {None}
     try:
         forgotten = privacy.forgotten_ids(users)
     except Exception:
-        logger.exception("ai_commerce could not check for forgotten users; %d rows not stored",
-                         sum(map(len, by_model.values())))
-        return {}
+        logger.exception("ai_commerce could not check for forgotten users; the rows of signed-in users not stored")
+        forgotten = users
     if not forgotten:
         return by_model
     kept = {model: [obj for obj in objects if getattr(obj, "user_id", None) not in forgotten]

@@ -259,3 +259,11 @@ def test_the_answer_about_one_user_is_cached_and_forgetting_updates_it(django_as
     with django_assert_num_queries(0):
         assert privacy.is_forgotten(user.pk)
         assert events.record_event(kind="view", product=ItemFactory.build(pk=1), user=user).pk is None
+
+
+def test_a_page_write_whose_lookup_fails_keeps_only_the_anonymous_rows(monkeypatch):
+    item, user = ItemFactory(), UserFactory()
+    monkeypatch.setattr(privacy, "forgotten_ids", lambda ids: 1 / 0)
+    deferred.create(Interaction, events.new_event(kind="view", product=item, user=user),
+                    events.new_event(kind="view", product=item, session_key="anon"))
+    assert list(Interaction.objects.values_list("user_id", "session_key")) == [(None, "anon")]
