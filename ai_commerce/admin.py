@@ -1,5 +1,5 @@
-"""Admin of the core app: the AI dashboard, the event log, the model registry with its actions, training runs and
-staff's tuning.
+"""Admin of the core app: the AI dashboard, the event log, the model registry with its actions, training runs,
+staff's tuning and the erasure log (read-only, and never deleted here: it is the record that a user was forgotten).
 
 Rows here are written by code: staff look at them and act through the registry (activate, roll back, retrain now),
 never by editing a version. The AI dashboard hangs off ``DashboardAdmin.get_urls()`` at
@@ -23,9 +23,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import capabilities, celery_setup, registry, tasks, tuning
+from . import capabilities, celery_setup, privacy, registry, tasks, tuning
 from .dashboard import panels, views
-from .models import Dashboard, Interaction, ModelVersion, TrainingRun, Tuning
+from .models import Dashboard, Erasure, Interaction, ModelVersion, TrainingRun, Tuning
 from .readonly_admin import ReadOnlyAdmin
 
 
@@ -279,3 +279,35 @@ class TuningAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdmin):
+    """Who asked to forget whom (a hash) and when, and what each forgetter removed. Searching for a user id finds
+    its hash: the id itself is never stored."""
+
+    list_display = ("erased_at", "short_hash", "requested_by", "removed_display")
+    list_filter = ("requested_by", ("erased_at", admin.DateFieldListFilter))
+    search_fields = ("^user_hash",)
+    search_help_text = _("A user id (its hash is looked up), or the start of a hash.")
+    date_hierarchy = "erased_at"
+    fields = ("erased_at", "user_hash", "requested_by", "removed_display")
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        by_id = queryset.filter(user_hash__in=privacy.user_hashes(term)) if term else queryset.none()
+        if by_id.exists():
+            return by_id, False
+        return super().get_search_results(request, queryset, term.lower())
+
+    @admin.display(description=_("user hash"), ordering="user_hash")
+    def short_hash(self, erasure):
+        return f"{erasure.user_hash[:12]}…"
+
+    @admin.display(description=_("rows removed"))
+    def removed_display(self, erasure):
+        return ", ".join(f"{n} {name}" for name, n in sorted(erasure.removed.items())) or "-"

@@ -1,7 +1,8 @@
 """Backfill the event log from the shop's existing order lines and reviews.
 
 ``backfill()`` reads through the shop adapter in chunks and upserts events keyed by ``order-line:<pk>`` and
-``review:<pk>``, so a second run adds nothing and a line already recorded by a signal is not duplicated.
+``review:<pk>``, so a second run adds nothing and a line already recorded by a signal is not duplicated. The rows of
+a forgotten user (``ai_commerce.privacy``) are skipped, counted under "user forgotten" in the report.
 """
 
 from collections import Counter

@@ -13,7 +13,8 @@ ASGI server and the test client send), objects are kept per request and written 
 the shopper does not wait for them; they share one transaction. Outside one (a management command, a template
 rendered from a task), they are written at once. Django closes its database connections at the end of a request
 before these writes, so they reuse a persistent connection (``CONN_MAX_AGE``) and otherwise open one and close it
-again. A failed write is logged with the number of rows and never reaches the shopper.
+again. A failed write is logged with the number of rows and never reaches the shopper. Rows of a forgotten user
+(``ai_commerce.privacy``) are left out, with one lookup for the whole write.
 
 These are a page's records of what it showed, not the shop's business: an insert that finds the database locked
 (SQLite, while another request writes) is tried again a few times within ``LOCKED_RETRY_DELAYS`` and then dropped with
@@ -66,6 +67,7 @@ def _write(rows):
             by_model.setdefault(model, []).append(model(**row) if isinstance(row, dict) else row)
         except Exception:
             logger.exception("ai_commerce could not make a %s row of %r", model._meta.label, row)
+    by_model = _without_forgotten(by_model)
     own_transaction = not transaction.get_connection().in_atomic_block
     if len(by_model) > 1 and own_transaction:
         try:
@@ -121,6 +123,24 @@ def _retry_locked(write):
             logger.info("ai_commerce: the database is locked; trying the write again in %.2f s", delay)
             time.sleep(delay)
     return write()
+
+
+def _without_forgotten(by_model):
+    """Leave out the rows of forgotten users (one lookup for every model's rows); when the lookup fails, only the
+    anonymous rows are kept, since the others cannot be told apart."""
+    from . import privacy
+
+    users = {getattr(obj, "user_id", None) for objects in by_model.values() for obj in objects} - {None}
+    try:
+        forgotten = privacy.forgotten_ids(users)
+    except Exception:
+        logger.exception("ai_commerce could not check for forgotten users; the rows of signed-in users not stored")
+        forgotten = users
+    if not forgotten:
+        return by_model
+    kept = {model: [obj for obj in objects if getattr(obj, "user_id", None) not in forgotten]
+            for model, objects in by_model.items()}
+    return {model: objects for model, objects in kept.items() if objects}
 
 
 def _started(**kwargs):

@@ -7,6 +7,9 @@
 * ``order_line_events(rows)`` / ``review_events(rows)``: turn the adapter's rows into events, skipping bad rows with
   a reason; signals and the ``ai_commerce_import_history`` backfill both use them, with the same ``event_id``s, so a
   line seen by both is stored once.
+
+No path stores an event of a forgotten user (``ai_commerce.privacy``): the row makers skip theirs with the reason
+"user forgotten", and ``record_event``, ``insert_new`` and ``upsert`` leave them out; one lookup per batch.
 """
 
 import logging
@@ -17,6 +20,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from . import privacy
 from .adapter import get_adapter
 from .models import Interaction
 
@@ -26,6 +30,9 @@ logger = logging.getLogger(__name__)
 #: endpoint records them, so that what a capability derives from the log (a visitor's last products) keeps in step
 #: without reading it. A failing receiver is logged and never fails the recording.
 events_recorded = Signal()
+
+#: The reason a forgotten user's row is skipped.
+FORGOTTEN = "user forgotten"
 
 UPDATABLE_FIELDS = ["user", "session_key", "product", "kind", "value", "quantity", "unit_price", "order_ref",
                     "occurred_at", "source"]
@@ -84,8 +91,10 @@ def new_event(*, kind, product, user=None, session_key="", quantity=1, value=Non
 
 def record_event(*, event_id=None, **fields):
     """Store one event (the fields of ``new_event``) and return it. An ``event_id`` already stored returns the
-    stored event unchanged."""
+    stored event unchanged; a forgotten user's event is returned unsaved (``pk`` None)."""
     event = new_event(event_id=event_id, **fields)
+    if privacy.is_forgotten(event.user_id):
+        return event
     if event_id:
         existing = Interaction.objects.filter(event_id=event_id).first()
         if existing is not None:
@@ -104,7 +113,9 @@ def _known_ids(ids, batch_size=2000):
 
 
 def insert_new(events):
-    """Insert events whose ``event_id`` is not stored yet (or that have none). Return how many were inserted."""
+    """Insert events whose ``event_id`` is not stored yet (or that have none), but none of a forgotten user. Return
+    how many were inserted."""
+    events = privacy.without_forgotten(events)
     known = _known_ids([e.event_id for e in events if e.event_id])
     new = [e for e in events if e.event_id not in known]
     Interaction.objects.bulk_create(new, ignore_conflicts=True)
@@ -113,7 +124,10 @@ def insert_new(events):
 
 
 def upsert(events, batch_size=2000):
-    """Insert events, or update those whose ``event_id`` is already stored. Return how many rows were new."""
+    """Insert events, or update those whose ``event_id`` is already stored; a forgotten user's are left out (the row
+    makers have skipped them already, with a reason; this guards shop code that calls it). Return how many rows were
+    new."""
+    events = privacy.without_forgotten(events)
     if not events:
         return 0
     ids = [e.event_id for e in events]
@@ -133,12 +147,15 @@ def guest_key(order_ref):
 def order_line_events(rows, skipped):
     """Return purchase events for ``OrderLineRow``s; count each row left out in ``skipped`` by reason. A guest's
     line (no user) is keyed by its order (``guest_key``); a line of an order whose status does not count
-    (``ORDER_STATUSES_EXCLUDED``) is left out."""
+    (``ORDER_STATUSES_EXCLUDED``) is left out, and so is a forgotten user's."""
     adapter = get_adapter()
+    rows = list(rows)
+    forgotten = privacy.forgotten_ids({row.user_id for row in rows})
     events = []
     for row in rows:
         who = row.user_id if row.user_id is not None else row.order_ref
-        reason = _problem(who, row.product_id, row.created, "user or order")
+        reason = FORGOTTEN if row.user_id in forgotten else _problem(who, row.product_id, row.created,
+                                                                     "user or order")
         if reason is None and row.quantity is not None and row.quantity <= 0:
             reason = "quantity not positive"
         if reason is None and not adapter.counts_as_purchase(row):
@@ -170,10 +187,13 @@ def sync_order_lines(pks):
 
 
 def review_events(rows, skipped):
-    """Return rating events for ``ReviewRow``s; count each row left out in ``skipped`` by reason."""
+    """Return rating events for ``ReviewRow``s; count each row left out in ``skipped`` by reason (a forgotten
+    user's too)."""
+    rows = list(rows)
+    forgotten = privacy.forgotten_ids({row.user_id for row in rows})
     events = []
     for row in rows:
-        reason = _problem(row.user_id, row.product_id, row.created)
+        reason = FORGOTTEN if row.user_id in forgotten else _problem(row.user_id, row.product_id, row.created)
         if reason is None and row.rating is None:
             reason = "no rating"
         if reason:

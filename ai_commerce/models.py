@@ -1,4 +1,5 @@
-"""The event log (``Interaction``) and the model registry (``ModelVersion``, ``TrainingRun``).
+"""The event log (``Interaction``), the model registry (``ModelVersion``, ``TrainingRun``) and the privacy records
+(``ForgottenUser`` tombstones and the ``Erasure`` audit log, written by ``ai_commerce.privacy``).
 
 Interactions point at the host's product through ``AI_COMMERCE_PRODUCT_MODEL`` and at ``AUTH_USER_MODEL``; deleting
 either deletes the events. Model versions are immutable once trained: a retrain writes a new row, and promotion flips
@@ -233,3 +234,50 @@ class Dashboard(ModelVersion):
         proxy = True
         verbose_name = _("AI dashboard")
         verbose_name_plural = _("AI dashboard")
+
+
+class ForgottenUser(models.Model):
+    """A tombstone: a user who was forgotten, known only by a keyed hash of their id (``privacy.user_hash``), never
+    the id itself. Every path that writes rows about a user asks ``privacy.forgotten_ids`` first, so nothing is
+    derived again from what the shop still holds (their orders, their reviews)."""
+
+    user_hash = models.CharField(
+        _("user hash"), max_length=64, unique=True,
+        help_text=_("HMAC-SHA256 of the user's id keyed by SECRET_KEY: it matches the id, and does not reveal it."),
+    )
+    forgotten_at = models.DateTimeField(_("forgotten at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("forgotten user")
+        verbose_name_plural = _("forgotten users")
+        ordering = ("-forgotten_at", "-pk")
+
+    def __str__(self):
+        return f"forgotten user {self.user_hash[:12]}"
+
+
+class Erasure(models.Model):
+    """One request to forget a user, carried out: who asked, when, and the rows each forgetter removed. It holds no
+    personal data: the user appears only as the tombstone's hash."""
+
+    class RequestedBy(models.TextChoices):
+        COMMAND = "command", _("management command")
+        SIGNAL = "signal", _("user deleted (signal)")
+        ADMIN = "admin", _("admin")
+        CODE = "code", _("shop code")
+
+    user_hash = models.CharField(_("user hash"), max_length=64, db_index=True,
+                                 help_text=_("The forgotten user's tombstone hash."))
+    requested_by = models.CharField(_("requested by"), max_length=16, choices=RequestedBy.choices,
+                                    default=RequestedBy.CODE)
+    removed = models.JSONField(_("rows removed"), default=dict, blank=True,
+                               help_text=_("Forgetter (events, each capability) -> rows it removed."))
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasure log")
+        ordering = ("-erased_at", "-pk")
+
+    def __str__(self):
+        return f"erasure of {self.user_hash[:12]} ({self.requested_by})"

@@ -9,7 +9,8 @@ model named)::
     version_activated    sender=ModelVersion   version, previous (the version it replaced, or None)
 
 The receivers are connected in ``AiCommerceConfig.ready()`` to the models named in settings, so a shop adds nothing
-but settings. A failure to record is logged and never breaks the shop's own save.
+but settings. A failure to record is logged and never breaks the shop's own save. A save of a forgotten user's order
+line or review records nothing (``events.order_line_events`` and ``review_events`` ask ``privacy``).
 """
 
 from django.conf import settings
@@ -68,7 +69,7 @@ def review_deleted(sender, instance, **kwargs):
 
 
 def user_deleted(sender, instance, **kwargs):
-    privacy.forget_user(instance.pk)
+    privacy.forget_user(instance.pk, requested_by="signal")
 
 
 def connect_host_signals():

@@ -6,7 +6,8 @@
     precompute.user_chunks(model, conf)                     # the users to score, in chunks
     precompute.score_users(version, user_ids)               # one chunk (what a chunk task of the fan-out runs)
 
-Runs in workers only: ``load_model`` reads the engine from the version's artifacts.
+Runs in workers only: ``load_model`` reads the engine from the version's artifacts. A forgotten user
+(``ai_commerce.privacy``) gets no list, even from a model trained before they were forgotten or a chunk queued then.
 """
 
 import tempfile
@@ -15,7 +16,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ai_commerce import registry
+from ai_commerce import privacy, registry
 from ai_commerce.adapter import get_adapter
 from ai_commerce.tuning import tuned
 
@@ -59,9 +60,11 @@ def write_item_tables(version, model, conf):
 
 
 def user_chunks(model, conf):
-    """The model's users that still exist, in chunks of ``CHUNK_SIZE``."""
+    """The model's users that still exist and were not forgotten, in chunks of ``CHUNK_SIZE``."""
     existing = set(get_user_model()._default_manager.values_list("pk", flat=True))
     users = [user for user in model.users() if user in existing]
+    forgotten = privacy.forgotten_ids(users)
+    users = [user for user in users if user not in forgotten]
     return [users[i:i + conf["CHUNK_SIZE"]] for i in range(0, len(users), conf["CHUNK_SIZE"])]
 
 
@@ -76,14 +79,20 @@ def write_serving_tables(version, model, conf, on_progress=None):
 
 
 def score_users(version, user_ids, model=None, top_k=None):
-    """Write the top-K of ``user_ids`` for ``version`` (idempotent: the chunk's rows are replaced)."""
-    model = model or load_model(version)
-    known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
-    rows = [Recommendation(model_version=version, user_id=user, **_row(rank, rec, known))
-            for user, recs in model.recommend(user_ids, top_k or tuned("RECOMMENDATIONS")["TOP_K"]).items()
-            for rank, rec in enumerate(_known(recs, known), 1)]
+    """Write the top-K of ``user_ids`` for ``version`` (idempotent: the chunk's rows are replaced); a forgotten
+    user's are only removed."""
+    chunk = list(user_ids)
+    forgotten = privacy.forgotten_ids(chunk)
+    user_ids = [user for user in chunk if user not in forgotten]
+    rows = []
+    if user_ids:
+        model = model or load_model(version)
+        known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
+        rows = [Recommendation(model_version=version, user_id=user, **_row(rank, rec, known))
+                for user, recs in model.recommend(user_ids, top_k or tuned("RECOMMENDATIONS")["TOP_K"]).items()
+                for rank, rec in enumerate(_known(recs, known), 1)]
     with transaction.atomic():
-        Recommendation.objects.filter(model_version=version, user_id__in=user_ids).delete()
+        Recommendation.objects.filter(model_version=version, user_id__in=chunk).delete()
         Recommendation.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 

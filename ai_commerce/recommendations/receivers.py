@@ -3,16 +3,18 @@ commits), and every save of a product, of a row its mapped fields read (a stock 
 line drops the cached served lists, since stock, activity, categories or a shopper's purchases may have changed.
 A change the shop makes with ``QuerySet.update()`` sends no signal: it shows within ``CACHE_SECONDS``. Prices that
 ai_commerce itself writes (``adapter.products_written``) drop them too. Recorded events of an anonymous visitor update
-their cached recent products."""
+their cached recent products. A click of a forgotten user (``ai_commerce.privacy``) is kept without its user: the
+placement's click count stays right, and the row says nothing about anyone (their impressions are not stored at all,
+``ai_commerce.deferred``)."""
 
 import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from ai_commerce import adapter as adapter_module
-from ai_commerce import celery_setup, events
+from ai_commerce import celery_setup, events, privacy
 from ai_commerce.adapter import MappingError, get_adapter
 
 from . import serving
@@ -41,7 +43,16 @@ def products_written(sender, product_ids, **kwargs):
     serving.forget_served()  # a price ai_commerce wrote (pricing) is on the cached placements
 
 
+def placement_event_saving(sender, instance, raw=False, **kwargs):
+    if not raw and privacy.is_forgotten(instance.user_id):
+        instance.user_id = None
+
+
 def connect():
+    from .models import PlacementEvent
+
+    pre_save.connect(placement_event_saving, sender=PlacementEvent,
+                     dispatch_uid="ai_commerce_recommendations_placement_forgotten")
     events.events_recorded.connect(events_recorded, dispatch_uid="ai_commerce_recommendations_recent_views")
     adapter_module.products_written.connect(products_written, dispatch_uid="ai_commerce_recommendations_written")
     try:

@@ -10,7 +10,8 @@
 ``score_reviews`` reads reviews through the shop adapter, scores them in batches (label, score, confidence,
 aspects), sets the moderation flags (``moderation``), writes ``ReviewSentiment`` rows with the host's review status,
 writes the flags back to that status (``writeback``) and refreshes the touched products' summaries (``summaries``),
-which count published reviews only (``published``).
+which count published reviews only (``published``). A forgotten user's review (``ai_commerce.privacy``) is not
+scored: nothing is stored about it, and the summaries leave it out.
 
 This module imports the classifier (scikit-learn) and the lexicon: import it from workers, tasks and commands only,
 never from a module the web process loads (the admin, the API and the template tag use ``moderation`` and
@@ -21,7 +22,7 @@ import logging
 
 from django.db import transaction
 
-from ai_commerce import registry
+from ai_commerce import privacy, registry
 from ai_commerce.adapter import get_adapter
 from ai_commerce.models import ModelVersion
 from ai_commerce.tuning import tuned
@@ -63,11 +64,11 @@ def review_text(row):
 
 
 def score_reviews(pks=None, batch_size=500, on_progress=None):
-    """Score the given reviews (all when None); return how many were scored."""
+    """Score the given reviews (all when None), but none by a forgotten user; return how many were scored."""
     model, version = current_model()
     conf = tuned("SENTIMENT")
     aspects = aspect_lexicon(conf)
-    rows = [r for r in get_adapter().reviews(pks=pks) if r.product_id is not None]
+    rows = privacy.without_forgotten(r for r in get_adapter().reviews(pks=pks) if r.product_id is not None)
     scored, products = 0, set()
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]

@@ -6,7 +6,7 @@ same split; the new one is promoted only if its macro-F1 is no worse than both. 
 scored again with the new model.
 """
 
-from ai_commerce import registry
+from ai_commerce import privacy, registry
 from ai_commerce.adapter import get_adapter
 from ai_commerce.models import ModelVersion
 from ai_commerce.tuning import tuned
@@ -17,7 +17,9 @@ from .scoring import current_model, review_text, score_reviews
 
 
 def labelled_reviews():
-    rows = [r for r in get_adapter().reviews() if r.rating and r.created is not None]
+    """Return (written at, text, label) of the star-rated reviews, oldest first; a forgotten user's are left out
+    (``ai_commerce.privacy``): the model does not learn from their words."""
+    rows = privacy.without_forgotten(r for r in get_adapter().reviews() if r.rating and r.created is not None)
     rows = [(r.created, review_text(r), label_from_rating(r.rating)) for r in rows]
     return sorted((row for row in rows if row[1]), key=lambda row: row[0])
 

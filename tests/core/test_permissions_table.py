@@ -81,6 +81,7 @@ TABLE = [
     ("GET",    f"{REC}/experiment/{{running}}/results/",                    f"{REC}.view_experiment",          LOGIN, LOGIN, 403,   200,   200,   200),
     # The admin: changelists, add and change pages (change grants view, as Django has it).
     ("GET",    "ai_commerce/interaction/",                                  f"{CORE}.view_interaction",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce/erasure/",                                      f"{CORE}.view_erasure",            LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce/modelversion/",                                 f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce/modelversion/{version}/change/",                f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce/trainingrun/",                                  f"{CORE}.view_trainingrun",        LOGIN, LOGIN, 403,   200,   200,   200),

@@ -91,3 +91,26 @@ def test_a_review_written_on_oscar_is_a_rating(shop):
     assert event.value == 4.0
     review.delete()
     assert not Interaction.objects.filter(kind="rating", product=shop.staples[3], user=customer).exists()
+
+
+def test_a_forgotten_customer_stays_forgotten_through_import_checkout_and_review(shop, capsys):
+    from ai_commerce.privacy import forget_user
+    from ai_commerce.sentiment.models import ReviewSentiment
+    from ai_commerce.sweep import catch_up
+
+    customer = next(c for c in shop.customers if Line.objects.filter(order__user=c).exists())
+    call_command("ai_commerce_import_history", verbosity=0)
+    assert Interaction.objects.filter(user=customer).exists()
+    forget_user(customer.pk, requested_by="admin")
+    capsys.readouterr()
+    call_command("ai_commerce_import_history")
+    assert "user forgotten" in capsys.readouterr().out
+    order = checkout(shop.staples[1], user=customer)
+    order.set_status("Being processed")
+    ProductReview.objects.create(product=shop.staples[4], user=customer, score=2, title="Meh", body="Not again.")
+    catch_up()
+    assert not Interaction.objects.filter(user=customer).exists()
+    assert not ReviewSentiment.objects.filter(user=customer).exists()
+    other = checkout(shop.staples[1], user=next(c for c in shop.customers if c != customer))
+    other.set_status("Being processed")
+    assert purchases(order_ref=str(other.pk)).exists()  # everyone else is recorded as before
