@@ -170,3 +170,18 @@ def back_to_back(settings_module, *, seed, backend, folder):
             "four shoppers": Counter(shop.browse(shop.sessions, rounds=1)),
             "four anonymous visitors": Counter(shop.browse([None] * 4, rounds=1)),
         }, page
+
+
+def assert_no_500(host, backend, folder):
+    """Send ``back_to_back`` traffic to ``host`` ("oscar" or "demo") on ``backend``: every answer is 200, on a page
+    that carries the AI (and so makes its writes). PostgreSQL needs ``AI_COMMERCE_TEST_DATABASE_URL``."""
+    from tests import services
+    from tests.conftest import need_service
+
+    if backend == "postgresql" and not services.DATABASE_URL:
+        need_service("PostgreSQL (AI_COMMERCE_TEST_DATABASE_URL) for the threaded-server test")
+    seed = OSCAR_SEED if host == "oscar" else DEMO_SEED
+    answers, page = back_to_back(f"tests.live_{host}_settings", seed=seed, backend=backend, folder=folder)
+    assert "ai-placement ai-similar" in page, page[-2000:]
+    for traffic, statuses in answers.items():
+        assert set(statuses) == {200}, (traffic, statuses, (folder / "server.log").read_text()[-4000:])

@@ -5,16 +5,9 @@ in a transaction too)."""
 
 import pytest
 
-from tests import services
-from tests.conftest import need_service
-from tests.live_server import DEMO_SEED, back_to_back
+from tests.live_server import assert_no_500
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_back_to_back_product_pages_answer_no_500(backend, tmp_path):
-    if backend == "postgresql" and not services.DATABASE_URL:
-        need_service("PostgreSQL (AI_COMMERCE_TEST_DATABASE_URL) for the threaded-server test")
-    answers, page = back_to_back("tests.live_demo_settings", seed=DEMO_SEED, backend=backend, folder=tmp_path)
-    assert "ai-placement ai-similar" in page, page[-2000:]  # the page carries the AI, and its writes
-    for traffic, statuses in answers.items():
-        assert set(statuses) == {200}, (traffic, statuses, (tmp_path / "server.log").read_text()[-4000:])
+    assert_no_500("demo", backend, tmp_path)
