@@ -35,7 +35,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from . import __version__, authentication, events, parsers, throttling
+from . import __version__, authentication, events, parsers, privacy, throttling
 from .adapter import get_adapter
 from .conf import app_settings
 from .models import Interaction
@@ -234,10 +234,11 @@ class EventBatchView(JSONErrors, APIView):
                 quantity=data["quantity"], value=data.get("value"), occurred_at=data.get("occurred_at", timezone.now()),
                 source=Interaction.Source.API, event_id=event_id,
             ))
-        stored = events.insert_new(to_store)
-        duplicates += len(to_store) - stored
+        kept = privacy.without_forgotten(to_store)
+        stored = events.insert_new(kept)
+        duplicates += len(kept) - stored
         errors.sort(key=lambda e: e["index"])
-        body = {"stored": stored, "duplicates": duplicates}
+        body = {"stored": stored, "duplicates": duplicates, "ignored": len(to_store) - len(kept)}
         if errors:
             return Response({**body, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(body, status=status.HTTP_201_CREATED)

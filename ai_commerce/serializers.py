@@ -80,6 +80,7 @@ class EventBatchSerializer(serializers.Serializer):
 class EventBatchResultSerializer(serializers.Serializer):
     stored = serializers.IntegerField(help_text="Events stored by this request.")
     duplicates = serializers.IntegerField(help_text="Events whose event_id was already stored.")
+    ignored = serializers.IntegerField(help_text="Events not stored because their user asked to be forgotten.")
     errors = serializers.ListField(child=serializers.DictField(), required=False,
                                    help_text="One entry per rejected event: its index and field errors.")
 

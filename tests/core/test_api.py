@@ -40,7 +40,7 @@ def test_a_valid_batch_is_stored(user_client):
     response = user_client.post(URL, {"events": [{"kind": "view", "product": a.pk},
                                                  {"kind": "cart", "product": b.pk, "quantity": 2}]}, format="json")
     assert response.status_code == 201, response.data
-    assert response.data == {"stored": 2, "duplicates": 0}
+    assert response.data == {"stored": 2, "duplicates": 0, "ignored": 0}
     assert set(Interaction.objects.values_list("kind", "product_id", "user_id", "source")) == {
         ("view", a.pk, user_client.user.pk, "api"), ("cart", b.pk, user_client.user.pk, "api")}
 
@@ -73,9 +73,9 @@ def test_a_repeated_client_event_id_is_stored_once(user_client):
     item = ItemFactory()
     event = {"kind": "view", "product": item.pk, "event_id": "e-1"}
     first = user_client.post(URL, {"events": [event, event]}, format="json")
-    assert first.status_code == 201 and first.data == {"stored": 1, "duplicates": 1}
+    assert first.status_code == 201 and first.data == {"stored": 1, "duplicates": 1, "ignored": 0}
     again = user_client.post(URL, {"events": [event]}, format="json")
-    assert again.data == {"stored": 0, "duplicates": 1}
+    assert again.data == {"stored": 0, "duplicates": 1, "ignored": 0}
     assert Interaction.objects.get().event_id == "client:e-1"
 
 

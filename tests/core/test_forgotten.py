@@ -146,6 +146,7 @@ def test_no_path_writes_a_row_about_a_forgotten_user_again(shop, django_capture_
                                                                  {"kind": "cart", "product": shop["items"][3].pk}]},
                       format="json")
     assert answer.status_code == 201, answer.content
+    assert answer.json() == {"stored": 0, "duplicates": 0, "ignored": 2}  # said as it is, not as duplicates
     assert events.record_event(kind="wishlist", product=shop["items"][4], user=forgotten).pk is None
     deferred.create(Interaction, events.new_event(kind="view", product=shop["items"][5], user=forgotten))
     deferred.create(PlacementEvent, {"placement": "similar", "version": trained.pk, "product_id": shop["items"][5].pk,
