@@ -13,3 +13,8 @@ else:
 if os.environ.get("AI_COMMERCE_LIVE_DJANGO_DEFAULTS"):  # bench/traffic.py's "before": SQLite as Django leaves it
     DATABASES["default"]["OPTIONS"] = {}
 DEBUG = False
+# A failed request's traceback in the server's log (Django sends it nowhere with DEBUG off): bench/traffic.py says
+# what each 500 was.
+LOGGING = {"version": 1, "disable_existing_loggers": False,
+           "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+           "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}}}

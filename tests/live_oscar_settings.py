@@ -14,3 +14,8 @@ if os.environ.get("AI_COMMERCE_LIVE_DJANGO_DEFAULTS"):  # bench/traffic.py's "be
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 MEDIA_ROOT = os.environ["AI_COMMERCE_LIVE_MEDIA"]
 STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}  # noqa: F405
+# A failed request's traceback in the server's log (Django sends it nowhere with DEBUG off): bench/traffic.py says
+# what each 500 was.
+LOGGING = {"version": 1, "disable_existing_loggers": False,
+           "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+           "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}}}
