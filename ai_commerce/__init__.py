@@ -1,7 +1,7 @@
 """django-ai-commerce: recommendations, review sentiment and smart pricing for an existing Django shop.
 
 Add ``"ai_commerce"`` (and any of its sub-apps) to ``INSTALLED_APPS``, point ``AI_COMMERCE_PRODUCT_MODEL`` at the
-shop's product model and map the shop's fields in ``AI_COMMERCE``; see the documentation's getting started guide (docs/getting-started.md).
+shop's product model and map the shop's fields in ``AI_COMMERCE``; see docs/getting-started.md.
 """
 
 from importlib import metadata as _metadata
