@@ -64,9 +64,9 @@ demo-reset:
 test: lint test-core test-demo test-oscar coverage
 
 # Branch coverage of ai_commerce over the three suites of `make test` ([tool.coverage] in pyproject.toml). The floor
-# sits a little under the figure measured when it was set (2026-12-04: 94.2% from the core suite alone, on SQLite
-# with eager Celery): raise it as tests are added, never lower it to pass.
-COVERAGE_FLOOR ?= 92
+# sits a little under the figure measured when it was set (2026-12-04, SQLite and eager Celery: 95.6% over the three
+# suites, 94.2% from the core suite alone): raise it as tests are added, never lower it to pass.
+COVERAGE_FLOOR ?= 94
 coverage: $(VENV)/.installed-dev
 	$(BIN)/coverage report --skip-covered --sort=cover | tail -n 25
 	@echo "coverage of ai_commerce: $$($(BIN)/coverage report --format=total)% (floor $(COVERAGE_FLOOR)%)"
