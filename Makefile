@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   virtualenv, install, migrate SQLite, seed a synthetic shop, import history, train, serve on :8000
-#   make test   the test suites (SQLite and eager Celery locally; .ci/run adds PostgreSQL, Redis and a worker)
+#   make test   ruff, the test suites with coverage (SQLite and eager Celery locally; .ci/run adds PostgreSQL, Redis,
+#               a worker and the strict documentation build)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ HOST ?= 127.0.0.1:8000
 KINDS := recommendations sentiment pricing
 
 .DELETE_ON_ERROR:
-.PHONY: bench demo serve test test-core test-demo test-oscar lint demo-reset install install-train install-dev
+.PHONY: bench demo serve test test-core test-demo test-oscar coverage lint docs demo-reset install install-train install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,11 @@ $(VENV)/.installed-train: requirements/train.txt $(VENV)/.installed-base
 
 $(VENV)/.installed-dev: requirements/dev.txt requirements/oscar.txt $(VENV)/.installed-train
 	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+# The documentation site's tools (MkDocs, Material), for `make docs` and .ci/run.
+$(VENV)/.installed-docs: requirements/docs.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/docs.txt
 	touch $@
 
 install: $(VENV)/.installed-base
@@ -54,20 +60,35 @@ demo: $(VENV)/.installed-train $(DB)
 demo-reset:
 	rm -rf $(DB) $(DB)-wal $(DB)-shm media/ai_commerce
 
-test: test-core test-demo test-oscar
+# ruff, the three suites measuring coverage of ai_commerce together, then the floor.
+test: lint test-core test-demo test-oscar coverage
+
+# Branch coverage of ai_commerce over the three suites of `make test` ([tool.coverage] in pyproject.toml). The floor
+# sits a little under the figure measured when it was set (2026-12-04, SQLite and eager Celery: 95.6% over the three
+# suites, 94.2% from the core suite alone): raise it as tests are added, never lower it to pass.
+COVERAGE_FLOOR ?= 94
+coverage: $(VENV)/.installed-dev
+	$(BIN)/coverage report --skip-covered --sort=cover | tail -n 25
+	@echo "coverage of ai_commerce: $$($(BIN)/coverage report --format=total)% (floor $(COVERAGE_FLOOR)%)"
+	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR) --format=total >/dev/null
 
 # The layering contracts of pyproject.toml first (the core imports no capability, web modules no training code),
-# then the package's suites (tests/core and one folder per capability) on the althost shop.
+# then the package's suites (tests/core and one folder per capability) on the althost shop. It starts the coverage
+# data afresh; the other two suites add to it.
 test-core: $(VENV)/.installed-dev
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=
 
 test-demo: $(VENV)/.installed-dev
-	$(BIN)/pytest --ds=tests.demo_settings
+	$(BIN)/pytest --ds=tests.demo_settings --cov --cov-append --cov-report=
 
 # A real django-oscar shop (tests/oscar_settings.py) with ai_commerce added by its one-line preset.
 test-oscar: $(VENV)/.installed-dev
-	$(BIN)/pytest --ds=tests.oscar_settings
+	$(BIN)/pytest --ds=tests.oscar_settings --cov --cov-append --cov-report=
+
+# The documentation site (mkdocs.yml, sources in docs/) into site/ (gitignored), strict: a broken link fails.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # Benchmarks (figures in docs/benchmarks.md); they read ../shared/data in place.
 bench: $(VENV)/.installed-dev

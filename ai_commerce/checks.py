@@ -2,7 +2,7 @@
 
 Registered in ``AiCommerceConfig.ready()``. Ids: ``ai_commerce.E0xx`` for errors, ``ai_commerce.W0xx`` for warnings,
 one id per problem (one kind of mistake in one setting) so that ``SILENCED_SYSTEM_CHECKS`` can target exactly one.
-The core's ids are E001-E019 and W001-W019, continued in E100-E119; the README's "System checks" lists them all.
+The core's ids are E001-E019 and W001-W019, continued in E100-E119; docs/checks.md lists them all.
 """
 
 import difflib
@@ -52,7 +52,7 @@ def _error(msg, hint, id_, level=checks.Error):
 def check_settings_shape(app_configs=None, **kwargs):
     raw = getattr(settings, "AI_COMMERCE", {})
     if not isinstance(raw, dict):
-        return [_error("AI_COMMERCE must be a dict.", "Set AI_COMMERCE = {...}; see the README's settings reference.",
+        return [_error("AI_COMMERCE must be a dict.", "Set AI_COMMERCE = {...}; see docs/settings.md.",
                        "E002")]
     errors = []
     known = app_settings.known_keys()  # the core's keys and the installed capabilities' settings keys
@@ -60,7 +60,7 @@ def check_settings_shape(app_configs=None, **kwargs):
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = (f"Did you mean {close[0]!r}?" if close else
-                    "Remove it, or install the capability whose settings it holds; the README lists every setting.")
+                    "Remove it, or install the capability whose settings it holds; docs/settings.md lists every setting.")
             errors.append(_error(f"AI_COMMERCE has an unknown key {key!r}.", hint, "W002", checks.Warning))
     return errors
 

@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 PRODUCT_MODEL_SETTING = "AI_COMMERCE_PRODUCT_MODEL"
 
-#: Every key of ``AI_COMMERCE``, with its default. The README's settings reference documents each one.
+#: Every key of ``AI_COMMERCE``, with its default. docs/settings.md documents each one.
 DEFAULTS = {
     # The class that reads and writes the host shop. Subclass ai_commerce.adapter.ShopAdapter to change it.
     "ADAPTER": "ai_commerce.adapter.ShopAdapter",

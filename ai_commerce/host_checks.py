@@ -62,7 +62,7 @@ def check_sqlite_concurrency(app_configs=None, **kwargs):
                 "(a product page records the view while the next page saves the shop's own analytics), one of them "
                 "answers 500 \"database is locked\".",
                 hint=f'Set DATABASES[{alias!r}]["OPTIONS"] = {SQLITE_OPTIONS!r}, as Django\'s SQLite notes advise '
-                '(the README\'s "A small shop on SQLite"), or run PostgreSQL.',
+                '(docs/getting-started.md, "A small shop on SQLite"), or run PostgreSQL.',
                 obj=f"settings.DATABASES[{alias!r}]", id="ai_commerce.W007"))
     return warnings
 
@@ -105,7 +105,7 @@ def check_product_template(app_configs=None, **kwargs):
         fix = f'Add {unread[0]} to TEMPLATES[0]["DIRS"], e.g. "DIRS": [BASE_DIR / "templates"].'
     else:
         problem = f"no template named {name!r} that loads ai_commerce's tags comes first"
-        fix = (f"Add templates/{name} that extends it with the tags (the README's django-oscar section shows it), "
+        fix = (f"Add templates/{name} that extends it with the tags (docs/oscar.md shows it), "
                'and its folder to TEMPLATES[0]["DIRS"], e.g. "DIRS": [BASE_DIR / "templates"].')
     return [checks.Warning(f"{where}: {problem}, so no ai_commerce tag shows on product pages.", hint=fix,
                            obj="settings.TEMPLATES", id="ai_commerce.W008")]

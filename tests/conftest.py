@@ -41,6 +41,31 @@ def need_service(reason):
     pytest.skip(reason)
 
 
+#: The `train` extra (requirements/train.txt): what a test marked ``@pytest.mark.train`` imports to train.
+TRAIN_MODULES = ("tensorflow", "tensorflow_recommenders", "tf_keras", "implicit")
+
+
+def missing_train_modules():
+    import importlib.util
+    import sys
+
+    return [name for name in TRAIN_MODULES
+            if sys.modules.get(name, True) is None or importlib.util.find_spec(name) is None]
+
+
+def require_train_extra():
+    """Skip (in CI, fail) where the train extra is not installed; for a fixture that trains every capability."""
+    if missing := missing_train_modules():
+        need_service(f"needs the train extra (pip install -r requirements/train.txt): {', '.join(missing)} missing")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test marked ``train`` skips, before its fixtures, where the train extra is not installed (fails in CI)."""
+    if item.get_closest_marker("train"):
+        require_train_extra()
+
+
 @pytest.fixture
 def redis_url():
     if not services.redis_reachable():

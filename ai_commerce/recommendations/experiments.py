@@ -19,7 +19,7 @@ active version. One experiment per placement at a time: the first running one th
 
 **The planned sample** of each arm (``planned_sample``) is the fixed horizon of the verdict: the two-sided two-sample
 test of proportions at the experiment's significance level and power, for the base rate and the smallest relative
-effect worth detecting. Pricing is never an arm: prices are the same for every shopper (see the README).
+effect worth detecting. Pricing is never an arm: prices are the same for every shopper (see docs/pricing.md).
 """
 
 import hashlib

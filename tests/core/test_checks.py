@@ -1,7 +1,7 @@
 """Every system check: a broken setting gives its id and a hint; the test settings give none.
 
 One id per problem (one kind of mistake in one setting), so that SILENCED_SYSTEM_CHECKS can target exactly one; the
-README's "System checks" table lists every id.
+documentation's "System checks" table (docs/checks.md) lists every id.
 """
 
 import ast
@@ -159,7 +159,7 @@ def test_checks_run_from_manage_py(settings):
 
 ID = re.compile(r"^(?:ai_commerce\.)?([EW]\d{3})$")
 PACKAGE = Path(ai_commerce.__file__).parent
-README = PACKAGE.parent / "README.md"
+CHECKS_PAGE = PACKAGE.parent / "docs" / "checks.md"  # the documentation site's "System checks" page
 SUB_APP_CHECKS = {
     "SENTIMENT": "ai_commerce.sentiment.checks.check_sentiment_settings",
     "PRICING": "ai_commerce.pricing.checks.check_pricing_settings",
@@ -380,9 +380,9 @@ def code_ids():
     return found
 
 
-def readme_rows():
-    """The (id, level) rows of the README's "System checks" table."""
-    section = README.read_text().split("\n## System checks\n", 1)[1].split("\n## ", 1)[0]
+def documented_rows():
+    """The (id, level) rows of the "System checks" table (docs/checks.md)."""
+    section = CHECKS_PAGE.read_text().split("# System checks\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"^\| `(ai_commerce\.[EW]\d{3})` \| (error|warning) \|", section, flags=re.MULTILINE)
 
 
@@ -393,8 +393,8 @@ def test_every_id_appears_once_in_the_code():
     assert [id_ for id_, count in Counter(found).items() if count > 1] == []
 
 
-def test_the_readme_lists_every_id_once():
-    rows = readme_rows()
+def test_the_checks_page_lists_every_id_once():
+    rows = documented_rows()
     listed = [id_ for id_, _ in rows]
     assert [id_ for id_, count in Counter(listed).items() if count > 1] == []
     assert sorted(listed) == sorted(set(code_ids()))

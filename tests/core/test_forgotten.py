@@ -102,6 +102,7 @@ def retrain(kind):
     return done
 
 
+@pytest.mark.train
 def test_no_path_writes_a_row_about_a_forgotten_user_again(shop, django_capture_on_commit_callbacks, client):
     forgotten, kept = shop["users"][:2]
     columns = {f"{model._meta.label}.{name}" for model, name in user_columns()}

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import ai_commerce
 
 SCRIPT = """
@@ -59,6 +61,7 @@ def run_guard(settings_module, script=SCRIPT):
                                "PATH": "/usr/bin:/bin"})
 
 
+@pytest.mark.train
 def test_the_web_process_never_imports_tensorflow():
     # The guard means something only where TensorFlow is installed (make test installs the train extra).
     assert importlib.util.find_spec("tensorflow") is not None, "install requirements/train.txt (make install-train)"

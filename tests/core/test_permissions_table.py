@@ -11,7 +11,7 @@ The callers:
 - ``superuser``.
 
 A cell is the status code; ``login`` is the admin's redirect to its login page. The same table prints as markdown
-(``markdown()``), for the README::
+(``markdown()``), for docs/security.md::
 
     DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python -c \\
         "import django; django.setup(); from tests.core.test_permissions_table import markdown; print(markdown())"
@@ -268,3 +268,11 @@ def test_the_table_prints_as_markdown():
     assert len(lines) == len(TABLE) + 2 and lines[0].count("|") == len(ACTORS) + 3
     assert "| `GET /ai/api/recommendations/?user={shopper}` | `ai_commerce_recommendations.view_recommendation` | " \
            "403 | 403 | 403 | 200 | 403 | 200 |" in text
+
+
+def test_the_documented_table_is_this_one():
+    """docs/security.md shows ``markdown()`` as it prints today: regenerate it (the module's docstring) on a change."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+    assert markdown() in page.read_text()

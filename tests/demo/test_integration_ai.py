@@ -134,6 +134,7 @@ def test_staff_apply_a_price_suggestion_and_the_product_page_shows_it(client, ad
     assert f"£{suggestion.suggested_price}" in client.get(f"/products/{product.slug}/").content.decode()
 
 
+@pytest.mark.train
 def test_pages_show_recommendations_with_reasons_after_training(client, settings):
     """As after `make demo`: seed, backfill the event log, train recommendations (tiny), then browse."""
     from ai_commerce.recommendations.models import Recommendation
@@ -171,6 +172,7 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     assert len(items) == len(set(items)) == 12  # six recommended, then six trending that are not among them
 
 
+@pytest.mark.train
 def test_the_make_demo_path_works_with_the_clock_more_than_a_year_past_the_data(client, settings):
     """As `make demo` does (seed, import history, train all three, score reviews), on a shop whose history ended
     more than a year before today: every held-out window follows the data, so each capability is judged and

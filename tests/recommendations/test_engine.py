@@ -133,6 +133,7 @@ def test_metrics_follow_the_protocol():
     assert res["n_users"] == 3 and res["recall_at_10"] == pytest.approx(1 / 3, abs=1e-4)
 
 
+@pytest.mark.train
 def test_baselines_exclude_purchases_and_use_their_windows():
     d = DAY
     rows = [(u, "old", 1 * d, "purchase", 1, f"o{u}") for u in range(5)]
@@ -163,6 +164,7 @@ def test_not_enough_data():
     assert err.value.what == "users"
 
 
+@pytest.mark.train
 def test_train_evaluates_model_and_baselines_on_the_holdout(fitted):
     rec, progress = fitted
     m = rec.metrics
@@ -179,6 +181,7 @@ def test_train_evaluates_model_and_baselines_on_the_holdout(fitted):
     assert [p for p, _ in progress] == sorted(p for p, _ in progress)
 
 
+@pytest.mark.train
 def test_recommend_excludes_purchases_and_explains_itself(shop, fitted):
     inter, products = shop
     rec, _ = fitted
@@ -205,6 +208,7 @@ def test_recommend_excludes_purchases_and_explains_itself(shop, fitted):
                 assert r.category == products[r.item]["category"]
 
 
+@pytest.mark.train
 def test_item_lists(shop, fitted):
     _inter, products = shop
     rec, _ = fitted
@@ -223,6 +227,7 @@ def test_item_lists(shop, fitted):
     assert all(products[r.item]["category"] == "b" for r in trending["b"])
 
 
+@pytest.mark.train
 def test_cold_items_get_content_neighbours(shop, fitted):
     inter, products = shop
     cold = dict(products)
@@ -233,6 +238,7 @@ def test_cold_items_get_content_neighbours(shop, fitted):
     assert sims and all(products[r.item]["category"] == "a" for r in sims)
 
 
+@pytest.mark.train
 def test_save_load_round_trip_gives_identical_outputs(fitted, tmp_path):
     rec, _ = fitted
     files = rec.save(tmp_path / "v1")
@@ -248,6 +254,7 @@ def test_save_load_round_trip_gives_identical_outputs(fitted, tmp_path):
     assert again.metrics == json.loads(json.dumps(rec.metrics)) and again.params == rec.params
 
 
+@pytest.mark.train
 @pytest.mark.parametrize("ranker", ["none", "tfrs"])
 def test_other_rankers_and_save_load(shop, ranker, tmp_path):
     inter, products = shop
@@ -292,6 +299,7 @@ def _rated_shop():
     return Interactions.from_rows(rows), products
 
 
+@pytest.mark.train
 def test_ratings_count_as_purchases_only_when_the_shop_says_so_and_only_at_enough_stars():
     inter, products = _rated_shop()
     with pytest.raises(NotEnoughData) as err:
@@ -324,6 +332,7 @@ def test_a_source_that_proposes_nothing_gives_empty_features_not_an_error(shop):
     assert feats and all(len(v) == 0 for v in feats.values())
 
 
+@pytest.mark.train
 def test_similar_items_share_the_category_far_above_chance_and_cold_items_get_content_neighbours(shop):
     from ai_commerce.recommendations.engine.model import Prepared, make_vocabs
     from ai_commerce.recommendations.engine.similar import category_agreement, similar_items
@@ -349,6 +358,7 @@ def test_similar_items_share_the_category_far_above_chance_and_cold_items_get_co
     assert [r.item for r in table["a-new"]] == [iv.ids[j] for j, _ in lists[cold]]
 
 
+@pytest.mark.train
 def test_the_same_events_and_seed_give_the_same_metrics_and_lists(shop, fitted):
     inter, products = shop
     first, _ = fitted
@@ -375,6 +385,7 @@ def _bestseller_shop():
     return Interactions.from_rows(rows), products
 
 
+@pytest.mark.train
 def test_a_served_baseline_round_trips_through_its_artifacts_with_its_reasons(tmp_path):
     inter, products = _bestseller_shop()
     # a learned system held to one weak source, so that a baseline wins (when that happens is tested in

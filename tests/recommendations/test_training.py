@@ -67,6 +67,7 @@ def run():
     return registry.execute_run(TrainingRun.objects.create(kind="recommendations").pk)
 
 
+@pytest.mark.train
 def test_a_retrain_writes_a_version_its_artifacts_and_serving_tables(tiny, history, settings):
     configure(settings, PROMOTION_TOLERANCE=1.0)  # the gate has its own test below
     done = run()
@@ -87,6 +88,7 @@ def test_a_retrain_writes_a_version_its_artifacts_and_serving_tables(tiny, histo
     assert len(got) == 5 and not bought & {i.product.pk for i in got} and all(i.reason for i in got)
 
 
+@pytest.mark.train
 def test_the_stored_model_loads_and_recommends_what_was_precomputed(tiny, history, settings):
     configure(settings, PROMOTION_TOLERANCE=1.0)  # keep the rows whatever the tiny metric
     version = run().model_version
@@ -98,6 +100,7 @@ def test_the_stored_model_loads_and_recommends_what_was_precomputed(tiny, histor
     assert stored and [rec.item for rec in model.recommend([user], 10)[user]][:len(stored)] == stored
 
 
+@pytest.mark.train
 def test_a_worse_model_is_kept_but_not_promoted_and_the_active_one_serves_on(tiny, history):
     # An active version no new model can match (a recall above 1), so the gate must keep the new one back.
     best = ModelVersion.objects.create(kind="recommendations", metrics={"recall_at_10": 1.5})
@@ -115,6 +118,7 @@ def test_too_little_data_skips_the_run_and_keeps_the_active_version(tiny):
     assert not ModelVersion.objects.of_kind("recommendations").exists()
 
 
+@pytest.mark.train
 def test_a_history_that_ended_long_ago_is_judged_on_its_own_newest_days(tiny, history, settings, admin_client):
     """A restored backup or last year's import: the held-out window ends at the newest event, not today."""
     configure(settings, PROMOTION_TOLERANCE=1.0)
@@ -198,6 +202,7 @@ def test_a_chunk_that_fails_for_good_fails_the_run_and_frees_its_lock(live_worke
     assert not ModelVersion.objects.of_kind("recommendations").active().exists()
 
 
+@pytest.mark.train
 def test_scoring_fans_out_in_chunks_as_a_group_of_tasks(tiny, history, settings):
     configure(settings, FAN_OUT=True, PROMOTION_TOLERANCE=1.0)  # 4 chunks of 10 users
     version = run().model_version
@@ -241,6 +246,7 @@ def everyone_buys_the_bestsellers():
     return items
 
 
+@pytest.mark.train
 def test_where_popularity_wins_the_popularity_baseline_serves_with_reasons(tiny, everyone_buys_the_bestsellers,
                                                                           admin_client):
     done = run()
@@ -269,6 +275,7 @@ def test_where_popularity_wins_the_popularity_baseline_serves_with_reasons(tiny,
     assert "learned system" in chart and "popularity" in chart and "ALS" in chart
 
 
+@pytest.mark.train
 def test_the_active_version_is_rescored_on_the_new_split_not_by_its_old_metric(tiny, history):
     """An active version's stored Recall@10 came from another window; the gate re-judges its configuration (here
     trending alone, ranked by rank fusion) on the new version's split."""
@@ -284,6 +291,7 @@ def test_the_active_version_is_rescored_on_the_new_split_not_by_its_old_metric(t
     assert version.metrics["recall_at_10"] >= rescored and version.is_active, version.note
 
 
+@pytest.mark.train
 def test_a_shop_of_ratings_alone_is_told_which_setting_makes_them_count(tiny, settings):
     """Reviews' stars logged as ratings, no orders: by default nothing counts as a purchase, so the run is skipped
     with the reason and the setting; once ratings count, it trains."""
