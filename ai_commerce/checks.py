@@ -60,7 +60,7 @@ def check_settings_shape(app_configs=None, **kwargs):
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = (f"Did you mean {close[0]!r}?" if close else
-                    "Remove it, or install the capability whose settings it holds; docs/settings.md lists every setting.")
+                    "Remove it, or install the capability whose settings it holds (docs/settings.md lists them all).")
             errors.append(_error(f"AI_COMMERCE has an unknown key {key!r}.", hint, "W002", checks.Warning))
     return errors
 
