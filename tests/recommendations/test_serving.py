@@ -405,7 +405,7 @@ def test_distinct_placements_show_no_product_twice_in_the_order_the_page_renders
     mugs, user, version = shop["mugs"], shop["user"], shop["version"]
     recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:5]])
     trending_rows(version, mugs[1:9])
-    related(version, mugs[0], mugs[2:8])
+    related(version, mugs[0], mugs[2:12])  # three of them not among the lists above
     request = RequestFactory().get("/")
     request.user, request.session = user, None
     recommended, trending, similar = placement_ids(Template(PAGE).render(
@@ -439,3 +439,16 @@ def test_an_anonymous_visitor_without_history_sees_one_list_of_trending_products
         assert html.count("ai-placement ai-recommended") == 1 and "ai-placement ai-trending" in html
         assert blocks[0] == [m.pk for m in mugs[:4]]
         assert len(blocks) == 2 and blocks[1] == [m.pk for m in mugs[4:8]]  # trending in Mugs: scoped, distinct
+
+
+def test_before_any_training_an_anonymous_visitor_sees_one_list_of_the_catalogue(shop):
+    """No rows yet (a new shop): every placement backfills from the catalogue, which is the same for everyone, so a
+    distinct page shows it once."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().get("/")
+    request.user, request.session = AnonymousUser(), None
+    home = Template("{% load ai_recommendations %}{% distinct_placements %}{% recommended_products k=4 %}"
+                    "{% trending_products k=4 %}")
+    html = home.render(Context({"request": request}))
+    assert html.count('class="ai-placement ') == 1 and "You might also like" in html

@@ -37,8 +37,9 @@ TITLES = {"recommended": _("Recommended for you"), "similar": _("Similar items")
           "bought_together": _("Bought together"), "trending": _("Trending now")}
 
 
-#: Reasons that anyone gets, whoever they are: a list of nothing else is the same for every visitor without history.
-GENERIC_REASONS = {"trending", "popular"}
+#: Reasons that anyone gets, whoever they are (trending, popular, the catalogue's backfill): a list of nothing else is
+#: the same for every visitor without history.
+GENERIC_REASONS = {"trending", "popular", "catalog"}
 
 
 @dataclass
