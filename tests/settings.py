@@ -27,7 +27,7 @@ INSTALLED_APPS = [
     "ai_commerce.recommendations",
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
-    "tests.forecast",  # a capability of the tests' own, installed like any other (no edit to the core)
+    "tests.restock",  # a capability of the tests' own, installed like any other (no edit to the core)
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def test_setup_creates_default_schedules_once_and_keeps_admin_edits(capsys):
     call_command("ai_commerce_setup_schedules", beat=True)
-    # one retrain per capability (with tests.forecast), the janitor, the sweep and the weekly prune
+    # one retrain per capability (with tests.restock), the janitor, the sweep and the weekly prune
     assert "7 schedules created" in capsys.readouterr().out
     nightly = PeriodicTask.objects.get(name="ai_commerce: retrain recommendations nightly")
     assert nightly.task == "ai_commerce.tasks.retrain_task" and json.loads(nightly.args) == ["recommendations"]
