@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "ai_commerce.recommendations",
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
+    "ai_commerce.forecast",
     "tests.restock",  # a capability of the tests' own, installed like any other (no edit to the core)
 ]
 MIDDLEWARE = [
