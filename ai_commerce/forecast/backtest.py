@@ -91,6 +91,7 @@ def report(records, models, used):
         best = min(baselines, key=baselines.get)
         metrics.update(best_baseline=best, best_baseline_wrmsse=baselines[best], baseline_skill=0.0,
                        wrmsse_skill=round(1 - serves["wrmsse"] / baselines[best], 4) if baselines[best] else 0.0)
+    metrics["served_records"] = served(records, models, used)
     counts = defaultdict(int)
     for r in records[models[0]]:
         counts[r["class"]] += 1

@@ -52,7 +52,8 @@ def errors(actual, forecast):
         return out
     f = {key: np.asarray(value, dtype=float)[seen] for key, value in forecast.items()}
     err = y - f["mean"]
-    out.update(sse=float(np.sum(err ** 2)), sae=float(np.sum(np.abs(err))),
+    out.update(sse=float(np.sum(err ** 2)), sae=float(np.sum(np.abs(err))), bias=float(-np.sum(err)),
+               units=float(np.sum(y)),
                in80=int(np.sum((y >= f["lo80"]) & (y <= f["hi80"]))),
                in95=int(np.sum((y >= f["lo95"]) & (y <= f["hi95"]))))
     pin = 0.0

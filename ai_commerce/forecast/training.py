@@ -52,6 +52,7 @@ def train(reporter):
             len(judged), conf["MIN_BACKTEST_PRODUCTS"], f"products with {need} days of history before a backtest "
             "origin", hint="record more orders, or lower FORECAST MIN_BACKTEST_PRODUCTS or MIN_HISTORY_DAYS")
     metrics, choice = backtest.report(records, models, used)
+    metrics["bias_by_category"] = bias_by_category(metrics.pop("served_records"), demand)
     censored = int(np.isnan(demand.units).sum())
     metrics.update(origins=len(used), horizon_days=horizon, sees_stockouts=demand.sees_stockouts,
                    censored_days=censored, serving={cls: choice.get(cls, methods.DEFAULT_BY_CLASS[cls])
@@ -81,6 +82,21 @@ def train(reporter):
         reporter.log(f"{made} reorder suggestions")
     version.refresh_from_db()
     return version
+
+
+def bias_by_category(records, demand):
+    """Per category, what serves forecast over the backtest minus what sold, as a % of what sold (positive: too
+    high), with the units sold: Sage's bias report."""
+    sums = defaultdict(lambda: [0.0, 0.0, set()])
+    for r in records:
+        if not r.get("n"):
+            continue
+        cell = sums[demand.categories.get(demand.products[r["product"]], "") or "-"]
+        cell[0] += r["bias"]
+        cell[1] += r["units"]
+        cell[2].add(r["product"])
+    return sorted(({"category": name, "bias_pct": round(100 * b / u, 1) if u else None, "units": round(u),
+                    "products": len(p)} for name, (b, u, p) in sums.items()), key=lambda row: -row["units"])
 
 
 def forecast_all(demand, serving, horizon, need):
