@@ -19,7 +19,7 @@ def test_setup_creates_default_schedules_once_and_keeps_admin_edits(capsys):
     nightly.save()
     call_command("ai_commerce_setup_schedules", beat=True)
     assert "0 schedules created, 9 already there" in capsys.readouterr().out
-    assert PeriodicTask.objects.filter(name__startswith="ai_commerce:").count() == 6
+    assert PeriodicTask.objects.filter(name__startswith="ai_commerce:").count() == 8
     assert not PeriodicTask.objects.get(pk=nightly.pk).enabled
 
 
