@@ -5,7 +5,9 @@ process never does).
 (series x horizon) of the mean and the 80% and 95% bounds. The intervals are conformal for every model alike (the
 errors of each model on the two horizons before the end, see ``forecast``), so that they are comparable and honest
 for the intermittent methods, which have no intervals of their own. Censored days (NaN: out of stock) are read as
-the product's recent demand, never as zero. Forecasts are clipped at zero.
+the product's recent demand, never as zero. Forecasts are clipped at zero. AutoETS chooses its error and weekly
+season by AICc but no trend (``ZNZ``): over four weeks a fitted trend mostly extrapolates noise, and the full search
+costs ten times the time. Models fit on the newest ``MAX_HISTORY_DAYS`` days.
 """
 
 import numpy as np
@@ -15,12 +17,14 @@ MODELS = {
     "naive": "naive (yesterday's units)",
     "seasonal_naive": "seasonal naive (the same weekday last week)",
     "ma28": "moving average of 28 days",
-    "ets": "exponential smoothing (AutoETS, weekly season)",
+    "ets": "exponential smoothing (AutoETS, weekly season, no trend)",
     "croston_sba": "Croston, SBA-corrected",
     "tsb": "TSB (Teunter-Syntetos-Babai)",
     "adida": "ADIDA (temporal aggregation)",
 }
 BASELINES = ("naive", "seasonal_naive", "ma28")
+#: The newest days a model fits on (52 weeks): older days cost time and say little about the next four weeks.
+MAX_HISTORY_DAYS = 364
 #: What serves a demand class before a backtest has chosen.
 DEFAULT_BY_CLASS = {"smooth": "ets", "erratic": "ets", "intermittent": "tsb", "lumpy": "croston_sba", "none": "ma28"}
 KEYS = ("mean", "lo80", "hi80", "lo95", "hi95")
@@ -32,7 +36,8 @@ def _model(name):
     from statsforecast.models import ADIDA, TSB, AutoETS, CrostonSBA, Naive, SeasonalNaive, WindowAverage
 
     return {"naive": lambda: Naive(alias=name), "seasonal_naive": lambda: SeasonalNaive(7, alias=name),
-            "ma28": lambda: WindowAverage(28, alias=name), "ets": lambda: AutoETS(season_length=7, alias=name),
+            "ma28": lambda: WindowAverage(28, alias=name),
+            "ets": lambda: AutoETS(season_length=7, model="ZNZ", alias=name),
             "croston_sba": lambda: CrostonSBA(alias=name),
             "tsb": lambda: TSB(alpha_d=0.1, alpha_p=0.1, alias=name), "adida": lambda: ADIDA(alias=name)}[name]()
 
@@ -63,7 +68,7 @@ def forecast(series, horizon, models):
 
     ids, ds, ys = [], [], []
     for i, y in enumerate(series):
-        y = uncensor(y)
+        y = uncensor(y[-MAX_HISTORY_DAYS:])
         ids.append(np.full(len(y), i))
         ds.append(np.arange(len(y)))
         ys.append(y)
