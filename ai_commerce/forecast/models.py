@@ -136,7 +136,10 @@ class ReorderSuggestionQuerySet(models.QuerySet):
 
 
 class ReorderSuggestion(models.Model):
-    """What to do about one product's stock: when it runs out, and how much to order, each with its reason."""
+    """What to do about one product's stock: when it runs out, and how much to order, each with its reason.
+
+    It only refers to its forecast version (``SET_NULL``): pruning old versions keeps the record of what was ordered.
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -144,7 +147,8 @@ class ReorderSuggestion(models.Model):
         RECEIVED = "received", _("received")
         REPLACED = "replaced", _("replaced by a newer plan")
 
-    model_version = models.ForeignKey(ModelVersion, models.CASCADE, related_name="+", verbose_name=_("model version"))
+    model_version = models.ForeignKey(ModelVersion, models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("model version"))
     product = models.ForeignKey(PRODUCT_MODEL, models.CASCADE, related_name="+", verbose_name=_("product"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     planned_on = models.DateField(_("planned for"), help_text=_("The first forecast day (after the newest order)."))

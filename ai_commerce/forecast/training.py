@@ -107,13 +107,17 @@ def forecast_all(demand, serving, horizon, need):
         (own if demand.days - demand.first_sale[product] >= need else thin).append(i)
     series = [demand.units[i, demand.first_sale[demand.products[i]]:] for i in own]
     classes = [scoring.demand_class(y[-365:]) for y in series]
-    wanted = sorted({serving.get(c, methods.DEFAULT_BY_CLASS[c]) for c in classes})
-    fc = methods.forecast(series, horizon, wanted) if series else {}
+    chosen = [serving.get(c, methods.DEFAULT_BY_CLASS[c]) for c in classes]
+    fitted = {}  # k -> that series' arrays; each model fits only the products whose class it serves
+    for name in sorted(set(chosen)):
+        ks = [k for k, model in enumerate(chosen) if model == name]
+        fc = methods.forecast([series[k] for k in ks], horizon, [name])[name]
+        fitted.update({k: {key: fc[key][j] for key in methods.KEYS} for j, k in enumerate(ks)})
     rows, by_category = [], defaultdict(list)
     for k, i in enumerate(own):
         product = demand.products[i]
-        name = serving.get(classes[k], methods.DEFAULT_BY_CLASS[classes[k]])
-        arrays = {key: [round(float(v), 4) for v in fc[name][key][k]] for key in methods.KEYS}
+        name = chosen[k]
+        arrays = {key: [round(float(v), 4) for v in fitted[k][key]] for key in methods.KEYS}
         category = demand.categories.get(product, "")
         by_category[category].append(arrays)
         by_category[None].append(arrays)

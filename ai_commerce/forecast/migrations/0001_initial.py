@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('ordered_qty', models.PositiveIntegerField(blank=True, null=True, verbose_name='ordered')),
                 ('ordered_on', models.DateField(blank=True, null=True, verbose_name='ordered on')),
                 ('arrives_on', models.DateField(blank=True, null=True, verbose_name='arrives on')),
-                ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ai_commerce.modelversion', verbose_name='model version')),
+                ('model_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ai_commerce.modelversion', verbose_name='model version')),
                 ('ordered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ordered by')),
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AI_COMMERCE_PRODUCT_MODEL, verbose_name='product')),
             ],
