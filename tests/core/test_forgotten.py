@@ -153,8 +153,11 @@ def test_no_path_writes_a_row_about_a_forgotten_user_again(shop, django_capture_
     # A click through a recommendation counts, without them.
     client.force_login(forgotten)
     target = f"/item/{shop['items'][6].pk}/"
+    from ai_commerce.recommendations import attribution
+
+    sig = attribution.signature("similar", trained.pk, shop["items"][6].pk, 0, f"u:{forgotten.pk}")  # as served
     clicked = client.get(reverse("ai_commerce:recommendation-click"),
-                         {"a": f"similar:{trained.pk}", "p": shop["items"][6].pk, "next": target})
+                         {"a": f"similar:{trained.pk}", "p": shop["items"][6].pk, "next": target, "s": sig})
     assert clicked.status_code == 302
     assert PlacementEvent.objects.filter(kind="click", user=None).count() == 1
     assert rows_about(forgotten.pk) == {}, "after the event API, the view tag and a click"
