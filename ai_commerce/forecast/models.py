@@ -129,6 +129,11 @@ class ProductForecast(models.Model):
     def daily_rate(self):
         return sum(self.mean) / len(self.mean) if self.mean else 0.0
 
+    @property
+    def weekly(self):
+        """The forecast summed by week (days 1-7, 8-14, ...; a last short week holds what is left)."""
+        return [round(sum(self.mean[i:i + 7]), 2) for i in range(0, len(self.mean), 7)]
+
 
 class ReorderSuggestionQuerySet(models.QuerySet):
     def on_order(self):

@@ -5,6 +5,8 @@ from .models import ProductForecast, ReorderSuggestion
 
 class ProductForecastSerializer(serializers.ModelSerializer):
     daily_rate = serializers.FloatField(read_only=True)
+    weekly = serializers.ListField(child=serializers.FloatField(), read_only=True,
+                                   help_text="The daily forecast summed by week, from the first forecast day.")
 
     class Meta:
         model = ProductForecast

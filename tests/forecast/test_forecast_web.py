@@ -56,6 +56,8 @@ def test_admin_marks_as_ordered_and_exports_csv(admin_client, planned, shop):  #
 def test_api_lists_forecasts_and_reorders_and_marks_an_order(admin_client, planned, shop):  # noqa: F811
     listed = admin_client.get("/ai/api/forecast/products/", {"product": shop[2].pk}).json()
     assert listed["count"] == 1 and len(listed["results"][0]["mean"]) == 28 and listed["results"][0]["lo80"]
+    weekly = listed["results"][0]["weekly"]
+    assert len(weekly) == 4 and abs(sum(weekly) - sum(listed["results"][0]["mean"])) < 0.05
     assert admin_client.get("/ai/api/forecast/products/", {"product": "x"}).json() == {
         "product": ["Give a product id (a whole number)."]}
     risky = admin_client.get("/ai/api/forecast/reorders/", {"status": "open", "at_risk": "true"}).json()["results"]
