@@ -30,10 +30,12 @@ def parse_crontab(expression):
 
 
 def default_schedules():
-    """Return ``{name: spec}``: each installed capability's retrain schedules, then ``AI_COMMERCE["SCHEDULES"]``
+    """Return ``{name: spec}``: each installed capability's schedules (a crontab retrains it; a dict is a spec of its
+    own, ``{"task": ..., "crontab": ...}``), then ``AI_COMMERCE["SCHEDULES"]``
     (which adds schedules, or replaces one of the same name)."""
-    retrains = {name: {"task": RETRAIN_TASK, "kind": capability.kind, "crontab": crontab}
-                for capability in capabilities.installed() for name, crontab in capability.schedules.items()}
+    retrains = {name: dict(spec) if isinstance(spec, dict) else {"task": RETRAIN_TASK, "kind": capability.kind,
+                                                                 "crontab": spec}
+                for capability in capabilities.installed() for name, spec in capability.schedules.items()}
     return {**retrains, **app_settings.SCHEDULES}
 
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ai_commerce.recommendations",
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
+    "ai_commerce.forecast",
 ]
 
 MIDDLEWARE = [

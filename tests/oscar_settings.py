@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "ai_commerce.recommendations",
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
+    "ai_commerce.forecast",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -27,7 +27,8 @@ INSTALLED_APPS = [
     "ai_commerce.recommendations",
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
-    "tests.forecast",  # a capability of the tests' own, installed like any other (no edit to the core)
+    "ai_commerce.forecast",
+    "tests.restock",  # a capability of the tests' own, installed like any other (no edit to the core)
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -94,17 +94,21 @@ def _y_axis(ticks, y_of, width, y_label):
     return parts
 
 
-def line_chart(series, *, title="", y_label="", width=WIDTH, height=HEIGHT):
+def line_chart(series, *, title="", y_label="", width=WIDTH, height=HEIGHT, bands=None):
     """Draw ``{name: [(x, y), ...]}`` as lines with a dot and tooltip per point; x are dates, datetimes or numbers.
 
     Points whose y is None are skipped. All series share one y axis, which includes 0 when the values are positive.
+    ``bands`` (``{name: [(x, low, high), ...]}``) are shaded under the lines: an interval around a forecast.
     """
     series = {name: [(x, float(y)) for x, y in points if y is not None] for name, points in series.items()}
     series = {name: points for name, points in series.items() if points}
+    bands = {name: [(x, float(lo), float(hi)) for x, lo, hi in points] for name, points in (bands or {}).items()
+             if points}
     if not series:
         return _empty(title, width, height)
-    xs = [x for points in series.values() for x, _ in points]
-    ys = [y for points in series.values() for _, y in points]
+    xs = [x for points in series.values() for x, _ in points] + [x for b in bands.values() for x, _, _ in b]
+    ys = [y for points in series.values() for _, y in points] + [v for b in bands.values() for _, lo, hi in b
+                                                                  for v in (lo, hi)]
     numeric = [_as_number(x) for x in xs]
     x_low, x_high = min(numeric), max(numeric)
     low, high = min(ys), max(ys)
@@ -123,6 +127,14 @@ def line_chart(series, *, title="", y_label="", width=WIDTH, height=HEIGHT):
     body = _y_axis(ticks, y_of, width, y_label)
     body.extend(_x_labels(sorted(set(xs), key=_as_number), x_of, height))
     legend = []
+    for index, (name, points) in enumerate(bands.items()):
+        color = PALETTE[(len(series) + index) % len(PALETTE)]
+        legend.append((name, color))
+        points = sorted(points, key=lambda p: _as_number(p[0]))
+        outline = [f"{x_of(x):.1f},{y_of(hi):.1f}" for x, _, hi in points]
+        outline += [f"{x_of(x):.1f},{y_of(lo):.1f}" for x, lo, _ in reversed(points)]
+        body.append(f'<polygon fill="{color}" fill-opacity="0.18" stroke="none" points="{" ".join(outline)}">'
+                    f"<title>{escape(name)}</title></polygon>")
     for index, (name, points) in enumerate(series.items()):
         color = PALETTE[index % len(PALETTE)]
         legend.append((name, color))

@@ -164,6 +164,7 @@ SUB_APP_CHECKS = {
     "SENTIMENT": "ai_commerce.sentiment.checks.check_sentiment_settings",
     "PRICING": "ai_commerce.pricing.checks.check_pricing_settings",
     "RECOMMENDATIONS": "ai_commerce.recommendations.checks.check_recommendation_settings",
+    "FORECAST": "ai_commerce.forecast.checks.check_forecast_settings",
 }
 
 
@@ -207,6 +208,17 @@ def without_core(settings, monkeypatch):
 def pricing_without_order_lines(settings, monkeypatch):
     patch(settings, ORDER_LINE_MODEL=None)
     return import_string(SUB_APP_CHECKS["PRICING"])()
+
+
+def forecast_without_order_lines(settings, monkeypatch):
+    patch(settings, ORDER_LINE_MODEL=None)
+    return import_string(SUB_APP_CHECKS["FORECAST"])()
+
+
+def forecast_without_stock(settings, monkeypatch):
+    fields = {k: v for k, v in settings.AI_COMMERCE["PRODUCT_FIELDS"].items() if k != "stock"}
+    patch(settings, PRODUCT_FIELDS=fields)
+    return import_string(SUB_APP_CHECKS["FORECAST"])()
 
 
 def fan_out_without_result_backend(settings, monkeypatch):
@@ -346,6 +358,16 @@ PROBLEMS = [
     ("ai_commerce.E034", sub_app("PRICING", SUGGESTION_DAYS=True)),
     ("ai_commerce.E035", sub_app("PRICING", PERIOD_PRICE="median")),
     ("ai_commerce.W030", pricing_without_order_lines),
+    ("ai_commerce.E070", sub_app("FORECAST", HORIZON_DAYS=3)),
+    ("ai_commerce.E071", sub_app("FORECAST", BACKTEST_ORIGINS=0)),
+    ("ai_commerce.E072", sub_app("FORECAST", ORIGIN_STEP_DAYS="28")),
+    ("ai_commerce.E073", sub_app("FORECAST", MIN_HISTORY_DAYS=1000)),
+    ("ai_commerce.E074", sub_app("FORECAST", MIN_BACKTEST_PRODUCTS=0)),
+    ("ai_commerce.E075", sub_app("FORECAST", PROMOTION_TOLERANCE=2)),
+    ("ai_commerce.E076", sub_app("FORECAST", OVERSTOCK_DAYS=True)),
+    ("ai_commerce.E077", sub_app("FORECAST", MIN_HISTORY_DAYS=60)),
+    ("ai_commerce.W070", forecast_without_order_lines),
+    ("ai_commerce.W071", forecast_without_stock),
     ("ai_commerce.E040", sub_app("RECOMMENDATIONS", TOP_K=0)),
     ("ai_commerce.E043", sub_app("RECOMMENDATIONS", RELATED_K=201)),
     ("ai_commerce.E044", sub_app("RECOMMENDATIONS", CHUNK_SIZE=5)),

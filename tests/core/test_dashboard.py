@@ -116,10 +116,10 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    for kind in ("recommendations", "sentiment", "pricing", "forecast"):  # forecast: the tests' own capability
+    for kind in ("recommendations", "sentiment", "pricing", "forecast", "restock"):  # restock: the tests' own one
         assert f'id="ai-{kind}"' in page
     # held-out metrics per kind, sentiment per month, events per day
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 4 + 1 + 1
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 5 + 1 + 1
     assert "Retrain now" in page and "data-ai-progress-url" in page
     assert "?flag=any" in page and "?status__exact=pending" in page
     assert "No impressions yet" in page  # the online table appears once placements have rendered
@@ -132,11 +132,11 @@ def test_dashboard_costs_the_same_queries_whatever_the_data_size(admin_client, d
 
     ensure_schedules()
     populate(1)
-    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, schedules
-    with django_assert_max_num_queries(19):
+    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast, schedules
+    with django_assert_max_num_queries(21):
         assert admin_client.get(DASHBOARD).status_code == 200
     populate(5)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(21):
         assert admin_client.get(DASHBOARD).status_code == 200
 
 
@@ -210,7 +210,8 @@ def test_a_shop_with_its_own_admin_site_gets_the_dashboard_by_registering_the_ad
     assert page.status_code == 200 and 'id="ai-recommendations"' in page.content.decode()
     assert 'action="/shop-admin/ai_commerce/dashboard/retrain/pricing/"' in page.content.decode()
     progress = admin_client.get("/shop-admin/ai_commerce/dashboard/progress/").json()
-    assert {run["kind"] for run in progress["runs"]} <= {"recommendations", "sentiment", "pricing", "forecast"}
+    assert {run["kind"] for run in progress["runs"]} <= {"recommendations", "sentiment", "pricing", "forecast",
+                                                         "restock"}
 
 
 def test_schedules_are_linked_from_the_dashboard(admin_client):

@@ -108,13 +108,13 @@ def test_no_path_writes_a_row_about_a_forgotten_user_again(shop, django_capture_
     columns = {f"{model._meta.label}.{name}" for model, name in user_columns()}
     assert {"ai_commerce.Interaction.user", "ai_commerce_sentiment.ReviewSentiment.user",
             "ai_commerce_recommendations.Recommendation.user", "ai_commerce_recommendations.PlacementEvent.user",
-            "forecast.UserDemand.user"} <= columns  # the walk sees every kind of row about a user
-    for kind in ("recommendations", "forecast"):
+            "restock.UserDemand.user"} <= columns  # the walk sees every kind of row about a user
+    for kind in ("recommendations", "restock"):
         retrain(kind)
     trained = ModelVersion.objects.of_kind("recommendations").active().get()  # it knows the forgotten user
     before = rows_about(forgotten.pk)
     assert {"ai_commerce.Interaction.user", "ai_commerce_sentiment.ReviewSentiment.user",
-            "ai_commerce_recommendations.Recommendation.user", "forecast.UserDemand.user"} <= set(before), before
+            "ai_commerce_recommendations.Recommendation.user", "restock.UserDemand.user"} <= set(before), before
 
     call_command("ai_commerce_forget_user", str(forgotten.pk))
     assert rows_about(forgotten.pk) == {}
@@ -174,7 +174,7 @@ def test_no_path_writes_a_row_about_a_forgotten_user_again(shop, django_capture_
 
     after = rows_about(kept.pk)  # everyone else is served as before
     assert {"ai_commerce.Interaction.user", "ai_commerce_sentiment.ReviewSentiment.user",
-            "ai_commerce_recommendations.Recommendation.user", "forecast.UserDemand.user"} <= set(after), after
+            "ai_commerce_recommendations.Recommendation.user", "restock.UserDemand.user"} <= set(after), after
     assert ForgottenUser.objects.count() == 1 and Erasure.objects.count() == 1
 
 
@@ -209,7 +209,7 @@ def test_forgetting_is_logged_without_personal_data_and_twice_is_fine(capsys):
     assert tombstone.user_hash == first.user_hash == second.user_hash == privacy.user_hash(user.pk)
     assert len(tombstone.user_hash) == 64 and str(user.pk) != tombstone.user_hash
     assert (first.requested_by, second.requested_by) == ("command", "command")
-    assert first.removed == {"events": 2, "forecast": 0, "recommendations": 0, "sentiment": 0}
+    assert first.removed == {"events": 2, "restock": 0, "recommendations": 0, "sentiment": 0}
     assert set(second.removed.values()) == {0}
     assert first.erased_at <= second.erased_at and tombstone.forgotten_at <= first.erased_at
     user.delete()  # the shop deletes the account too: the signal forgets, and says so

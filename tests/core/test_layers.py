@@ -35,3 +35,11 @@ def test_no_module_imports_one_that_imports_it_back():
         and graph.chain_exists(importer=imported, imported=module)
     )
     assert cycles == []
+
+
+def test_the_forecasts_web_modules_import_no_forecasting_library():
+    web = contract("web")
+    assert {"ai_commerce.forecast.urls", "ai_commerce.forecast.api", "ai_commerce.forecast.admin",
+            "ai_commerce.forecast.dashboard"} <= set(web["source_modules"])
+    assert {"ai_commerce.forecast.training", "ai_commerce.forecast.methods", "statsforecast", "numba",
+            "pandas"} <= set(web["forbidden_modules"])

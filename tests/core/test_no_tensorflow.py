@@ -1,4 +1,5 @@
-"""House rule: the web process never imports TensorFlow, nor scikit-learn or SciPy.
+"""House rule: the web process never imports TensorFlow, nor scikit-learn, SciPy or the forecast's statsforecast
+(numba, pandas).
 
 A fresh interpreter imports every module of the package (except the worker-only training modules, named
 ``train*.py``) and every URLconf, view, template tag and admin module, then checks ``sys.modules`` for TensorFlow.
@@ -48,7 +49,8 @@ admin.autodiscover()
 from django.template import engines
 for engine in engines.all():
     engine.engine.template_libraries
-loaded = sorted({m.split(".")[0] for m in sys.modules} & {"sklearn", "scipy", "tensorflow", "vaderSentiment"})
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"sklearn", "scipy", "tensorflow", "vaderSentiment",
+                                                         "statsforecast", "numba", "pandas"})
 assert not loaded, loaded
 print("web process clean")
 """

@@ -29,11 +29,13 @@ import pytest
 ACTORS = ("anonymous", "customer", "staff", "staff+perm", "staff+others", "superuser")
 LOGIN = "login"
 REC, PRICE, CORE = "ai_commerce_recommendations", "ai_commerce_pricing", "ai_commerce"
-AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment")
+FC = "ai_commerce_forecast"
+AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC)
 ADMIN = "/admin/"
 
 # A path names the world's objects in braces: {product}, {version}, {shopper}, {policy}, {pending} (a pending
-# suggestion), {approved}, {applied}, {draft} (an experiment), {running}.
+# suggestion), {approved}, {applied}, {draft} (an experiment), {running}, {forecast} (a product's forecast in the
+# serving forecast version), {reorder} (an open reorder suggestion), {ipolicy} (an inventory policy).
 TABLE = [
     # method   path                                                         permission needed                  anon   cust   staff  perm   others super
     # The shopper-facing API (public).
@@ -60,6 +62,12 @@ TABLE = [
     ("POST",   "/ai/api/pricing/suggestions/{pending}/reject/",             f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
     ("POST",   "/ai/api/pricing/suggestions/{approved}/apply/",             f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
     ("POST",   "/ai/api/pricing/suggestions/{applied}/rollback/",           f"{PRICE}.change_pricesuggestion", 403,   403,   403,   200,   403,   200),
+    # The staff API: the demand forecast.
+    ("GET",    "/ai/api/forecast/products/",                                f"{FC}.view_productforecast",      403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/forecast/products/{forecast}/",                     f"{FC}.view_productforecast",      403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/forecast/reorders/",                                f"{FC}.view_reordersuggestion",    403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/forecast/reorders/{reorder}/",                      f"{FC}.view_reordersuggestion",    403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/forecast/reorders/{reorder}/ordered/",              f"{FC}.change_reordersuggestion",  403,   403,   403,   200,   403,   200),
     # The staff API: experiments.
     ("GET",    "/ai/api/recommendations/experiments/",                      f"{REC}.view_experiment",          403,   403,   403,   200,   403,   200),
     ("POST",   "/ai/api/recommendations/experiments/",                      f"{REC}.add_experiment",           403,   403,   403,   201,   403,   201),
@@ -102,6 +110,14 @@ TABLE = [
     ("GET",    f"{PRICE}/pricesuggestion/{{pending}}/change/",              f"{PRICE}.view_pricesuggestion",   LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{PRICE}/pricechange/",                                     f"{PRICE}.view_pricechange",       LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{PRICE}/elasticityestimate/",                              f"{PRICE}.view_elasticityestimate", LOGIN, LOGIN, 403,  200,   200,   200),
+    ("GET",    f"{FC}/inventorypolicy/",                                    f"{FC}.view_inventorypolicy",      LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{FC}/inventorypolicy/add/",                                f"{FC}.add_inventorypolicy",       LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{FC}/inventorypolicy/{{ipolicy}}/change/",                 f"{FC}.change_inventorypolicy",    LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{FC}/reordersuggestion/",                                  f"{FC}.view_reordersuggestion",    LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{FC}/reordersuggestion/{{reorder}}/change/",               f"{FC}.view_reordersuggestion",    LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{FC}/productforecast/",                                    f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{FC}/productforecast/{{forecast}}/change/",                f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{FC}/stocksnapshot/",                                      f"{FC}.view_stocksnapshot",        LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/reviewsentiment/",                    "ai_commerce_sentiment.view_reviewsentiment",
                                                                                                                LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/productsentiment/",                   "ai_commerce_sentiment.view_productsentiment",
@@ -157,9 +173,27 @@ def fill(value, world):
     return value
 
 
+def forecast_world(product):
+    """A serving forecast version with one product's forecast, and an open reorder suggestion for it."""
+    import datetime as dt
+
+    from ai_commerce.forecast import inventory
+    from ai_commerce.forecast.models import ProductForecast
+    from ai_commerce.models import ModelVersion
+
+    version = ModelVersion.objects.create(kind="forecast", metrics={"wrmsse_skill": 0.1, "wrmsse": 0.7},
+                                          is_active=True, status=ModelVersion.Status.ACTIVE)
+    forecast = ProductForecast.objects.create(model_version=version, product=product, method="ets",
+                                              start=dt.date(2026, 3, 1), mean=[2.0] * 28, lo80=[1.0] * 28,
+                                              hi80=[3.0] * 28, lo95=[0.0] * 28, hi95=[4.0] * 28)
+    inventory.plan(version, 90)
+    return forecast, inventory.ReorderSuggestion.objects.get(product=product, status="open")
+
+
 @pytest.fixture
 def world(db):
     """One of each object the table's paths name, in the state its row needs."""
+    from ai_commerce.forecast.models import InventoryPolicy
     from ai_commerce.pricing.models import PricingPolicy
     from ai_commerce.recommendations import experiments
     from ai_commerce.recommendations.models import Experiment, ExperimentArm
@@ -180,7 +214,10 @@ def world(db):
 
     running = experiment("running", "similar")
     experiments.start(running)
-    return {"product": mugs[0].pk, "version": version.pk, "shopper": shopper.pk, "policy": policy.pk,
+    forecast, reorder = forecast_world(mugs[4])
+    return {"forecast": forecast.pk, "reorder": reorder.pk,
+            "ipolicy": InventoryPolicy.objects.create(name="Everything").pk,
+            "product": mugs[0].pk, "version": version.pk, "shopper": shopper.pk, "policy": policy.pk,
             "pending": suggestion(mugs[1], "pending", "9.50", "10.00"),
             "approved": suggestion(mugs[2], "approved", "9.50", "10.00"),
             "applied": suggestion(mugs[3], "applied", "9.00", "9.50"),

@@ -29,7 +29,7 @@ from ai_commerce.recommendations.models import (
 from ai_commerce.retention import prune_versions, prune_versions_task
 from ai_commerce.schedules import ensure_schedules
 from tests.factories import ItemFactory, UserFactory
-from tests.forecast.models import UserDemand
+from tests.restock.models import UserDemand
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,6 +19,7 @@ def trained(settings):
     call_command("ai_commerce_train", "sentiment", verbosity=0)
     call_command("ai_commerce_score_reviews", verbosity=0)
     call_command("ai_commerce_train", "pricing", verbosity=0)
+    call_command("ai_commerce_train", "forecast", verbosity=0)
     call_command("ai_commerce_setup_schedules", beat=True, verbosity=0)
 
 
@@ -29,11 +30,13 @@ def test_the_dashboard_charts_the_demo_shops_real_data(admin_client, trained, dj
     admin_client.post(url, {"action": "approve", "_selected_action": [suggestion.pk]})
     admin_client.post(url, {"action": "apply", "_selected_action": [suggestion.pk]})
 
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(24):  # 5 of them the forecast panel's (at-risk list, its first chart)
         response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count('class="ai-chart"') == 5 and page.count("no data yet") == 1  # recommendations never trained
+    # the metrics of 4 kinds (recommendations never trained), events, sentiment by month, forecast vs actual
+    assert page.count('class="ai-chart"') == 7 and page.count("no data yet") == 1
+    assert "Forecast vs actual, units a day" in page and "wrmsse_skill: " in page
     assert page.count("purchase: ") > 10 and page.count("positive: ") >= 1  # bars with tooltips
     assert "macro_f1: " in page and "demand_skill: " in page  # metric points
     assert 'class="ai-table ai-effects"' in page and str(suggestion.suggested_price) in page

@@ -5,7 +5,7 @@ from ai_commerce.models import ModelVersion
 
 
 class UserDemand(models.Model):
-    """A shopper's forecast units over the horizon, per model version."""
+    """A shopper's restock units over the horizon, per model version."""
 
     model_version = models.ForeignKey(ModelVersion, models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")

@@ -1,4 +1,4 @@
-"""Forecast each shopper's units over the horizon as their past weekly rate, judged against forecasting nothing."""
+"""Restock each shopper's units over the horizon as their past weekly rate, judged against restocking nothing."""
 
 from datetime import timedelta
 
@@ -20,7 +20,7 @@ def rates(events, start, end):
 
 
 def train(reporter):
-    conf = tuned("forecast")
+    conf = tuned("restock")
     events = list(Interaction.objects.filter(kind="purchase", user__isnull=False).order_by("occurred_at")
                   .values_list("user_id", "occurred_at", "quantity"))
     if len(events) < 10:
@@ -37,11 +37,11 @@ def train(reporter):
     metrics = {"mae": round(mae, 4), "naive_mae": round(naive, 4), "skill": round(1 - mae / naive, 4) if naive else 0.0,
                "naive_skill": 0.0, "holdout_start": cut.isoformat(), "holdout_end": newest.isoformat(),
                "judged_on": {"users": len(users)}}
-    version = ModelVersion.objects.create(kind="forecast", metrics=metrics, params=dict(conf),
+    version = ModelVersion.objects.create(kind="restock", metrics=metrics, params=dict(conf),
                                           data_start=first, data_end=newest)
     UserDemand.objects.bulk_create(UserDemand(model_version=version, user_id=user, units=rate * days)
                                    for user, rate in rates(events, first, newest).items())
-    reporter.progress(90, "comparing with forecasting nothing")
+    reporter.progress(90, "comparing with restocking nothing")
     registry.promote_if_better(version, metric="skill", baselines=["naive_skill"], compare_active=False)
     version.refresh_from_db()
     return version
