@@ -6,22 +6,22 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
 
     from ai_commerce import capabilities
 
-    class ForecastConfig(capabilities.CapabilityConfig):
-        name = "shop.forecast"
-        kind = "forecast"                                  # ModelVersion.kind, TrainingRun.kind, Tuning.kind
-        kind_label = _("demand forecast")
-        settings_key = "FORECAST"                          # AI_COMMERCE["FORECAST"], merged over ...
-        settings_defaults = "shop.forecast.conf.DEFAULTS"  # ... these defaults
-        settings_check = "shop.forecast.checks.check_settings"   # check(app_configs=None, conf=None) -> messages
+    class RestockConfig(capabilities.CapabilityConfig):
+        name = "shop.restock"
+        kind = "restock"                                  # ModelVersion.kind, TrainingRun.kind, Tuning.kind
+        kind_label = _("restock planning")
+        settings_key = "RESTOCK"                           # AI_COMMERCE["RESTOCK"], merged over ...
+        settings_defaults = "shop.restock.conf.DEFAULTS"  # ... these defaults
+        settings_check = "shop.restock.checks.check_settings"   # check(app_configs=None, conf=None) -> messages
         tunable = ("HORIZON_DAYS",)                        # what staff may tune in the admin
-        trainer = "shop.forecast.training.train"           # trainer(reporter) -> ModelVersion (see registry)
-        forgetter = "shop.forecast.privacy.forget_user"    # forget(user_id) -> rows removed
-        sweeper = "shop.forecast.sweep.catch_up"           # catch_up() -> items done that a lost message left undone
-        schedules = {"ai_commerce: retrain forecast nightly": "15 2 * * *"}
+        trainer = "shop.restock.training.train"           # trainer(reporter) -> ModelVersion (see registry)
+        forgetter = "shop.restock.privacy.forget_user"    # forget(user_id) -> rows removed
+        sweeper = "shop.restock.sweep.catch_up"           # catch_up() -> items done that a lost message left undone
+        schedules = {"shop: retrain restock nightly": "15 2 * * *"}
         key_metrics = ("mape", "naive_mape")               # the first is the one promotion compares
-        dashboard_panel = "shop.forecast.dashboard.panel"  # panel(request, site, active) -> dict, or None
-        dashboard_template = "admin/forecast/panel.html"   # renders ``p`` (the panel dict) on the dashboard
-        urls = "shop.forecast.urls"                        # included under the core's URLconf, or None
+        dashboard_panel = "shop.restock.dashboard.panel"  # panel(request, site, active) -> dict, or None
+        dashboard_template = "admin/restock/panel.html"   # renders ``p`` (the panel dict) on the dashboard
+        urls = "shop.restock.urls"                        # included under the core's URLconf, or None
 
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
