@@ -5,6 +5,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.http import HttpResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -35,8 +36,11 @@ class InventoryPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(ReorderSuggestion)
 class ReorderSuggestionAdmin(admin.ModelAdmin):
-    list_display = ("product", "status", "at_risk", "overstock", "stock", "on_order", "rate_display",
-                    "days_of_cover", "stockout_display", "order_qty", "reason")
+    # Few columns, so that each row stays one line beside the filters at 1280 px: status and overstock are filters;
+    # the reason (on hover over the quantity, and whole on the suggestion's page), on-order units and the reorder
+    # point are on the suggestion's page.
+    list_display = ("product", "at_risk", "stock", "rate_display", "days_of_cover", "stockout_display",
+                    "order_display")
     list_filter = ("status", "at_risk", "overstock")
     list_select_related = ("product",)
     search_fields = ("reason",)
@@ -46,6 +50,11 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
     @admin.display(description=_("units a day (80%)"), ordering="daily_rate")
     def rate_display(self, obj):
         return f"{obj.daily_rate:.1f} ({obj.rate_low:.1f} to {obj.rate_high:.1f})"
+
+    @admin.display(description=_("order"), ordering="order_qty")
+    def order_display(self, obj):
+        """The quantity to order, with the reason in words on hover."""
+        return format_html('<span title="{}">{}</span>', obj.reason, obj.order_qty)
 
     @admin.display(description=_("runs out (80% band)"), ordering="stockout_on")
     def stockout_display(self, obj):
@@ -92,9 +101,13 @@ class ProductForecastAdmin(ReadOnlyAdmin):
     list_filter = ("model_version", "demand_class", "method", "evidence")
     list_select_related = ("product", "model_version")
     search_fields = ("category", "note")
-    fields = ("product", "model_version", "chart", "note", "category", "demand_class", "method", "evidence", "start",
-              "history_days", "censored_days", "mean", "lo80", "hi80", "lo95", "hi95")
-    readonly_fields = fields
+    fieldsets = (
+        (None, {"fields": ("product", "model_version", "chart", "note", "category", "demand_class", "method",
+                           "evidence", "start", "history_days", "censored_days")}),
+        (_("The forecast day by day (units, from the first forecast day)"), {
+            "fields": ("mean", "lo80", "hi80", "lo95", "hi95"), "classes": ("collapse",)}),
+    )
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     @admin.display(description=_("units a day"))
     def rate_display(self, obj):
@@ -102,7 +115,7 @@ class ProductForecastAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("forecast vs actual"))
     def chart(self, obj):
-        return product_chart(obj)
+        return format_html('<div style="width: 760px; max-width: 100%">{}</div>', product_chart(obj))
 
 
 @admin.register(StockSnapshot)

@@ -27,13 +27,16 @@ def actual_units(product_id, first, last):
 
 
 def product_chart(forecast):
-    """The SVG chart of a ``ProductForecast``: actual units before (and, from an earlier forecast, after) its start."""
+    """The SVG chart of a ``ProductForecast``: actual units up to its start, an earlier version's forecast of those
+    days beside them, and this forecast with its bands."""
     start = forecast.start
     days = [start + timedelta(days=i) for i in range(len(forecast.mean))]
     earlier = (ProductForecast.objects.filter(product_id=forecast.product_id, start__lt=start)
                .exclude(pk=forecast.pk).order_by("-start").first())
     first = min(start - timedelta(days=PAST_DAYS), earlier.start if earlier else start)
-    actual = actual_units(forecast.product_id, first, start + timedelta(days=len(forecast.mean) - 1))
+    # The days from ``start`` on have not happened when this forecast serves (a newer history makes a newer version):
+    # no actual line there, rather than zeros that look like sales stopped.
+    actual = actual_units(forecast.product_id, first, start - timedelta(days=1))
     series = {_("actual units"): actual, _("forecast"): list(zip(days, forecast.mean, strict=True))}
     if earlier:
         series[_("earlier forecast")] = [(earlier.start + timedelta(days=i), v) for i, v in enumerate(earlier.mean)]

@@ -220,3 +220,45 @@ def test_retrain_now_shows_live_progress_until_a_new_version_appears(page, live_
     page.wait_for_selector(".messagelist", state="detached", timeout=30_000)  # the page reloaded
     assert ModelVersion.objects.of_kind("pricing").count() == before + 1
     shot(page, "admin_retrain_finished_new_version")
+
+
+def test_staff_open_the_at_risk_list_a_products_forecast_chart_and_mark_a_reorder_ordered(page, live_server,
+                                                                                           trained_shop):
+    """Issue 28's browser path: from the AI dashboard's forecast panel to the products at risk of running out before
+    a delivery, one product's forecast chart, and a reorder marked as ordered (it then counts as on order)."""
+    from ai_commerce.forecast.models import InventoryPolicy, ReorderSuggestion
+
+    # A supplier that takes six weeks: products that cannot last that long are at risk, as staff would set it.
+    InventoryPolicy.objects.create(name="Slow supplier", lead_time_days=42)
+    call_command("ai_commerce_train", "forecast")
+    at_risk = ReorderSuggestion.objects.filter(status="open", at_risk=True)
+    assert at_risk.exists()
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/")
+    page.click("text=AI dashboard")
+    panel = page.locator("#ai-forecast")
+    assert panel.is_visible() and panel.locator("svg").count() >= 1  # forecast against actual, with its bands
+    shot(page, "admin_forecast_panel")
+    panel.locator("a.ai-at-risk").click()
+    page.wait_for_selector("#result_list")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == at_risk.count()
+    shot(page, "admin_reorders_at_risk")
+
+    page.goto(f"{live_server.url}/admin/")
+    page.click("text=AI dashboard")
+    page.locator("#ai-forecast").locator("text=This product's forecast").click()
+    page.wait_for_selector("svg")
+    assert page.locator("svg polyline, svg path, svg polygon").count() >= 2
+    shot(page, "admin_product_forecast_chart")
+
+    suggestion = at_risk.order_by("pk").first()
+    page.goto(f"{live_server.url}/admin/ai_commerce_forecast/reordersuggestion/?status__exact=open&at_risk__exact=1")
+    page.check(f"input[name=_selected_action][value='{suggestion.pk}']")
+    page.select_option("select[name=action]", "mark_ordered")
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist")
+    assert "1 suggestion marked as ordered." in page.locator(".messagelist").inner_text()
+    suggestion.refresh_from_db()
+    assert suggestion.status == "ordered"
+    shot(page, "admin_reorder_marked_ordered")
