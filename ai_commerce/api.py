@@ -28,8 +28,9 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -198,6 +199,36 @@ class JSONErrors:
         if unavailable:
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class BoundedPage(LimitOffsetPagination):
+    """The pages of every ai_commerce list endpoint: by ``limit`` (1 to 500) and ``offset``; a value that is not such
+    an integer (``offset=null``) is a 400 naming it, where DRF would quietly serve the first page."""
+
+    default_limit = 50
+    max_limit = 500
+
+    def get_limit(self, request):
+        return self._integer(request, self.limit_query_param, self.default_limit, min_value=1, max_value=self.max_limit)
+
+    def get_offset(self, request):
+        return self._integer(request, self.offset_query_param, 0, min_value=0)
+
+    def _integer(self, request, name, default, **bounds):
+        if name not in request.query_params:
+            return default
+        try:
+            return serializers.IntegerField(**bounds).run_validation(request.query_params[name])
+        except ValidationError as exc:
+            raise ValidationError({name: exc.detail}) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {self.limit_query_param: {"minimum": 1, "maximum": self.max_limit},
+                  self.offset_query_param: {"minimum": 0}}
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
 
 class EventBatchView(JSONErrors, APIView):

@@ -11,41 +11,18 @@ Callers must be staff and hold the model's Django permissions, as in the admin: 
 """
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from ai_commerce.api import APISchema, JSONErrors
+from ai_commerce.api import APISchema, BoundedPage, JSONErrors
 from ai_commerce.models import ModelVersion
 from ai_commerce.permissions import StaffModelPermissions
 
 from . import ordering
 from .models import ProductForecast, ReorderSuggestion
 from .serializers import MarkOrderedSerializer, ProductForecastSerializer, ReorderSuggestionSerializer
-
-
-class Page(LimitOffsetPagination):
-    """Pages by ``limit`` (1 to 500) and ``offset``; a value that is not such an integer is a 400 naming it (as
-    pricing's pages do; capabilities do not import each other)."""
-
-    default_limit = 50
-    max_limit = 500
-
-    def get_limit(self, request):
-        return self._integer(request, self.limit_query_param, self.default_limit, min_value=1, max_value=self.max_limit)
-
-    def get_offset(self, request):
-        return self._integer(request, self.offset_query_param, 0, min_value=0)
-
-    def _integer(self, request, name, default, **bounds):
-        if name not in request.query_params:
-            return default
-        try:
-            return serializers.IntegerField(**bounds).run_validation(request.query_params[name])
-        except ValidationError as exc:
-            raise ValidationError({name: exc.detail}) from None
 
 
 def _integer(request, name):
@@ -67,7 +44,7 @@ class ForecastSchema(APISchema):
 class ProductForecastViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
     serializer_class = ProductForecastSerializer
     permission_classes = [StaffModelPermissions]
-    pagination_class = Page
+    pagination_class = BoundedPage
     schema = ForecastSchema()
 
     def get_queryset(self):
@@ -95,7 +72,7 @@ class ReorderSuggestionViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReorderSuggestionSerializer
     permission_classes = [StaffModelPermissions]
     decisions = ("ordered",)
-    pagination_class = Page
+    pagination_class = BoundedPage
     schema = ReorderSchema()
 
     def get_queryset(self):

@@ -10,13 +10,12 @@ Callers must be staff and hold the model's Django permissions, as in the admin: 
 """
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from ai_commerce.api import APISchema, JSONErrors
+from ai_commerce.api import APISchema, BoundedPage, JSONErrors
 from ai_commerce.permissions import StaffModelPermissions
 
 from . import workflow
@@ -26,41 +25,11 @@ from .serializers import PriceSuggestionSerializer, PricingPolicySerializer
 DECISIONS = ("approve", "reject", "apply", "rollback")
 
 
-class Page(LimitOffsetPagination):
-    """Pages by ``limit`` (1 to 500) and ``offset``; a value that is not such an integer (``offset=null``) is a 400
-    naming it, where DRF would quietly serve the first page."""
-
-    default_limit = 50
-    max_limit = 500
-
-    def get_limit(self, request):
-        return self._integer(request, self.limit_query_param, self.default_limit, min_value=1, max_value=self.max_limit)
-
-    def get_offset(self, request):
-        return self._integer(request, self.offset_query_param, 0, min_value=0)
-
-    def _integer(self, request, name, default, **bounds):
-        if name not in request.query_params:
-            return default
-        try:
-            return serializers.IntegerField(**bounds).run_validation(request.query_params[name])
-        except ValidationError as exc:
-            raise ValidationError({name: exc.detail}) from None
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        bounds = {self.limit_query_param: {"minimum": 1, "maximum": self.max_limit},
-                  self.offset_query_param: {"minimum": 0}}
-        for parameter in parameters:
-            parameter["schema"].update(bounds.get(parameter["name"], {}))
-        return parameters
-
-
 class PricingPolicyViewSet(JSONErrors, viewsets.ModelViewSet):
     queryset = PricingPolicy.objects.all()
     serializer_class = PricingPolicySerializer
     permission_classes = [StaffModelPermissions]
-    pagination_class = Page
+    pagination_class = BoundedPage
 
 
 class SuggestionSchema(APISchema):
@@ -81,7 +50,7 @@ class PriceSuggestionViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
     serializer_class = PriceSuggestionSerializer
     permission_classes = [StaffModelPermissions]
     decisions = DECISIONS
-    pagination_class = Page
+    pagination_class = BoundedPage
     schema = SuggestionSchema()
 
     def get_queryset(self):
