@@ -24,13 +24,17 @@ from . import ordering
 from .models import ProductForecast, ReorderSuggestion
 from .serializers import MarkOrderedSerializer, ProductForecastSerializer, ReorderSuggestionSerializer
 
+#: The largest id a database column can hold (a 64-bit integer): a larger "id" names no product, and the database
+#: would refuse it with an error rather than find nothing.
+MAX_ID = 2**63 - 1
+
 
 def _integer(request, name):
     value = request.query_params.get(name)
     if value is None:
         return None
-    if not value.isdigit():
-        raise ValidationError({name: ["Give a product id (a whole number)."]})
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        raise ValidationError({name: [f"Give a product id (a whole number up to {MAX_ID})."]})
     return int(value)
 
 
