@@ -182,6 +182,8 @@ def assert_no_500(host, backend, folder):
         need_service("PostgreSQL (AI_COMMERCE_TEST_DATABASE_URL) for the threaded-server test")
     seed = OSCAR_SEED if host == "oscar" else DEMO_SEED
     answers, page = back_to_back(f"tests.live_{host}_settings", seed=seed, backend=backend, folder=folder)
-    assert "ai-placement ai-similar" in page, page[-2000:]
+    # The page carries the AI (a placement, so impressions to write, besides the view); on a shop not trained yet
+    # the distinct placements show the catalogue's backfill once, under the first placement.
+    assert 'class="ai-placement ' in page, page[-2000:]
     for traffic, statuses in answers.items():
         assert set(statuses) == {200}, (traffic, statuses, (folder / "server.log").read_text()[-4000:])
