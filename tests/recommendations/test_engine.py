@@ -149,7 +149,7 @@ def test_baselines_exclude_purchases_and_use_their_windows():
     knn = item_knn_lists(inter, [9], bought, 3)
     assert knn[9][0] == "fresh" and "old" not in knn[9]
     lists = all_baselines(inter, {9: {"fresh"}}, bought, 100 * d, k=10)
-    assert set(lists) == {"popularity", "recent_popularity", "item_knn", "als"}
+    assert set(lists) == {"popularity", "recent_popularity", "item_knn", "als", "ease", "rp3beta"}
     assert lists["als"][9] and not set(lists["als"][9]) & bought[9]
 
 
@@ -172,7 +172,7 @@ def test_train_evaluates_model_and_baselines_on_the_holdout(fitted):
     json.dumps(rec.params)
     assert m["evaluated_users"] > 0
     assert 0.0 <= m["recall_at_10"] <= 1.0 and 0.0 <= m["ndcg_at_10"] <= 1.0
-    assert set(m["baselines"]) == {"popularity", "recent_popularity", "item_knn", "als"}
+    assert set(m["baselines"]) == {"popularity", "recent_popularity", "item_knn", "als", "ease", "rp3beta"}
     # the sources and the ranker were chosen on a validation window before the held-out one, among the defaults
     chosen = m["selection"]
     assert (m["ranker"], m["sources"]) == (chosen["ranker"], chosen["sources"]) and m["ranker"] in ("hgb", "tfrs")
@@ -350,8 +350,10 @@ def test_similar_items_share_the_category_far_above_chance_and_cold_items_get_co
     assert share["agreement"] >= 0.9 and share["chance"] < 0.55 and share["pairs"] > 100
     cold = iv.index["a-new"]
     assert not state.known_items[cold] and {meta.category[j] for j, _ in lists[cold]} == {meta.category[cold]}
-    # Recommender.similar serves exactly these lists, by id
-    rec = train(inter, products, {**TINY, "select": False})
+    # Recommender.similar serves exactly these lists, by id (from a state without two-tower item embeddings, as
+    # above: whether the learned system or a baseline serves, the two-tower model is not fitted)
+    no_embeddings = [name for name in default_params()["sources"] if name != "two_tower"]
+    rec = train(inter, products, {**TINY, "select": False, "sources": no_embeddings})
     table = rec.similar(5)
     assert table["a-new"] and all(r.category is None for r in table["a-new"])
     assert all(r.reason == "similar" and r.because == item for item, recs in table.items() for r in recs)
@@ -392,7 +394,8 @@ def test_a_served_baseline_round_trips_through_its_artifacts_with_its_reasons(tm
     # test_training.py on a natural shop; this test is about what a served baseline stores and loads)
     weak = {"sources": ["trending"], "ranker": "none", "select": False, "holdout_days": 14, "label_days": 14}
     rec = train(inter, products, {**TINY, **weak})
-    assert rec.served in {"popularity", "recent_popularity", "item_knn", "als"}, rec.metrics["served_reason"]
+    served_alone = {"popularity", "recent_popularity", "item_knn", "als", "ease", "rp3beta"}
+    assert rec.served in served_alone, rec.metrics["served_reason"]
     assert rec.metrics["recall_at_10"] == rec.metrics["baselines"][rec.served]["recall_at_10"]
     assert rec.metrics["learned"]["recall_at_10"] < rec.metrics["recall_at_10"]
     rec.save(tmp_path / "v")

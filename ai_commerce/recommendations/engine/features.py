@@ -200,92 +200,20 @@ class State:
             self.co = _topk_columns(on, on, k)
         else:
             self.co = sparse.csr_matrix((n_items, n_items), dtype=np.float32)
-        self.tt_query = None  # user x d, set when a two-tower model is attached
-        self.tt_items = None
-        self.als_users = None  # user x f and item x f, set when ALS factors are attached
-        self.als_items = None
+        self.tt_items = None  # item embeddings of the two-tower model, when it is fitted (for "similar items")
+        self.fitted = {}  # {source name: Source fitted at now} (.sources), filled by Prepared.state
 
     def attach_two_tower(self, query_emb, item_emb):
-        self.tt_query = query_emb
         self.tt_items = item_emb
 
-    def attach_als(self, user_factors, item_factors):
-        self.als_users = user_factors
-        self.als_items = item_factors
 
-
-FEATURES = (
-    "tt_score",
-    "tt_rank",
-    "als_score",
-    "als_rank",
-    "knn_score",
-    "knn_norm",
-    "knn_rank",
-    "co_score",
-    "co_norm",
-    "co_rank",
-    "pop_7",
-    "pop_14",
-    "pop_30",
-    "pop_90",
-    "pop_all",
-    "trend",
-    "pop_rank_14",
-    "age_first",
-    "age_last",
-    "cat_affinity",
-    "touched",
-    "u_events",
-    "u_orders",
-    "u_items",
-    "u_age_last",
-    "u_tenure",
-    "price_gap",
-    "log_price",
-)
-SOURCE_FEATURES = {
-    "two_tower": ("tt_score", "tt_rank"),
-    "als": ("als_score", "als_rank"),
-    "item_knn": ("knn_score", "knn_norm", "knn_rank"),
-    "co_purchase": ("co_score", "co_norm", "co_rank"),
-    "recent_popularity": ("pop_7", "pop_14", "pop_30", "pop_rank_14"),
-    "trending": ("trend",),
-    "repeat_category": ("cat_affinity",),
-}
-
-
-def _ranks(scores):
-    """Per-row rank (0 = best) of every column of a dense score matrix."""
-    order = np.argsort(-scores, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(scores.shape[1])[None, :].repeat(scores.shape[0], 0), axis=1)
-    return ranks
+CONTEXT_FEATURES = ("pop_90", "pop_all", "age_first", "age_last", "touched", "u_events", "u_orders", "u_items",
+                    "u_age_last", "u_tenure", "price_gap", "log_price")
 
 
 def source_scores(state, users, sources):
-    """{source: dense (len(users) x n_items) score matrix} for the given user indices."""
-    out = {}
-    prof = state.profile[users]
-    if "two_tower" in sources and state.tt_query is not None:
-        out["two_tower"] = (state.tt_query[users] @ state.tt_items.T).astype(np.float32)
-    if "als" in sources and state.als_users is not None:
-        out["als"] = (state.als_users[users] @ state.als_items.T).astype(np.float32)
-    if "item_knn" in sources:
-        out["item_knn"] = np.asarray((prof @ state.knn).todense(), dtype=np.float32)
-    if "co_purchase" in sources:
-        out["co_purchase"] = np.asarray((prof @ state.co).todense(), dtype=np.float32)
-    n = len(users)
-    if "recent_popularity" in sources:
-        s = state.item_stats[f"pop_{int(POP_WINDOWS[1])}"] + 1e-3 * state.item_stats["pop_90"]
-        out["recent_popularity"] = np.broadcast_to(s.astype(np.float32), (n, s.size))
-    if "trending" in sources:
-        s = state.item_stats["trending"].astype(np.float32)
-        out["trending"] = np.broadcast_to(s, (n, s.size))
-    if "repeat_category" in sources:
-        cat_score = state.cat_affinity[users][:, state.meta.category]  # n x items
-        out["repeat_category"] = cat_score * np.log1p(state.item_stats["pop_30"]).astype(np.float32)[None, :]
-    return out
+    """{source: dense (len(users) x n_items) score matrix} of the fitted ``sources`` for the given user indices."""
+    return {name: state.fitted[name].scores(users) for name in sources if name in state.fitted}
 
 
 def candidates(state, users, sources, per_source, scores=None, by_source=None):
@@ -317,39 +245,20 @@ def candidates(state, users, sources, per_source, scores=None, by_source=None):
 
 
 def feature_matrix(state, users, rows, cols, scores):
-    """Features of the (user=users[rows], item=cols) pairs; dict name -> float32 array."""
-    f = {}
-    st = state.item_stats
-    us = state.user_stats
+    """Features of the (user=users[rows], item=cols) pairs: the shared context, then what each scored source
+    describes (``Source.describe``); dict name -> float32 array."""
+    st, us = state.item_stats, state.user_stats
     ui = np.asarray(users)[rows]
-    for name, src in (("tt", "two_tower"), ("als", "als"), ("knn", "item_knn"), ("co", "co_purchase")):
-        s = scores.get(src)
-        if s is None:
-            continue
-        f[f"{name}_score"] = s[rows, cols]
-        if name not in ("tt", "als"):
-            mx = s.max(axis=1)
-            f[f"{name}_norm"] = s[rows, cols] / np.maximum(mx[rows], 1e-9)
-        f[f"{name}_rank"] = np.log1p(_ranks(s)[rows, cols]).astype(np.float32)
-    for key in ("pop_7", "pop_14", "pop_30", "pop_90", "pop_all"):
-        f[key] = np.log1p(st[key][cols])
-    f["trend"] = np.log(st["trend"][cols])
-    pop_rank = np.argsort(np.argsort(-st["pop_14"], kind="stable"), kind="stable")
-    f["pop_rank_14"] = np.log1p(pop_rank[cols])
-    f["age_first"] = np.log1p(st["age_first"][cols])
-    f["age_last"] = np.log1p(st["age_last"][cols])
-    f["cat_affinity"] = np.where(
-        state.meta.category[cols] > 0, state.cat_affinity[ui, state.meta.category[cols]], np.nan
-    )
+    f = {key: np.log1p(st[key][cols]) for key in ("pop_90", "pop_all", "age_first", "age_last")}
     # (an empty fancy index gives a sparse matrix back, not an array)
     f["touched"] = np.asarray(state.touched[ui, cols]).ravel() if len(rows) else np.zeros(0)
-    f["u_events"] = np.log1p(us["n_events"][ui])
-    f["u_orders"] = np.log1p(us["n_orders"][ui])
-    f["u_items"] = np.log1p(us["n_items"][ui])
-    f["u_age_last"] = np.log1p(us["age_last"][ui])
-    f["u_tenure"] = np.log1p(us["tenure"][ui])
+    for key, stat in (("u_events", "n_events"), ("u_orders", "n_orders"), ("u_items", "n_items"),
+                      ("u_age_last", "age_last"), ("u_tenure", "tenure")):
+        f[key] = np.log1p(us[stat][ui])
     f["log_price"] = state.meta.log_price[cols]
     f["price_gap"] = state.meta.log_price[cols] - us["log_price"][ui]
+    for name, s in scores.items():
+        f.update(state.fitted[name].describe(s, users, rows, cols))
     return {k: np.asarray(v, dtype=np.float32) for k, v in f.items()}
 
 
@@ -376,9 +285,6 @@ def state_to_files(state, directory):
     }
     arrays.update({f"item_{k}": v for k, v in state.item_stats.items()})
     arrays.update({f"user_{k}": v for k, v in state.user_stats.items()})
-    for name in ("tt_query", "tt_items", "als_users", "als_items"):
-        if getattr(state, name, None) is not None:
-            arrays[name] = getattr(state, name)
     path = directory / "state.npz"
     np.savez(path, **arrays)
     written.append(str(path))
@@ -406,8 +312,7 @@ def state_from_files(directory, categories, texts):
     st.known_items, st.known_users, st.cat_affinity = a["known_items"], a["known_users"], a["cat_affinity"]
     st.item_stats = {k[5:]: v for k, v in a.items() if k.startswith("item_")}
     st.user_stats = {k[5:]: v for k, v in a.items() if k.startswith("user_")}
-    st.tt_query, st.tt_items = a.get("tt_query"), a.get("tt_items")
-    st.als_users, st.als_items = a.get("als_users"), a.get("als_items")
+    st.tt_items, st.fitted = None, {}
     for name in _STATE_SPARSE:
         setattr(st, name, sparse.load_npz(directory / f"{name}.npz").tocsr())
     st.cat_onehot = sparse.csr_matrix(

@@ -3,12 +3,7 @@ all data. No TensorFlow at import time (the two-tower model is trained through .
 
 from __future__ import annotations
 
-import json
-import os
-import pickle
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -19,20 +14,11 @@ from .features import ItemMeta
 from .pairs import Prepared, chunk_size, chunks, pair_table, report_progress, top_per_user
 from .params import default_params
 from .ranker import Ranker
+from .reasons import REASONS, Explainer, Rec
+from .registry import label
 from .selection import fit_ranker, select_system
 
-REASONS = ("bought_with", "viewed", "bought_together", "similar", "trending", "popular")
-FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Rec:
-    item: object
-    score: float
-    reason: str
-    because: object = None
-    category: str | None = None
-
+__all__ = ["REASONS", "Rec", "Recommender", "train"]
 
 
 class Engine:
@@ -197,9 +183,9 @@ def _judge(prep, holdout, p, on_progress, pct, with_baselines, rivals=None):
         exclude = baselines.bought_matrix(holdout.bought, prep.uv, prep.iv)
         users = [u for u in truth if u in prep.uv.index]
         metrics["baselines"] = {
-            name: evaluate_lists(baselines.judged_lists(prep.scorer(name, cut), users, prep.uv, prep.iv, exclude, k),
+            name: evaluate_lists(baselines.judged_lists(prep.source(name, cut), users, prep.uv, prep.iv, exclude, k),
                                  truth, k)
-            for name in baselines.BASELINES
+            for name in p["baselines"]
         }
     metrics["rivals"] = {}
     for name, rival in (rivals or {}).items():
@@ -272,8 +258,8 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
         engine = _fit_engine(full, end + 1e-3, effective, on_progress, (60, 98), cut=end - float(p["label_days"]) * DAY)
         scorer = None
     else:
-        engine = Engine(full.state(end + 1e-3, ()), Ranker("none", []), [], effective)
-        scorer = full.scorer(served, end + 1e-3)
+        engine = Engine(full.state(end + 1e-3, (served,)), Ranker("none", []), [], effective)
+        scorer = engine.state.fitted[served]
     metrics["eval_seconds"] = round(eval_seconds, 2)
     metrics["train_seconds"] = round(time.monotonic() - started, 2)
     metrics["n_events"] = len(interactions)
@@ -283,14 +269,6 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
     return Recommender(engine, uv, iv, meta, p, metrics, served=served, scorer=scorer)
 
 
-BASELINE_NAMES = {
-    "popularity": "popularity",
-    "recent_popularity": "recent popularity",
-    "item_knn": "item-kNN",
-    "als": "ALS",
-}
-
-
 def served_reason(served, learned, metrics, best):
     """Why ``served`` serves, in one sentence for the dashboard."""
     base = metrics["baselines"][best][METRIC]
@@ -298,10 +276,10 @@ def served_reason(served, learned, metrics, best):
     where = f"on the held-out newest {days:g} days" if days else "on the held-out window"
     if served == "learned":
         return (
-            f"Its Recall@10 {learned[METRIC]:.4f} {where} is at least the best baseline's ({BASELINE_NAMES[best]}, "
+            f"Its Recall@10 {learned[METRIC]:.4f} {where} is at least the best baseline's ({label(best)}, "
             f"{base:.4f})."
         )
-    name = BASELINE_NAMES[served]
+    name = label(served)
     return (
         f"The learned system's Recall@10 {learned[METRIC]:.4f} {where} lost to {name}'s {base:.4f}, so this shop "
         f"gets {name}, the better of the two."
@@ -341,97 +319,32 @@ class Recommender:
         return [plain(i) for n, i in enumerate(self._iv.ids) if known[n]]
 
     def recommend(self, users, k=50):
-        """{user: [Rec]} for the given users (unknown users are left out); excludes items the user purchased."""
+        """{user: [Rec]} for the given users (unknown users are left out); excludes items the user purchased. Each
+        pick carries its reason (``.reasons``)."""
         st = self._engine.state
         ids = [u for u in users if self._uv.index.get(u, -1) >= 0 and st.known_users[self._uv.index[u]]]
         idx = self._uv.encode(ids)
-        if self._scorer is not None:
-            return self._recommend_baseline(idx, k)
+        alone = self._scorer is not None
+        explainer = Explainer(st, self._meta, self._iv.ids, None if alone else int(self.params.get("reason_rank", 20)),
+                              self.served if alone else None)
         out = {}
-        trend_rank = np.argsort(np.argsort(-st.item_stats["trending"], kind="stable"), kind="stable")
-        trend_cut = max(10, int(0.05 * st.known_items.sum()))
-        sim = (st.knn + st.co).tocsr()
-        for chunk in chunks(len(idx), chunk_size(len(self._iv))):
+        for chunk in chunks(len(idx), 512 if alone else chunk_size(len(self._iv))):
             users_c = idx[chunk]
-            items, scores, src = self._engine.rank(users_c, k)
-            knn_s, co_s, tt_s = src.get("item_knn"), src.get("co_purchase"), src.get("two_tower")
+            if alone:
+                scores = self._scorer.scores(users_c)
+                lists = self._scorer.lists(users_c, st.purchased, k)
+                items = [np.asarray(row, dtype=np.int64) for row in lists]
+                values = [scores[r][row] for r, row in enumerate(items)]
+                src = {self.served: scores}
+            else:
+                ranked, ranked_scores, src = self._engine.rank(users_c, k)
+                items = [row[row >= 0] for row in ranked]
+                values = [s_row[row >= 0] for row, s_row in zip(ranked, ranked_scores, strict=True)]
+            tops = {name: explainer.in_top(np.asarray(s)) for name, s in src.items() if st.fitted[name].personal}
             for r, u in enumerate(users_c.tolist()):
-                valid = items[r] >= 0
-                js, ss = items[r][valid], scores[r][valid]
-                prof = st.profile[u]
-                p_items, p_w = prof.indices, prof.data
-                personal = np.zeros(len(js))
-                for s_mat in (knn_s, co_s):
-                    if s_mat is not None and s_mat[r].max() > 0:
-                        personal = np.maximum(personal, s_mat[r, js] / s_mat[r].max())
-                contrib = (p_w[:, None] * sim[p_items][:, js].toarray()) if len(p_items) else None
-                tt_rank = (
-                    (tt_s[r][None, :] > tt_s[r, js][:, None]).sum(axis=1)
-                    if tt_s is not None
-                    else np.full(len(js), 1 << 30)
-                )
-                out[plain(self._uv.ids[u])] = [
-                    self._reason(
-                        u,
-                        int(j),
-                        s,
-                        personal[n],
-                        None if contrib is None else contrib[:, n],
-                        p_items,
-                        p_w,
-                        int(tt_rank[n]),
-                        trend_rank,
-                        trend_cut,
-                    )
-                    for n, (j, s) in enumerate(zip(js.tolist(), ss.tolist(), strict=True))
-                ]
+                rows = {name: (src[name][r], top[r]) for name, top in tops.items()}
+                out[plain(self._uv.ids[u])] = explainer.explain(u, items[r], values[r], rows)
         return out
-
-    def _recommend_baseline(self, idx, k):
-        """The winning baseline's lists; the reason is its own: popular, trending, or the user's item that explains
-        the pick best (item-kNN's neighbour, ALS's closest item factor)."""
-        st, scorer, out = self._engine.state, self._scorer, {}
-        for chunk in chunks(len(idx), 512):
-            users_c = idx[chunk]
-            scores = scorer.scores(users_c)
-            for u, row, s in zip(users_c.tolist(), scorer.lists(users_c, st.purchased, k), scores, strict=True):
-                mine = st.profile[u].indices
-                recs = []
-                for j in row:
-                    item = plain(self._iv.ids[j])
-                    pick = scorer.because(mine, j)
-                    if pick is not None:
-                        because = int(mine[pick])
-                        reason = "bought_with" if st.purchased[u, because] > 0 else "viewed"
-                        recs.append(Rec(item, float(s[j]), reason, plain(self._iv.ids[because])))
-                    elif scorer.reason == "trending":
-                        recs.append(Rec(item, float(s[j]), "trending", None, None))
-                    else:
-                        recs.append(Rec(item, float(s[j]), "popular"))
-                out[plain(self._uv.ids[u])] = recs
-        return out
-
-    def _reason(self, u, j, score, personal, contrib, p_items, p_w, tt_rank, trend_rank, trend_cut):
-        """The strongest source names the reason: the user's item most similar to j (kNN + co-purchase, else the
-        two-tower item embeddings) when a personal source ranks j high, else trending in j's category, else popular."""
-        st = self._engine.state
-        item = plain(self._iv.ids[j])
-        score = float(score) if np.isfinite(score) else 0.0
-        because = None
-        if contrib is not None:
-            if personal >= 0.25 and contrib.max() > 0:
-                because = int(p_items[int(np.argmax(contrib))])
-            elif tt_rank < 20:
-                cos = st.tt_items[p_items] @ st.tt_items[j]
-                if cos.max() > 0.3:
-                    because = int(p_items[int(np.argmax(p_w * cos))])
-        if because is not None:
-            bought = st.purchased[u, because] > 0
-            return Rec(item, score, "bought_with" if bought else "viewed", plain(self._iv.ids[because]))
-        if trend_rank[j] < trend_cut:
-            cat = self._meta.categories[int(self._meta.category[j])]
-            return Rec(item, score, "trending", None, cat)
-        return Rec(item, score, "popular")
 
     def similar(self, k=20):
         """{item: [Rec(reason="similar", because=item)]}: co-view and co-purchase neighbours blended with content and
@@ -478,90 +391,12 @@ class Recommender:
 
     # -- persistence ---------------------------------------------------------------------------------------------
     def save(self, directory):
-        from .features import state_to_files
+        from .persistence import save
 
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        eng = self._engine
-        written = state_to_files(eng.state, directory)
-        ranker = eng.ranker
-        if ranker.kind == "hgb":
-            path = directory / "ranker.pkl"
-            with open(path, "wb") as fh:
-                pickle.dump(ranker.model, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            written.append(str(path))
-        elif ranker.kind == "tfrs":
-            path = directory / "ranker_mlp.npz"
-            arrays = {"mean": ranker.model["mean"], "std": ranker.model["std"]}
-            for n, (w, b) in enumerate(ranker.model["layers"]):
-                arrays[f"w{n}"], arrays[f"b{n}"] = w, b
-            np.savez(path, **arrays)
-            written.append(str(path))
-        if self._scorer is not None:
-            path = directory / "baseline.npz"
-            np.savez(path, **self._scorer.to_arrays())
-            written.append(str(path))
-        weights = getattr(eng.state, "tt_weights", None)
-        if weights:
-            path = directory / "two_tower_weights.npz"
-            np.savez(path, **weights)
-            written.append(str(path))
-        meta = {
-            "format": FORMAT_VERSION,
-            "params": self.params,
-            "metrics": self.metrics,
-            "users": [plain(u) for u in self._uv.ids],
-            "items": [plain(i) for i in self._iv.ids],
-            "categories": self._meta.categories,
-            "texts": self._meta.texts,
-            "ranker": {"kind": ranker.kind, "columns": ranker.columns},
-            "sources": eng.sources,
-            "served": self.served,
-        }
-        path = directory / "recommender.json"
-        path.write_text(json.dumps(meta), encoding="utf-8")
-        written.append(str(path))
-        return written
+        return save(self, directory)
 
     @classmethod
     def load(cls, directory):
-        from .data import Vocab
-        from .features import state_from_files
+        from .persistence import load
 
-        directory = Path(directory)
-        meta = json.loads((directory / "recommender.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT_VERSION:
-            raise ValueError(f"unsupported recommender format {meta.get('format')!r} in {directory}")
-        state = state_from_files(directory, meta["categories"], meta["texts"])
-        kind, columns = meta["ranker"]["kind"], meta["ranker"]["columns"]
-        model = None
-        if kind == "hgb":
-            with open(directory / "ranker.pkl", "rb") as fh:
-                model = pickle.load(fh)  # written by our own trainer into the model version directory
-        elif kind == "tfrs":
-            with np.load(directory / "ranker_mlp.npz") as z:
-                n_layers = sum(1 for f in z.files if f.startswith("w"))
-                model = {
-                    "mean": z["mean"],
-                    "std": z["std"],
-                    "layers": [(z[f"w{n}"], z[f"b{n}"]) for n in range(n_layers)],
-                }
-        if os.path.exists(directory / "two_tower_weights.npz"):
-            with np.load(directory / "two_tower_weights.npz") as z:
-                state.tt_weights = {f: z[f] for f in z.files}
-        params = meta["params"]
-        served, scorer = meta.get("served", "learned"), None
-        if served != "learned":
-            with np.load(directory / "baseline.npz", allow_pickle=False) as z:
-                scorer = baselines.SCORERS[served].from_arrays({f: z[f] for f in z.files})
-        engine = Engine(state, Ranker(kind, columns, model), meta["sources"], params)
-        return cls(
-            engine,
-            Vocab(meta["users"]),
-            Vocab(meta["items"]),
-            state.meta,
-            params,
-            meta["metrics"],
-            served=served,
-            scorer=scorer,
-        )
+        return load(cls, directory)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import baselines
 from .data import holdout_truth
-from .features import SOURCE_FEATURES, State, candidates, feature_matrix, source_scores
+from .features import State, candidates, feature_matrix, source_scores
+from .registry import SOURCES, all_features, features_of
+from .sources import Fitting
 
 
 def report_progress(cb, pct, msg):
@@ -52,8 +53,6 @@ def pair_table(state, users, sources, params):
     mask, _, scores = candidates(state, users, sources, int(params["candidates_per_source"]), scores, by_source)
     rows, cols = np.nonzero(mask)
     feats = feature_matrix(state, users, rows, cols, scores)
-    drop = {f for name, fs in SOURCE_FEATURES.items() if name not in sources for f in fs}
-    feats = {k: v for k, v in feats.items() if k not in drop}
     return rows, cols, feats, scores, {name: m[rows, cols] for name, m in by_source.items()}
 
 
@@ -67,34 +66,32 @@ class Prepared:
         self.on_progress = on_progress
 
     def state(self, cut, sources, pct=None):
+        """The State at ``cut`` with ``sources`` fitted on the events before it (each fitted once per cut)."""
         key = ("state", round(float(cut), 3))
         if key not in self.cache:
             self.cache[key] = State(self.inter, self.meta, self.uv, self.iv, cut, self.params)
         st = self.cache[key]
-        if "two_tower" in sources and st.tt_query is None:
-            from .twotower import fit_two_tower
-
-            if pct is not None:
-                report_progress(self.on_progress, pct, "training the two-tower retrieval model")
-            q, e, w = fit_two_tower(self.inter.before(cut), self.meta, self.uv, self.iv, cut, self.params)
-            st.attach_two_tower(q, e)
-            st.tt_weights = w
-        if "als" in sources and st.als_users is None:
-            st.attach_als(*self.als(cut))
+        for name in sources:
+            if name not in st.fitted:
+                if name not in SOURCES:
+                    raise ValueError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}")
+                if pct is not None:
+                    report_progress(self.on_progress, pct, f"fitting {SOURCES[name].label or name}")
+                st.fitted[name] = SOURCES[name].fit(Fitting(self, cut))
         return st
 
     def als(self, cut):
+        """implicit ALS's (user, item) factors at ``cut`` (.latent.fit_als), fitted once per cut."""
+        from .latent import fit_als
+
         key = ("als", round(float(cut), 3))
         if key not in self.cache:
-            self.cache[key] = baselines.fit_als(self.inter, self.uv, self.iv, cut, self.params)
+            self.cache[key] = fit_als(self.inter, self.uv, self.iv, cut, self.params)
         return self.cache[key]
 
-    def scorer(self, name, cut):
-        """Baseline ``name`` fitted on the events before ``cut`` (ALS shares the candidate source's factors)."""
-        if name == "als":
-            users, items = self.als(cut)
-            return baselines.ALS({"users": users, "items": items})
-        return baselines.SCORERS[name].fit(self.inter, self.uv, self.iv, cut, self.params)
+    def source(self, name, cut):
+        """Source ``name`` fitted on the events before ``cut``: the same object the ranker's features read."""
+        return self.state(cut, (name,)).fitted[name]
 
     def labelled(self, cut, now, sources, max_users, pct=None):
         """The pairs to learn from: features at ``cut``, labels from the purchases between ``cut`` and ``now``
@@ -155,7 +152,6 @@ class Pairs:
         keep = np.zeros(len(self.y), dtype=bool)
         for name in sources:
             keep |= self.member.get(name, False)
-        allowed = {f for name, fs in SOURCE_FEATURES.items() if name in sources for f in fs}
-        source_feats = {f for fs in SOURCE_FEATURES.values() for f in fs}
+        allowed, source_feats = features_of(sources), all_features()
         feats = {k: v[keep] for k, v in self.feats.items() if k not in source_feats or k in allowed}
         return keep, feats

@@ -27,7 +27,11 @@ DEFAULTS = {
     # item-item neighbourhoods
     "knn_neighbours": 200,
     # candidate sources and how many candidates each gives per user
-    "sources": ["two_tower", "als", "item_knn", "co_purchase", "recent_popularity", "trending", "repeat_category"],
+    # the sources of scores (.registry): those the ranker consumes, and those judged alone as baselines (the best
+    # baseline serves when the learned system loses to it)
+    "sources": ["two_tower", "als", "item_knn", "co_purchase", "recent_popularity", "trending", "repeat_category",
+                "ease", "rp3beta"],
+    "baselines": ["popularity", "recent_popularity", "item_knn", "als", "ease", "rp3beta"],
     "candidates_per_source": 100,
     # choose the sources and the ranker per shop on a validation window inside the training window (the
     # holdout_days before the held-out window): for up to select_rounds rounds, the source whose removal raises
@@ -43,7 +47,16 @@ DEFAULTS = {
     "als_regularization": 0.05,
     "als_iterations": 15,
     "als_threads": 0,              # implicit's own threads (0: every core); its results do not depend on them
-    "baseline_knn_neighbours": 500,
+    # EASE (Steck 2019): L2 strength; the dense closed form inverts an (items x items) matrix up to this many items,
+    # a larger catalogue is pruned to its most interacted items
+    "ease_lambda": 200.0,
+    "ease_max_items": 6000,
+    # RP3beta: transition exponent, popularity penalty, neighbours kept per item
+    "rp3_alpha": 1.0,
+    "rp3_beta": 0.5,
+    "rp3_neighbours": 200,
+    # a personal source explains a pick ("bought with X") when the pick is among its own best this many
+    "reason_rank": 20,
     # two-tower retrieval model (TFRS)
     "tt_dim": 32,
     "tt_history": 10,
