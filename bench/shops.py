@@ -147,6 +147,9 @@ DEMO_CONFIGS = {
         "categories": 4,
         "clusters": 4,
     },
+    # shaped like a small django-oscar shop (the one measured in issue 33): 200 products, 300 customers, 5,000 order
+    # lines; the generator has no knob for one-off buyers, so its customers return more often than that shop's
+    "oscar_small": {"seed": 5, "products": 200, "customers": 300, "order_lines": 5_000, "days": 365, "clusters": 6},
     # the demo's own defaults (seed 42: 400 products, 3,000 customers, ~100,000 order lines, 8 categories, 10 tastes)
     "demo_default": {},
     # a large shop, for the cost of a retrain: 10,000 products, 50,000 customers, 1,000,000 order lines, 25 tastes
@@ -181,6 +184,7 @@ SHOPS = {
     "online_retail": "UCI Online Retail, 2010-12-01 to 2011-12-09 (DESIGN.md section 7 cleaning)",
     "online_retail_ii": "UCI Online Retail II, 2009-12-01 to 2010-11-30 (same cleaning; no overlap with the first)",
     "demo_small": "demo generator: 200 products, 300 customers, ~3,000 orders, 4 categories, one year",
+    "oscar_small": "demo generator shaped like a small Oscar shop: 200 products, 300 customers, 5,000 order lines",
     "demo_default": "demo generator, SeedConfig() defaults (seed 42: 400 products, 3,000 customers, ~100k lines)",
     "demo_large": "demo generator: 10,000 products, 50,000 customers, ~1,000,000 order lines",
 }

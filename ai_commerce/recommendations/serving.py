@@ -41,7 +41,7 @@ cold-start ladder of an unknown user at most nine (one more, once per cache peri
 
 from dataclasses import dataclass
 
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -253,14 +253,14 @@ def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None,
                 seen.add(key)
                 candidates.append(row)
     wanted = {row.product_id for row in candidates} | {row.because_id for row in candidates if row.because_id}
-    products = {str(p.pk): p for p in adapter.products(adapter.get_product_queryset().filter(pk__in=wanted))}
+    # One rule for every placement and the backfill alike: the adapter's eligible(), overridden or not (pre-orders,
+    # B2B), evaluated in the same query as the products (the reasons' "because" products need not be eligible).
+    base = adapter.get_product_queryset()
+    products = {str(p.pk): p for p in adapter.products(base.filter(pk__in=wanted)).annotate(
+        ai_eligible=Exists(adapter.eligible(base.all()).filter(pk=OuterRef("pk"))))}
 
     def eligible(product):
-        if product is None:
-            return False
-        if adapter.has("active") and not product.ai_active:
-            return False
-        if adapter.has("stock") and not (product.ai_stock or 0) > 0:
+        if product is None or not product.ai_eligible:
             return False
         category = getattr(product, "ai_category", None)
         if categories is not None and category not in categories:

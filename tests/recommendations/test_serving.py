@@ -452,3 +452,42 @@ def test_before_any_training_an_anonymous_visitor_sees_one_list_of_the_catalogue
                     "{% trending_products k=4 %}")
     html = home.render(Context({"request": request}))
     assert html.count('class="ai-placement ') == 1 and "You might also like" in html
+
+
+class NoPreOrders:
+    """A shop's adapter that hides pre-order products (their title says so) from every placement."""
+
+    def eligible(self, queryset=None):
+        return super().eligible(queryset).exclude(ai_title__icontains="pre-order")
+
+
+def pre_order_adapter():
+    from ai_commerce.adapter import ShopAdapter
+
+    return type("PreOrderAdapter", (NoPreOrders, ShopAdapter), {})
+
+
+PreOrderAdapter = pre_order_adapter()
+
+
+def test_an_overridden_eligible_applies_to_every_placement_not_only_the_backfill(settings):
+    mugs, version, shopper = served_catalog(6)
+    hidden = mugs[2]
+    hidden.label = "Mugs 2 (pre-order)"
+    hidden.save()
+    before = {
+        "recommended": ids(serving.recommended_for(shopper, k=5)),
+        "similar": ids(serving.similar_to(mugs[0], k=5)),
+        "trending": ids(serving.trending(k=5)),
+    }
+    assert all(hidden.pk in got for got in before.values())  # the default rule serves it (in stock, listed)
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "ADAPTER": f"{__name__}.PreOrderAdapter"}
+    serving.forget_served()
+    after = {
+        "recommended": ids(serving.recommended_for(shopper, k=5)),
+        "similar": ids(serving.similar_to(mugs[0], k=5)),
+        "trending": ids(serving.trending(k=5)),
+    }
+    assert all(hidden.pk not in got for got in after.values()), after
+    # still as many as the catalogue allows: five, and four similar ones (six mugs, less the product, less hidden)
+    assert [len(got) for got in after.values()] == [5, 4, 5], after
