@@ -471,7 +471,7 @@ PreOrderAdapter = pre_order_adapter()
 
 
 def test_an_overridden_eligible_applies_to_every_placement_not_only_the_backfill(settings):
-    mugs, version, shopper = served_catalog(6)
+    mugs, _version, shopper = served_catalog(6)
     hidden = mugs[2]
     hidden.label = "Mugs 2 (pre-order)"
     hidden.save()
