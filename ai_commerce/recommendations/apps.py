@@ -46,3 +46,9 @@ class RecommendationsConfig(capabilities.CapabilityConfig):
         arms = ExperimentArm.objects.filter(experiment__status__in=(Experiment.Status.DRAFT, Experiment.Status.RUNNING),
                                             version__isnull=False)
         return set(arms.values_list("version_id", flat=True))
+
+
+# The one metric the gate compares, in the engine (learned vs baseline, as PARAMS["metric"]) and in publish (new vs
+# active): the capability's first declared key metric.
+KEY_METRIC = RecommendationsConfig.key_metrics[0]
+KEY_METRIC_LABEL = KEY_METRIC.replace("recall_at_", "Recall@").replace("ndcg_at_", "NDCG@")

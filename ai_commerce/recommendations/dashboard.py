@@ -56,7 +56,8 @@ def recommendations_panel(active, days=30, now=None):
 
 SERVED_LABELS = {"learned": "the learned system (candidate sources and a learned ranker)",
                  "popularity": "the popularity baseline", "recent_popularity": "the recent-popularity baseline",
-                 "item_knn": "the item-kNN baseline", "als": "the ALS baseline"}
+                 "item_knn": "the item-kNN baseline", "als": "the ALS baseline", "ease": "the EASE baseline",
+                 "rp3beta": "the RP3beta baseline"}
 
 
 def serving(active):
@@ -71,17 +72,23 @@ def serving(active):
 
 
 def systems_chart(metrics):
-    """Bars of Recall@10 on the version's held-out split: the learned system and each baseline, side by side."""
-    scores = {"learned system": (metrics.get("learned") or {}).get("recall_at_10")}
+    """Bars of the gate's metric on the version's held-out split: the learned system and each baseline."""
+    from django.apps import apps
+
+    # the gate's metric: the capability's first declared key metric (apps.KEY_METRIC, read without importing apps)
+    METRIC = apps.get_containing_app_config(__name__).key_metrics[0]
+    METRIC_LABEL = METRIC.replace("recall_at_", "Recall@").replace("ndcg_at_", "NDCG@")
+
+    scores = {"learned system": (metrics.get("learned") or {}).get(METRIC)}
     for key, label in (("popularity", "popularity"), ("recent_popularity", "recent popularity"),
-                       ("item_knn", "item-kNN"), ("als", "ALS")):
-        scores[label] = metrics.get(f"{key}_recall_at_10")  # as training stores them, baselines on top
+                       ("item_knn", "item-kNN"), ("als", "ALS"), ("ease", "EASE"), ("rp3beta", "RP3beta")):
+        scores[label] = metrics.get(f"{key}_{METRIC}")  # as training stores them, baselines on top
     scores = {label: value for label, value in scores.items() if value is not None}
     if len(scores) < 2:
         return None
-    return charts.bar_chart(list(scores), {"Recall@10": list(scores.values())},
-                            title=_("Recall@10 on the held-out window, same split: the best of these serves"),
-                            y_label="Recall@10")
+    return charts.bar_chart(list(scores), {METRIC_LABEL: list(scores.values())},
+                            title=_("%(metric)s on the held-out window, same split: the best of these serves")
+                            % {"metric": METRIC_LABEL}, y_label=METRIC_LABEL)
 
 
 def online_metrics(days=30, now=None):

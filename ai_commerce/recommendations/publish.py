@@ -6,8 +6,8 @@ from ai_commerce import registry
 from ai_commerce.tuning import tuned
 
 from . import precompute
+from .apps import KEY_METRIC as METRIC
 
-METRIC = "recall_at_10"
 ACTIVE = f"active_{METRIC}"  # the active version's configuration judged on the new version's split
 
 

@@ -1,12 +1,13 @@
 """Train recommendations in a worker: read the event log, fit the two-stage engine, write the serving tables.
 
-The engine (``engine.train``) judges the learned system, every baseline (popularity, recent popularity, item-kNN,
-ALS) and the active version's configuration on the same newest days held out, then fits on all events whichever of
-the learned system and the best baseline scored higher: a shop is never served something worse than a simple
-baseline on its own data. This module stores the model's artifacts, has ``precompute`` write the serving tables of
-the new version (with reasons, whether the learned system or a baseline serves; users in chunks, which
-``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry to promote it (``publish``): only
-when its Recall@10 is at least the active version's on the same split. A version that is not promoted keeps its
+The engine (``engine.train``) judges the learned system, every baseline (popularity, recent popularity,
+item-kNN, ALS, EASE, RP3beta) and the active version's configuration on the same newest days held out, then fits
+on all events whichever of the learned system and the best baseline scored higher: a shop is never served
+something worse than a simple baseline on its own data. This module stores the model's artifacts, has
+``precompute`` write the serving tables of the new version (with reasons, whether the learned system or a baseline
+serves; users in chunks, which ``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry
+to promote it (``publish``): only when its key metric (``apps.KEY_METRIC``, the capability's first
+``key_metrics``) is at least the active version's on the same split. A version that is not promoted keeps its
 metrics and artifacts but not its serving rows.
 """
 
@@ -22,6 +23,7 @@ from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.tuning import tuned
 
 from . import precompute, publish, tasks
+from .apps import KEY_METRIC_LABEL
 
 METRIC = publish.METRIC  # what promotion compares
 ACTIVE = publish.ACTIVE  # the active version's score on the new split
@@ -90,7 +92,7 @@ def train(reporter):
     conf = tuned("RECOMMENDATIONS")
     reporter.progress(5, "reading the event log")
     events = interactions()
-    params = {**engine.default_params(), **conf["PARAMS"]}
+    params = {**engine.default_params(), **conf["PARAMS"], "metric": METRIC}
     rivals = active_config()
     try:
         # The held-out window ends at the newest event, not today: a quiet month or last year's import is judged
@@ -108,7 +110,7 @@ def train(reporter):
     for name, score in (metrics.get("rivals") or {}).items():
         if score is not None:
             metrics[ACTIVE] = score
-            reporter.log(f"the active version ({name}) scores Recall@10 {score} on the same split")
+            reporter.log(f"the active version ({name}) scores {KEY_METRIC_LABEL} {score} on the same split")
     for key in ("holdout_start", "holdout_end"):
         metrics[key] = _datetime(metrics[key]).isoformat(timespec="seconds")
     reporter.log(f"judged on {metrics['evaluated_users']} users and {metrics['evaluated_products']} products "
@@ -118,7 +120,7 @@ def train(reporter):
     if selection:
         reporter.log(f"chosen on the training window: sources {', '.join(selection['sources'])}; ranker "
                      f"{selection['ranker']} ({selection.get('why', '')})")
-    reporter.log(f"learned system Recall@10 {metrics['learned'][METRIC]} vs best baseline "
+    reporter.log(f"learned system {KEY_METRIC_LABEL} {metrics['learned'][METRIC]} vs best baseline "
                  f"{metrics[f'best_baseline_{METRIC}']}")
     reporter.log(metrics["served_reason"])
     when = events.ts

@@ -81,7 +81,7 @@ def test_a_source_serving_alone_explains_its_picks_with_its_own_because(register
 
 def test_an_unknown_source_is_named():
     inter, products = _shop()
-    with pytest.raises(ValueError, match="unknown source 'nope'"):
+    with pytest.raises(ValueError, match=r"unknown source\(s\) 'nope'"):
         train(inter, products, {**TINY, "sources": ["nope"], "select": False})
 
 

@@ -8,7 +8,9 @@ imported lazily, inside ``.twotower``; importing this package never does.
 """
 
 from .data import Interactions, NotEnoughData, Products
-from .model import Rec, Recommender, train
 from .params import default_params
+from .pipeline import train
+from .reasons import Rec
+from .recommender import Recommender
 
 __all__ = ["Interactions", "NotEnoughData", "Products", "Rec", "Recommender", "default_params", "train"]

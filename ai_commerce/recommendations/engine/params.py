@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import field, make_dataclass
+from difflib import get_close_matches
+
 # Tuned on an inner validation split of Online Retail's training window (bench/recommendations.py --tune: the 30 days
 # before the test window, never the test window itself); tiny shops train in seconds with the same values.
 DEFAULTS = {
@@ -12,6 +16,7 @@ DEFAULTS = {
     "label_days": 30,              # the ranker's inner label window, before the evaluation window
     "label_windows": 1,            # how many such windows, each label_days earlier, the ranker learns from
     "eval_k": 10,
+    "metric": "recall_at_10",      # what the gate compares (the capability's key metric): recall_at_k or ndcg_at_k
     # minimum data
     "min_events": 20,
     "min_users": 3,
@@ -86,6 +91,75 @@ DEFAULTS = {
 
 def default_params():
     """A fresh copy of the defaults (safe to mutate)."""
-    import copy
-
     return copy.deepcopy(DEFAULTS)
+
+
+def _field(value):
+    return field(default_factory=lambda: copy.deepcopy(value)) if isinstance(value, list | dict) else field(
+        default=value)
+
+
+# the parameters that must be positive, and the shares that must lie in (0, 1]
+POSITIVE = ("holdout_days", "label_days", "label_windows", "eval_k", "profile_decay_days", "trend_days",
+            "knn_neighbours", "candidates_per_source", "select_rounds", "als_factors", "als_iterations",
+            "ease_lambda", "ease_max_items", "rp3_neighbours", "reason_rank", "tt_dim", "tt_epochs", "tt_batch",
+            "tt_decay_days", "ranker_iterations", "ranker_max_users", "select_max_users")
+SHARES = ("holdout_max_share",)
+
+
+class _Checks:
+    """The engine's parameters: every key of ``DEFAULTS`` with its default, checked on creation (a name that does
+    not exist, a value of the wrong type, a count that is not positive, an unknown source) with a ValueError that
+    names the parameter. ``Params.of(mapping).as_dict()`` is what the engine reads."""
+
+    def __post_init__(self):
+        for name, default in DEFAULTS.items():
+            value = getattr(self, name)
+            numeric = isinstance(default, int | float) and not isinstance(default, bool)
+            if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(f"PARAMS['{name}'] = {value!r} must be a number (default {default!r})")
+            if not numeric and not isinstance(value, type(default)):
+                raise ValueError(f"PARAMS['{name}'] = {value!r} must be a {type(default).__name__} "
+                                 f"(default {default!r})")
+        for name in POSITIVE:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"PARAMS['{name}'] = {getattr(self, name)!r} must be more than 0")
+        for name in SHARES:
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"PARAMS['{name}'] = {getattr(self, name)!r} must be a share in (0, 1]")
+        allowed = (f"recall_at_{self.eval_k}", f"ndcg_at_{self.eval_k}")
+        if self.metric not in allowed:
+            raise ValueError(f"PARAMS['metric'] = {self.metric!r} must be one of {', '.join(allowed)}")
+        from .registry import SOURCES
+
+        for key in ("sources", "baselines"):
+            unknown = [name for name in getattr(self, key) if name not in SOURCES]
+            if unknown:
+                raise ValueError(f"PARAMS['{key}'] names unknown source(s) {', '.join(map(repr, unknown))}; known: "
+                                 f"{', '.join(sorted(SOURCES))}")
+        if not self.baselines:
+            raise ValueError("PARAMS['baselines'] is empty: the gate needs at least one baseline to judge against")
+
+    @classmethod
+    def of(cls, mapping=None):
+        """``Params`` from a mapping of overrides (unknown names refused, with the closest known one)."""
+        mapping = dict(mapping or {})
+        unknown = sorted(set(mapping) - set(DEFAULTS))
+        if unknown:
+            hints = [f"{name} (did you mean {close[0]}?)" if (close := get_close_matches(name, DEFAULTS, 1)) else name
+                     for name in unknown]
+            raise ValueError(f"unknown recommendation parameter(s): {', '.join(hints)}")
+        return cls(**mapping)
+
+    def as_dict(self):
+        return {name: copy.deepcopy(getattr(self, name)) for name in DEFAULTS}
+
+
+Params = make_dataclass("Params", [(name, type(value), _field(value)) for name, value in DEFAULTS.items()],
+                        bases=(_Checks,))
+Params.__doc__, Params.__module__ = _Checks.__doc__, __name__
+
+
+def validated(params=None):
+    """The defaults with ``params`` over them, checked (``Params``), as the dict the engine reads."""
+    return Params.of(params).as_dict()

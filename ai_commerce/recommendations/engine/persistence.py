@@ -62,7 +62,7 @@ def save(rec, directory):
 
 def load(cls, directory):
     """The Recommender ``save`` wrote into ``directory``."""
-    from .model import Engine
+    from .system import Engine
 
     directory = Path(directory)
     meta = json.loads((directory / "recommender.json").read_text(encoding="utf-8"))

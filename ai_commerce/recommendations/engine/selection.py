@@ -7,6 +7,7 @@ import numpy as np
 
 from .data import DAY
 from .evaluate import evaluate_lists
+from .gate import metric_label
 from .pairs import report_progress, top_per_user
 from .ranker import Ranker
 
@@ -18,7 +19,7 @@ def fit_ranker(pairs, sources, params, kind):
     return Ranker.fit(feats, pairs.y[keep], pairs.users[keep], {**params, "ranker": kind})
 
 
-def validation_recall(ranker, pairs, sources, uv, iv, k):
+def validation_score(ranker, pairs, sources, uv, iv, k, metric):
     keep, feats = pairs.only(sources)
     users, items = pairs.users[keep], pairs.items[keep]
     order = np.unique(users)
@@ -26,7 +27,7 @@ def validation_recall(ranker, pairs, sources, uv, iv, k):
     s = ranker.score(feats) if len(users) else np.zeros(0)
     top = top_per_user(rows, items, np.asarray(s, dtype=np.float64), len(order), k)
     lists = {uv.ids[u]: [iv.ids[j] for j, _ in picked] for u, picked in zip(order.tolist(), top, strict=True)}
-    return evaluate_lists(lists, pairs.truth, k)["recall_at_10" if k == 10 else f"recall_at_{k}"]
+    return evaluate_lists(lists, pairs.truth, k)[metric]
 
 
 def select_system(prep, cut, on_progress=None, pct=(0, 100)):
@@ -53,10 +54,11 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
     gain = max(float(p["select_min_gain"]), 1.0 / len(val_pairs.truth))
 
     def trial(names, kind="hgb", params=fast, pairs=train_pairs, windows=1):
-        recall = validation_recall(fit_ranker(pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k)
+        recall = validation_score(fit_ranker(pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k,
+                                  p["metric"])
         chosen["trials"].append({"sources": list(names), "ranker": kind, "label_windows": windows,
                                  "ranker_iterations": int(params["ranker_iterations"]),
-                                 "recall_at_10": round(recall, 5)})
+                                 p["metric"]: round(recall, 5)})
         return recall
 
     best = trial(sources)
@@ -95,7 +97,8 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
         ranker=ranker,
         ranker_iterations=iterations,
         label_windows=label_windows,
-        why=f"validation Recall@10 {windows[label_windows]:.4f} on {len(val_pairs.truth)} users of the "
+        why=f"validation {metric_label(p['metric'])} {windows[label_windows]:.4f} on"
+        f" {len(val_pairs.truth)} users of the "
         f"{float(p['holdout_days']):g} days before the held-out window",
     )
     report_progress(on_progress, hi, "sources and ranker chosen")
