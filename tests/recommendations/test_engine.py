@@ -38,8 +38,10 @@ def _shop(seed=0, n_users=40, days=150):
     return Interactions.from_rows(rows), products
 
 
+# holdout_decide_users 1: these tests judge on the newest window alone, as the engine does on a shop with enough
+# users there; the per-user split that a small shop adds is tested in test_pipeline.py
 TINY = {"tt_epochs": 1, "tt_batch": 64, "tt_dim": 8, "tt_text_buckets": 64, "ranker_iterations": 20,
-        "min_events": 10, "knn_neighbours": 20, "candidates_per_source": 10}
+        "min_events": 10, "knn_neighbours": 20, "candidates_per_source": 10, "holdout_decide_users": 1}
 
 
 @pytest.fixture(scope="module")

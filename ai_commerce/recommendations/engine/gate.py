@@ -36,6 +36,27 @@ def choose(learned, baselines):
     return ("learned" if not losses_to(learned, {best: baselines[best]}) else best), best
 
 
+def noise(n_users):
+    """One user's worth of a per-user mean: a difference smaller than this is not evidence."""
+    return 1.0 / max(int(n_users), 1)
+
+
+def choose_on_splits(splits):
+    """(what serves, the best baseline, the combined scores) from several held-out splits, each
+    ``(n_users, learned score, {baseline: score})``: the scores are averaged over the splits' users (each user
+    counts once per split), the gate chooses on that average, and the noise guard keeps a baseline serving when
+    the learned system loses to it on any one split by more than that split's noise (``noise``): a shop is never
+    served a system that clearly loses to a baseline on its own data."""
+    total = sum(n for n, _, _ in splits)
+    learned = sum(n * score for n, score, _ in splits) / total
+    names = list(splits[0][2])
+    combined = {name: sum(n * scores[name] for n, _, scores in splits) / total for name in names}
+    served, best = choose(learned, combined)
+    if served == "learned" and any(score < scores[best] - noise(n) for n, score, scores in splits):
+        served = best
+    return served, best, {"learned": learned, **combined}
+
+
 def served_reason(served, learned, best, best_score, metric, where):
     """Why ``served`` serves, in one sentence for the dashboard."""
     from .registry import label

@@ -52,7 +52,7 @@ def rival_score(prep, holdout, p, metrics, rival, k, metric):
     config = {**p, **rival["params"], "select": False}
     keys = {key for key in config if key != "served" and not key.startswith("select")}
     if all(config.get(key) == p.get(key) for key in keys):
-        return metrics[metric]
+        return (metrics.get("learned") or metrics)[metric]
     engine = fit_engine(prep, holdout.cut, config)
     lists = rank_lists(engine, prep.uv.encode(list(holdout.truth)), prep.uv, prep.iv, k)
     return evaluate_lists(lists, holdout.truth, k)[metric]

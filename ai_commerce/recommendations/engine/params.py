@@ -13,6 +13,10 @@ DEFAULTS = {
     "holdout_days": 30,            # evaluation window (DESIGN section 7), counted back from the newest event
     "holdout_min_users": 10,       # fewer evaluable users than this: the window doubles until it has them ...
     "holdout_max_share": 0.5,      # ... but never holds more than this share of the events (then: skipped)
+    # fewer evaluable users than this in the held-out window: the gate also judges on each evaluable user's newest
+    # per_user_share of purchases (.taste), averaging both splits over their users, with a noise guard (.gate)
+    "holdout_decide_users": 200,
+    "per_user_share": 0.2,
     "label_days": 30,              # the ranker's inner label window, before the evaluation window
     "label_windows": 1,            # how many such windows, each label_days earlier, the ranker learns from
     "eval_k": 10,
@@ -104,7 +108,7 @@ POSITIVE = ("holdout_days", "label_days", "label_windows", "eval_k", "profile_de
             "knn_neighbours", "candidates_per_source", "select_rounds", "als_factors", "als_iterations",
             "ease_lambda", "ease_max_items", "rp3_neighbours", "reason_rank", "tt_dim", "tt_epochs", "tt_batch",
             "tt_decay_days", "ranker_iterations", "ranker_max_users", "select_max_users")
-SHARES = ("holdout_max_share",)
+SHARES = ("holdout_max_share", "per_user_share")
 
 
 class _Checks:

@@ -1,6 +1,7 @@
 """train(): the recommendation engine's pipeline, in the order it runs (no TensorFlow at import).
 
-    holdout    the newest days held out (DESIGN section 7), ending at the newest event
+    holdout    the newest days held out (DESIGN section 7), ending at the newest event; when it holds fewer than
+               holdout_decide_users users, each user's newest purchases too (.taste)
     select     the sources and the ranker chosen on a validation window inside the training window (.selection)
     fit        the learned system fitted before the held-out cut (.system)
     judge      it and every baseline scored on the same held-out users (.judge)
@@ -17,12 +18,13 @@ import numpy as np
 from . import gate
 from .data import DAY, NotEnoughData, Vocab, choose_holdout
 from .features import ItemMeta
-from .judge import judge
+from .judge import judge, rival_score
 from .pairs import Prepared, report_progress
 from .params import validated
 from .ranker import Ranker
 from .recommender import Recommender
 from .system import CONFIG, Engine, fit_engine
+from .taste import per_user_holdout
 
 
 def train(interactions, products, params=None, *, now=None, on_progress=None, rivals=None):
@@ -40,14 +42,18 @@ def train(interactions, products, params=None, *, now=None, on_progress=None, ri
     warnings = data_warnings(interactions, p)
     holdout = _holdout(interactions, p, end, warnings)
     cache = {}  # the states and fitted sources at each cut, shared by every step below
-    metrics, _ = judge(Prepared(holdout.train, meta, uv, iv, p, cache, on_progress), holdout, p, on_progress,
-                       (2, 60), True, rivals)
+    prep = Prepared(holdout.train, meta, uv, iv, p, cache, on_progress)
+    metrics, _ = judge(prep, holdout, p, on_progress, (2, 50))
+    if len(holdout.truth) < int(p["holdout_decide_users"]):  # too few to decide on time alone: judge taste too
+        _judge_per_user(interactions, end, meta, uv, iv, p, metrics, on_progress)
     served = _choose(metrics, p)
+    effective = {**p, **{key: metrics[key] for key in CONFIG}}
+    metrics["rivals"] = {name: rival_score(prep, holdout, effective, metrics, rival, int(p["eval_k"]), p["metric"])
+                         for name, rival in (rivals or {}).items()}
     metrics.update(warnings=warnings, eval_seconds=round(time.monotonic() - started, 2))
     report_progress(on_progress, 60, "fitting on all data")
     # The states before the held-out cut are the same on all events (each sees only what came before its cut).
     full = Prepared(interactions, meta, uv, iv, p, cache, on_progress)
-    effective = {**p, **{key: metrics[key] for key in CONFIG}}
     if served == "learned":
         engine = fit_engine(full, end + 1e-3, effective, on_progress, (60, 98), cut=end - float(p["label_days"]) * DAY)
     else:
@@ -78,16 +84,53 @@ def _holdout(interactions, p, end, warnings=()):
         raise
 
 
+def _judge_per_user(interactions, end, meta, uv, iv, p, metrics, on_progress):
+    """The learned system as chosen on the newest window, and every baseline, judged again on the per-user split
+    (``.taste``); stored in ``metrics["per_user"]`` when it has enough users."""
+    taste = per_user_holdout(interactions, float(p["per_user_share"]), end)
+    if len(taste.truth) < int(p["holdout_min_users"]):
+        return
+    chosen = {**p, "select": False, **{key: metrics[key] for key in CONFIG}}
+    report_progress(on_progress, 50, "judging on each user's newest purchases")
+    more, _ = judge(Prepared(taste.train, meta, uv, iv, chosen, {}, on_progress), taste, chosen, on_progress,
+                    (50, 58))
+    k = int(p["eval_k"])
+    metrics["per_user"] = {**taste.describe(), **{key: more[key] for key in (f"recall_at_{k}", f"ndcg_at_{k}")},
+                           "baselines": more["baselines"]}
+
+
 def _choose(metrics, p):
-    """The gate (``.gate``) on the judged metrics: records what serves and why, and returns its name."""
+    """The gate (``.gate``) on the judged metrics: records what serves and why, and returns its name. With a
+    per-user split, the scores the gate read (averaged over both splits' users) replace the newest window's, and
+    the newest window's are kept in ``metrics["newest"]``."""
     metric, k = p["metric"], int(p["eval_k"])
-    learned = {key: metrics[key] for key in (f"recall_at_{k}", f"ndcg_at_{k}")}
-    scores = {name: values[metric] for name, values in metrics["baselines"].items()}
-    served, best = gate.choose(learned[metric], scores)
+    keys = (f"recall_at_{k}", f"ndcg_at_{k}")
     days = metrics.get("holdout_days")
     where = f"on the held-out newest {days:g} days" if days else "on the held-out window"
+    per_user = metrics.get("per_user")
+    if per_user:
+        splits = [(metrics["evaluated_users"], metrics, metrics["baselines"]),
+                  (per_user["evaluated_users"], per_user, per_user["baselines"])]
+        served, best, _ = gate.choose_on_splits([(n, m[metric], {b: v[metric] for b, v in bs.items()})
+                                                 for n, m, bs in splits])
+        total = sum(n for n, _, _ in splits)
+
+        def mean(pick):
+            return {key: round(sum(n * pick(m, bs)[key] for n, m, bs in splits) / total, 5) for key in keys}
+
+        metrics["newest"] = {**{key: metrics[key] for key in keys}, "baselines": metrics["baselines"]}
+        metrics["baselines"] = {name: mean(lambda m, bs, name=name: bs[name]) for name in metrics["baselines"]}
+        metrics.update(mean(lambda m, bs: m))
+        metrics["decided_on"] = "newest window + per-user split"
+        where += f" and each of {per_user['evaluated_users']} users' newest purchases"
+    else:
+        scores = {name: values[metric] for name, values in metrics["baselines"].items()}
+        served, best = gate.choose(metrics[metric], scores)
+        metrics["decided_on"] = "newest window"
+    learned = {key: metrics[key] for key in keys}
+    best_score = metrics["baselines"][best][metric]
     metrics.update(learned=learned, served=served,
-                   served_reason=gate.served_reason(served, learned[metric], best, scores[best], metric, where))
+                   served_reason=gate.served_reason(served, learned[metric], best, best_score, metric, where))
     if served != "learned":
         metrics.update(metrics["baselines"][served])
         metrics.pop("n_users", None)
