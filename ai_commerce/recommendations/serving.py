@@ -52,6 +52,7 @@ from ai_commerce.models import Interaction, ModelVersion
 
 from . import experiments, popularity
 from .models import ContentNeighbour, Experiment, Reason, Recommendation, RelatedProduct, TrendingProduct
+from .records import Rec
 
 MAX_K = 50
 OVERFETCH = 3
@@ -62,16 +63,7 @@ ACTIVE_KEY = "ai_commerce:recommendations:active"
 #: neighbours, and when a user is forgotten (``receivers``).
 SERVED_STAMP = "recommendations:served"
 PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
-_COLUMNS = ("product_id", "score", "reason", "because_id", "category")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    product_id: object
-    score: float
-    reason: str
-    because_id: object = None
-    category: str = ""
+_COLUMNS = ("product_id", "score", "reason", "because_id", "category")  # a stored row, read as a Rec
 
 
 @dataclass(frozen=True)
@@ -199,14 +191,14 @@ def _rows(version, queryset, limit, key):
     cache_key = f"ai_commerce:recs:{version}:{key}:{limit}"
     rows = cache.get(_alias(), cache_key)
     if rows is None:
-        rows = [Candidate(*row) for row in queryset.filter(model_version_id=version).values_list(*_COLUMNS)[:limit]]
+        rows = [Rec(*row) for row in queryset.filter(model_version_id=version).values_list(*_COLUMNS)[:limit]]
         cache.set(_alias(), cache_key, rows, _seconds())
     return rows
 
 
 def _trending_rows(version, limit, category=""):
     if version is None:  # nothing promoted yet: popularity from the event log, never catalogue order
-        return [Candidate(*row) for row in popularity.ranked(category)[:limit]]
+        return [Rec(*row) for row in popularity.ranked(category)[:limit]]
     return _rows(version, TrendingProduct.objects.filter(category=category or ""), limit,
                  f"trending:{category or ''}")
 
@@ -222,7 +214,7 @@ def _related_rows(version, kind, sources, limit):
 
 def _content_rows(product_id, limit):
     rows = ContentNeighbour.objects.filter(source=product_id).values_list("product_id", "score")[:limit]
-    return [Candidate(pid, score, Reason.SIMILAR, product_id) for pid, score in rows]
+    return [Rec(pid, score, Reason.SIMILAR, product_id) for pid, score in rows]
 
 
 def reason_text(code, because_title=None, category=""):
@@ -242,17 +234,17 @@ def reason_text(code, because_title=None, category=""):
 
 
 def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None, exclude_categories=None):
-    """Walk the candidate ``ladder`` (lists of Candidate, best first), keep the first ``k`` eligible products."""
+    """Walk the candidate ``ladder`` (lists of Rec, best first), keep the first ``k`` eligible products."""
     adapter = get_adapter()
     excluded = {str(pk) for pk in exclude}
     candidates, seen = [], set()
     for rung in ladder:
         for row in rung:
-            key = str(row.product_id)
+            key = str(row.item)
             if key not in seen and key not in excluded:
                 seen.add(key)
                 candidates.append(row)
-    wanted = {row.product_id for row in candidates} | {row.because_id for row in candidates if row.because_id}
+    wanted = {row.item for row in candidates} | {row.because for row in candidates if row.because}
     # One rule for every placement and the backfill alike: the adapter's eligible(), overridden or not (pre-orders,
     # B2B), evaluated in the same query as the products (the reasons' "because" products need not be eligible).
     base = adapter.get_product_queryset()
@@ -269,10 +261,10 @@ def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None,
 
     chosen = []
     for row in candidates:
-        product = products.get(str(row.product_id))
+        product = products.get(str(row.item))
         if not eligible(product):
             continue
-        because = products.get(str(row.because_id)) if row.because_id else None
+        because = products.get(str(row.because)) if row.because else None
         title = getattr(because, "ai_title", None) if because is not None else None
         chosen.append(Recommended(product, float(row.score), reason_text(row.reason, title, row.category),
                                   row.reason, placement, version, arm))
@@ -367,7 +359,7 @@ def plan_recommended(user=None, *, session_key=None, k=10, exclude=(), categorie
                                 f"user:{user_id}:{served_stamp()}"))
         if not any(ladder):
             viewed_ids = recent if recent is not None else _recent_views(user_id, None)
-            viewed = [Candidate(row.product_id, row.score, Reason.VIEWED, row.because_id)
+            viewed = [Rec(row.item, row.score, Reason.VIEWED, row.because)
                       for row in _related_rows(version, RelatedProduct.Kind.SIMILAR, viewed_ids, OVERFETCH)]
             ladder.append(viewed)
             touched = {values.get("category") for values in get_adapter().product_values(viewed_ids).values()}

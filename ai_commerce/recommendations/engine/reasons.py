@@ -9,24 +9,13 @@ source's own reason ("trending" for recent popularity, "popular" for popularity)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from ..records import Rec
 from .data import plain
 
 REASONS = ("bought_with", "viewed", "bought_together", "similar", "trending", "popular")
-
-
-@dataclass(frozen=True)
-class Rec:
-    """One recommended item, its score, its reason (one of ``REASONS``) and what the reason names."""
-
-    item: object
-    score: float
-    reason: str
-    because: object = None
-    category: str | None = None
+__all__ = ["REASONS", "Explainer", "Rec"]
 
 
 class Explainer:
