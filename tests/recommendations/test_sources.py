@@ -138,3 +138,29 @@ def test_ease_and_rp3beta_are_baselines_on_the_holdout():
         assert set(lists[name]) == set(users)
         for u in users:  # each user's list stays in their own group (even users buy "a" items)
             assert lists[name][u] and {i[0] for i in lists[name][u]} == {"a" if u % 2 == 0 else "b"}
+
+
+@pytest.mark.parametrize("name", ["item_knn", "co_purchase", "ease", "rp3beta", "als"])
+def test_a_whole_list_is_explained_in_one_step_as_item_by_item(name):
+    """because_many (one gather per list, what precompute uses) names the same item as asking item by item."""
+    inter, products = _shop()
+    prep, _iv = _prepared(inter, products)
+    cut = float(inter.ts.max()) + 1
+    source = prep.source(name, cut)
+    state = prep.state(cut, ())
+    dense = None if name in ("ease", "als") else source.w.toarray()
+    checked = 0
+    for user in range(0, 40, 3):
+        mine, weights = state.profile[user].indices, state.profile[user].data
+        picks = np.argsort(-source.scores(np.array([user]))[0])[:10]
+        many = source.because_many(mine, weights, picks)
+        for pick, found in zip(picks.tolist(), many.tolist(), strict=True):
+            one = source.because_many(mine, weights, [pick])[0]
+            assert found == one
+            if dense is not None:  # the item-item sources: the user's item with the strongest weighted link
+                links = weights * dense[mine, pick]
+                assert found == (int(np.argmax(links)) if links.max() > 0 else -1)
+            if found >= 0:
+                checked += 1
+                assert mine[found] != pick or name == "als"
+    assert checked > 20
