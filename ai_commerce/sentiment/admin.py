@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from .models import Flag, ProductSentiment, ReviewSentiment
 from .moderation import moderate
+from .summaries import refresh_summaries
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -26,12 +27,12 @@ class FlagFilter(admin.SimpleListFilter):
 @admin.register(ReviewSentiment)
 class ReviewSentimentAdmin(admin.ModelAdmin):
     list_display = ("review_key", "product", "rating", "label", "score_display", "confidence_display", "flags",
-                    "moderation", "reviewed_at")
-    list_filter = (FlagFilter, "label", "moderation", "rating")
+                    "moderation", "verification", "days_after_purchase", "incentivized", "reviewed_at")
+    list_filter = (FlagFilter, "label", "moderation", "rating", "verification", "incentivized")
     search_fields = ("review_key", "excerpt")
     list_select_related = ("product",)
-    readonly_fields = [f.name for f in ReviewSentiment._meta.fields if f.name != "moderation"]
-    actions = ("approve", "hide")
+    readonly_fields = [f.name for f in ReviewSentiment._meta.fields if f.name not in ("moderation", "incentivized")]
+    actions = ("approve", "hide", "mark_incentivized", "unmark_incentivized")
 
     @admin.display(description=_("score"), ordering="score")
     def score_display(self, obj):
@@ -53,6 +54,21 @@ class ReviewSentimentAdmin(admin.ModelAdmin):
     @admin.action(description=_("Hide selected reviews"), permissions=["change"])
     def hide(self, request, queryset):
         self._moderate(request, queryset, ReviewSentiment.Moderation.HIDDEN, _("hidden"))
+
+    def _incentivized(self, request, queryset, value):
+        products = set(queryset.values_list("product_id", flat=True))
+        count = queryset.update(incentivized=value)
+        refresh_summaries(products)  # the review list and the policy page show it
+        self.message_user(request, ngettext("%(n)d review marked.", "%(n)d reviews marked.", count) % {"n": count},
+                          messages.SUCCESS)
+
+    @admin.action(description=_("Mark selected reviews as incentivized"), permissions=["change"])
+    def mark_incentivized(self, request, queryset):
+        self._incentivized(request, queryset, True)
+
+    @admin.action(description=_("Mark selected reviews as not incentivized"), permissions=["change"])
+    def unmark_incentivized(self, request, queryset):
+        self._incentivized(request, queryset, False)
 
     def has_add_permission(self, request):
         return False

@@ -54,4 +54,8 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
     if isinstance(seconds, bool) or not (isinstance(seconds, int) and 0 <= seconds <= 86_400):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['CACHE_SECONDS'] = {seconds!r} is out of range.",
                              "Use a whole number from 0 to 86400 (300 by default; 0 reads the database).", "E029"))
+    if not isinstance(conf.get("SUMMARY_VERIFIED_ONLY"), bool):
+        errors.append(_error(f"AI_COMMERCE['SENTIMENT']['SUMMARY_VERIFIED_ONLY'] = "
+                             f"{conf.get('SUMMARY_VERIFIED_ONLY')!r} is not a boolean.",
+                             "Use True (summaries count verified buyers only) or False (the default).", "E120"))
     return errors

@@ -20,6 +20,9 @@ DEFAULTS = {
     # list of values) that shoppers see, read and never written: summaries count only those reviews, and the
     # "approved" value (see ai_commerce.sentiment.published).
     "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None, "published": None},
+    # Summaries (counts, average, aspects, pros and cons) count verified buyers' reviews only, as Amazon's "Customers
+    # say" does; every number's link then lists verified buyers' reviews only. The review list still shows all.
+    "SUMMARY_VERIFIED_ONLY": False,
     # Cache alias and lifetime of product summaries read by pages and the API (re-scoring drops them at once).
     "CACHE": "default",
     "CACHE_SECONDS": 300,

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ai_commerce.models import PRODUCT_MODEL, ModelVersion
 
+from .verification import Tier
+
 
 class Label(models.TextChoices):
     NEGATIVE = "negative", _("negative")
@@ -66,6 +68,20 @@ class ReviewSentiment(models.Model):
     model_version = models.ForeignKey(
         ModelVersion, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("model version"),
         help_text=_("Empty when the lexicon cold start scored it."),
+    )
+    verification = models.CharField(
+        _("verification"), max_length=16, choices=Tier.choices, blank=True, default="",
+        help_text=_("Verified buyer (an order of the product before the review), signed-in non-buyer or anonymous, "
+                    "from the shop's orders when the review was last scored; empty until then."),
+    )
+    days_after_purchase = models.IntegerField(
+        _("days after purchase"), null=True, blank=True,
+        help_text=_("Whole days from the reviewer's latest order of the product to the review (verified buyers)."),
+    )
+    incentivized = models.BooleanField(
+        _("incentivized"), default=False,
+        help_text=_("The reviewer got something for the review (a free sample, a discount). Set by staff, or read "
+                    "from the shop's review when REVIEW_FIELDS maps 'incentivized'."),
     )
     reviewed_at = models.DateTimeField(_("review written at"), null=True, blank=True, db_index=True)
     scored_at = models.DateTimeField(_("scored at"), auto_now=True)

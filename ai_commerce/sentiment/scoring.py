@@ -34,6 +34,7 @@ from .models import ReviewSentiment
 from .moderation import duplicated_fingerprints, fingerprint, flags_for
 from .summaries import refresh_summaries
 from .text import clean
+from .verification import verify
 from .writeback import write_back_flags
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
         decided = set(ReviewSentiment.objects.filter(review_key__in=keys).exclude(
             moderation=ReviewSentiment.Moderation.PENDING).values_list("review_key", flat=True))
         predictions = model.predict(texts)
+        verified = verify(batch)
+        incentivized_mapped = any(r.incentivized is not None for r in batch)
         aspect_rows = aspect_sentiments_many(texts, model.predict, aspects)
         objects = []
         for row, text, digest, prediction, found in zip(batch, texts, hashes, predictions, aspect_rows, strict=True):
@@ -89,6 +92,8 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 aspects=found,
                 flags=flags_for(prediction, row.rating, text, digest in duplicates, conf), text_hash=digest,
                 host_status=row.moderation_status, model_version=version, reviewed_at=row.created,
+                verification=verified[row.pk].tier, days_after_purchase=verified[row.pk].days_after_purchase,
+                incentivized=bool(row.incentivized),
             ))
         with transaction.atomic():
             write_back_flags(objects, decided)  # first: it records the status it writes on the rows
@@ -96,7 +101,9 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 objects, update_conflicts=True, unique_fields=["review_key"],
                 update_fields=["product", "user", "rating", "excerpt", "label", "score", "confidence",
                                "probabilities", "aspects", "flags", "text_hash", "host_status", "model_version",
-                               "reviewed_at"],
+                               "reviewed_at", "verification", "days_after_purchase",
+                               # staff's mark stays, unless the shop maps its own field
+                               *(["incentivized"] if incentivized_mapped else [])],
             )
         products.update(r.product_id for r in batch)
         scored += len(batch)

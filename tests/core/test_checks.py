@@ -350,6 +350,7 @@ PROBLEMS = [
     ("ai_commerce.E027", sub_app("SENTIMENT", MIN_HOLDOUT_REVIEWS=1)),
     ("ai_commerce.E028", sub_app("SENTIMENT", CACHE="nope")),
     ("ai_commerce.E029", sub_app("SENTIMENT", CACHE_SECONDS=True)),
+    ("ai_commerce.E120", sub_app("SENTIMENT", SUMMARY_VERIFIED_ONLY="yes")),
     ("ai_commerce.E024", sub_app("SENTIMENT", HOST_STATUS={"deleted": "x"})),
     ("ai_commerce.E030", sub_app("PRICING", HOLDOUT_DAYS=2)),
     ("ai_commerce.E031", sub_app("PRICING", MIN_HOLDOUT_PRODUCTS=0)),

@@ -46,6 +46,8 @@ TABLE = [
     ("GET",    "/ai/api/products/{product}/bought-together/",               None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/trending/",                                         None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/products/{product}/sentiment/",                     None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/products/{product}/reviews/",                       None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/reviews/policy/",                                       None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/r/?a=trending:{version}&p={product}&next=/shop/",       None,                              302,   302,   302,   302,   302,   302),
     ("GET",    "/ai/api/schema/",                                           None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/no-such-endpoint/",                                 None,                              404,   404,   404,   404,   404,   404),
