@@ -1,9 +1,13 @@
 """Admin of review sentiment: flagged reviews with filters and bulk moderation, and product summaries."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .audit import suppression_audit
 from .models import Flag, ProductSentiment, ReviewSentiment
 from .moderation import moderate
 from .summaries import refresh_summaries
@@ -33,6 +37,20 @@ class ReviewSentimentAdmin(admin.ModelAdmin):
     list_select_related = ("product",)
     readonly_fields = [f.name for f in ReviewSentiment._meta.fields if f.name not in ("moderation", "incentivized")]
     actions = ("approve", "hide", "mark_incentivized", "unmark_incentivized")
+    change_list_template = "admin/ai_commerce_sentiment/reviewsentiment/change_list.html"
+
+    def get_urls(self):
+        audit = self.admin_site.admin_view(self.suppression_view)
+        return [path("suppression/", audit, name="ai_commerce_sentiment_reviewsentiment_suppression"),
+                *super().get_urls()]
+
+    def suppression_view(self, request):
+        """Every review shoppers do not see, by whom or which rule, and the share of negatives held (``audit``)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": _("Suppression audit"), "audit": suppression_audit()}
+        return TemplateResponse(request, "admin/ai_commerce_sentiment/suppression.html", context)
 
     @admin.display(description=_("score"), ordering="score")
     def score_display(self, obj):
@@ -43,7 +61,7 @@ class ReviewSentimentAdmin(admin.ModelAdmin):
         return f"{obj.confidence:.0%}"
 
     def _moderate(self, request, queryset, decision, verb):
-        count = moderate(queryset, decision)  # and refreshes the summaries shoppers see
+        count = moderate(queryset, decision, by=request.user)  # and refreshes the summaries shoppers see
         self.message_user(request, ngettext("%(n)d review %(verb)s.", "%(n)d reviews %(verb)s.", count)
                           % {"n": count, "verb": verb}, messages.SUCCESS)
 

@@ -58,6 +58,11 @@ class ReviewSentiment(models.Model):
     moderation = models.CharField(
         _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
     )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("moderated by"), help_text=_("The member of staff who last approved or hid the review."),
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     host_status = models.JSONField(
         _("shop's status"), null=True, blank=True,
         help_text=_("The shop's own moderation status of the review, as last read or written (empty when the shop "

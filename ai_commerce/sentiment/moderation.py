@@ -20,6 +20,7 @@ import hashlib
 import re
 
 from django.db import transaction
+from django.utils import timezone
 
 from ai_commerce.signals import review_moderated, send_on_commit
 
@@ -66,16 +67,18 @@ def duplicated_fingerprints(hashes, keys):
     return duplicated | set(stored.values_list("text_hash", flat=True))
 
 
-def moderate(queryset, decision):
-    """Approve or hide reviews (our record, and the host's status when mapped), and refresh their products'
-    summaries. Return how many changed."""
+def moderate(queryset, decision, by=None):
+    """Approve or hide reviews (our record, and the host's status when mapped), recording who decided (``by``, a
+    user, for the suppression audit) and when, and refresh their products' summaries. Return how many changed."""
     status = writeback.host_status(decision)
     keys, products = [], set()
     for key, product_id in queryset.values_list("review_key", "product_id"):
         keys.append(key)
         products.add(product_id)
     with transaction.atomic():
-        recorded = {"moderation": decision} if status is None else {"moderation": decision, "host_status": status}
+        recorded = {"moderation": decision, "moderated_by": by, "moderated_at": timezone.now()}
+        if status is not None:
+            recorded["host_status"] = status
         changed = ReviewSentiment.objects.filter(review_key__in=keys).update(**recorded)
         if status is not None:
             writeback.set_host_status(keys, status)

@@ -122,6 +122,8 @@ TABLE = [
     ("GET",    f"{FC}/stocksnapshot/",                                      f"{FC}.view_stocksnapshot",        LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/reviewsentiment/",                    "ai_commerce_sentiment.view_reviewsentiment",
                                                                                                                LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    "ai_commerce_sentiment/reviewsentiment/suppression/",        "ai_commerce_sentiment.view_reviewsentiment",
+                                                                                                               LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/productsentiment/",                   "ai_commerce_sentiment.view_productsentiment",
                                                                                                                LOGIN, LOGIN, 403,   200,   200,   200),
 ]  # fmt: skip
