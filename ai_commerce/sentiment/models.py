@@ -20,6 +20,12 @@ class Flag(models.TextChoices):
     MISMATCH = "rating_mismatch", _("rating and text disagree")
     ABUSIVE = "abusive", _("abusive words")
     SPAM = "spam", _("likely spam")
+    # Fraud signals (ai_commerce.sentiment.fraud): reasons to look, never to hide.
+    BURST = "review_burst", _("burst of reviews on the product")
+    ONE_SIDED = "one_sided_reviewer", _("one-sided reviewer")
+    NON_BUYER = "non_buyer", _("non-buyer on a product that sells")
+    NEAR_DUPLICATE = "near_duplicate", _("near-duplicate text")
+    ACCOUNT_BURST = "account_burst", _("burst of reviews by one account")
 
 
 class ReviewSentimentQuerySet(models.QuerySet):
@@ -55,6 +61,8 @@ class ReviewSentiment(models.Model):
         _("aspects"), default=dict, blank=True, help_text=_("Aspect -> score, label, mentions and sentences.")
     )
     flags = models.JSONField(_("flags"), default=list, blank=True)
+    flag_reasons = models.JSONField(_("flag reasons"), default=dict, blank=True,
+                                    help_text=_("Flag -> why it was raised (the fraud signals say what they saw)."))
     moderation = models.CharField(
         _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
     )

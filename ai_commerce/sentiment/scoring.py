@@ -29,6 +29,7 @@ from ai_commerce.tuning import tuned
 
 from .aspects import DEFAULT_ASPECTS, aspect_sentiments_many
 from .classifier import SentimentModel
+from .fraud import flag_fraud
 from .lexicon import LexiconModel
 from .models import ReviewSentiment
 from .moderation import duplicated_fingerprints, fingerprint, flags_for
@@ -109,5 +110,7 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
         scored += len(batch)
         if on_progress:
             on_progress(len(batch))
+    touched_users = None if pks is None else {r.user_id for r in rows if r.user_id is not None}
+    flag_fraud(None if pks is None else products, touched_users)  # flags with reasons; never hides a review
     refresh_summaries(products)
     return scored
