@@ -32,11 +32,12 @@ class FlagFilter(admin.SimpleListFilter):
 class ReviewSentimentAdmin(admin.ModelAdmin):
     list_display = ("review_key", "product", "rating", "label", "score_display", "confidence_display", "flags",
                     "moderation", "verification", "days_after_purchase", "incentivized", "reviewed_at")
-    list_filter = (FlagFilter, "label", "moderation", "rating", "verification", "incentivized")
+    list_filter = (FlagFilter, "label", "moderation", "rating", "verification", "incentivized", "mismatch_verdict")
     search_fields = ("review_key", "excerpt")
     list_select_related = ("product",)
-    readonly_fields = [f.name for f in ReviewSentiment._meta.fields if f.name not in ("moderation", "incentivized")]
-    actions = ("approve", "hide", "mark_incentivized", "unmark_incentivized")
+    readonly_fields = [f.name for f in ReviewSentiment._meta.fields
+                       if f.name not in ("moderation", "incentivized", "mismatch_verdict")]
+    actions = ("approve", "hide", "mark_incentivized", "unmark_incentivized", "confirm_mismatch", "reject_mismatch")
     change_list_template = "admin/ai_commerce_sentiment/reviewsentiment/change_list.html"
 
     def get_urls(self):
@@ -87,6 +88,20 @@ class ReviewSentimentAdmin(admin.ModelAdmin):
     @admin.action(description=_("Mark selected reviews as not incentivized"), permissions=["change"])
     def unmark_incentivized(self, request, queryset):
         self._incentivized(request, queryset, False)
+
+    def _verdict(self, request, queryset, value):
+        count = queryset.update(mismatch_verdict=value)
+        self.message_user(request, ngettext("%(n)d verdict recorded; the next training learns from it.",
+                                            "%(n)d verdicts recorded; the next training learns from them.", count)
+                          % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Confirm rating mismatch (text contradicts the stars)"), permissions=["change"])
+    def confirm_mismatch(self, request, queryset):
+        self._verdict(request, queryset, True)
+
+    @admin.action(description=_("Not a rating mismatch"), permissions=["change"])
+    def reject_mismatch(self, request, queryset):
+        self._verdict(request, queryset, False)
 
     def has_add_permission(self, request):
         return False

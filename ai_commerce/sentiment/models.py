@@ -66,6 +66,11 @@ class ReviewSentiment(models.Model):
     moderation = models.CharField(
         _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
     )
+    mismatch_verdict = models.BooleanField(
+        _("rating mismatch confirmed"), null=True, blank=True,
+        help_text=_("Staff's verdict on whether the text contradicts the stars; the next training learns the "
+                    "mismatch flag's cuts from these verdicts (ai_commerce.sentiment.mismatch)."),
+    )
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("moderated by"), help_text=_("The member of staff who last approved or hid the review."),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from ai_commerce.signals import review_moderated, send_on_commit
 
 from . import writeback
+from .mismatch import fixed_mismatch
 from .models import Flag, ReviewSentiment
 from .summaries import refresh_summaries
 
@@ -36,14 +37,17 @@ def fingerprint(text):
     return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest() if text else ""
 
 
-def flags_for(prediction, rating, text, duplicate, conf):
-    """Return the moderation flags of one scored review under the sentiment settings ``conf``."""
+def flags_for(prediction, rating, text, duplicate, conf, mismatch_rule=None):
+    """Return the moderation flags of one scored review under the sentiment settings ``conf``; the rating mismatch
+    is judged by the model version's learnt ``mismatch_rule`` (``mismatch.MismatchRule``) when there is one."""
     flags = []
     if prediction.score <= conf["STRONG_NEGATIVE"]:
         flags.append(Flag.STRONGLY_NEGATIVE)
-    praised_but_negative = rating is not None and rating >= 4 and prediction.score <= conf["MISMATCH"]
-    panned_but_positive = rating is not None and rating <= 2 and prediction.score >= -conf["MISMATCH"]
-    if text and (praised_but_negative or panned_but_positive):
+    if mismatch_rule is not None:
+        contradicts = mismatch_rule.flags(prediction, rating)
+    else:
+        contradicts = fixed_mismatch(prediction, rating, conf)
+    if text and contradicts:
         flags.append(Flag.MISMATCH)
     words = conf["ABUSIVE_WORDS"]
     if words and re.search(r"\b(" + "|".join(map(re.escape, words)) + r")\b", text, re.IGNORECASE):

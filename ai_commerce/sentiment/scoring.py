@@ -31,6 +31,7 @@ from .aspects import DEFAULT_ASPECTS, aspect_sentiments_many
 from .classifier import SentimentModel
 from .fraud import flag_fraud
 from .lexicon import LexiconModel
+from .mismatch import MismatchRule
 from .models import ReviewSentiment
 from .moderation import duplicated_fingerprints, fingerprint, flags_for
 from .summaries import refresh_summaries
@@ -54,6 +55,12 @@ def current_model():
     return _loaded[version.pk], version
 
 
+def mismatch_rule(version):
+    """Return the version's learnt mismatch rule, or None (the lexicon, or a version trained before it existed)."""
+    stored = (version.params or {}).get("mismatch") if version is not None else None
+    return MismatchRule.from_dict(stored) if stored else None
+
+
 def aspect_lexicon(conf):
     """Return the aspect keywords: the defaults, extended per aspect by the settings (and the admin's tuning)."""
     extra = conf.get("ASPECTS") or {}
@@ -68,6 +75,7 @@ def review_text(row):
 def score_reviews(pks=None, batch_size=500, on_progress=None):
     """Score the given reviews (all when None), but none by a forgotten user; return how many were scored."""
     model, version = current_model()
+    rule = mismatch_rule(version)
     conf = tuned("SENTIMENT")
     aspects = aspect_lexicon(conf)
     rows = privacy.without_forgotten(r for r in get_adapter().reviews(pks=pks) if r.product_id is not None)
@@ -91,7 +99,7 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 excerpt=text[:1000], label=prediction.label, score=prediction.score,
                 confidence=prediction.confidence, probabilities=prediction.probabilities,
                 aspects=found,
-                flags=flags_for(prediction, row.rating, text, digest in duplicates, conf), text_hash=digest,
+                flags=flags_for(prediction, row.rating, text, digest in duplicates, conf, rule), text_hash=digest,
                 host_status=row.moderation_status, model_version=version, reviewed_at=row.created,
                 verification=verified[row.pk].tier, days_after_purchase=verified[row.pk].days_after_purchase,
                 incentivized=bool(row.incentivized),
