@@ -12,16 +12,18 @@ The shop's model is trained on its own stars, and its probabilities are calibrat
 ``p(negative)`` is how likely a review with this text is to be a 1-2 star one. So the question "does the text
 contradict the stars?" is asked in the model's own terms, per group of stars:
 
-* ``high`` (4-5 stars): ``p(negative)``; ``low`` (1-2 stars): ``p(positive)``;
-* ``middle`` (3 stars): ``max(p(positive), p(negative))``: clearly positive or clearly negative text.
+* ``high`` (4-5 stars): ``p(negative) - p(positive)``; ``low`` (1-2 stars): ``p(positive) - p(negative)``;
+* ``middle`` (3 stars): ``max(p(positive), p(negative)) - p(neutral)``: clearly positive or clearly negative text.
 
-A review is flagged when that probability reaches the group's cut. The cuts are learnt at each training:
+that is, how much more probable the contradicting label is than the stars' own (a mixed review, likely both ways,
+scores low). A review is flagged when that margin reaches the group's cut. The cuts are learnt at each training:
 
 * from the staff's verdicts ("Confirm rating mismatch" / "Not a rating mismatch" in the admin), once a group has
   ``MIN_VERDICTS`` of them with at least ``MIN_CONFIRMED`` confirmed: the lowest cut whose precision on the verdicts
   is at least ``TARGET_PRECISION`` (the most mismatches found at that precision);
-* otherwise the defaults below: the text's opposite label is the more probable one (1-2 and 4-5 stars), or the
-  text is very clearly one-sided (3 stars, where mixed feelings are the norm).
+* otherwise the defaults below: the contradicting label is 40 points more probable than the stars' own (1-2 and 4-5
+  stars), or 80 points more than neutral (3 stars, where mixed feelings are the norm). They were set after seeing
+  the benchmark (``bench/sentiment.py --part mismatch``; docs/benchmarks.md says so).
 
 The lexicon cold start has no model version, so no learnt rule: the fixed score rule of ``SENTIMENT["MISMATCH"]``
 serves until the first model is trained (``moderation.flags_for``).
@@ -30,7 +32,7 @@ serves until the first model is trained (``moderation.flags_for``).
 from dataclasses import asdict, dataclass
 
 GROUPS = ("low", "middle", "high")
-DEFAULT_CUTS = {"low": 0.5, "middle": 0.9, "high": 0.5}
+DEFAULT_CUTS = {"low": 0.4, "middle": 0.8, "high": 0.4}
 TARGET_PRECISION = 0.9
 MIN_VERDICTS, MIN_CONFIRMED = 20, 5
 
@@ -51,10 +53,13 @@ def group_of(rating):
 
 
 def opposite(probabilities, rating):
-    """Return the probability that the text contradicts ``rating`` (0 without a rating)."""
+    """Return how much more probable the text's contradicting label is than the stars' own label, from -1 to 1
+    (0 without a rating)."""
     group = group_of(rating)
     negative, positive = probabilities.get("negative", 0.0), probabilities.get("positive", 0.0)
-    return {"high": negative, "low": positive, "middle": max(negative, positive)}.get(group, 0.0)
+    neutral = probabilities.get("neutral", 0.0)
+    return {"high": negative - positive, "low": positive - negative,
+            "middle": max(negative, positive) - neutral}.get(group, 0.0)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ def prediction(negative, neutral, positive):
 
 def test_the_opposite_probability_of_each_star_group():
     probabilities = {"negative": 0.7, "neutral": 0.2, "positive": 0.1}
-    assert [opposite(probabilities, stars) for stars in (5, 4, 3, 2, 1, None)] == [0.7, 0.7, 0.7, 0.1, 0.1, 0.0]
+    assert [round(opposite(probabilities, stars), 6) for stars in (5, 4, 3, 2, 1, None)] == [
+        0.6, 0.6, 0.5, -0.6, -0.6, 0.0]
 
 
 def test_without_verdicts_the_default_cuts_judge_three_star_reviews_that_the_fixed_rule_cannot():
@@ -32,10 +33,12 @@ def test_without_verdicts_the_default_cuts_judge_three_star_reviews_that_the_fix
     assert "rating_mismatch" in flags_for(clearly_negative, 3, "text", False, CONF, rule)
     assert "rating_mismatch" not in flags_for(mixed, 3, "text", False, CONF, rule)
     assert "rating_mismatch" not in flags_for(clearly_negative, 3, "text", False, CONF)  # the fixed rule
-    # a 5-star review whose text is more likely a 1-2 star one's, though its score is above the fixed -0.3
-    somewhat = prediction(0.52, 0.2, 0.28)
-    assert "rating_mismatch" in flags_for(somewhat, 5, "text", False, CONF, rule)
-    assert "rating_mismatch" not in flags_for(somewhat, 5, "text", False, CONF)
+    # 4-5 stars: the negative label 40 points more probable than the positive one; a mixed text is not enough
+    assert "rating_mismatch" in flags_for(prediction(0.65, 0.15, 0.2), 5, "text", False, CONF, rule)
+    assert "rating_mismatch" not in flags_for(prediction(0.45, 0.15, 0.4), 5, "text", False, CONF, rule)
+    # 1-2 stars, the other way round
+    assert "rating_mismatch" in flags_for(prediction(0.1, 0.2, 0.7), 1, "text", False, CONF, rule)
+    assert "rating_mismatch" not in flags_for(prediction(0.1, 0.2, 0.7), 5, "text", False, CONF, rule)
 
 
 def test_the_cut_is_the_lowest_with_the_target_precision():
@@ -47,7 +50,7 @@ def test_the_cut_is_the_lowest_with_the_target_precision():
 
 
 def test_verdicts_move_a_group_cut_only_with_enough_of_them():
-    probabilities = [{"negative": 0.3 + i / 100, "positive": 0.0} for i in range(30)]
+    probabilities = [{"negative": 0.3 + i / 100, "positive": 0.0, "neutral": 0.0} for i in range(30)]
     verdicts = [i >= 10 for i in range(30)]  # staff confirmed the 20 with p(negative) >= 0.4
     rule = fit_rule(probabilities, [5] * 30, verdicts)
     # at 0.38, 22 are flagged and 20 confirmed (0.91); at 0.37, 20 of 23 (0.87)
