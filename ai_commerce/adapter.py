@@ -35,7 +35,7 @@ from functools import cached_property
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Subquery, Sum
 from django.dispatch import Signal, receiver
 
 from .conf import PRODUCT_MODEL_SETTING, app_settings, get_model_setting, get_product_model
@@ -54,7 +54,7 @@ def is_our_write(instance):
 
 PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
 ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order", "status")
-REVIEW_ATTRIBUTES = ("user", "product", "rating", "title", "text", "created", "moderation_status")
+REVIEW_ATTRIBUTES = ("user", "product", "rating", "title", "text", "created", "moderation_status", "incentivized")
 #: Attributes without which a model cannot be read at all.
 REQUIRED = {
     "PRODUCT_FIELDS": (),
@@ -132,6 +132,7 @@ class ReviewRow:
     text: str
     created: datetime | None
     moderation_status: str | None
+    incentivized: bool | None = None  # None when the shop maps no such field
 
 
 class ShopAdapter:
@@ -297,6 +298,35 @@ class ShopAdapter:
                 status=row.get("ai_status"),
             )
 
+    def purchases_of(self, user_ids, product_ids, batch_size=2000):
+        """Yield an ``OrderLineRow`` per order line of these users for these products that counts as a purchase
+        (``counts_as_purchase``), oldest id first: what review verification needs, in one query."""
+        paths = self.order_line_paths
+        if not self.order_line_model or not user_ids or not product_ids:
+            return
+        queryset = self.get_order_line_queryset().filter(**{
+            f"{paths['user'].path}__in": list(user_ids), f"{paths['product'].path}__in": list(product_ids)})
+        for row in self._rows(queryset, paths, ("user", "product", "created", "status"), None, None, batch_size):
+            line = OrderLineRow(pk=row["pk"], user_id=row.get("ai_user"), product_id=row.get("ai_product"),
+                                quantity=None, unit_price=None, created=row.get("ai_created"), order_ref="",
+                                status=row.get("ai_status"))
+            if self.counts_as_purchase(line):
+                yield line
+
+    def buyers_per_product(self, product_ids):
+        """Return ``{product_id: distinct signed-in buyers}`` over the order lines that count as purchases (one
+        grouped query): how well a product sells, for the review fraud signals."""
+        paths = self.order_line_paths
+        if not self.order_line_model or not product_ids:
+            return {}
+        queryset = self.get_order_line_queryset().filter(**{f"{paths['product'].path}__in": list(product_ids)})
+        excluded = list(app_settings.ORDER_STATUSES_EXCLUDED or ())
+        if excluded and "status" in paths:
+            queryset = queryset.exclude(**{f"{paths['status'].path}__in": excluded})
+        grouped = queryset.order_by().values(paths["product"].path).annotate(
+            buyers=Count(paths["user"].path, distinct=True))
+        return {row[paths["product"].path]: row["buyers"] for row in grouped}
+
     def counts_as_purchase(self, row):
         """Whether an ``OrderLineRow`` is demand: its order's status is not in ``ORDER_STATUSES_EXCLUDED``."""
         return row.status is None or row.status not in (app_settings.ORDER_STATUSES_EXCLUDED or ())
@@ -331,6 +361,7 @@ class ShopAdapter:
                 text=row.get("ai_text") or "",
                 created=row.get("ai_created"),
                 moderation_status=row.get("ai_moderation_status"),
+                incentivized=None if "incentivized" not in paths else bool(row.get("ai_incentivized")),
             )
 
     def count_order_lines(self):

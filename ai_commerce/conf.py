@@ -48,7 +48,8 @@ DEFAULTS = {
     # recommendations, pricing demand), and an order whose status changes is synced again. Needs
     # ORDER_LINE_FIELDS["status"]. Guest orders (no user) count all the same, their events keyed by order.
     "ORDER_STATUSES_EXCLUDED": (),
-    # The review model, and its fields. "moderation_status" is optional.
+    # The review model, and its fields. "moderation_status" and "incentivized" (a boolean: the reviewer got something
+    # for the review; review sentiment shows it and takes it from there instead of the staff's mark) are optional.
     "REVIEW_MODEL": None,
     "REVIEW_FIELDS": {
         "user": "user",
@@ -58,6 +59,7 @@ DEFAULTS = {
         "text": "text",
         "created": "created",
         "moderation_status": None,
+        "incentivized": None,
     },
     # Cache alias used for the per-kind training locks. Must be shared by web and worker processes (Redis).
     "LOCK_CACHE": "default",

@@ -58,6 +58,7 @@ TASKS = ("binary", "3class")
 SYNTHETIC_REVIEWS = 7500  # about what `manage.py demo_seed` writes with its defaults (100,000 lines x 7.5%)
 SYNTHETIC_SEED = 2026
 LATENCY_REVIEWS = 500
+MISMATCH_SHARE, MISMATCH_SEED = 0.05, 42  # planted mismatches in the clothing reviews (clothing_mismatches)
 
 
 def load_clothing(path):
@@ -89,8 +90,9 @@ def _seeder_constants(names):
     return found
 
 
-def demo_reviews(n=SYNTHETIC_REVIEWS, seed=SYNTHETIC_SEED):
-    """Return [(rating, text)] of ``n`` synthetic reviews written as the demo shop's seeder writes them."""
+def demo_reviews(n=SYNTHETIC_REVIEWS, seed=SYNTHETIC_SEED, with_kind=False):
+    """Return [(rating, text)] of ``n`` synthetic reviews written as the demo shop's seeder writes them (and the
+    writer's kind, "plain", "mixed" or "mismatched", third, ``with_kind``)."""
     spec = importlib.util.spec_from_file_location("_demo_review_text", ROOT / "demo_shop" / "reviews" / "text.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -109,9 +111,111 @@ def demo_reviews(n=SYNTHETIC_REVIEWS, seed=SYNTHETIC_SEED):
         logits = log_p + 0.6 * quality * (np.arange(5) - 2)
         p = np.exp(logits - logits.max())
         rating = int(rng.choice(5, p=p / p.sum())) + 1
-        title, body, _kind = writer.write(rating, noun, constants["REVIEW_GROUP"].get(slug, "apparel"))
-        reviews.append((rating, f"{title}. {body}" if title else body))
+        title, body, kind = writer.write(rating, noun, constants["REVIEW_GROUP"].get(slug, "apparel"))
+        reviews.append((rating, f"{title}. {body}" if title else body, *([kind] if with_kind else [])))
     return reviews
+
+
+def load_recommended(path):
+    """Return the Recommended IND of the reviews ``load_clothing`` keeps, in the same order."""
+    recommended = []
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if (row.get("Review Text") or "").strip():
+                recommended.append(int(row["Recommended IND"]))
+    return np.array(recommended)
+
+
+def clothing_mismatches(ratings, recommended, seed=MISMATCH_SEED):
+    """Return (kept, stars, truth): the mismatch benchmark's reviews, defined here.
+
+    The clothing reviews have no label of the text's tone apart from the stars, so mismatches are planted in
+    reviews whose stars the reviewer's own recommendation confirms (4-5 stars recommended, 1-2 not recommended, and
+    every 3-star review): ``MISMATCH_SHARE`` of the 1-2 and 4-5 star ones get contradicting stars, seven in ten the
+    opposite end (a 5-star text given 1 or 2 stars) and three in ten 3 stars (a clearly positive or negative text
+    given 3). ``kept`` indexes the reviews used, ``stars`` are the stars they carry in the benchmark, ``truth`` marks
+    the planted mismatches. Natural mismatches left in the data count against precision."""
+    rng = np.random.default_rng(seed)
+    kept = np.where(((ratings >= 4) & (recommended == 1)) | ((ratings <= 2) & (recommended == 0)) | (ratings == 3))[0]
+    stars, truth = ratings[kept].copy(), np.zeros(len(kept), bool)
+    for i in np.where(rng.random(len(kept)) < MISMATCH_SHARE)[0]:
+        if stars[i] == 3:
+            continue
+        opposite_end = [1, 2] if stars[i] >= 4 else [4, 5]
+        stars[i] = int(rng.choice(opposite_end)) if rng.random() < 0.7 else 3
+        truth[i] = True
+    return kept, stars, truth
+
+
+def mismatch_systems(predictions, stars, truth, conf):
+    """Return rows of precision and recall of the mismatch flag, per system, on the same reviews.
+
+    ``baseline``: the fixed score rule that served before (``SENTIMENT["MISMATCH"]``, cannot judge 3 stars);
+    ``learnt, no verdicts``: ``mismatch.fit_rule`` with its default cuts on the model's probabilities;
+    ``learnt + verdicts``: two folds, the staff's verdicts (the truth) on one half fit the cuts judged on the other,
+    either on every review of that half or only on those the default cuts flagged (what staff see in practice)."""
+    from ai_commerce.sentiment.mismatch import fit_rule, fixed_mismatch
+
+    probabilities = [p.probabilities for p in predictions]
+    default = fit_rule(probabilities, list(stars))
+    flagged = {
+        "baseline (score <= -0.3 rule)": [fixed_mismatch(p, r, conf) for p, r in zip(predictions, stars, strict=True)],
+        "learnt, no verdicts": [default.flags(p, r) for p, r in zip(predictions, stars, strict=True)],
+    }
+    folds = np.arange(len(stars)) % 2
+    for name, seen in (("learnt + verdicts on flagged", flagged["learnt, no verdicts"]),
+                       ("learnt + verdicts on all", [True] * len(stars))):
+        result = [False] * len(stars)
+        for fold in (0, 1):
+            verdicts = [bool(t) if f != fold and s else None for f, t, s in zip(folds, truth, seen, strict=True)]
+            rule = fit_rule(probabilities, list(stars), verdicts)
+            for i in np.where(folds == fold)[0]:
+                result[i] = rule.flags(predictions[i], stars[i])
+        flagged[name] = result
+    rows = []
+    for name, flags in flagged.items():
+        flags = np.array(flags)
+        hits = int((flags & truth).sum())
+        three = stars == 3
+        three_hits, three_truth = int((flags & truth & three).sum()), max(int((truth & three).sum()), 1)
+        rows.append({"system": name, "flagged": int(flags.sum()), "mismatches": int(truth.sum()),
+                     "precision": round(hits / flags.sum(), 4) if flags.sum() else 0.0,
+                     "recall": round(hits / truth.sum(), 4) if truth.sum() else 0.0,
+                     "recall_3_star": round(three_hits / three_truth, 4)})
+    return rows
+
+
+def run_mismatch(data_path, model_3class=None):
+    """The mismatch benchmark: clothing (planted, ``clothing_mismatches``) and the demo's own writer's mismatches."""
+    from ai_commerce.sentiment.conf import DEFAULTS
+
+    texts, ratings = load_clothing(data_path)
+    recommended = load_recommended(data_path)
+    x, y = task_data(texts, ratings, "3class")
+    index = np.arange(len(x))
+    train_i, test_i = train_test_split(index, test_size=0.2, random_state=42, stratify=y)
+    model = model_3class or SentimentModel.train([x[i] for i in train_i], y[train_i])
+    kept, stars, truth = clothing_mismatches(ratings[test_i], recommended[test_i])
+    predictions = model.predict([x[test_i[k]] for k in kept])
+    out = {"clothing": mismatch_systems(predictions, stars, truth, DEFAULTS)}
+    synthetic = demo_reviews(with_kind=True)
+    syn_ratings = np.array([r for r, _t, _k in synthetic])
+    syn_truth = np.array([k == "mismatched" for _r, _t, k in synthetic])
+    syn_x = [t for _r, t, _k in synthetic]
+    syn_y = np.array([label_from_rating(r) for r in syn_ratings])
+    s_train, s_test = train_test_split(np.arange(len(syn_x)), test_size=0.2, random_state=42, stratify=syn_y)
+    demo_model = SentimentModel.train([syn_x[i] for i in s_train], syn_y[s_train])  # the demo shop's own model
+    demo_predictions = demo_model.predict([syn_x[i] for i in s_test])
+    out["demo_synthetic"] = mismatch_systems(demo_predictions, syn_ratings[s_test], syn_truth[s_test], DEFAULTS)
+    return out
+
+
+def print_mismatch(result):
+    print("\nRating-text mismatch flag (precision / recall; 3-star recall)")
+    for shop, rows in result.items():
+        for row in rows:
+            print(f"{shop:15} {row['system']:32} flagged {row['flagged']:5}  of {row['mismatches']:4}  "
+                  f"P {row['precision']:.3f}  R {row['recall']:.3f}  R3 {row['recall_3_star']:.3f}")
 
 
 def task_data(texts, ratings, task):
@@ -249,11 +353,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "womens_clothing_reviews.csv.gz"))
     parser.add_argument("--out", help="write the results as JSON to this file")
+    parser.add_argument("--part", choices=["all", "mismatch"], default="all",
+                        help="mismatch: only the rating-text mismatch benchmark")
     args = parser.parse_args(argv)
     if not Path(args.data).exists():
         raise SystemExit(f"no such file: {args.data} (pass --data PATH to womens_clothing_reviews.csv.gz)")
-    result = run(args.data)
-    print_report(result)
+    if args.part == "mismatch":
+        result = {"mismatch": run_mismatch(args.data)}
+    else:
+        result = run(args.data)
+        print_report(result)
+        result["mismatch"] = run_mismatch(args.data)
+    print_mismatch(result["mismatch"])
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.out}")

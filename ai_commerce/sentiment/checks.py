@@ -54,4 +54,31 @@ def check_sentiment_settings(app_configs=None, conf=None, **kwargs):
     if isinstance(seconds, bool) or not (isinstance(seconds, int) and 0 <= seconds <= 86_400):
         errors.append(_error(f"AI_COMMERCE['SENTIMENT']['CACHE_SECONDS'] = {seconds!r} is out of range.",
                              "Use a whole number from 0 to 86400 (300 by default; 0 reads the database).", "E029"))
+    if not isinstance(conf.get("SUMMARY_VERIFIED_ONLY"), bool):
+        errors.append(_error(f"AI_COMMERCE['SENTIMENT']['SUMMARY_VERIFIED_ONLY'] = "
+                             f"{conf.get('SUMMARY_VERIFIED_ONLY')!r} is not a boolean.",
+                             "Use True (summaries count verified buyers only) or False (the default).", "E120"))
+    errors.extend(_fraud_errors(conf.get("FRAUD")))
+    return errors
+
+
+#: SENTIMENT["FRAUD"] keys: (lowest, highest, whole number).
+FRAUD_RANGES = {"BURST_REVIEWS": (2, 10_000, True), "BURST_HOURS": (1, 24 * 365, False),
+                "BURST_RATIO": (1, 1000, False), "ONE_SIDED_REVIEWS": (2, 10_000, True),
+                "ONE_SIDED_GAP": (0.5, 4, False), "NON_BUYER_MIN_BUYERS": (1, 10**9, True),
+                "NEAR_DUPLICATE": (0.1, 1, False), "MIN_DUPLICATE_WORDS": (3, 10_000, True),
+                "ACCOUNT_BURST_REVIEWS": (2, 10_000, True), "ACCOUNT_BURST_HOURS": (1, 24 * 365, False)}
+
+
+def _fraud_errors(fraud):
+    if not isinstance(fraud, dict) or not set(fraud) <= set(FRAUD_RANGES):
+        return [_error("AI_COMMERCE['SENTIMENT']['FRAUD'] must be a dict of known thresholds.",
+                       f"Use some of {', '.join(FRAUD_RANGES)}, e.g. {{'BURST_REVIEWS': 8}}.", "E121")]
+    errors = []
+    for key, value in fraud.items():
+        low, high, whole = FRAUD_RANGES[key]
+        kind = int if whole else int | float
+        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+            errors.append(_error(f"AI_COMMERCE['SENTIMENT']['FRAUD'][{key!r}] = {value!r} is out of range.",
+                                 f"Use a {'whole ' if whole else ''}number from {low} to {high}.", "E122"))
     return errors

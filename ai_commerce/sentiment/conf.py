@@ -20,6 +20,18 @@ DEFAULTS = {
     # list of values) that shoppers see, read and never written: summaries count only those reviews, and the
     # "approved" value (see ai_commerce.sentiment.published).
     "HOST_STATUS": {"flagged": None, "approved": None, "hidden": None, "published": None},
+    # Summaries (counts, average, aspects, pros and cons) count verified buyers' reviews only, as Amazon's "Customers
+    # say" does; every number's link then lists verified buyers' reviews only. The review list still shows all.
+    "SUMMARY_VERIFIED_ONLY": False,
+    # Fraud signals (ai_commerce.sentiment.fraud): moderation flags with reasons, never hiding a review. A burst is
+    # BURST_REVIEWS+ reviews of a product within BURST_HOURS and BURST_RATIO times its usual rate; a one-sided
+    # reviewer gives only 5 (or only 1) stars in ONE_SIDED_REVIEWS+ reviews, ONE_SIDED_GAP+ stars from the others;
+    # a non-buyer reviews a product NON_BUYER_MIN_BUYERS+ customers bought; a near-duplicate's words overlap another
+    # review's by NEAR_DUPLICATE (Jaccard), both of MIN_DUPLICATE_WORDS+ words; an account burst is
+    # ACCOUNT_BURST_REVIEWS+ reviews by one account within ACCOUNT_BURST_HOURS. A shop sets only the keys it changes.
+    "FRAUD": {"BURST_REVIEWS": 5, "BURST_HOURS": 24, "BURST_RATIO": 5.0, "ONE_SIDED_REVIEWS": 3,
+              "ONE_SIDED_GAP": 2.0, "NON_BUYER_MIN_BUYERS": 5, "NEAR_DUPLICATE": 0.6, "MIN_DUPLICATE_WORDS": 8,
+              "ACCOUNT_BURST_REVIEWS": 5, "ACCOUNT_BURST_HOURS": 24},
     # Cache alias and lifetime of product summaries read by pages and the API (re-scoring drops them at once).
     "CACHE": "default",
     "CACHE_SECONDS": 300,

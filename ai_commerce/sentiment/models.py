@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ai_commerce.models import PRODUCT_MODEL, ModelVersion
 
+from .verification import Tier
+
 
 class Label(models.TextChoices):
     NEGATIVE = "negative", _("negative")
@@ -18,6 +20,12 @@ class Flag(models.TextChoices):
     MISMATCH = "rating_mismatch", _("rating and text disagree")
     ABUSIVE = "abusive", _("abusive words")
     SPAM = "spam", _("likely spam")
+    # Fraud signals (ai_commerce.sentiment.fraud): reasons to look, never to hide.
+    BURST = "review_burst", _("burst of reviews on the product")
+    ONE_SIDED = "one_sided_reviewer", _("one-sided reviewer")
+    NON_BUYER = "non_buyer", _("non-buyer on a product that sells")
+    NEAR_DUPLICATE = "near_duplicate", _("near-duplicate text")
+    ACCOUNT_BURST = "account_burst", _("burst of reviews by one account")
 
 
 class ReviewSentimentQuerySet(models.QuerySet):
@@ -53,9 +61,21 @@ class ReviewSentiment(models.Model):
         _("aspects"), default=dict, blank=True, help_text=_("Aspect -> score, label, mentions and sentences.")
     )
     flags = models.JSONField(_("flags"), default=list, blank=True)
+    flag_reasons = models.JSONField(_("flag reasons"), default=dict, blank=True,
+                                    help_text=_("Flag -> why it was raised (the fraud signals say what they saw)."))
     moderation = models.CharField(
         _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
     )
+    mismatch_verdict = models.BooleanField(
+        _("rating mismatch confirmed"), null=True, blank=True,
+        help_text=_("Staff's verdict on whether the text contradicts the stars; the next training learns the "
+                    "mismatch flag's cuts from these verdicts (ai_commerce.sentiment.mismatch)."),
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("moderated by"), help_text=_("The member of staff who last approved or hid the review."),
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     host_status = models.JSONField(
         _("shop's status"), null=True, blank=True,
         help_text=_("The shop's own moderation status of the review, as last read or written (empty when the shop "
@@ -66,6 +86,20 @@ class ReviewSentiment(models.Model):
     model_version = models.ForeignKey(
         ModelVersion, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("model version"),
         help_text=_("Empty when the lexicon cold start scored it."),
+    )
+    verification = models.CharField(
+        _("verification"), max_length=16, choices=Tier.choices, blank=True, default="",
+        help_text=_("Verified buyer (an order of the product before the review), signed-in non-buyer or anonymous, "
+                    "from the shop's orders when the review was last scored; empty until then."),
+    )
+    days_after_purchase = models.IntegerField(
+        _("days after purchase"), null=True, blank=True,
+        help_text=_("Whole days from the reviewer's latest order of the product to the review (verified buyers)."),
+    )
+    incentivized = models.BooleanField(
+        _("incentivized"), default=False,
+        help_text=_("The reviewer got something for the review (a free sample, a discount). Set by staff, or read "
+                    "from the shop's review when REVIEW_FIELDS maps 'incentivized'."),
     )
     reviewed_at = models.DateTimeField(_("review written at"), null=True, blank=True, db_index=True)
     scored_at = models.DateTimeField(_("scored at"), auto_now=True)

@@ -20,10 +20,12 @@ import hashlib
 import re
 
 from django.db import transaction
+from django.utils import timezone
 
 from ai_commerce.signals import review_moderated, send_on_commit
 
 from . import writeback
+from .mismatch import fixed_mismatch
 from .models import Flag, ReviewSentiment
 from .summaries import refresh_summaries
 
@@ -35,14 +37,17 @@ def fingerprint(text):
     return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest() if text else ""
 
 
-def flags_for(prediction, rating, text, duplicate, conf):
-    """Return the moderation flags of one scored review under the sentiment settings ``conf``."""
+def flags_for(prediction, rating, text, duplicate, conf, mismatch_rule=None):
+    """Return the moderation flags of one scored review under the sentiment settings ``conf``; the rating mismatch
+    is judged by the model version's learnt ``mismatch_rule`` (``mismatch.MismatchRule``) when there is one."""
     flags = []
     if prediction.score <= conf["STRONG_NEGATIVE"]:
         flags.append(Flag.STRONGLY_NEGATIVE)
-    praised_but_negative = rating is not None and rating >= 4 and prediction.score <= conf["MISMATCH"]
-    panned_but_positive = rating is not None and rating <= 2 and prediction.score >= -conf["MISMATCH"]
-    if text and (praised_but_negative or panned_but_positive):
+    if mismatch_rule is not None:
+        contradicts = mismatch_rule.flags(prediction, rating)
+    else:
+        contradicts = fixed_mismatch(prediction, rating, conf)
+    if text and contradicts:
         flags.append(Flag.MISMATCH)
     words = conf["ABUSIVE_WORDS"]
     if words and re.search(r"\b(" + "|".join(map(re.escape, words)) + r")\b", text, re.IGNORECASE):
@@ -66,16 +71,18 @@ def duplicated_fingerprints(hashes, keys):
     return duplicated | set(stored.values_list("text_hash", flat=True))
 
 
-def moderate(queryset, decision):
-    """Approve or hide reviews (our record, and the host's status when mapped), and refresh their products'
-    summaries. Return how many changed."""
+def moderate(queryset, decision, by=None):
+    """Approve or hide reviews (our record, and the host's status when mapped), recording who decided (``by``, a
+    user, for the suppression audit) and when, and refresh their products' summaries. Return how many changed."""
     status = writeback.host_status(decision)
     keys, products = [], set()
     for key, product_id in queryset.values_list("review_key", "product_id"):
         keys.append(key)
         products.add(product_id)
     with transaction.atomic():
-        recorded = {"moderation": decision} if status is None else {"moderation": decision, "host_status": status}
+        recorded = {"moderation": decision, "moderated_by": by, "moderated_at": timezone.now()}
+        if status is not None:
+            recorded["host_status"] = status
         changed = ReviewSentiment.objects.filter(review_key__in=keys).update(**recorded)
         if status is not None:
             writeback.set_host_status(keys, status)

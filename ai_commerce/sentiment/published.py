@@ -50,14 +50,26 @@ def awaits_staff(flags, moderation):
     return moderation == ReviewSentiment.Moderation.PENDING and not HOLDING_FLAGS.isdisjoint(flags or ())
 
 
-def is_published(host_status, moderation, flags):
-    """Return whether shoppers may see a scored review, by the rule of the module docstring."""
+#: Why a review is not published (``why_held``).
+HIDDEN_BY_STAFF, HELD_BY_SHOP, HELD_BY_FLAG = "hidden by staff", "shop's status", "waits for staff"
+
+
+def why_held(host_status, moderation, flags):
+    """Return why shoppers may not see a scored review, by the rule of the module docstring, or None when they may:
+    ``(HIDDEN_BY_STAFF, None)``, ``(HELD_BY_SHOP, the status)`` or ``(HELD_BY_FLAG, [holding flags])``."""
     if moderation == ReviewSentiment.Moderation.HIDDEN:
-        return False
+        return HIDDEN_BY_STAFF, None
     statuses = published_statuses()
     if statuses and host_status is not None:
         if str(host_status) not in statuses:
-            return False
+            return HELD_BY_SHOP, str(host_status)
         if app_settings.SENTIMENT["HOST_STATUS"].get("flagged") is not None:
-            return True  # the shop holds flagged reviews itself, so its published status is a release
-    return not awaits_staff(flags, moderation)
+            return None  # the shop holds flagged reviews itself, so its published status is a release
+    if awaits_staff(flags, moderation):
+        return HELD_BY_FLAG, sorted(HOLDING_FLAGS.intersection(flags or ()))
+    return None
+
+
+def is_published(host_status, moderation, flags):
+    """Return whether shoppers may see a scored review, by the rule of the module docstring."""
+    return why_held(host_status, moderation, flags) is None

@@ -83,5 +83,6 @@ def forget_user(user_id):
     rows = ReviewSentiment.objects.filter(user_id=user_id)
     products = set(rows.values_list("product_id", flat=True))
     removed = rows.delete()[0]
+    ReviewSentiment.objects.filter(moderated_by_id=user_id).update(moderated_by=None)  # a staff member forgotten
     refresh_summaries(products)
     return removed

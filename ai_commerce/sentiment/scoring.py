@@ -29,11 +29,14 @@ from ai_commerce.tuning import tuned
 
 from .aspects import DEFAULT_ASPECTS, aspect_sentiments_many
 from .classifier import SentimentModel
+from .fraud import flag_fraud
 from .lexicon import LexiconModel
+from .mismatch import MismatchRule
 from .models import ReviewSentiment
 from .moderation import duplicated_fingerprints, fingerprint, flags_for
 from .summaries import refresh_summaries
 from .text import clean
+from .verification import verify
 from .writeback import write_back_flags
 
 logger = logging.getLogger(__name__)
@@ -52,6 +55,12 @@ def current_model():
     return _loaded[version.pk], version
 
 
+def mismatch_rule(version):
+    """Return the version's learnt mismatch rule, or None (the lexicon, or a version trained before it existed)."""
+    stored = (version.params or {}).get("mismatch") if version is not None else None
+    return MismatchRule.from_dict(stored) if stored else None
+
+
 def aspect_lexicon(conf):
     """Return the aspect keywords: the defaults, extended per aspect by the settings (and the admin's tuning)."""
     extra = conf.get("ASPECTS") or {}
@@ -66,6 +75,7 @@ def review_text(row):
 def score_reviews(pks=None, batch_size=500, on_progress=None):
     """Score the given reviews (all when None), but none by a forgotten user; return how many were scored."""
     model, version = current_model()
+    rule = mismatch_rule(version)
     conf = tuned("SENTIMENT")
     aspects = aspect_lexicon(conf)
     rows = privacy.without_forgotten(r for r in get_adapter().reviews(pks=pks) if r.product_id is not None)
@@ -79,6 +89,8 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
         decided = set(ReviewSentiment.objects.filter(review_key__in=keys).exclude(
             moderation=ReviewSentiment.Moderation.PENDING).values_list("review_key", flat=True))
         predictions = model.predict(texts)
+        verified = verify(batch)
+        incentivized_mapped = any(r.incentivized is not None for r in batch)
         aspect_rows = aspect_sentiments_many(texts, model.predict, aspects)
         objects = []
         for row, text, digest, prediction, found in zip(batch, texts, hashes, predictions, aspect_rows, strict=True):
@@ -87,8 +99,10 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 excerpt=text[:1000], label=prediction.label, score=prediction.score,
                 confidence=prediction.confidence, probabilities=prediction.probabilities,
                 aspects=found,
-                flags=flags_for(prediction, row.rating, text, digest in duplicates, conf), text_hash=digest,
+                flags=flags_for(prediction, row.rating, text, digest in duplicates, conf, rule), text_hash=digest,
                 host_status=row.moderation_status, model_version=version, reviewed_at=row.created,
+                verification=verified[row.pk].tier, days_after_purchase=verified[row.pk].days_after_purchase,
+                incentivized=bool(row.incentivized),
             ))
         with transaction.atomic():
             write_back_flags(objects, decided)  # first: it records the status it writes on the rows
@@ -96,11 +110,15 @@ def score_reviews(pks=None, batch_size=500, on_progress=None):
                 objects, update_conflicts=True, unique_fields=["review_key"],
                 update_fields=["product", "user", "rating", "excerpt", "label", "score", "confidence",
                                "probabilities", "aspects", "flags", "text_hash", "host_status", "model_version",
-                               "reviewed_at"],
+                               "reviewed_at", "verification", "days_after_purchase",
+                               # staff's mark stays, unless the shop maps its own field
+                               *(["incentivized"] if incentivized_mapped else [])],
             )
         products.update(r.product_id for r in batch)
         scored += len(batch)
         if on_progress:
             on_progress(len(batch))
+    touched_users = None if pks is None else {r.user_id for r in rows if r.user_id is not None}
+    flag_fraud(None if pks is None else products, touched_users)  # flags with reasons; never hides a review
     refresh_summaries(products)
     return scored

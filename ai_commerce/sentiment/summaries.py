@@ -23,9 +23,10 @@ from django.db import transaction
 from ai_commerce import cache
 from ai_commerce.conf import app_settings
 
-from .models import ProductSentiment, ReviewSentiment
-from .published import is_published
+from .models import ProductSentiment
+from .reviews import matches, published_rows, summary_tier
 from .summary import summarize
+from .verification import Tier
 
 STAMP = "sentiment:summaries"
 NONE = "none"  # cached for a product without a summary, so that it costs no query either
@@ -34,19 +35,18 @@ NONE = "none"  # cached for a product without a summary, so that it costs no que
 def refresh_summaries(product_ids):
     """Recompute the summaries of the given products from their published scored reviews, and drop the cached ones."""
     product_ids = set(product_ids)
+    tier = summary_tier()
     rows = {}
-    for r in ReviewSentiment.objects.filter(product_id__in=product_ids).exclude(moderation="hidden").values(
-        "product_id", "label", "score", "reviewed_at", "aspects", "excerpt", "host_status", "moderation", "flags"
-    ):
-        if not is_published(r["host_status"], r["moderation"], r["flags"]):
-            continue
-        rows.setdefault(r["product_id"], []).append(
-            {"label": r["label"], "score": r["score"], "created": r["reviewed_at"], "aspects": r["aspects"],
-             "text": r["excerpt"]})
+    for product_id, published in published_rows(product_ids).items():
+        counted = [r for r in published if matches(r, tier=tier)]
+        if counted:
+            rows[product_id] = [
+                {"label": r["label"], "score": r["score"], "created": r["reviewed_at"], "aspects": r["aspects"],
+                 "text": r["excerpt"], "verification": r["verification"]} for r in counted]
     with transaction.atomic():
         ProductSentiment.objects.filter(product_id__in=product_ids - set(rows)).delete()
         ProductSentiment.objects.bulk_create(
-            [ProductSentiment(product_id=pid, review_count=len(reviews), summary=(s := summarize(reviews)),
+            [ProductSentiment(product_id=pid, review_count=len(reviews), summary=(s := summary_of(reviews, tier)),
                               average_score=s["average_score"]) for pid, reviews in rows.items()],
             update_conflicts=True, unique_fields=["product"],
             update_fields=["review_count", "average_score", "summary"],
@@ -55,6 +55,12 @@ def refresh_summaries(product_ids):
     bump = partial(cache.bump, app_settings.SENTIMENT["CACHE"], STAMP)
     bump()
     transaction.on_commit(bump)
+
+
+def summary_of(reviews, tier):
+    """Return the stored summary of a product's counted reviews: ``summarize``, the tier counted and the verified."""
+    verified = sum(r["verification"] == Tier.VERIFIED for r in reviews)
+    return {**summarize(reviews), "tier": tier, "verified": verified}
 
 
 def summary_stamp():

@@ -10,7 +10,9 @@
         ...
     ])
     # {"counts": {...}, "average_score": ..., "trend": [{"month": "YYYY-MM", ...}], "best_aspects": [...],
-    #  "worst_aspects": [...], "pros": [...], "cons": [...]}
+    #  "worst_aspects": [{"aspect": "fit", "reviews": 12, "positive": 3, "negative": 9, "of": 40, ...}],
+    #  "pros": [...], "cons": [...], "pros_support": [{"text": ..., "aspect": "fit", "label": "positive",
+    #  "reviews": 9, "of": 40}], "cons_support": [...]}
 
 The summary is extractive: pros and cons are sentences customers wrote, never generated text. It works on plain dicts
 (what the sentiment tables hold), so it needs no model and no database.
@@ -19,6 +21,7 @@ The summary is extractive: pros and cons are sentences customers wrote, never ge
 import re
 from collections import defaultdict
 
+from ai_commerce.sentiment.aspects import label_for_score
 from ai_commerce.sentiment.labels import LABELS
 from ai_commerce.sentiment.text import sentences as split_sentences
 
@@ -51,41 +54,62 @@ def _words(sentence):
     return set(_WORD.findall(sentence.lower()))
 
 
+def aspect_label(aspect):
+    """Return the aspect's label in a review (stored with it; from its score for older rows without one)."""
+    return aspect.get("label") or label_for_score(float(aspect.get("score") or 0.0))
+
+
 def _aspect_table(reviews):
-    totals = defaultdict(lambda: [0.0, 0, 0])  # score x mentions, mentions, reviews
+    totals = defaultdict(lambda: [0.0, 0, 0, 0, 0])  # score x mentions, mentions, reviews, positive, negative
     for review in reviews:
         for name, aspect in (review.get("aspects") or {}).items():
             mentions = max(int(aspect.get("mentions") or 1), 1)
             totals[name][0] += float(aspect.get("score") or 0.0) * mentions
             totals[name][1] += mentions
             totals[name][2] += 1
+            totals[name][3] += aspect_label(aspect) == "positive"
+            totals[name][4] += aspect_label(aspect) == "negative"
     return [
-        {"aspect": name, "score": round(weighted / mentions, 4), "mentions": mentions, "reviews": n_reviews}
-        for name, (weighted, mentions, n_reviews) in totals.items()
+        {"aspect": name, "score": round(weighted / mentions, 4), "mentions": mentions, "reviews": n_reviews,
+         "positive": positive, "negative": negative, "of": len(reviews)}
+        for name, (weighted, mentions, n_reviews, positive, negative) in totals.items()
     ]
 
 
+def _support(reviews, aspect, label):
+    """Return how many of ``reviews`` back a pro or con: those whose ``aspect`` has ``label`` (or, without an aspect,
+    whose own label is ``label``); the review list filtered by the same aspect and label lists exactly them."""
+    if aspect is None:
+        count = sum(review.get("label") == label for review in reviews)
+    else:
+        count = sum(aspect_label(found) == label
+                    for review in reviews if (found := (review.get("aspects") or {}).get(aspect)))
+    return {"aspect": aspect, "label": label, "reviews": count, "of": len(reviews)}
+
+
 def _candidates(reviews):
-    """Yield (strength, sentence) pairs; strength is signed like the sentiment and includes the aspect bonus."""
+    """Yield (strength, sentence, aspect, label): strength is signed like the sentiment and includes the aspect
+    bonus; ``label`` is the aspect's label in that review (the review's own label for a sentence without aspect)."""
     for review in reviews:
         seen_here = set()
-        for aspect in (review.get("aspects") or {}).values():
+        for name, aspect in (review.get("aspects") or {}).items():
             score = float(aspect.get("score") or 0.0)
             for sentence in aspect.get("sentences") or ():
                 if sentence not in seen_here:
                     seen_here.add(sentence)
-                    yield score + (ASPECT_BONUS if score > 0 else -ASPECT_BONUS if score < 0 else 0.0), sentence
+                    strength = score + (ASPECT_BONUS if score > 0 else -ASPECT_BONUS if score < 0 else 0.0)
+                    yield strength, sentence, name, aspect_label(aspect)
         # Sentences without an aspect inherit the review's score: a weaker signal, so no bonus.
         score = float(review.get("score") or 0.0)
         for sentence in split_sentences(review.get("text") or ""):
             if sentence not in seen_here:
                 seen_here.add(sentence)
-                yield score, sentence
+                yield score, sentence, None, review.get("label")
 
 
 def _pick(candidates, limit):
     chosen, chosen_words = [], []
-    for _strength, sentence in candidates:
+    for _strength, sentence, aspect, _label in candidates:
         if len(chosen) >= limit:
             break
         words = _words(sentence)
@@ -94,7 +118,7 @@ def _pick(candidates, limit):
             continue
         if any(len(words & other) / max(min(len(words), len(other)), 1) > DUPLICATE_OVERLAP for other in chosen_words):
             continue
-        chosen.append(sentence)
+        chosen.append((sentence, aspect))
         chosen_words.append(words)
     return chosen
 
@@ -105,7 +129,9 @@ def summarize(reviews, top_sentences=2) -> dict:
     ``counts`` has every label (zeros included); ``trend`` has one entry per calendar month of ``created``, oldest
     first; ``best_aspects`` and ``worst_aspects`` list up to three aspects by mention-weighted mean score; ``pros``
     and ``cons`` hold up to ``top_sentences`` of the most strongly positive and negative sentences, preferring ones that
-    mention an aspect, without near-duplicates. An empty list of reviews gives zeros and empty lists.
+    mention an aspect, without near-duplicates, and ``pros_support`` and ``cons_support`` say, for each, how many
+    reviews back it out of how many (``_support``). Each aspect counts the reviews that mention it (``reviews``) and
+    those where it is positive and negative, out of ``of``. An empty list of reviews gives zeros and empty lists.
     """
     reviews = list(reviews or ())
     counts = dict.fromkeys(LABELS, 0)
@@ -131,15 +157,20 @@ def summarize(reviews, top_sentences=2) -> dict:
     best = sorted((a for a in aspects if a["score"] > ASPECT_BAND), key=lambda a: (-a["score"], -a["mentions"]))
     worst = sorted((a for a in aspects if a["score"] < -ASPECT_BAND), key=lambda a: (a["score"], -a["mentions"]))
 
+    # A pro comes from a review (or an aspect of it) labelled positive, a con from a negative one, so that the
+    # reviews counted in its support include the one it quotes.
     candidates = list(_candidates(reviews))
-    positive = sorted((c for c in candidates if c[0] > SENTENCE_BAND), key=lambda c: -c[0])
-    negative = sorted((c for c in candidates if c[0] < -SENTENCE_BAND), key=lambda c: c[0])
+    positive = sorted((c for c in candidates if c[0] > SENTENCE_BAND and c[3] == "positive"), key=lambda c: -c[0])
+    negative = sorted((c for c in candidates if c[0] < -SENTENCE_BAND and c[3] == "negative"), key=lambda c: c[0])
+    pros, cons = _pick(positive, top_sentences), _pick(negative, top_sentences)
     return {
         "counts": counts,
         "average_score": average,
         "trend": trend,
         "best_aspects": best[:TOP_ASPECTS],
         "worst_aspects": worst[:TOP_ASPECTS],
-        "pros": _pick(positive, top_sentences),
-        "cons": _pick(negative, top_sentences),
+        "pros": [sentence for sentence, _aspect in pros],
+        "cons": [sentence for sentence, _aspect in cons],
+        "pros_support": [{"text": sentence, **_support(reviews, aspect, "positive")} for sentence, aspect in pros],
+        "cons_support": [{"text": sentence, **_support(reviews, aspect, "negative")} for sentence, aspect in cons],
     }

@@ -1,6 +1,7 @@
 """Review sentiment inside Django: scoring after commit, flags, summaries, training, API, tag, admin, checks."""
 
 import random
+import re
 
 import pytest
 from django.core.management import call_command
@@ -197,7 +198,9 @@ class TestApiAndTag:
         with django_assert_max_num_queries(1):
             html = template.render(Context({"product": item}))
         assert "Reviewers like it" in html and "Pros" in html
-        assert "▲ Fit</li>" in html and "▲ Material</li>" in html  # the best aspects by name
+        # the best aspects by name, each with how many reviews mention it
+        assert re.search(r"▲ <a [^>]*>Fit: \d of \d reviews mention it, \d positive", html)
+        assert re.search(r"▲ <a [^>]*>Material: \d of \d reviews mention it", html)
 
     def test_tag_renders_nothing_without_data(self):
         template = Template("{% load ai_sentiment %}[{% product_sentiment product %}]")

@@ -401,7 +401,8 @@ def test_summarize_counts_trend_aspects_pros_and_cons():
         {"month": "2026-03", "average_score": -0.8, "n": 1},
     ]
     assert [a["aspect"] for a in summary["best_aspects"]] == ["material", "quality"]
-    assert summary["worst_aspects"][0] == {"aspect": "fit", "score": -0.5667, "mentions": 3, "reviews": 2}
+    assert summary["worst_aspects"][0] == {"aspect": "fit", "score": -0.5667, "mentions": 3, "reviews": 2,
+                                           "positive": 0, "negative": 2, "of": 5}
     assert summary["pros"] == ["The fabric is soft and lovely to wear.", "Great quality, I have washed it many times."]
     assert summary["cons"][0] == "Runs very small and the zip broke after a week."
     assert len(summary["cons"]) <= 2
@@ -410,7 +411,8 @@ def test_summarize_counts_trend_aspects_pros_and_cons():
 def test_summarize_empty_and_top_sentences():
     empty = summarize([])
     assert empty == {"counts": {"negative": 0, "neutral": 0, "positive": 0}, "average_score": 0.0, "trend": [],
-                     "best_aspects": [], "worst_aspects": [], "pros": [], "cons": []}
+                     "best_aspects": [], "worst_aspects": [], "pros": [], "cons": [], "pros_support": [],
+                     "cons_support": []}
     reviews = [review("positive", 0.9, None, f"Really lovely dress number {i} for summer.") for i in range(5)]
     assert len(summarize(reviews, top_sentences=1)["pros"]) == 1
 
