@@ -79,21 +79,34 @@ def served(records, models, used):
 
 def report(records, models, used):
     """Return (metrics, serving choice): every model's scores, what serves (left-one-origin-out), its skill
-    against the best baseline, and the choice per class made on all origins."""
+    against the best baseline, and the choice per class made on all origins.
+
+    When the choice per class backtests worse than the best simple baseline, the best baseline serves every class
+    (``metrics["fallback"]`` says so): what serves is never worse than the simple baseline on the shop's own data,
+    whatever the season the history ends in.
+    """
     metrics = {}
     for name in models:
         for key, value in scoring.summarize(records[name]).items():
             metrics[f"{key}_{name}"] = value
-    serves = scoring.summarize(served(records, models, used))
-    metrics.update(serves)
+    served_records = served(records, models, used)
+    serves = scoring.summarize(served_records)
+    choice = choose(records, models)
     baselines = {name: metrics.get(f"wrmsse_{name}") for name in methods.BASELINES if f"wrmsse_{name}" in metrics}
     if baselines and serves:
         best = min(baselines, key=baselines.get)
+        if serves["wrmsse"] > baselines[best]:
+            metrics["fallback"] = (f"the model per demand class backtested worse than {methods.MODELS[best]} "
+                                   f"({best}, WRMSSE {serves['wrmsse']} vs {baselines[best]}), so that baseline serves")
+            served_records = list(records[best])
+            serves = scoring.summarize(served_records)
+            choice = dict.fromkeys((*scoring.CLASSES, "none"), best)
         metrics.update(best_baseline=best, best_baseline_wrmsse=baselines[best], baseline_skill=0.0,
                        wrmsse_skill=round(1 - serves["wrmsse"] / baselines[best], 4) if baselines[best] else 0.0)
-    metrics["served_records"] = served(records, models, used)
+    metrics.update(serves)
+    metrics["served_records"] = served_records
     counts = defaultdict(int)
     for r in records[models[0]]:
         counts[r["class"]] += 1
     metrics["classes"] = dict(counts)
-    return metrics, choose(records, models)
+    return metrics, choice

@@ -73,9 +73,11 @@ def train(reporter):
     reporter.progress(85, "comparing with the best simple baseline")
     promoted, _ = registry.promote_if_better(version, metric="wrmsse_skill", tolerance=conf["PROMOTION_TOLERANCE"],
                                              baselines=["baseline_skill"], compare_active=False)
+    if metrics.get("fallback"):
+        version.note = f"{version.note} Serves a baseline: {metrics['fallback']}."
     if not demand.sees_stockouts:
         version.note = f"{version.note} Caution: {NO_STOCKOUTS}."
-        version.save(update_fields=["note"])
+    version.save(update_fields=["note"])
     reporter.log(version.note)
     if promoted:
         made = inventory.plan(version, conf["OVERSTOCK_DAYS"])

@@ -222,3 +222,21 @@ def test_history_shorter_than_three_horizons_is_an_error():
 def test_train_command_runs_the_forecast(shop, capsys):
     call_command("ai_commerce_train", "forecast")
     assert ModelVersion.objects.of_kind("forecast").exists()
+
+
+def test_the_best_baseline_serves_when_the_models_per_class_backtest_worse():
+    """Left-one-origin-out, ETS is chosen for an origin on the other one, where it was perfect, and then fails: the
+    served choice is worse than the moving average, so the moving average serves every class."""
+    def record(origin, sse):
+        return {"origin": origin, "product": 0, "class": "smooth", "weight": 1.0, "sq": 1.0, "abs": 1.0, "n": 28,
+                "sse": sse, "sae": sse, "bias": 0.0, "units": 28.0, "in80": 22, "in95": 27, "pinball": 1.0}
+
+    errors = {"naive": (50, 50), "seasonal_naive": (40, 40), "ma28": (10, 10), "ets": (0, 100)}
+    records = {name: [record(84, a), record(112, b)] for name, (a, b) in errors.items()}
+    metrics, choice = backtest.report(records, tuple(errors), [84, 112])
+    assert "ma28" in metrics["fallback"] and metrics["best_baseline"] == "ma28"
+    assert metrics["wrmsse"] == metrics["wrmsse_ma28"] and metrics["wrmsse_skill"] == 0.0
+    assert set(choice.values()) == {"ma28"}
+    records["ets"] = [record(84, 0), record(112, 1)]  # ETS good at both origins: it serves
+    metrics, choice = backtest.report(records, tuple(errors), [84, 112])
+    assert "fallback" not in metrics and choice["smooth"] == "ets" and metrics["wrmsse_skill"] > 0
