@@ -45,7 +45,8 @@ def train(reporter):
     first = [demand.first_sale[p] for p in demand.products]
     records, used = backtest.run(demand.units, demand.revenue, first, horizon=horizon,
                                  count=conf["BACKTEST_ORIGINS"], step=conf["ORIGIN_STEP_DAYS"], min_history=need,
-                                 models=models, log=reporter.log)
+                                 models=models, log=reporter.log, start=demand.start,
+                                 categories=[demand.categories.get(p, "") for p in demand.products])
     judged = {r["product"] for r in records[models[0]]}
     if len(judged) < conf["MIN_BACKTEST_PRODUCTS"]:
         raise registry.NotEnoughData(
@@ -62,7 +63,7 @@ def train(reporter):
                  f"{metrics.get('best_baseline_wrmsse')}; 80% coverage {metrics.get('coverage_80')}")
     reporter.progress(60, "forecasting every product")
     start = demand.end + dt.timedelta(days=1)
-    rows = forecast_all(demand, metrics["serving"], horizon, need)
+    rows = forecast_all(demand, metrics["serving"], horizon, need, metrics.get("interval_scale"))
     version = ModelVersion.objects.create(
         kind="forecast", params={"serving": metrics["serving"], "horizon_days": horizon, "min_history_days": need},
         metrics=metrics, data_start=_aware(demand.start), data_end=_aware(demand.end))
@@ -101,9 +102,10 @@ def bias_by_category(records, demand):
                     "products": len(p)} for name, (b, u, p) in sums.items()), key=lambda row: -row["units"])
 
 
-def forecast_all(demand, serving, horizon, need):
+def forecast_all(demand, serving, horizon, need, interval_scale=None):
     """Return unsaved ``ProductForecast`` rows for every product of ``demand``: its class's model where it has
-    ``need`` days of history, else its category's profile."""
+    ``need`` days of history, else its category's profile. The intervals are stretched by ``interval_scale`` (the
+    backtest's calibration, {model: {"80": factor, "95": factor}})."""
     own, thin = [], []
     for i, product in enumerate(demand.products):
         (own if demand.days - demand.first_sale[product] >= need else thin).append(i)
@@ -113,7 +115,11 @@ def forecast_all(demand, serving, horizon, need):
     fitted = {}  # k -> that series' arrays; each model fits only the products whose class it serves
     for name in sorted(set(chosen)):
         ks = [k for k, model in enumerate(chosen) if model == name]
-        fc = methods.forecast([series[k] for k in ks], horizon, [name])[name]
+        prices = backtest.prices_paid(demand.units[own], demand.revenue[own])
+        fc = methods.forecast([series[k] for k in ks], horizon, [name], end=demand.end,
+                              categories=[demand.categories.get(demand.products[own[k]], "") for k in ks],
+                              prices=[prices[k, demand.first_sale[demand.products[own[k]]]:] for k in ks])[name]
+        fc = backtest.scaled(fc, (interval_scale or {}).get(name, {}))
         fitted.update({k: {key: fc[key][j] for key in methods.KEYS} for j, k in enumerate(ks)})
     rows, by_category = [], defaultdict(list)
     for k, i in enumerate(own):
