@@ -73,9 +73,9 @@ def load_demo():
     from demo_shop.catalog import seeding
 
     sim = seeding.simulate(seeding.SeedConfig(end_date=dt.date(2026, 10, 31), progress=False))
-    rows = [(product, created.date(), qty, qty * float(price), sim.products[product]["category_slug"])
-            for _c, created, lines in sim.orders for product, qty, price in lines]
-    frame = pd.DataFrame(rows, columns=["product", "day", "units", "revenue", "category"])
+    rows = [(product, created.date(), qty, qty * float(price), sim.products[product]["category_slug"],
+             sim.products[product]["stock"]) for _c, created, lines in sim.orders for product, qty, price in lines]
+    frame = pd.DataFrame(rows, columns=["product", "day", "units", "revenue", "category", "stock"])
     frame["day"] = pd.to_datetime(frame["day"])
     return frame
 
@@ -90,12 +90,14 @@ def matrix(lines):
     r, c = daily["product"].map(row).to_numpy(), (daily["day"] - start).dt.days.to_numpy()
     units[r, c], revenue[r, c] = daily["units"].to_numpy(), daily["revenue"].to_numpy()
     category = lines.groupby("product")["category"].first()
-    return products, units, revenue, start, [category[p] for p in products]
+    stock = lines.groupby("product")["stock"].first() if "stock" in lines else None
+    return (products, units, revenue, start, [category[p] for p in products],
+            None if stock is None else np.array([stock[p] for p in products], dtype=float))
 
 
 def run_shop(name, lines, sample, seed, models):
     t = time.monotonic()
-    products, units, revenue, start, categories = matrix(lines)
+    products, units, revenue, start, categories, stock = matrix(lines)
     first = np.argmax(units > 0, axis=1)
     oldest = backtest.origins(units.shape[1], HORIZON, ORIGINS, STEP)[0]
     eligible = np.flatnonzero((oldest - first >= MIN_HISTORY) & ((units > 0).sum(axis=1) >= MIN_SELLING_DAYS))
@@ -107,7 +109,11 @@ def run_shop(name, lines, sample, seed, models):
                                  models=models, log=lambda line: print(f"  {name}: {line}", flush=True),
                                  start=start.date(), categories=[categories[i] for i in picked])
     metrics, choice = backtest.report(records, models, used)
-    metrics.pop("served_records", None)
+    served = metrics.pop("served_records", None)
+    stockouts = None
+    if stock is not None:
+        stockouts = {"ai_commerce": stockout_dates(served, stock[picked]),
+                     **{m: stockout_dates(records[m], stock[picked]) for m in ("ma28", "ets") if m in records}}
     rows = {m: {k: metrics.get(f"{k}_{m}") for k in ("wrmsse", "mase", "coverage_80", "coverage_95", "pinball")}
             for m in models}
     rows["ai_commerce"] = {k: metrics.get(k) for k in ("wrmsse", "mase", "coverage_80", "coverage_95", "pinball")}
@@ -120,7 +126,30 @@ def run_shop(name, lines, sample, seed, models):
             "ratio_to_best_simple_baseline": round(rows["ai_commerce"]["wrmsse"] / rows[best]["wrmsse"], 4),
             "best_of_all": min(everything, key=everything.get),
             "ratio_to_best_of_all": round(rows["ai_commerce"]["wrmsse"] / min(everything.values()), 4),
-            "seconds": round(time.monotonic() - t, 1)}
+            "stockout_dates": stockouts, "seconds": round(time.monotonic() - t, 1)}
+
+
+def _crossing(daily, stock):
+    """Index of the first day by whose end the cumulative units reach ``stock``; None within the horizon."""
+    reached = np.flatnonzero(np.cumsum(np.nan_to_num(daily)) >= stock - 1e-9)
+    return int(reached[0]) if len(reached) else None
+
+
+def stockout_dates(records, stock, tolerance=3):
+    """Stockout-date accuracy: each product starts every origin with its stock in the generator; among those whose
+    actual sales reach it within the horizon (they run out), the share whose forecast stockout day (the first day
+    the cumulative forecast reaches the stock, as ``inventory.decide`` dates it) is within ``tolerance`` days."""
+    errors = []
+    for r in records:
+        s = stock[r["product"]]
+        truth = _crossing(r["actual"], s) if s > 0 else None
+        if truth is None:
+            continue
+        guess = _crossing(r["forecast"]["mean"], s)
+        errors.append(HORIZON if guess is None else abs(guess - truth))
+    errors = np.array(errors)
+    return {"run_out": len(errors), "within_3_days": round(float(np.mean(errors <= tolerance)), 4) if len(errors)
+            else None, "median_days_off": float(np.median(errors)) if len(errors) else None}
 
 
 def table(result):
@@ -131,6 +160,10 @@ def table(result):
     for name, row in result["rows"].items():
         out.append(f"{name:<16}{row['wrmsse']:>9.4f}{row['mase']:>8.4f}{row['coverage_80']:>8.3f}"
                    f"{row['coverage_95']:>8.3f}{row['pinball']:>9.4f}")
+    if result.get("stockout_dates"):
+        out.append("stockout date within 3 days (products that ran out within the horizon, at every origin): " +
+                   ", ".join(f"{name} {v['within_3_days']} of {v['run_out']} (median {v['median_days_off']} days off)"
+                             for name, v in result["stockout_dates"].items()))
     out.append(f"serves {result['serving']}; ratio to the best simple baseline ({result['best_simple_baseline']}) "
                f"{result['ratio_to_best_simple_baseline']}, to the best single model ({result['best_of_all']}) "
                f"{result['ratio_to_best_of_all']}")

@@ -24,6 +24,11 @@ import warnings
 
 import numpy as np
 
+from .scoring import QUANTILES
+
+#: Interval bound -> its quantile (methods.BOUNDS, which imports this module lazily).
+BOUNDS = {key: level for key, level in QUANTILES if key != "mean"}
+
 #: Pseudo-origins this many days apart, over ``ORIGINS`` steps before the origin.
 STEP, ORIGINS = 21, 17
 #: History kept before the origin: the training year plus a year of lags before it.
@@ -150,8 +155,6 @@ def with_errors(mean, product, errors):
     """Add bounds to ``mean``: the quantiles of each product's errors on the model's training days (in units, signed),
     added to its forecast; a product without any gets the errors of all. In-sample errors are a little small: the
     backtest calibrates the width (``backtest.calibrate``)."""
-    from .methods import BOUNDS
-
     everyone = {key: float(np.quantile(errors, level)) if len(errors) else 0.0 for key, level in BOUNDS.items()}
     order = np.argsort(product, kind="stable")
     groups = np.split(errors[order], np.flatnonzero(np.diff(product[order])) + 1) if len(errors) else []

@@ -100,9 +100,9 @@ def forecast(series, horizon, models, *, end=None, categories=None, prices=None)
         mean = np.clip(out[name].to_numpy(dtype=float).reshape(n, horizon), 0, None)
         errors = actual - np.clip(past[name].to_numpy(dtype=float).reshape(n, 2 * horizon), 0, None)
         q = {key: np.quantile(errors, level, axis=1)[:, None] for key, level in BOUNDS.items()}
-        # Units sell whole: a bound is rounded to the nearest count.
-        arrays = {"mean": mean, **{key: np.clip(np.round(
-            mean + q[key]), 0, None) for key in BOUNDS}}
+        # Bounds are not rounded to whole units: the backtest's calibration then moves them between counts,
+        # product by product, where rounded bounds of slow movers could only cover {0} or {0, 1}.
+        arrays = {"mean": mean, **{key: np.clip(mean + q[key], 0, None) for key in BOUNDS}}
         arrays["lo80"] = np.minimum(arrays["lo80"], mean)
         arrays["lo95"] = np.minimum(arrays["lo95"], arrays["lo80"])
         arrays["hi80"] = np.maximum(arrays["hi80"], mean)
