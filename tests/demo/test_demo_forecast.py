@@ -6,7 +6,7 @@ demand class lose to the moving average just after Christmas, so no forecast was
 import pytest
 from django.core.management import call_command
 
-from ai_commerce.forecast.models import ReorderSuggestion
+from ai_commerce.forecast.models import ProductForecast, ReorderSuggestion
 from ai_commerce.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
@@ -24,4 +24,6 @@ def test_a_forecast_serves_and_plans_reorders_in_every_season(end_date):
     assert m["wrmsse"] <= m["best_baseline_wrmsse"] and m["wrmsse_skill"] >= 0
     if m.get("fallback"):
         assert set(m["serving"].values()) == {m["best_baseline"]} and "Serves a baseline" in version.note
+        own = ProductForecast.objects.filter(model_version=version, evidence="own").first()
+        assert "the best simple method, since the models per demand class backtested worse" in own.note
     assert ReorderSuggestion.objects.filter(status="open", model_version=version, at_risk=True).exists()
