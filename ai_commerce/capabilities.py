@@ -22,6 +22,7 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         dashboard_panel = "shop.restock.dashboard.panel"  # panel(request, site, active) -> dict, or None
         dashboard_template = "admin/restock/panel.html"   # renders ``p`` (the panel dict) on the dashboard
         urls = "shop.restock.urls"                        # included under the core's URLconf, or None
+        stock_outlook = "shop.restock.outlook.provide"    # provide(product_ids) -> {pk: StockOutlook}, or None
 
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
@@ -58,6 +59,7 @@ class CapabilityConfig(AppConfig):
     dashboard_panel = None
     dashboard_template = None
     urls = None
+    stock_outlook = None  # see ai_commerce.stock_outlook: how long each product's stock lasts, for the others
 
     def ready(self):
         django_checks.register(check_core_installed)

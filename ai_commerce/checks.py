@@ -253,6 +253,11 @@ def check_limits(app_configs=None, **kwargs):
         errors.append(_error(f"AI_COMMERCE['BROKER_SEND_TIMEOUT'] = {timeout!r} must be a number of seconds above 0 "
                              "and at most 10.", "The default is 0.5: a save waits at most that long for a broker "
                              "that is down; the sweep sends what could not be sent.", "E062"))
+    running_out = app_settings.RUNNING_OUT_DAYS
+    if not (isinstance(running_out, int) and not isinstance(running_out, bool) and 1 <= running_out <= 365):
+        errors.append(_error(f"AI_COMMERCE['RUNNING_OUT_DAYS'] = {running_out!r} must be a whole number of days from "
+                             "1 to 365.", "The default is 7: products the forecast expects to run out within a week.",
+                             "E063"))
     return errors
 
 

@@ -87,6 +87,9 @@ DEFAULTS = {
     "EVENTS_MAX_BATCH": 100,
     # Every endpoint: a JSON body nested deeper than this (arrays and objects) answers 400 before it is decoded.
     "API_MAX_JSON_DEPTH": 32,
+    # ai_commerce.stock_outlook.running_out_within(): a product is "running out" when the demand forecast expects its
+    # stock to run out within this many days of the forecast's first day (e.g. recommendations may demote it).
+    "RUNNING_OUT_DAYS": 7,
     # Storage alias for model artifacts (Django's STORAGES), and the folder inside it.
     "ARTIFACT_STORAGE": "default",
     "ARTIFACT_DIR": "ai_commerce/models",

@@ -25,3 +25,5 @@ class ForecastConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.forecast.dashboard.panel"
     dashboard_template = "admin/ai_commerce_forecast/dashboard_panel.html"
     urls = "ai_commerce.forecast.urls"
+    # Days of cover and expected stockouts, for pricing and recommendations through ai_commerce.stock_outlook.
+    stock_outlook = "ai_commerce.forecast.outlook.provide"

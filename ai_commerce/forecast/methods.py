@@ -21,7 +21,11 @@ MODELS = {
     "croston_sba": "Croston, SBA-corrected",
     "tsb": "TSB (Teunter-Syntetos-Babai)",
     "adida": "ADIDA (temporal aggregation)",
+    "gbm": "a global gradient-boosting model over lags, calendar, category and price",
+    "gbm_ets": "the mean of the global gradient-boosting model and exponential smoothing",
 }
+#: A combination -> the models it averages.
+COMBINATIONS = {"gbm_ets": ("gbm", "ets")}
 BASELINES = ("naive", "seasonal_naive", "ma28")
 #: The newest days a model fits on (52 weeks): older days cost time and say little about the next four weeks.
 MAX_HISTORY_DAYS = 364
@@ -56,13 +60,26 @@ def uncensor(y, window=28):
     return y
 
 
-def forecast(series, horizon, models):
+def forecast(series, horizon, models, *, end=None, categories=None, prices=None):
     """Return {model: {"mean"|"lo80"|"hi80"|"lo95"|"hi95": array (len(series) x horizon)}}.
+
+    ``"gbm"`` is the global model (``global_model``), which also reads the series' last day ``end``, their
+    ``categories`` and daily ``prices`` paid when given.
 
     The intervals are conformal: each model also forecasts the two horizons before the end, and the quantiles of
     its errors there (pooled over the days of both windows, signed, so that an interval of counts may lean up) are
     added to its forecast. Every series must hold at least three horizons of days.
     """
+    result = {}
+    wanted = list(models)
+    models = list(dict.fromkeys(part for name in models for part in COMBINATIONS.get(name, (name,))))
+    if "gbm" in models:
+        from . import global_model
+
+        result["gbm"] = global_model.forecast(series, horizon, end=end, categories=categories, prices=prices)
+        models = [name for name in models if name != "gbm"]
+        if not models:
+            return _combine(result, wanted)
     import pandas as pd
     from statsforecast import StatsForecast
 
@@ -79,17 +96,25 @@ def forecast(series, horizon, models):
     out = engine.forecast(df=frame, h=horizon).sort_values(["unique_id", "ds"])
     n = len(series)
     actual = past["y"].to_numpy(dtype=float).reshape(n, 2 * horizon)
-    result = {}
     for name in models:
         mean = np.clip(out[name].to_numpy(dtype=float).reshape(n, horizon), 0, None)
         errors = actual - np.clip(past[name].to_numpy(dtype=float).reshape(n, 2 * horizon), 0, None)
         q = {key: np.quantile(errors, level, axis=1)[:, None] for key, level in BOUNDS.items()}
-        # Units sell whole: a bound is rounded to the nearest count.
-        arrays = {"mean": mean, **{key: np.clip(np.round(
-            mean + q[key]), 0, None) for key in BOUNDS}}
+        # Bounds are not rounded to whole units: the backtest's calibration then moves them between counts,
+        # product by product, where rounded bounds of slow movers could only cover {0} or {0, 1}.
+        arrays = {"mean": mean, **{key: np.clip(mean + q[key], 0, None) for key in BOUNDS}}
         arrays["lo80"] = np.minimum(arrays["lo80"], mean)
         arrays["lo95"] = np.minimum(arrays["lo95"], arrays["lo80"])
         arrays["hi80"] = np.maximum(arrays["hi80"], mean)
         arrays["hi95"] = np.maximum(arrays["hi95"], arrays["hi80"])
         result[name] = arrays
-    return result
+    return _combine(result, wanted)
+
+
+def _combine(result, wanted):
+    """Add the combinations among ``wanted`` (the mean of their models' arrays) and keep only what was asked."""
+    for name in wanted:
+        if name in COMBINATIONS:
+            parts = [result[part] for part in COMBINATIONS[name]]
+            result[name] = {key: np.mean([p[key] for p in parts], axis=0) for key in KEYS}
+    return {name: result[name] for name in wanted}

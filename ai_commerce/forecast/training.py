@@ -45,7 +45,8 @@ def train(reporter):
     first = [demand.first_sale[p] for p in demand.products]
     records, used = backtest.run(demand.units, demand.revenue, first, horizon=horizon,
                                  count=conf["BACKTEST_ORIGINS"], step=conf["ORIGIN_STEP_DAYS"], min_history=need,
-                                 models=models, log=reporter.log)
+                                 models=models, log=reporter.log, start=demand.start,
+                                 categories=[demand.categories.get(p, "") for p in demand.products])
     judged = {r["product"] for r in records[models[0]]}
     if len(judged) < conf["MIN_BACKTEST_PRODUCTS"]:
         raise registry.NotEnoughData(
@@ -62,7 +63,8 @@ def train(reporter):
                  f"{metrics.get('best_baseline_wrmsse')}; 80% coverage {metrics.get('coverage_80')}")
     reporter.progress(60, "forecasting every product")
     start = demand.end + dt.timedelta(days=1)
-    rows = forecast_all(demand, metrics["serving"], horizon, need)
+    rows = forecast_all(demand, metrics["serving"], horizon, need, metrics.get("interval_scale"),
+                        fallback=bool(metrics.get("fallback")))
     version = ModelVersion.objects.create(
         kind="forecast", params={"serving": metrics["serving"], "horizon_days": horizon, "min_history_days": need},
         metrics=metrics, data_start=_aware(demand.start), data_end=_aware(demand.end))
@@ -73,9 +75,11 @@ def train(reporter):
     reporter.progress(85, "comparing with the best simple baseline")
     promoted, _ = registry.promote_if_better(version, metric="wrmsse_skill", tolerance=conf["PROMOTION_TOLERANCE"],
                                              baselines=["baseline_skill"], compare_active=False)
+    if metrics.get("fallback"):
+        version.note = f"{version.note} Serves a baseline: {metrics['fallback']}."
     if not demand.sees_stockouts:
         version.note = f"{version.note} Caution: {NO_STOCKOUTS}."
-        version.save(update_fields=["note"])
+    version.save(update_fields=["note"])
     reporter.log(version.note)
     if promoted:
         made = inventory.plan(version, conf["OVERSTOCK_DAYS"])
@@ -99,9 +103,11 @@ def bias_by_category(records, demand):
                     "products": len(p)} for name, (b, u, p) in sums.items()), key=lambda row: -row["units"])
 
 
-def forecast_all(demand, serving, horizon, need):
+def forecast_all(demand, serving, horizon, need, interval_scale=None, fallback=False):
     """Return unsaved ``ProductForecast`` rows for every product of ``demand``: its class's model where it has
-    ``need`` days of history, else its category's profile."""
+    ``need`` days of history, else its category's profile. The intervals are stretched by ``interval_scale`` (the
+    backtest's calibration, {model: {"80": factor, "95": factor}}); ``fallback``: the best simple baseline serves
+    every class because the models per class backtested worse (each note says so)."""
     own, thin = [], []
     for i, product in enumerate(demand.products):
         (own if demand.days - demand.first_sale[product] >= need else thin).append(i)
@@ -109,9 +115,13 @@ def forecast_all(demand, serving, horizon, need):
     classes = [scoring.demand_class(y[-365:]) for y in series]
     chosen = [serving.get(c, methods.DEFAULT_BY_CLASS[c]) for c in classes]
     fitted = {}  # k -> that series' arrays; each model fits only the products whose class it serves
+    prices = backtest.prices_paid(demand.units[own], demand.revenue[own])
     for name in sorted(set(chosen)):
         ks = [k for k, model in enumerate(chosen) if model == name]
-        fc = methods.forecast([series[k] for k in ks], horizon, [name])[name]
+        fc = methods.forecast([series[k] for k in ks], horizon, [name], end=demand.end,
+                              categories=[demand.categories.get(demand.products[own[k]], "") for k in ks],
+                              prices=[prices[k, demand.first_sale[demand.products[own[k]]]:] for k in ks])[name]
+        fc = backtest.scaled(fc, (interval_scale or {}).get(name, {}))
         fitted.update({k: {key: fc[key][j] for key in methods.KEYS} for j, k in enumerate(ks)})
     rows, by_category = [], defaultdict(list)
     for k, i in enumerate(own):
@@ -122,8 +132,9 @@ def forecast_all(demand, serving, horizon, need):
         by_category[category].append(arrays)
         by_category[None].append(arrays)
         censored = int(np.isnan(series[k]).sum())
-        note = (f"{classes[k]} demand: {methods.MODELS[name]}, the best for {classes[k]} products in the backtest; "
-                f"{len(series[k])} days of history")
+        why = ("the best simple method, since the models per demand class backtested worse" if fallback else
+               f"the best for {classes[k]} products in the backtest")
+        note = f"{classes[k]} demand: {methods.MODELS[name]}, {why}; {len(series[k])} days of history"
         note += f", {censored} of them out of stock (read as unknown, not zero)" if censored else ""
         rows.append(ProductForecast(product_id=product, category=category, demand_class=classes[k], method=name,
                                     evidence=ProductForecast.Evidence.OWN, history_days=len(series[k]),

@@ -44,7 +44,12 @@ Guardrails, and which wins when they contradict each other for a product (highes
    ``ceiling_pct`` (the lower one applies). When an absolute floor lies above the ceiling for this price, the floor
    wins.
 3. ``max_change_pct``: at most this percent away from the current price per suggestion.
-4. Low stock: when ``stock <= low_stock_threshold`` the price is not lowered.
+4. Low stock: when ``stock <= low_stock_threshold`` the price is not lowered. With a stock outlook (``cover``: the
+   demand forecast's days of cover and restock time, through ``ai_commerce.stock_outlook``), a price is not lowered
+   so far that the stock would sell out before a restock could arrive: at price ``p`` the cover is
+   ``days_of_cover * (p / current) ** -e`` (the point elasticity), and it must stay at least ``restock_days``
+   (``bound_by="sell_out"``; not lowered at all when the cover is already shorter). A price rise on an overstocked
+   product gets a note: it slows a product that already sells too slowly for its stock.
 
 A lower-ranked guardrail that cannot be met together with the higher ones is projected: the price goes to the point
 of the higher ones' range closest to it (e.g. a floor 30% above the current price with a 15% maximum change moves the
@@ -145,7 +150,7 @@ class Suggestion:
     status: str  # "suggest", "no_change" or "no_suggestion"
     price: Decimal | None  # suggested price (2 places); the current price when "no_change"; None when no suggestion
     current_price: Decimal
-    bound_by: str | None  # "min_margin", "floor", "ceiling", "max_change", "low_stock", "rounding" or None
+    bound_by: str | None  # "min_margin", "floor", "ceiling", "max_change", "low_stock", "sell_out", "rounding", None
     objective: str | None  # objective actually optimized: "profit" or "revenue"
     reason: str
     elasticity: float | None = None
@@ -206,7 +211,18 @@ def _project(box, names, lower, upper, name):
     return (lo, hi), (lo_name, hi_name)
 
 
-def _box(current, cost, stock, rails, margin_floor):
+def sell_out_floor(current, e, cover):
+    """The lowest price (Decimal cents) at which the stock still lasts until a restock arrives, under the point
+    elasticity ``e``; None when ``cover`` says nothing (no outlook, nothing selling, demand not falling with price)."""
+    days, restock = getattr(cover, "days_of_cover", None), getattr(cover, "restock_days", None)
+    if days is None or not restock or e >= 0:
+        return None
+    if days <= restock:
+        return current
+    return min(current, _cents_up(float(current) * (restock / days) ** (1 / -e)))
+
+
+def _box(current, cost, stock, rails, margin_floor, sell_out=None):
     """Return ((lo, hi), (lo_name, hi_name)) in cents, all guardrails but the minimum margin, by precedence."""
     box, names = (CENT, Decimal("Infinity")), (None, None)
     floors = [x for x in (rails.floor, None if rails.floor_pct is None else current * rails.floor_pct / HUNDRED)
@@ -223,6 +239,8 @@ def _box(current, cost, stock, rails, margin_floor):
         box, names = _project(box, names, current, None, "min_margin")
     if stock is not None and rails.low_stock_threshold is not None and stock <= rails.low_stock_threshold:
         box, names = _project(box, names, current, None, "low_stock")
+    if sell_out is not None:
+        box, names = _project(box, names, sell_out, None, "sell_out")
     return box, names
 
 
@@ -230,14 +248,16 @@ def _pct(x):
     return f"{x:.0f}" if x == int(x) else f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, period="week"):
+def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, period="week", cover=None):
     """Return the Suggestion for one product.
 
     ``current_price``: Decimal > 0. ``cost``: Decimal >= 0 or None. ``elasticity``: an object with ``elasticity``,
     ``low``, ``high`` (and optionally ``level``) such as ``Elasticity``, a ``(point, low, high[, level])`` tuple
     (``level`` e.g. 0.9 names the interval "90% CI" in the reason), or a number (no interval).
     ``base_units``: expected units per ``period`` at the current price. ``stock``: units on hand or None (unknown).
-    ``guardrails`` must be valid (``validate()`` empty), otherwise ValueError.
+    ``guardrails`` must be valid (``validate()`` empty), otherwise ValueError. ``cover``: the product's stock
+    outlook or None (an object with ``days_of_cover``, ``restock_days`` and ``overstock``, such as
+    ``ai_commerce.stock_outlook.StockOutlook``).
     """
     errors = guardrails.validate()
     if errors:
@@ -276,7 +296,8 @@ def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, p
                       "suggestion.")
     m = Decimal(guardrails.min_margin_pct) / HUNDRED
     margin_floor = None if cost is None else _cents_up(cost / (1 - m))
-    (lo, hi), (lo_name, hi_name) = _box(current, cost, stock, guardrails, margin_floor)
+    (lo, hi), (lo_name, hi_name) = _box(current, cost, stock, guardrails, margin_floor,
+                                        sell_out_floor(current, e, cover))
     c = 0.0 if cost is None else float(cost)
     cur = float(current)
     sd = _sd(elasticity, e_low, e_high, level)
@@ -309,8 +330,14 @@ def suggest(current_price, cost, elasticity, base_units, stock, guardrails, *, p
             bound_by = hi_name
         elif price == lo and not belief.rising(lo):
             bound_by = lo_name
+    if cover is not None and getattr(cover, "overstock", False) and price > current:
+        days = getattr(cover, "days_of_cover", None)
+        slowed = days * (float(price) / float(current)) ** -e if days and e < 0 else None
+        after = f" (about {slowed:.0f} at the new price)" if slowed else ""
+        notes.append(f"Overstocked: {days:.0f} days of cover{after}; a higher price slows a product that already "
+                     "sells too slowly for its stock." if days else "Overstocked: a higher price slows it further.")
     return _explain(current, cost, price, bound_by, objective, (e, e_low, e_high, level), base_units, stock,
-                    guardrails, margin_floor, notes, belief, period, best_any if held else None)
+                    guardrails, margin_floor, notes, belief, period, best_any if held else None, cover)
 
 
 def _sd(elasticity, low, high, level):
@@ -421,7 +448,7 @@ def _decimal(cents):
 
 
 def _explain(current, cost, price, bound_by, objective, interval, base_units, stock, rails, margin_floor, notes,
-             belief, period, held_at):
+             belief, period, held_at, cover=None):
     e, e_low, e_high, level = interval
     cur, p = float(current), float(price)
     base = float(base_units or 0.0)
@@ -467,6 +494,7 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
         "floor": f"Bound by the price floor ({_floor_text(rails, current)}).",
         "ceiling": f"Bound by the price ceiling ({_ceiling_text(rails, current)}).",
         "low_stock": f"Not lowered: stock is low ({stock} <= {rails.low_stock_threshold}).",
+        "sell_out": _sell_out_text(cover, price, current) if bound_by == "sell_out" else None,
         "rounding": f"Rounded to a price ending in {rails.rounding}.",
         "evidence": None if status == "no_change" else
         "A bigger move would pay in expectation but is not sure enough to make.",
@@ -485,6 +513,15 @@ def _explain(current, cost, price, bound_by, objective, interval, base_units, st
         profit_new=profit_new, lift_pct=lifts[0], lift_low_pct=lifts[1], lift_high_pct=lifts[2], notes=tuple(notes),
         gain_probability=None if price == current else float(belief.p_gain(p)),
     )
+
+
+def _sell_out_text(cover, price, current):
+    days, restock = cover.days_of_cover, cover.restock_days
+    if price >= current and days is not None and days <= restock:
+        return (f"Not lowered: the stock lasts about {days:.0f} days at the current price, and a restock takes "
+                f"{restock}.")
+    return (f"Not lowered further: below {price} the stock would sell out before a restock could arrive "
+            f"({restock} days; {days:.0f} days of cover now).")
 
 
 def money(x):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from ai_commerce import stock_outlook
 from ai_commerce.adapter import get_adapter
 from ai_commerce.models import ModelVersion
 from ai_commerce.tuning import tuned
@@ -65,6 +66,8 @@ def suggest_prices(version=None, on_progress=None):
     expire_old(now)
     estimates = list(ElasticityEstimate.objects.filter(model_version=version))
     products = get_adapter().product_values([e.product_id for e in estimates])
+    # Days of cover and restock times from the demand forecast, when it is installed and serves ({} otherwise).
+    outlooks = stock_outlook.for_products(list(products))
     resolve = PolicyResolver()
     last_change = dict(PriceChange.objects.filter(product_id__in=products).values_list("product_id")
                        .annotate(last=Max("created_at")))
@@ -74,7 +77,7 @@ def suggest_prices(version=None, on_progress=None):
     counts, new = Counter(), []
     for estimate in estimates:
         outcome, suggestion = _outcome(estimate, products.get(estimate.product_id), resolve, last_change, approved,
-                                       now)
+                                       now, outlooks.get(estimate.product_id))
         if suggestion is not None:
             suggestion.model_version, suggestion.expires_at = version, expires
             new.append(suggestion)
@@ -92,7 +95,7 @@ def suggest_prices(version=None, on_progress=None):
     return dict(counts)
 
 
-def _outcome(estimate, values, resolve, last_change, approved, now):
+def _outcome(estimate, values, resolve, last_change, approved, now, cover=None):
     """Return (outcome, unsaved PriceSuggestion or None) for one product."""
     if estimate.elasticity is None:
         return f"no estimate: {estimate.reason}", None
@@ -113,6 +116,7 @@ def _outcome(estimate, values, resolve, last_change, approved, now):
     result = optimize.suggest(
         price, values.get("cost"), (estimate.elasticity, estimate.low, estimate.high, elasticity.LEVEL),
         base_units=estimate.units_at(price), stock=values.get("stock"), guardrails=policy.to_guardrails(),
+        cover=cover,
     )
     if result.status != "suggest":
         return f"{result.status.replace('_', ' ')}: {result.reason}{_leaning(estimate)}", None

@@ -134,6 +134,7 @@ def test_w001_process_local_lock_cache_with_separate_workers(settings):
     ({"STALE_RUN_SECONDS": 60, "TRAIN_TIME_LIMIT": 600}, "ai_commerce.E014"),
     ({"API_MAX_JSON_DEPTH": True}, "ai_commerce.E061"),
     ({"BROKER_SEND_TIMEOUT": 30}, "ai_commerce.E062"),
+    ({"RUNNING_OUT_DAYS": 0}, "ai_commerce.E063"),
 ])
 def test_limits(settings, changes, expected):
     patch(settings, **changes)
@@ -329,6 +330,7 @@ PROBLEMS = [
     ("ai_commerce.E055", core("check_limits", TRUSTED_PROXIES=["10.0.0.0/8", "proxy.local"])),
     ("ai_commerce.E061", core("check_limits", API_MAX_JSON_DEPTH=1)),
     ("ai_commerce.E062", core("check_limits", BROKER_SEND_TIMEOUT=0)),
+    ("ai_commerce.E063", core("check_limits", RUNNING_OUT_DAYS=400)),
     ("ai_commerce.E052", core("check_retention", KEEP_VERSIONS=0)),
     ("ai_commerce.E108", core("check_limits", ORDER_STATUSES_EXCLUDED="cancelled")),
     ("ai_commerce.W004", core("check_limits", ORDER_STATUSES_EXCLUDED=["cancelled"], ORDER_LINE_FIELDS={

@@ -133,7 +133,8 @@ def test_training_backtests_forecasts_every_product_and_plans_reorders(shop):
     m = version.metrics
     assert m["origins"] == 4 and m["judged_on"]["products"] == len(RATES)
     for key in ("wrmsse", "mase", "coverage_80", "coverage_95", "pinball", "wrmsse_naive", "wrmsse_seasonal_naive",
-                "wrmsse_ma28", "wrmsse_ets", "wrmsse_tsb", "wrmsse_croston_sba"):
+                "wrmsse_ma28", "wrmsse_ets", "wrmsse_tsb", "wrmsse_croston_sba", "wrmsse_gbm", "wrmsse_gbm_ets",
+                "interval_scale"):
         assert key in m, key
     assert m["sees_stockouts"] is False and "cannot be seen" in version.note
     assert version.is_active == (m["wrmsse_skill"] >= 0)
@@ -222,3 +223,70 @@ def test_history_shorter_than_three_horizons_is_an_error():
 def test_train_command_runs_the_forecast(shop, capsys):
     call_command("ai_commerce_train", "forecast")
     assert ModelVersion.objects.of_kind("forecast").exists()
+
+
+def test_the_best_baseline_serves_when_the_models_per_class_backtest_worse():
+    """Left-one-origin-out, ETS is chosen for an origin on the other one, where it was perfect, and then fails: the
+    served choice is worse than the moving average, so the moving average serves every class."""
+    def record(origin, sse):
+        return {"origin": origin, "product": 0, "class": "smooth", "weight": 1.0, "sq": 1.0, "abs": 1.0, "n": 28,
+                "sse": sse, "sae": sse, "bias": 0.0, "units": 28.0, "in80": 22, "in95": 27, "pinball": 1.0}
+
+    errors = {"naive": (50, 50), "seasonal_naive": (40, 40), "ma28": (10, 10), "ets": (0, 100)}
+    records = {name: [record(84, a), record(112, b)] for name, (a, b) in errors.items()}
+    metrics, choice = backtest.report(records, tuple(errors), [84, 112])
+    assert "ma28" in metrics["fallback"] and metrics["best_baseline"] == "ma28"
+    assert metrics["wrmsse"] == metrics["wrmsse_ma28"] and metrics["wrmsse_skill"] == 0.0
+    assert set(choice.values()) == {"ma28"}
+    records["ets"] = [record(84, 0), record(112, 1)]  # ETS good at both origins: it serves
+    metrics, choice = backtest.report(records, tuple(errors), [84, 112])
+    assert "fallback" not in metrics and choice["smooth"] == "ets" and metrics["wrmsse_skill"] > 0
+
+
+def test_the_global_model_learns_weekdays_and_levels_across_products():
+    """Twelve products of two categories with a weekend peak (x3) and levels from 0.5 to 12 a day, one of them only
+    60 days old: one gradient-boosting model forecasts every level and the weekly shape, the new one included."""
+    from ai_commerce.forecast import global_model
+
+    rng = np.random.default_rng(3)
+    end = dt.date(2026, 3, 1)  # a Sunday
+    days = np.arange(300)
+    weekday = np.array([(end - dt.timedelta(days=int(299 - d))).weekday() for d in days])
+    shape = np.where(weekday >= 5, 3.0, 1.0)
+    levels = np.linspace(0.5, 12, 12)
+    series = [rng.poisson(level * shape).astype(float) for level in levels]
+    series[-1] = series[-1][-60:]
+    fc = global_model.forecast(series, 28, end=end, categories=["a", "b"] * 6)
+    mean = fc["mean"]
+    future = np.array([(end + dt.timedelta(days=k + 1)).weekday() >= 5 for k in range(28)])
+    for i, level in enumerate(levels):
+        expected = level * np.where(future, 3.0, 1.0)
+        assert abs(mean[i].mean() / expected.mean() - 1) < 0.25, (i, mean[i].mean(), expected.mean())
+        if level > 3:
+            assert mean[i][future].mean() > 2 * mean[i][~future].mean()  # the weekend peak
+    assert np.all(fc["lo80"] <= mean) and np.all(mean <= fc["hi80"]) and np.all(fc["hi80"] <= fc["hi95"])
+
+
+def test_intervals_are_calibrated_on_the_backtest_to_cover_their_level():
+    """Poisson demand of levels 2 to 20 with intervals too narrow, then too wide: the factor fitted on the other
+    origins brings the held-out coverage near 80% and 95%."""
+    rng = np.random.default_rng(4)
+    for width in (0.4, 4.0):
+        records = []
+        for origin in (84, 112, 140, 168):
+            for product in range(20):
+                level = 2 + product * 0.9
+                actual = rng.poisson(level, 28).astype(float)
+                mean, sd = np.full(28, level), np.sqrt(level)
+                arrays = {"mean": mean, "lo80": mean - width * 1.28 * sd, "hi80": mean + width * 1.28 * sd,
+                          "lo95": mean - width * 1.96 * sd, "hi95": mean + width * 1.96 * sd}
+                records.append({"origin": origin, "product": product, "class": "smooth", "weight": 1.0, "sq": 10.0,
+                                "abs": 2.5, **scoring.errors(actual, arrays), "model": "ets", "actual": actual,
+                                "forecast": arrays})
+        raw = scoring.summarize(records)
+        calibrated, by_model = backtest.calibrate({"ets": records}, records, [84, 112, 140, 168])
+        factors = by_model["ets"]
+        held_out = scoring.summarize(calibrated)
+        assert (factors["80"] > 1.5) == (width < 1) and (raw["coverage_80"] < 0.6) == (width < 1)
+        assert 0.75 <= held_out["coverage_80"] <= 0.85 and 0.90 <= held_out["coverage_95"] <= 0.97, held_out
+        assert held_out["wrmsse"] == raw["wrmsse"]  # the forecast itself is untouched

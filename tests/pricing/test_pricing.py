@@ -495,3 +495,28 @@ def test_saving_a_policy_expires_the_pending_suggestions_it_governs_and_the_next
     assert PriceSuggestion.objects.filter(status=Status.PENDING, policy__isnull=True).count() == 0
     assert PriceSuggestion.objects.filter(closed_reason__contains="'Everything' (global) was deleted").count() == \
         governed
+
+
+def test_the_low_stock_rule_reads_days_of_cover_from_the_forecast(shop):
+    """Through ai_commerce.stock_outlook (pricing never imports the forecast): a product whose 10 days of cover are
+    shorter than its 14-day restock is not discounted; one with 200 days is, as without a forecast."""
+    from ai_commerce.forecast.models import ReorderSuggestion
+
+    train()
+    before = {s.product_id: s.suggested_price for s in PriceSuggestion.objects.filter(status=Status.PENDING)}
+    plenty = next(item for item in shop[1:4] if before.get(item.pk, Decimal(99)) < Decimal("20.00"))
+    assert before[shop[0].pk] < Decimal("20.00")
+    forecast = ModelVersion.objects.create(kind="forecast", metrics={"wrmsse_skill": 0.1})
+    registry.activate(forecast)
+    day = dt.date(2026, 1, 1)
+    for item, cover in ((shop[0], 10.0), (plenty, 200.0)):
+        ReorderSuggestion.objects.create(
+            model_version=forecast, product=item, planned_on=day, stock=60, daily_rate=60 / cover, rate_low=1,
+            rate_high=9, days_of_cover=cover, lead_time_days=14, reorder_point=90, order_qty=0, reason="-")
+    PriceSuggestion.objects.update(status=Status.EXPIRED)  # the next run starts afresh
+    suggesting.suggest_prices()
+    after = {s.product_id: s for s in PriceSuggestion.objects.filter(status=Status.PENDING)}
+    assert shop[0].pk not in after
+    held = ElasticityEstimate.objects.filter(product=shop[0]).latest("pk").outcome
+    assert held.startswith("no change") and "a restock takes 14" in held
+    assert after[plenty.pk].suggested_price == before[plenty.pk]

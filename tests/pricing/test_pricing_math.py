@@ -236,6 +236,32 @@ def test_each_guardrail_binds_and_is_named(current, cost, e, stock, policy, pric
         assert s.status == "no_change" and "keeping the price" in s.reason
 
 
+def test_days_of_cover_keep_a_discount_from_selling_out_before_a_restock():
+    """The forecast's stock outlook (through ai_commerce.stock_outlook): at -3 the free optimum is 15.00, which would
+    cut 20 days of cover to 20 * (15 / 20) ** 3 = 8.4, under a 14-day restock; the price stops where the cover is 14."""
+    from ai_commerce.stock_outlook import StockOutlook
+
+    def cover(days, restock=14, overstock=False):
+        return StockOutlook(stock=100, daily_rate=5.0, days_of_cover=days, stockout_on=None,
+                            planned_on=date(2026, 1, 1), restock_days=restock, overstock=overstock)
+
+    s = suggest(D("20.00"), D("10.00"), -3.0, 10.0, 100, rails(), cover=cover(20))
+    assert (s.price, s.bound_by) == (D("17.76"), "sell_out"), s.reason
+    assert 20 * (17.76 / 20) ** 3 >= 14 > 20 * (17.75 / 20) ** 3
+    assert "before a restock could arrive (14 days; 20 days of cover now)" in s.reason
+    s = suggest(D("20.00"), D("10.00"), -3.0, 10.0, 100, rails(), cover=cover(10))  # already shorter than a restock
+    assert (s.price, s.bound_by, s.status) == (D("20.00"), "sell_out", "no_change")
+    assert "lasts about 10 days at the current price, and a restock takes 14" in s.reason
+    s = suggest(D("20.00"), D("10.00"), -3.0, 10.0, 100, rails(), cover=cover(200))  # plenty: the optimum
+    assert (s.price, s.bound_by) == (D("15.00"), None)
+    s = suggest(D("20.00"), D("10.00"), -3.0, 10.0, 100, rails(), cover=cover(None))  # nothing expected to sell
+    assert s.price == D("15.00")
+    rise = suggest(D("20.00"), D("10.00"), -0.5, 10.0, 500, rails(ceiling=D("21.00")), cover=cover(120, 7, True))
+    assert rise.price == D("21.00") and "Overstocked: 120 days of cover (about 123 at the new price)" in rise.reason
+    assert "Overstocked" not in suggest(D("20.00"), D("10.00"), -0.5, 10.0, 500, rails(ceiling=D("21.00")),
+                                        cover=cover(30, 7)).reason
+
+
 def test_min_margin_wins_over_ceiling_and_max_change():
     policy = rails(min_margin_pct=D(20), ceiling=D("21.00"), max_change_pct=D(5))
     s = suggest(D("19.99"), D("19.00"), (-4.0, -4.5, -3.5), 40.0, None, policy)
