@@ -37,6 +37,11 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
         errors.append(_error("AI_COMMERCE['RECOMMENDATIONS']['FAN_OUT'] is on, but Celery has no result backend, so "
                              "the chord of chunk tasks cannot tell when every chunk is done.",
                              "Set CELERY_RESULT_BACKEND (e.g. your Redis broker's URL), or turn FAN_OUT off.", "E048"))
+    if not isinstance(conf.get("DEMOTE_RUNNING_OUT"), bool):
+        errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['DEMOTE_RUNNING_OUT'] = "
+                             f"{conf.get('DEMOTE_RUNNING_OUT')!r} is not True or False.",
+                             "True (the default) moves products the forecast expects to run out within "
+                             "RUNNING_OUT_DAYS to the end of each list; False leaves lists as ranked.", "E149"))
     for key in ("CLICK_RATE", "IMPRESSION_RATE"):
         rate = conf.get(key)
         try:

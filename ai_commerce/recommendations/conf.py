@@ -17,6 +17,9 @@ DEFAULTS = {
     # limit). Over the limit, a click still redirects and a list is still shown, but neither is logged.
     "CLICK_RATE": "30/min",
     "IMPRESSION_RATE": "600/min",
+    # Products the demand forecast expects to run out within AI_COMMERCE["RUNNING_OUT_DAYS"] go last in every list
+    # (nothing changes without the forecast).
+    "DEMOTE_RUNNING_OUT": True,
     # Hyperparameters over the engine's defaults (see ai_commerce.recommendations.engine.default_params()).
     "PARAMS": {},
 }

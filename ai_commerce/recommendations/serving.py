@@ -45,7 +45,7 @@ from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ai_commerce import cache
+from ai_commerce import cache, stock_outlook
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
@@ -268,8 +268,9 @@ def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None,
         title = getattr(because, "ai_title", None) if because is not None else None
         chosen.append(Recommended(product, float(row.score), reason_text(row.reason, title, row.category),
                                   row.reason, placement, version, arm))
-        if len(chosen) == k:
-            return chosen
+    chosen = running_out_last(chosen)[:k]
+    if len(chosen) == k:
+        return chosen
     # Backfill from the rest of the catalog: one query, whatever is missing.
     queryset = adapter.eligible().exclude(pk__in=[*seen, *exclude])
     if categories is not None:
@@ -279,6 +280,16 @@ def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None,
     for product in queryset.order_by("pk")[:k - len(chosen)]:
         chosen.append(Recommended(product, 0.0, reason_text("catalog"), "catalog", placement, version, arm))
     return chosen
+
+
+def running_out_last(chosen):
+    """Return ``chosen`` with the products the demand forecast expects to run out within ``RUNNING_OUT_DAYS`` moved
+    after the others, each group in its order (``RECOMMENDATIONS["DEMOTE_RUNNING_OUT"]``; one query with the forecast
+    installed, none without it)."""
+    if not chosen or not app_settings.RECOMMENDATIONS.get("DEMOTE_RUNNING_OUT", True):
+        return chosen
+    soon = stock_outlook.running_out_within(product_ids=[item.product.pk for item in chosen])
+    return sorted(chosen, key=lambda item: item.product.pk in soon) if soon else chosen
 
 
 def _purchased(user_id):

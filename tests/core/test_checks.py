@@ -387,6 +387,7 @@ PROBLEMS = [
     ("ai_commerce.E141", sub_app("RECOMMENDATIONS", PARAMS={"positive_kinds": ["view"], "kind_weights": {"view": 0}})),
     ("ai_commerce.E142", sub_app("RECOMMENDATIONS", PARAMS={"rating_positive_at": 6})),
     ("ai_commerce.E143", sub_app("RECOMMENDATIONS", CLICK_RATE="30/fortnight")),
+    ("ai_commerce.E149", sub_app("RECOMMENDATIONS", DEMOTE_RUNNING_OUT="yes")),
 ]
 
 

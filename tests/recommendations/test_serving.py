@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from ai_commerce import cache as cache_module
-from ai_commerce import registry
+from ai_commerce import registry, stock_outlook
 from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.privacy import forget_user
 from ai_commerce.recommendations import serving
@@ -98,17 +98,42 @@ def test_business_filters_apply_at_request_time_and_backfill_to_k(shop):
     assert {i.product.pk for i in only_jugs} <= {j.pk for j in shop["jugs"]} and len(only_jugs) == 3
 
 
+def outlook(days_to_stockout):
+    day = dt.date(2026, 3, 2)
+    stockout = None if days_to_stockout is None else day + dt.timedelta(days=days_to_stockout)
+    return stock_outlook.StockOutlook(stock=3, daily_rate=1.0, days_of_cover=days_to_stockout, stockout_on=stockout,
+                                      planned_on=day, restock_days=7)
+
+
+def test_products_running_out_go_last_when_the_forecast_says_so(shop, settings, monkeypatch):
+    mugs, user, version = shop["mugs"], shop["user"], shop["version"]
+    recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:8]])
+    plan = {mugs[1].pk: outlook(2), mugs[3].pk: outlook(0), mugs[4].pk: outlook(30), mugs[5].pk: outlook(None)}
+    monkeypatch.setattr(stock_outlook, "providers",
+                        lambda: [lambda ids: {pk: o for pk, o in plan.items() if ids is None or pk in ids}])
+    # Within RUNNING_OUT_DAYS (7): mugs 1 (two days) and 3 (out now, by the plan) go last, the rest keep their order.
+    assert ids(serving.recommended_for(user, k=7)) == [mugs[i].pk for i in (2, 4, 5, 6, 7, 1, 3)]
+    # With k below the list, the products running out give way to the next ones.
+    serving.forget_served()
+    assert ids(serving.recommended_for(user, k=5)) == [mugs[i].pk for i in (2, 4, 5, 6, 7)]
+    serving.forget_served()
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": {
+        **settings.AI_COMMERCE.get("RECOMMENDATIONS", {}), "DEMOTE_RUNNING_OUT": False}}
+    assert ids(serving.recommended_for(user, k=7)) == [m.pk for m in mugs[1:8]]
+
+
 @pytest.mark.parametrize("k", [1, 5, 30])
 def test_query_cost_does_not_grow_with_k(shop, k, django_assert_max_num_queries):
     mugs, user, version = shop["mugs"], shop["user"], shop["version"]
     recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
     trending_rows(version, shop["jugs"])
-    # active version, candidate rows, trending rows, purchases, products, one backfill when candidates run out
-    with django_assert_max_num_queries(6):
-        serving.recommended_for(user, k=k)
+    # active version, candidate rows, trending rows, purchases, products, the forecast's stock outlook (installed
+    # here), one backfill when candidates run out
     with django_assert_max_num_queries(7):
+        serving.recommended_for(user, k=k)
+    with django_assert_max_num_queries(8):
         serving.similar_to(mugs[0], k=k)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         serving.trending(k=k)
 
 
@@ -230,7 +255,8 @@ def test_without_an_active_version_every_placement_serves_popularity_from_the_ev
     bought(jugs[1], newest - dt.timedelta(days=20))
     bought(mugs[0], newest - dt.timedelta(days=200), times=5)  # popular, but not lately
     bought(mugs[7], newest - dt.timedelta(days=100), times=9, kind="view")  # looked at, never bought
-    with django_assert_max_num_queries(4):  # the active version, one count of the log, the products, the backfill
+    with django_assert_max_num_queries(5):  # the active version, one count of the log, the products, the stock
+        # outlook (the forecast is installed here), the backfill
         got = serving.trending(k=5)
     assert ids(got)[:4] == [mugs[5].pk, jugs[1].pk, mugs[0].pk, mugs[7].pk]
     assert [i.reason for i in got[:4]] == ["Trending now", "Trending now", "Popular", "Popular"]
@@ -303,9 +329,9 @@ def test_template_tags_render_reasons_and_attribution_and_never_raise(shop, djan
     request = RequestFactory().get("/")
     request.user, request.session = user, None
     page = Template("{% load ai_recommendations %}{% bought_together product k=2 %}")
-    # The placement's reads, one insert of its impressions, and (cold) whether the shopper was forgotten: that
-    # answer is cached, and a warm page costs its inserts only (tests/core/test_page.py).
-    with django_assert_max_num_queries(8):
+    # The placement's reads (the stock outlook among them), one insert of its impressions, and (cold) whether the
+    # shopper was forgotten: that answer is cached, and a warm page costs its inserts only (tests/core/test_page.py).
+    with django_assert_max_num_queries(9):
         html = page.render(Context({"product": mugs[0], "request": request}))
     assert "Bought together with Mugs 0" in html and f'data-ai-attribution="bought_together:{version.pk}"' in html
     assert html.count('class="ai-item"') == 2
