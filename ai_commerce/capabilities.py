@@ -22,6 +22,7 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         dashboard_panel = "shop.restock.dashboard.panel"  # panel(request, site, active) -> dict, or None
         dashboard_template = "admin/restock/panel.html"   # renders ``p`` (the panel dict) on the dashboard
         urls = "shop.restock.urls"                        # included under the core's URLconf, or None
+        services = {"restock_dates": "shop.restock.services.restock_dates"}  # what others may ask (``service()``)
 
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
@@ -58,6 +59,8 @@ class CapabilityConfig(AppConfig):
     dashboard_panel = None
     dashboard_template = None
     urls = None
+    #: Named callables this capability offers the others, which never import it: ``service(name)`` finds them.
+    services = {}
 
     def ready(self):
         django_checks.register(check_core_installed)
@@ -114,6 +117,17 @@ def get(kind):
 def by_settings_key(key):
     """Return the installed capability whose settings live in ``AI_COMMERCE[key]``, or None."""
     return next((config for config in installed() if config.settings_key == key), None)
+
+
+def service(name):
+    """Return the callable that an installed capability offers as ``name`` (``CapabilityConfig.services``), or
+    None when none does: how one capability reads another's results (the assistant asks for ``"restock_dates"``)
+    without importing it."""
+    for config in installed():
+        path = config.services.get(name)
+        if path:
+            return import_string(path)
+    return None
 
 
 def check_core_installed(app_configs=None, **kwargs):
