@@ -49,6 +49,7 @@
         li.appendChild(h);
       }
       log.appendChild(li);
+      log.scrollTop = log.scrollHeight;  // the newest message in view, a staff reply too
     }
     function update(data) {
       if (data._status !== 200) {
@@ -57,6 +58,9 @@
       }
       conversation = data.conversation;
       (data.messages || []).forEach(render);
+      if (data.status !== "open") {  // handed over: a second request for a person would say nothing new
+        Array.prototype.forEach.call(box.querySelectorAll("button.ai-human"), function (b) { b.disabled = true; });
+      }
       if ((data.status === "handed_over") && !polling) polling = setInterval(poll, 5000);
       if (data.status === "answered" && polling) { clearInterval(polling); polling = null; }
     }
