@@ -91,7 +91,8 @@ def answer_product(question, intent, confidence):
                           ANSWERED, intent, confidence, [source], [row])
         text = _("%(product)s is out of stock just now, and I don't know when it will be back. Would you like "
                  "me to ask a member of staff?") % row
-        return Answer(text, "unknown", intent, confidence, [source], [row])
+        # Whether it is in stock is answered; when it is back is not.
+        return Answer(text, ANSWERED if intent == intents.STOCK else "unknown", intent, confidence, [source], [row])
     if intent == intents.PRICE:
         price = getattr(product, "ai_price", None)
         if price is None:

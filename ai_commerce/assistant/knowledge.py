@@ -112,6 +112,17 @@ class TitleIndex:
         return found
 
 
+    def without_titles(self, message):
+        """``message`` without the words of the product titles it names: a product's name says nothing of what is
+        asked about it, and its rare words would drown the few that do."""
+        found = self.find(message)
+        if not found:
+            return message
+        named = set().union(*(self.terms[pk] for pk in found))
+        kept = [w for w in message.split() if not (set(self.index.query_terms(w)) & named)]
+        return " ".join(kept) or message
+
+
 def title_index():
     bucket = int(time.monotonic() // TITLES_SECONDS)
 

@@ -47,7 +47,8 @@ def find(message, user_id, guest_email=None):
             return OrderLookup(problem=f"I can't find an order {number} on your account. Your orders are listed on "
                                        "your account page.")
         return OrderLookup(problem="I can't find any order on your account.")
-    email = quoted_email(message) or guest_email
+    # A guest who gave an e-mail (the conversation's) is held to it: quoting someone else's opens nothing.
+    email = guest_email or quoted_email(message)
     if not number or not email:
         return OrderLookup(problem="To look up an order I need its order number and the e-mail address it was "
                                    "placed with (or sign in to your account).")

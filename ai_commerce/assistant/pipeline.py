@@ -88,6 +88,7 @@ def respond(message, *, user_id=None, email=None, page_product_id=None):
     model = knowledge.classifier()
     threshold = max(conf["CONFIDENCE_THRESHOLD"], getattr(model, "threshold", 0.0))
     parts = split_questions(message)
+    parts = [p for p in parts if not is_context(p)] or parts  # the e-mail or number is read from the whole message
     answers = [answer_part(part, message, model, threshold, conf, user_id, email, page_product_id) for part in parts]
     if len(answers) > 1:
         answers = [a for a in answers if a.outcome != SMALL_TALK] or answers[:1]
@@ -98,15 +99,44 @@ def respond(message, *, user_id=None, email=None, page_product_id=None):
     return answer
 
 
+CLAUSE = re.compile(r",|\band\b|\bbut\b|\bso\b", re.IGNORECASE)
+LONG = 12
+SMALL_TALK_INTENTS = (intents.GREETING, intents.THANKS)
+
+
+def classify(model, text):
+    """The intent of ``text`` without the product names it holds; a long question the classifier is unsure of is
+    read clause by clause, and its most confident clause says what is asked."""
+    text = knowledge.title_index().without_titles(text)
+    intent, confidence = model.predict(text)
+    if len(words(text)) > LONG:
+        clauses = [c for c in CLAUSE.split(text) if len(words(c)) >= 2]
+        for clause in clauses:
+            found = model.predict(clause)
+            # A greeting opens a long question; it is never what the question asks.
+            if found[0] not in SMALL_TALK_INTENTS and (found[1] > confidence or intent in SMALL_TALK_INTENTS):
+                intent, confidence = found
+    return intent, confidence
+
+
+def is_context(part):
+    """A sentence that only gives an e-mail or an order number ("my email is ann@example.com")."""
+    rest = [w for w in words(orders.EMAIL.sub(" ", part)) if w not in ("my", "email", "e", "mail", "is", "address",
+                                                                       "order", "number", "it", "s", "the")]
+    return bool(orders.quoted_email(part) or orders.quoted_number(part)) and len(rest) <= 1
+
+
 def answer_part(part, message, model, threshold, conf, user_id, email, page_product_id):
-    intent, confidence = model.predict(part)
+    intent, confidence = classify(model, part)
     faq = knowledge.faq_index().search(part, k=1)
     if faq and faq[0][0].sensitive and faq[0][1] >= conf["RETRIEVAL_MIN_COVERAGE"]:
         return handover(f"sensitive topic: {faq[0][0].title}", intent, confidence)
     if intent == intents.HUMAN and confidence >= threshold:
         return handover("asked for a person", intent, confidence)
-    if orders.quoted_number(part) and intent not in intents.ORDER_INTENTS and "order" in words(part):
-        intent = intents.ORDER_STATUS  # "order 1234?" is about that order, whatever the words around it
+    if orders.quoted_number(part) and "order" in words(part):
+        # "order 1234?" is about that order, whatever the words around it: the number is the reference.
+        intent = intent if intent in intents.ORDER_INTENTS else intents.ORDER_STATUS
+        confidence = max(confidence, threshold)
     question = Question(part, message, user_id, email)
     if confidence < threshold:
         unsure = min(1.0, conf["RETRIEVAL_MIN_COVERAGE"] * 1.75)

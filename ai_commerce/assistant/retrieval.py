@@ -30,8 +30,11 @@ class LexicalIndex:
     def __init__(self, documents):
         self.keys, self.lengths = [], []
         self.postings = defaultdict(list)  # term -> [(doc index, count)]
+        self.words = {}  # each indexed word as written -> its term (typos are corrected against the written words)
         for index, (key, value) in enumerate(documents):
-            counts = Counter(terms(value))
+            written = text_module.content_words(value)
+            self.words.update((w, stem(w)) for w in written)
+            counts = Counter(stem(w) for w in written)
             self.keys.append(key)
             self.lengths.append(sum(counts.values()))
             for term, count in counts.items():
@@ -39,6 +42,7 @@ class LexicalIndex:
         self.count = len(self.keys)
         self.average = (sum(self.lengths) / self.count) if self.count else 0
         self.vocabulary = sorted(self.postings)
+        self.written = sorted(self.words)
         self._corrections = {}
         self.mean_idf = (sum(self.idf(t) for t in self.vocabulary) / len(self.vocabulary)) if self.vocabulary else 1.0
 
@@ -46,23 +50,25 @@ class LexicalIndex:
         n = len(self.postings.get(term, ()))
         return math.log(1 + (self.count - n + 0.5) / (n + 0.5))
 
-    def correct(self, term):
-        """Return ``term``, or the closest known term when the index does not know it (None when none is close)."""
+    def correct(self, word):
+        """Return the term of ``word`` (as written), or of the closest indexed word when the index does not know it
+        (None when none is close)."""
+        term = stem(word)
         if term in self.postings:
             return term
-        if term not in self._corrections:
-            close = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.8) if len(term) > 3 else []
-            self._corrections[term] = close[0] if close else None
-        return self._corrections[term]
+        if word not in self._corrections:
+            close = difflib.get_close_matches(word, self.written, n=1, cutoff=0.8) if len(word) > 3 else []
+            self._corrections[word] = self.words[close[0]] if close else None
+        return self._corrections[word]
 
     def query_terms(self, query):
-        return [t for t in (self.correct(t) for t in terms(query)) if t]
+        return [t for t in (self.correct(w) for w in text_module.content_words(query)) if t]
 
     def coverage(self, query, key):
         """The idf-weighted share of the query's known terms that document ``key`` holds (0 to 1)."""
         asked = set(self.query_terms(query))
         index = self.keys.index(key)
-        unknown = sum(1 for t in set(terms(query)) if not self.correct(t))
+        unknown = sum(1 for w in set(text_module.content_words(query)) if not self.correct(w))
         total = sum(self.idf(t) for t in asked) + unknown * self.mean_idf  # a word it does not know: a usual one
         held = sum(self.idf(t) for t in asked if any(i == index for i, _c in self.postings[t]))
         return held / total if total else 0.0

@@ -104,9 +104,8 @@ ADVERSARIAL = [
 def test_no_message_reveals_another_shoppers_order(shop, template):
     bob_order = shop["bob_order"]
     text = template.format(bob_order=bob_order.pk)
-    # A guest who quotes the order's number AND the e-mail on it holds the credential Oscar's order-status page asks
-    # for (test_a_guest_gets_an_order_only_with_its_number_and_its_email); a signed-in shopper never gets it.
-    for user_id in (shop["ann"].pk, None) if "bob@example.com" not in text else (shop["ann"].pk,):
+    # The guest gave her own e-mail: quoting Bob's number and e-mail opens nothing either.
+    for user_id in (shop["ann"].pk, None):
         answer = respond(text, user_id=user_id, email="ann@example.com" if user_id is None else None)
         assert f"#{bob_order.pk}" not in answer.text or "can't find" in answer.text or "couldn't" in answer.text
         assert "processing" not in answer.text and "Brass Reading Lamp" not in answer.text
@@ -272,3 +271,45 @@ def test_rephrase_hook_sees_only_the_answers_rows(shop, settings):
         "PUBLISHED_REVIEW_STATUSES": ["visible"], "REPHRASE": "tests.assistant.test_assistant.rephrase_upper"}}
     answer = respond("how much is it?", page_product_id=shop["mug"].pk)
     assert answer.text.startswith("SPECKLED STONEWARE MUG COSTS")
+
+
+def test_a_long_question_is_read_clause_by_clause_past_its_greeting(shop):
+    from ai_commerce.assistant import knowledge, pipeline
+
+    model = knowledge.classifier()
+    question = ("Hi there, I placed an order with you a little while ago and I was wondering whether you could tell "
+                "me what is happening with it and when it was placed?")
+    intent, confidence = pipeline.classify(model, question)
+    assert intent == "order_status" and confidence > model.predict(question)[1]
+    assert model.predict("Hi there")[0] == "greeting"  # the most confident clause, and passed over
+
+
+def test_a_sentence_that_only_gives_the_email_is_context_not_a_question(shop):
+    answer = respond(f"hello, where is order {shop['bob_order'].pk}? my email is bob@example.com")
+    assert answer.outcome == ANSWERED and "don't know" not in answer.text
+
+
+def test_the_dashboard_panel_charts_the_answers(shop, admin_client):
+    conversations.ask(conversations.start(shop["ann"]), "where is my order?")
+    conversations.ask(conversations.start(shop["bob"]), "I want a human")
+    page = admin_client.get(reverse("admin:ai_commerce_dashboard_changelist")).content.decode()
+    assert "Assistant answers a day" in page and "1 conversation waiting for staff" in page
+
+
+def test_the_faq_gaps_report_groups_what_it_could_not_answer(shop, admin_client):
+    for question in ("do you sell gift cards", "gift cards for sale?", "what is the meaning of life"):
+        conversations.ask(conversations.start(shop["ann"]), question)
+    page = admin_client.get(reverse("admin:ai_commerce_assistant_faqgap_changelist")).content.decode()
+    assert "grouped by similar questions" in page and "gift cards" in page
+
+
+def test_staff_reply_from_the_handover_admin(shop, admin_client, django_capture_on_commit_callbacks):
+    conversation = conversations.start(shop["ann"])
+    conversations.ask(conversation, "I want to talk to a person")
+    url = reverse("admin:ai_commerce_assistant_handover_change", args=[conversation.pk])
+    assert "I want to talk to a person" in admin_client.get(url).content.decode()  # the transcript
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"reply": "On its way tomorrow.", "messages-TOTAL_FORMS": "0",
+                                           "messages-INITIAL_FORMS": "0"})
+    assert response.status_code == 302
+    assert conversation.messages.last().text == "On its way tomorrow." and mail.outbox[0].to == ["ann@example.com"]
