@@ -19,8 +19,11 @@ Reported per system: answered correctly (the right fact from the right source) o
 unanswerable questions refused ("I don't know" or a handover), requests for a person and anger handed over, leaks
 (must be 0) and the p95 latency in-process per message. Run::
 
-    .venv/bin/python bench/assistant.py --out bench/results/assistant.json            # the development part
-    .venv/bin/python bench/assistant.py --train --final --out bench/results/assistant.json
+    .venv/bin/python bench/assistant.py --out assistant.json                   # the development part
+    .venv/bin/python bench/assistant.py --train --final --out assistant.json   # once, at the end
+
+It also reports how much the process's resident memory grew when the assistant answered its first question (its
+classifier, FAQ and title indexes, numpy), against the web process's budget of +30 MB for all of ai_commerce.
 """
 
 import argparse
@@ -399,13 +402,19 @@ def by_intent(system, questions):
     return {f"{intent}/{style}": round(statistics.mean(v), 3) for (intent, style), v in sorted(rows.items())}
 
 
+def resident_mb():
+    """This process's resident memory (Linux)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--final", action="store_true", help="Include the held-out part (run once, at the end).")
     parser.add_argument("--train", action="store_true", help="Train the intent classifier first, as a shop's "
                                                             "nightly training does.")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "assistant.json"))
+    parser.add_argument("--out", default="assistant.json")
     parser.add_argument("--show-failures", type=int, default=0)
     args = parser.parse_args()
 
@@ -423,7 +432,10 @@ def main():
         version = ModelVersion.objects.filter(kind="assistant").order_by("-pk").first()
         training = {"status": version.status, "metrics": version.metrics}
     systems = {"assistant": assistant_system(), "keyword_faq": keyword_faq_system(), "lexical": lexical_system()}
-    for ask in systems.values():  # warm: the first question builds the indexes
+    before = resident_mb()
+    systems["assistant"](part[0])  # warm: the first question builds the indexes and loads the classifier
+    memory_mb = round(resident_mb() - before, 1)
+    for ask in systems.values():
         ask(part[0])
     counts = defaultdict(int)
     for q in part:
@@ -438,6 +450,7 @@ def main():
     for name, r in results.items():
         print(f"{name:<14}{r['answered_correctly']:>9.3f}{r['unanswerable_refused']:>9.3f}"
               f"{r['human_or_anger_handed_over']:>10.3f}{r['leaks']:>7}{r['p95_ms']:>9.2f}{r['median_ms']:>11.2f}")
+    print(f"resident memory grown by the assistant's first answer (classifier, indexes, numpy): {memory_mb} MB")
     detail = by_intent(systems["assistant"], part)
     print("assistant, answered correctly by intent/style: "
           + ", ".join(f"{k} {v:.2f}" for k, v in detail.items()))
@@ -450,7 +463,7 @@ def main():
         "seed": args.seed, "final": args.final, "trained": args.train, "training": training,
         "questions": len(part), "by_kind": dict(counts), "answerable_intents": sorted(intents),
         "results": {n: {k: v for k, v in r.items() if k != "failures"} for n, r in results.items()},
-        "assistant_by_intent_style": detail,
+        "assistant_by_intent_style": detail, "assistant_memory_mb": memory_mb,
         "assistant_failures": results["assistant"]["failures"],
         "seconds": round(time.monotonic() - t, 1)}, indent=2, default=str) + "\n")
 
