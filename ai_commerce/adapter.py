@@ -53,12 +53,14 @@ def is_our_write(instance):
     return getattr(instance, OUR_WRITE, False)
 
 PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
+ORDER_ATTRIBUTES = ("number", "user", "email", "status", "created", "shipped", "tracking")
 ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order", "status")
 REVIEW_ATTRIBUTES = ("user", "product", "rating", "title", "text", "created", "moderation_status", "incentivized")
 #: Attributes without which a model cannot be read at all.
 REQUIRED = {
     "PRODUCT_FIELDS": (),
     "ORDER_LINE_FIELDS": ("user", "product", "created"),
+    "ORDER_FIELDS": ("user",),
     "REVIEW_FIELDS": ("user", "product", "rating", "created"),
 }
 
@@ -123,6 +125,21 @@ class OrderLineRow:
 
 
 @dataclass(frozen=True)
+class OrderRow:
+    """A placed order as a shopper may ask about it; ``number`` is what the shopper quotes."""
+
+    pk: int
+    number: str
+    user_id: int | None
+    email: str
+    status: object
+    created: datetime | None
+    shipped: datetime | None
+    tracking: str
+    url: str
+
+
+@dataclass(frozen=True)
 class ReviewRow:
     pk: int
     user_id: int | None
@@ -142,11 +159,16 @@ class ShopAdapter:
     #: ``oscar/catalogue/detail.html``): check ``ai_commerce.W008`` then says when no override is found. None: the
     #: shop writes its own product page, with our tags in it.
     product_template = None
+    #: The review statuses (``REVIEW_FIELDS["moderation_status"]``) that shoppers see, when the host fixes them
+    #: (django-oscar: approved, 1); None: the capability's own setting says (the assistant's
+    #: ``PUBLISHED_REVIEW_STATUSES``).
+    published_review_statuses = None
 
     def __init__(self):
         self.product_model = get_product_model()
         self.order_line_model = get_model_setting("ORDER_LINE_MODEL")
         self.review_model = get_model_setting("REVIEW_MODEL")
+        self.order_model = get_model_setting("ORDER_MODEL")
 
     # -- mapping ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -160,6 +182,10 @@ class ShopAdapter:
     @cached_property
     def order_line_paths(self):
         return self._resolve(self.order_line_model, app_settings.ORDER_LINE_FIELDS) if self.order_line_model else {}
+
+    @cached_property
+    def order_paths(self):
+        return self._resolve(self.order_model, app_settings.ORDER_FIELDS) if self.order_model else {}
 
     @cached_property
     def review_paths(self):
@@ -327,6 +353,63 @@ class ShopAdapter:
             buyers=Count(paths["user"].path, distinct=True))
         return {row[paths["product"].path]: row["buyers"] for row in grouped}
 
+    def get_order_queryset(self):
+        return self.order_model._default_manager.all()
+
+    def order_number(self, pk, number):
+        """How an order is quoted: its mapped number, or ``#<pk>`` when the shop maps none."""
+        return str(number) if number not in (None, "") else f"#{pk}"
+
+    def orders(self, *, user_id=None, number=None, limit=20):
+        """Return up to ``limit`` ``OrderRow``s, newest first: a user's orders (``user_id``), or the order quoted as
+        ``number`` (its mapped number, case-insensitive, or ``#<pk>``/``<pk>`` when the shop maps none); both given:
+        only that user's order of that number. Neither: none (this never lists every order)."""
+        if not self.order_model or (user_id is None and not number):
+            return []
+        paths = self.order_paths
+        queryset = self.get_order_queryset()
+        if user_id is not None:
+            queryset = queryset.filter(**{paths["user"].path: user_id})
+        if number:
+            number = str(number).strip()
+            if "number" in paths:
+                queryset = queryset.filter(**{f"{paths['number'].path}__iexact": number})
+            else:
+                digits = number.lstrip("#")
+                if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+                    return []
+                queryset = queryset.filter(pk=int(digits))
+        if "created" in paths:
+            queryset = queryset.order_by(f"-{paths['created'].path}", "-pk")
+        selected = {f"ai_{a}": F(paths[a].path) for a in ORDER_ATTRIBUTES if a in paths}
+        rows = list(queryset.annotate(**selected)[:limit])
+        return [OrderRow(pk=row.pk, number=self.order_number(row.pk, getattr(row, "ai_number", None)),
+                         user_id=getattr(row, "ai_user", None), email=getattr(row, "ai_email", None) or "",
+                         status=getattr(row, "ai_status", None), created=getattr(row, "ai_created", None),
+                         shipped=getattr(row, "ai_shipped", None), tracking=getattr(row, "ai_tracking", None) or "",
+                         url=self.order_url(row)) for row in rows]
+
+    def order_url(self, order):
+        """The page of ``order`` (a row of ``ORDER_MODEL``) for its shopper, or "" when the shop has none."""
+        try:
+            return order.get_absolute_url()
+        except Exception:  # noqa: BLE001  (a shop's get_absolute_url may need what a plain row lacks)
+            return ""
+
+    def order_items(self, order_pks):
+        """Return ``{order_pk: [(product_id, quantity), ...]}`` for the given orders, in one query."""
+        paths = self.order_line_paths
+        if not self.order_line_model or "order" not in paths or not order_pks:
+            return {}
+        items = {}
+        quantity = F(paths["quantity"].path) if "quantity" in paths else None
+        queryset = self.get_order_line_queryset().filter(**{f"{paths['order'].path}__in": list(order_pks)})
+        values = queryset.order_by("pk").values_list(paths["order"].path, paths["product"].path,
+                                                    *([paths["quantity"].path] if quantity is not None else []))
+        for order_pk, product_id, *qty in values:
+            items.setdefault(order_pk, []).append((product_id, qty[0] if qty else 1))
+        return items
+
     def counts_as_purchase(self, row):
         """Whether an ``OrderLineRow`` is demand: its order's status is not in ``ORDER_STATUSES_EXCLUDED``."""
         return row.status is None or row.status not in (app_settings.ORDER_STATUSES_EXCLUDED or ())
@@ -346,12 +429,15 @@ class ShopAdapter:
             return None, None
         return path.last.model, path.path.rsplit("__", 1)[0]
 
-    def reviews(self, *, pks=None, since=None, batch_size=2000):
-        """Yield a ``ReviewRow`` per review, oldest id first."""
+    def reviews(self, *, pks=None, since=None, batch_size=2000, product_ids=None):
+        """Yield a ``ReviewRow`` per review (only of ``product_ids`` when given), oldest id first."""
         if not self.review_model:
             return
         paths = self.review_paths
-        for row in self._rows(self.get_review_queryset(), paths, REVIEW_ATTRIBUTES, pks, since, batch_size):
+        queryset = self.get_review_queryset()
+        if product_ids is not None:
+            queryset = queryset.filter(**{f"{paths['product'].path}__in": list(product_ids)})
+        for row in self._rows(queryset, paths, REVIEW_ATTRIBUTES, pks, since, batch_size):
             yield ReviewRow(
                 pk=row["pk"],
                 user_id=row.get("ai_user"),

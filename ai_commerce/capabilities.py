@@ -60,7 +60,6 @@ class CapabilityConfig(AppConfig):
     dashboard_template = None
     urls = None
     stock_outlook = None  # see ai_commerce.stock_outlook: how long each product's stock lasts, for the others
-
     def ready(self):
         django_checks.register(check_core_installed)
         if self.settings_check:

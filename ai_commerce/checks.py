@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.module_loading import import_string
 
 from .adapter import (
+    ORDER_ATTRIBUTES,
     ORDER_LINE_ATTRIBUTES,
     PRODUCT_ATTRIBUTES,
     REQUIRED,
@@ -38,6 +39,9 @@ MAPPINGS = {
     "ORDER_LINE_FIELDS": ("ORDER_LINE_MODEL", ORDER_LINE_ATTRIBUTES,
                           {"not_dict": "E101", "unknown": "E104", "model": "E005", "required": "E007", "path": "E106",
                            "to_many": "E009", "product": "E008"}),
+    "ORDER_FIELDS": ("ORDER_MODEL", ORDER_ATTRIBUTES,
+                     {"not_dict": "E090", "unknown": "E091", "model": "E092", "required": "E093", "path": "E094",
+                      "to_many": "E095"}),
     "REVIEW_FIELDS": ("REVIEW_MODEL", REVIEW_ATTRIBUTES,
                       {"not_dict": "E102", "unknown": "E105", "model": "E017", "required": "E018", "path": "E107",
                        "to_many": "E100", "product": "E019"}),

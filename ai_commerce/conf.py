@@ -44,6 +44,20 @@ DEFAULTS = {
         "order": "order",
         "status": None,  # the order's status, to leave out ORDER_STATUSES_EXCLUDED (e.g. "order__status")
     },
+    # The model of a placed order, and its fields, for what a shopper may ask about their own order (the assistant):
+    # "number" is what the shopper quotes (None: the primary key, shown as "#12"), "email" the address on the order
+    # (a guest's order is found only with its number and this email), "status", "shipped" and "tracking" where the
+    # shop keeps them. None means the shop has no such field.
+    "ORDER_MODEL": None,
+    "ORDER_FIELDS": {
+        "number": None,
+        "user": "user",
+        "email": None,
+        "status": None,
+        "created": "created",
+        "shipped": None,
+        "tracking": None,
+    },
     # Order statuses that are not purchases (e.g. "Pending", "Cancelled"): no capability counts their lines (events,
     # recommendations, pricing demand), and an order whose status changes is synced again. Needs
     # ORDER_LINE_FIELDS["status"]. Guest orders (no user) count all the same, their events keyed by order.
@@ -120,7 +134,7 @@ DEFAULTS = {
 
 #: Keys whose values are dicts merged over the defaults, so a shop maps only the fields it has. Each installed
 #: capability's settings (``AI_COMMERCE[CapabilityConfig.settings_key]``) are merged over its defaults too.
-MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "REVIEW_FIELDS")
+MERGED_KEYS = ("PRODUCT_FIELDS", "ORDER_LINE_FIELDS", "ORDER_FIELDS", "REVIEW_FIELDS")
 
 
 class AppSettings:
@@ -201,7 +215,7 @@ def get_product_model():
 
 
 def get_model_setting(name):
-    """Return the model named by app setting ``name`` (ORDER_LINE_MODEL, REVIEW_MODEL), or None if unset."""
+    """Return the model named by app setting ``name`` (ORDER_LINE_MODEL, ORDER_MODEL, REVIEW_MODEL), or None."""
     label = getattr(app_settings, name)
     if not label:
         return None

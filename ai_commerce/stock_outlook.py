@@ -7,7 +7,8 @@ no such capability is installed or none has planned yet::
     from ai_commerce import stock_outlook
 
     outlook = stock_outlook.for_products([pk, ...])   # {pk: StockOutlook}; {} without a forecast
-    outlook[pk].days_of_cover, outlook[pk].stockout_on, outlook[pk].restock_days, outlook[pk].overstock
+    outlook[pk].days_of_cover, outlook[pk].stockout_on, outlook[pk].restock_days, outlook[pk].overstock,
+    outlook[pk].arrives_on                            # when the delivery staff ordered arrives (None: none ordered)
     stock_outlook.running_out_within()                # {pk, ...} expected to run out within RUNNING_OUT_DAYS
     stock_outlook.running_out_within(3, product_ids=[...])
 
@@ -36,6 +37,7 @@ class StockOutlook:
     planned_on: dt.date               # the forecast's first day (the day after the newest order line)
     restock_days: int                 # days an order placed now takes to arrive (the product's lead time)
     overstock: bool = False           # more days of cover than the forecast's overstock threshold
+    arrives_on: dt.date | None = None  # the day the delivery staff marked as ordered arrives; None: nothing on order
 
     @property
     def days_to_stockout(self):

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
     "ai_commerce.forecast",
+    "ai_commerce.assistant",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,10 @@ AI_COMMERCE = {
         "created": "order__created_at",
         "order": "order",
     },
+    # The placed order, for what a shopper asks about their own (the assistant): the demo keeps no status nor
+    # tracking, so it answers with the date and the items.
+    "ORDER_MODEL": "orders.Order",
+    "ORDER_FIELDS": {"user": "customer", "email": "customer__email", "created": "created_at"},
     "REVIEW_MODEL": "reviews.Review",
     "REVIEW_FIELDS": {
         "user": "author",

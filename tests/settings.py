@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
     "ai_commerce.forecast",
+    "ai_commerce.assistant",
     "tests.restock",  # a capability of the tests' own, installed like any other (no edit to the core)
 ]
 MIDDLEWARE = [
@@ -83,6 +84,8 @@ AI_COMMERCE = {
         "status": "purchase__status",
     },
     "ORDER_STATUSES_EXCLUDED": ("cancelled", "refunded"),
+    "ORDER_MODEL": "althost.Purchase",
+    "ORDER_FIELDS": {"user": "buyer", "email": "buyer__email", "status": "status", "created": "placed_on"},
     "REVIEW_MODEL": "althost.Feedback",
     "REVIEW_FIELDS": {
         "user": "reviewer",

@@ -73,6 +73,11 @@ def settings(*, cost=None, excluded_statuses=EXCLUDED_STATUSES, **overrides):
             "status": "order__status",
         },
         "ORDER_STATUSES_EXCLUDED": tuple(excluded_statuses),
+        # The placed order, for the assistant: a guest's order is found by its number and its guest e-mail, as
+        # Oscar's own order-status page asks.
+        "ORDER_MODEL": "order.Order",
+        "ORDER_FIELDS": {"number": "number", "user": "user", "email": "guest_email", "status": "status",
+                         "created": "date_placed"},
         "REVIEW_MODEL": "reviews.ProductReview",
         "REVIEW_FIELDS": {
             "user": "user",
@@ -122,6 +127,20 @@ class OscarAdapter(ShopAdapter):
     """
 
     product_template = "oscar/catalogue/detail.html"
+
+    published_review_statuses = (HOST_STATUS["approved"],)
+
+    def order_url(self, order):
+        """A signed-in shopper's order page (``customer:order``); a guest's is Oscar's order-status page, which
+        asks for the number and e-mail again, so it is not linked."""
+        from django.urls import NoReverseMatch, reverse
+
+        if getattr(order, "user_id", None) is None:
+            return ""
+        try:
+            return reverse("customer:order", kwargs={"order_number": order.number})
+        except NoReverseMatch:
+            return ""
 
     def order_statuses(self):
         """The statuses of ``OSCAR_ORDER_STATUS_PIPELINE`` (and ``OSCAR_INITIAL_ORDER_STATUS``); None without one."""

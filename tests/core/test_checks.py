@@ -166,6 +166,7 @@ SUB_APP_CHECKS = {
     "PRICING": "ai_commerce.pricing.checks.check_pricing_settings",
     "RECOMMENDATIONS": "ai_commerce.recommendations.checks.check_recommendation_settings",
     "FORECAST": "ai_commerce.forecast.checks.check_forecast_settings",
+    "ASSISTANT": "ai_commerce.assistant.checks.check_assistant_settings",
 }
 
 
@@ -214,6 +215,11 @@ def pricing_without_order_lines(settings, monkeypatch):
 def forecast_without_order_lines(settings, monkeypatch):
     patch(settings, ORDER_LINE_MODEL=None)
     return import_string(SUB_APP_CHECKS["FORECAST"])()
+
+
+def assistant_without_orders(settings, monkeypatch):
+    patch(settings, ORDER_MODEL=None)
+    return import_string(SUB_APP_CHECKS["ASSISTANT"])()
 
 
 def forecast_without_stock(settings, monkeypatch):
@@ -373,6 +379,19 @@ PROBLEMS = [
     ("ai_commerce.E077", sub_app("FORECAST", MIN_HISTORY_DAYS=60)),
     ("ai_commerce.W070", forecast_without_order_lines),
     ("ai_commerce.W071", forecast_without_stock),
+    ("ai_commerce.E090", core("check_field_mappings", ORDER_FIELDS=["user"])),
+    ("ai_commerce.E091", fields("ORDER_FIELDS", colour="status")),
+    ("ai_commerce.E092", core("check_field_mappings", ORDER_MODEL="shop.Order")),
+    ("ai_commerce.E093", fields("ORDER_FIELDS", user=None)),
+    ("ai_commerce.E094", fields("ORDER_FIELDS", status="stattus")),
+    ("ai_commerce.E095", fields("ORDER_FIELDS", number="lines__qty")),
+    ("ai_commerce.E096", sub_app("ASSISTANT", CONFIDENCE_THRESHOLD=2)),
+    ("ai_commerce.E097", sub_app("ASSISTANT", RETRIEVAL_MIN_COVERAGE=-1)),
+    ("ai_commerce.E098", sub_app("ASSISTANT", RETENTION_DAYS=0)),
+    ("ai_commerce.E099", sub_app("ASSISTANT", THROTTLE_RATE="lots")),
+    ("ai_commerce.W096", assistant_without_orders),
+    ("ai_commerce.W097", sub_app("ASSISTANT", ANGER_WORDS="angry")),
+    ("ai_commerce.W098", sub_app("ASSISTANT", REPHRASE="no.such.callable")),
     ("ai_commerce.E040", sub_app("RECOMMENDATIONS", TOP_K=0)),
     ("ai_commerce.E043", sub_app("RECOMMENDATIONS", RELATED_K=201)),
     ("ai_commerce.E044", sub_app("RECOMMENDATIONS", CHUNK_SIZE=5)),

@@ -29,13 +29,15 @@ import pytest
 ACTORS = ("anonymous", "customer", "staff", "staff+perm", "staff+others", "superuser")
 LOGIN = "login"
 REC, PRICE, CORE = "ai_commerce_recommendations", "ai_commerce_pricing", "ai_commerce"
-FC = "ai_commerce_forecast"
-AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC)
+FC, AS = "ai_commerce_forecast", "ai_commerce_assistant"
+AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC, AS)
 ADMIN = "/admin/"
 
 # A path names the world's objects in braces: {product}, {version}, {shopper}, {policy}, {pending} (a pending
 # suggestion), {approved}, {applied}, {draft} (an experiment), {running}, {forecast} (a product's forecast in the
-# serving forecast version), {reorder} (an open reorder suggestion), {ipolicy} (an inventory policy).
+# serving forecast version), {reorder} (an open reorder suggestion), {ipolicy} (an inventory policy), {faq} (an FAQ
+# entry), {conversation} (a handed-over conversation of a shopper who is none of the callers) and {answer} (the
+# assistant's message in it: nobody else may read it, rate it or hand it over).
 TABLE = [
     # method   path                                                         permission needed                  anon   cust   staff  perm   others super
     # The shopper-facing API (public).
@@ -50,6 +52,13 @@ TABLE = [
     ("GET",    "/ai/reviews/policy/",                                       None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/r/?a=trending:{version}&p={product}&next=/shop/",       None,                              302,   302,   302,   302,   302,   302),
     ("GET",    "/ai/api/schema/",                                           None,                              200,   200,   200,   200,   200,   200),
+    # The assistant's shopper API: public, and each caller sees only its own conversations.
+    ("POST",   "/ai/api/assistant/",                                        None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/assistant/conversations/{conversation}/",           None,                              404,   404,   404,   404,   404,   404),
+    ("POST",   "/ai/api/assistant/feedback/",                               None,                              400,   400,   400,   400,   400,   400),
+    ("POST",   "/ai/api/assistant/human/",                                  None,                              400,   400,   400,   400,   400,   400),
+    ("GET",    "/ai/assistant/ask/",                                        None,                              405,   405,   405,   405,   405,   405),
+    ("POST",   "/ai/assistant/ask/",                                        None,                              400,   400,   400,   400,   400,   400),
     ("GET",    "/ai/api/no-such-endpoint/",                                 None,                              404,   404,   404,   404,   404,   404),
     # The staff API: pricing.
     ("GET",    "/ai/api/pricing/policies/",                                 f"{PRICE}.view_pricingpolicy",     403,   403,   403,   200,   403,   200),
@@ -120,6 +129,14 @@ TABLE = [
     ("GET",    f"{FC}/productforecast/",                                    f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/productforecast/{{forecast}}/change/",                f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/stocksnapshot/",                                      f"{FC}.view_stocksnapshot",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/faqentry/",                                           f"{AS}.view_faqentry",             LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/faqentry/add/",                                       f"{AS}.add_faqentry",              LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{AS}/faqentry/{{faq}}/change/",                            f"{AS}.change_faqentry",           LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/conversation/",                                       f"{AS}.view_conversation",         LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/conversation/{{conversation}}/change/",               f"{AS}.view_conversation",         LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/handover/",                                           f"{AS}.view_handover",             LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/handover/{{conversation}}/change/",                   f"{AS}.change_handover",           LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{AS}/faqgap/",                                             f"{AS}.view_faqgap",               LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/reviewsentiment/",                    "ai_commerce_sentiment.view_reviewsentiment",
                                                                                                                LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/reviewsentiment/suppression/",        "ai_commerce_sentiment.view_reviewsentiment",
@@ -134,6 +151,9 @@ ARMS = [{"name": "control", "version": "{version}", "weight": 60, "is_control": 
 BODIES = {
     ("POST", "/ai/api/events/"): {"events": [{"kind": "view", "product": "{product}"}]},
     ("POST", "/ai/api/pricing/policies/"): {"name": "Mugs", "category": "Mugs"},
+    ("POST", "/ai/api/assistant/"): {"message": "hello"},
+    ("POST", "/ai/api/assistant/feedback/"): {"message": "{answer}", "helpful": False},
+    ("POST", "/ai/api/assistant/human/"): {"conversation": "{conversation}"},
     ("PUT", "/ai/api/pricing/policies/{policy}/"): {"name": "Everything, renamed"},
     ("PATCH", "/ai/api/pricing/policies/{policy}/"): {"max_change_pct": "5"},
     ("POST", "/ai/api/recommendations/experiments/"): {"name": "api", "metric": "ctr", "base_rate": 0.03,
@@ -175,6 +195,18 @@ def fill(value, world):
     if isinstance(value, list):
         return [fill(item, world) for item in value]
     return value
+
+
+def assistant_world():
+    """An FAQ entry, and a shopper's conversation handed over to staff."""
+    from ai_commerce.assistant import conversations
+    from ai_commerce.assistant.models import FaqEntry
+    from tests.factories import UserFactory
+
+    faq = FaqEntry.objects.create(title="Returns?", answer="Within 30 days.")
+    conversation = conversations.start(UserFactory())
+    answer = conversations.ask(conversation, "I want to talk to a person")
+    return faq, conversation, answer
 
 
 def forecast_world(product):
@@ -219,7 +251,9 @@ def world(db):
     running = experiment("running", "similar")
     experiments.start(running)
     forecast, reorder = forecast_world(mugs[4])
-    return {"forecast": forecast.pk, "reorder": reorder.pk,
+    faq, conversation, answer = assistant_world()
+    return {"forecast": forecast.pk, "reorder": reorder.pk, "faq": faq.pk, "conversation": conversation.pk,
+            "answer": answer.pk,
             "ipolicy": InventoryPolicy.objects.create(name="Everything").pk,
             "product": mugs[0].pk, "version": version.pk, "shopper": shopper.pk, "policy": policy.pk,
             "pending": suggestion(mugs[1], "pending", "9.50", "10.00"),

@@ -49,9 +49,11 @@ def test_running_out_within_n_days_with_its_setting(planned, shop, settings):  #
     assert stock_outlook.running_out_within(3, product_ids=[shop[0].pk, shop[2].pk]) == {shop[0].pk}
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RUNNING_OUT_DAYS": 1}
     assert stock_outlook.running_out_within() == {shop[3].pk}
-    # Marked as ordered, a product keeps its outlook from the plan until the next one.
-    mark_ordered(ReorderSuggestion.objects.get(product=shop[0], status="open"))
+    # Marked as ordered, a product keeps its outlook from the plan until the next one, and says when it arrives.
+    assert stock_outlook.for_products([shop[0].pk])[shop[0].pk].arrives_on is None
+    ordered = mark_ordered(ReorderSuggestion.objects.get(product=shop[0], status="open"))
     assert shop[0].pk in stock_outlook.running_out_within(3)
+    assert stock_outlook.for_products([shop[0].pk])[shop[0].pk].arrives_on == ordered.arrives_on
 
 
 def test_nothing_when_the_forecast_is_not_installed(planned, monkeypatch):
