@@ -67,8 +67,12 @@ def trained_shop(settings):
 
     call_command("demo_seed", seed=5, products=40, customers=300, order_lines=8000, days=220)
     call_command("ai_commerce_import_history")
-    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": TINY_RECOMMENDATIONS,
-                            "SENTIMENT": {"MIN_REVIEWS": 50}}
+    # Extend the demo's SENTIMENT (its published status among it) rather than replace it.
+    settings.AI_COMMERCE = {
+        **settings.AI_COMMERCE,
+        "RECOMMENDATIONS": TINY_RECOMMENDATIONS,
+        "SENTIMENT": {**settings.AI_COMMERCE.get("SENTIMENT", {}), "MIN_REVIEWS": 50},
+    }
     for kind in ("recommendations", "sentiment", "pricing"):
         call_command("ai_commerce_train", kind)
     call_command("ai_commerce_score_reviews")
@@ -82,6 +86,14 @@ def test_product_page_shows_recommendations_with_reasons_and_the_sentiment_badge
     page.goto(f"{live_server.url}{product.get_absolute_url()}")
     badge = page.locator(".ai-sentiment-badge")
     assert badge.is_visible() and "positive" in badge.inner_text()
+    # The summary counts the reviews shoppers can see: the shop's own published count, which its page shows too.
+    from demo_shop.reviews.models import Review
+
+    published = Review.objects.published().filter(product=product).count()
+    assert Review.objects.filter(product=product).exclude(status=Review.Status.PUBLISHED).exists()
+    basis = page.locator(".ai-sentiment-basis").inner_text()
+    assert basis.startswith(f"From {published} reviews"), basis
+    assert f"from {published} reviews" in page.locator("body").inner_text()
     similar = page.locator(".ai-similar .ai-item")
     assert similar.count() == 6
     reasons = page.locator(".ai-similar .ai-reason").all_inner_texts()
