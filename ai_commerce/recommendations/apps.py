@@ -2,6 +2,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ai_commerce import capabilities
 
+from .key_metrics import KEY_METRIC, KEY_METRIC_LABEL, KEY_METRICS
+
+__all__ = ["KEY_METRIC", "KEY_METRIC_LABEL", "RecommendationsConfig"]
+
 
 class RecommendationsConfig(capabilities.CapabilityConfig):
     name = "ai_commerce.recommendations"
@@ -17,7 +21,7 @@ class RecommendationsConfig(capabilities.CapabilityConfig):
     trainer = "ai_commerce.recommendations.training.train"
     forgetter = "ai_commerce.recommendations.receivers.forget_user"
     schedules = {"ai_commerce: retrain recommendations nightly": "0 3 * * *"}
-    key_metrics = ("recall_at_10", "ndcg_at_10", "best_baseline_recall_at_10")
+    key_metrics = KEY_METRICS  # the first is the one the gate compares (key_metrics.KEY_METRIC)
     dashboard_panel = "ai_commerce.recommendations.dashboard.panel"
     dashboard_template = "admin/ai_commerce_recommendations/dashboard_panel.html"
     urls = "ai_commerce.recommendations.urls"
@@ -47,8 +51,3 @@ class RecommendationsConfig(capabilities.CapabilityConfig):
                                             version__isnull=False)
         return set(arms.values_list("version_id", flat=True))
 
-
-# The one metric the gate compares, in the engine (learned vs baseline, as PARAMS["metric"]) and in publish (new vs
-# active): the capability's first declared key metric.
-KEY_METRIC = RecommendationsConfig.key_metrics[0]
-KEY_METRIC_LABEL = KEY_METRIC.replace("recall_at_", "Recall@").replace("ndcg_at_", "NDCG@")

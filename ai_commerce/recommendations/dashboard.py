@@ -75,7 +75,7 @@ def systems_chart(metrics):
     """Bars of the gate's metric on the version's held-out split: the learned system and each baseline."""
     from django.apps import apps
 
-    # the gate's metric: the capability's first declared key metric (apps.KEY_METRIC, read without importing apps)
+    # the gate's metric: the capability's first declared key metric (key_metrics.KEY_METRIC)
     METRIC = apps.get_containing_app_config(__name__).key_metrics[0]
     METRIC_LABEL = METRIC.replace("recall_at_", "Recall@").replace("ndcg_at_", "NDCG@")
 

@@ -6,7 +6,7 @@ from ai_commerce import registry
 from ai_commerce.tuning import tuned
 
 from . import precompute
-from .apps import KEY_METRIC as METRIC
+from .key_metrics import KEY_METRIC as METRIC
 
 ACTIVE = f"active_{METRIC}"  # the active version's configuration judged on the new version's split
 

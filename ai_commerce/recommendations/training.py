@@ -6,7 +6,7 @@ on all events whichever of the learned system and the best baseline scored highe
 something worse than a simple baseline on its own data. This module stores the model's artifacts, has
 ``precompute`` write the serving tables of the new version (with reasons, whether the learned system or a baseline
 serves; users in chunks, which ``tasks.fan_out`` hands to a Celery chord with ``FAN_OUT``), and asks the registry
-to promote it (``publish``): only when its key metric (``apps.KEY_METRIC``, the capability's first
+to promote it (``publish``): only when its key metric (``key_metrics.KEY_METRIC``, the capability's first
 ``key_metrics``) is at least the active version's on the same split. A version that is not promoted keeps its
 metrics and artifacts but not its serving rows.
 """
@@ -23,7 +23,7 @@ from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.tuning import tuned
 
 from . import precompute, publish, tasks
-from .apps import KEY_METRIC_LABEL
+from .key_metrics import KEY_METRIC_LABEL
 
 METRIC = publish.METRIC  # what promotion compares
 ACTIVE = publish.ACTIVE  # the active version's score on the new split
