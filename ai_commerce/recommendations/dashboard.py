@@ -16,6 +16,7 @@ from ai_commerce.dashboard.panels import share
 from ai_commerce.models import Interaction
 
 from .attribution import CONVERSION_DAYS
+from .key_metrics import KEY_METRIC, KEY_METRIC_LABEL
 from .models import PlacementEvent, Recommendation
 
 
@@ -73,22 +74,16 @@ def serving(active):
 
 def systems_chart(metrics):
     """Bars of the gate's metric on the version's held-out split: the learned system and each baseline."""
-    from django.apps import apps
-
-    # the gate's metric: the capability's first declared key metric (key_metrics.KEY_METRIC)
-    METRIC = apps.get_containing_app_config(__name__).key_metrics[0]
-    METRIC_LABEL = METRIC.replace("recall_at_", "Recall@").replace("ndcg_at_", "NDCG@")
-
-    scores = {"learned system": (metrics.get("learned") or {}).get(METRIC)}
+    scores = {"learned system": (metrics.get("learned") or {}).get(KEY_METRIC)}
     for key, label in (("popularity", "popularity"), ("recent_popularity", "recent popularity"),
                        ("item_knn", "item-kNN"), ("als", "ALS"), ("ease", "EASE"), ("rp3beta", "RP3beta")):
-        scores[label] = metrics.get(f"{key}_{METRIC}")  # as training stores them, baselines on top
+        scores[label] = metrics.get(f"{key}_{KEY_METRIC}")  # as training stores them, baselines on top
     scores = {label: value for label, value in scores.items() if value is not None}
     if len(scores) < 2:
         return None
-    return charts.bar_chart(list(scores), {METRIC_LABEL: list(scores.values())},
+    return charts.bar_chart(list(scores), {KEY_METRIC_LABEL: list(scores.values())},
                             title=_("%(metric)s on the held-out window, same split: the best of these serves")
-                            % {"metric": METRIC_LABEL}, y_label=METRIC_LABEL)
+                            % {"metric": KEY_METRIC_LABEL}, y_label=KEY_METRIC_LABEL)
 
 
 def online_metrics(days=30, now=None):
