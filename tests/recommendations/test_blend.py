@@ -39,8 +39,14 @@ def test_the_anchor_is_a_known_source_and_the_weight_a_share():
 @pytest.mark.train
 def test_at_weight_one_the_learned_system_lists_exactly_what_its_anchor_does():
     inter, products = _shop(seed=3)
-    params = {**TINY, "select": False, "sources": ["item_knn", "ease", "trending"], "ranker": "hgb",
-              "baselines": ["popularity", "ease"], "candidates_per_source": 24}
+    params = {
+        **TINY,
+        "select": False,
+        "sources": ["item_knn", "ease", "trending"],
+        "ranker": "hgb",
+        "baselines": ["popularity", "ease"],
+        "candidates_per_source": 24,
+    }
     alone, _ = evaluate_holdout(inter, products, {**params, "anchor": "ease", "anchor_weight": 1.0})
     assert alone["recall_at_10"] == alone["baselines"]["ease"]["recall_at_10"]
     assert alone["ndcg_at_10"] == alone["baselines"]["ease"]["ndcg_at_10"]
@@ -52,8 +58,16 @@ def test_at_weight_one_the_learned_system_lists_exactly_what_its_anchor_does():
 @pytest.mark.train
 def test_the_selection_blends_so_validation_is_never_below_the_best_source():
     inter, products = _shop(seed=4, n_users=60, days=200)
-    params = {**TINY, "sources": ["item_knn", "ease", "rp3beta", "trending"], "ranker": "hgb", "select_rounds": 1,
-              "select_rankers": ["hgb"], "select_label_windows": 1, "holdout_days": 20, "label_days": 20}
+    params = {
+        **TINY,
+        "sources": ["item_knn", "ease", "rp3beta", "trending"],
+        "ranker": "hgb",
+        "select_rounds": 1,
+        "select_rankers": ["hgb"],
+        "select_label_windows": 1,
+        "holdout_days": 20,
+        "label_days": 20,
+    }
     metrics, _ = evaluate_holdout(inter, products, params)
     blend = metrics["selection"]["blend"]
     assert set(blend["sources_alone"]) == set(metrics["sources"]) - {"trending"}  # trending ranks nothing
