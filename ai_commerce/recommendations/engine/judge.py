@@ -25,7 +25,8 @@ def judge(prep, holdout, p, on_progress=None, pct=(0, 100), with_baselines=True,
     metrics.update(evaluate_lists(lists, truth, k))
     metrics.pop("n_users", None)
     metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, label_windows=int(p["label_windows"]),
-                   ranker_iterations=int(p["ranker_iterations"]), selection=selection)
+                   ranker_iterations=int(p["ranker_iterations"]), anchor=p["anchor"],
+                   anchor_weight=float(p["anchor_weight"]), selection=selection)
     if with_baselines:
         report_progress(on_progress, lo + (hi - lo) * 0.9, "evaluating the baselines")
         metrics["baselines"] = {name: baseline_score(prep, holdout, name, k) for name in p["baselines"]}

@@ -89,6 +89,10 @@ DEFAULTS = {
     "ranker_negative_rate": 0.3,
     "ranker_max_users": 5000,
     "ranker_epochs": 8,            # tfrs ranker only
+    # the ranker's order blended with one source's own order (.blend): weight 0 = the ranker alone, 1 = the
+    # anchor alone; the selection chooses both on validation (the source best alone there, the best weight)
+    "anchor": "",
+    "anchor_weight": 0.0,
     "seed": 7,
 }
 
@@ -141,6 +145,11 @@ class _Checks:
             if unknown:
                 raise ValueError(f"PARAMS['{key}'] names unknown source(s) {', '.join(map(repr, unknown))}; known: "
                                  f"{', '.join(sorted(SOURCES))}")
+        if self.anchor and self.anchor not in SOURCES:
+            raise ValueError(f"PARAMS['anchor'] = {self.anchor!r} is not a known source; known: "
+                             f"{', '.join(sorted(SOURCES))}")
+        if not 0 <= self.anchor_weight <= 1:
+            raise ValueError(f"PARAMS['anchor_weight'] = {self.anchor_weight!r} must lie in [0, 1]")
         if not self.baselines:
             raise ValueError("PARAMS['baselines'] is empty: the gate needs at least one baseline to judge against")
 

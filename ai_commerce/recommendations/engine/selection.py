@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blend import WEIGHTS, blended, rank_feature
 from .data import DAY
 from .evaluate import evaluate_lists
 from .gate import metric_label
@@ -19,12 +20,13 @@ def fit_ranker(pairs, sources, params, kind):
     return Ranker.fit(feats, pairs.y[keep], pairs.users[keep], {**params, "ranker": kind})
 
 
-def validation_score(ranker, pairs, sources, uv, iv, k, metric):
+def validation_score(ranker, pairs, sources, uv, iv, k, metric, anchor="", weight=0.0):
     keep, feats = pairs.only(sources)
     users, items = pairs.users[keep], pairs.items[keep]
     order = np.unique(users)
     rows = np.searchsorted(order, users)
     s = ranker.score(feats) if len(users) else np.zeros(0)
+    s = blended(rows, s, feats, anchor, weight)
     top = top_per_user(rows, items, np.asarray(s, dtype=np.float64), len(order), k)
     lists = {uv.ids[u]: [iv.ids[j] for j, _ in picked] for u, picked in zip(order.tolist(), top, strict=True)}
     return evaluate_lists(lists, pairs.truth, k)[metric]
@@ -84,22 +86,51 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
     settled = {**p, "ranker_iterations": iterations}
     # more label windows (each label_days earlier) give the ranker more to learn from, or older habits
     windows, pairs, label_days = {1: options[(ranker, iterations)]}, train_pairs, float(p["label_days"]) * DAY
+    joined = {1: pairs}
     for n in range(2, int(p["select_label_windows"]) + 1):
         report_progress(on_progress, lo + (hi - lo) * 0.9, f"validating {n} label windows")
         shift = (n - 1) * label_days
         older = prep.labelled(label_cut - shift, val_cut - shift, p["sources"], max_users, pct=lo + (hi - lo) * 0.9)
-        pairs = pairs.join(older)
+        pairs = joined[n] = pairs.join(older)
         windows[n] = trial(sources, ranker, settled, pairs, n)
     label_windows = max(windows, key=windows.get)
     label_windows = label_windows if windows[label_windows] > windows[1] + gain else 1
+    report_progress(on_progress, lo + (hi - lo) * 0.95, "blending the ranker with the best source")
+    fitted = fit_ranker(joined[label_windows], sources, settled, ranker)
+    anchor, weight, score = choose_blend(fitted, val_pairs, sources, prep, k, p["metric"], windows[label_windows])
+    chosen["blend"] = score
     chosen.update(
         sources=sources,
         ranker=ranker,
         ranker_iterations=iterations,
         label_windows=label_windows,
-        why=f"validation {metric_label(p['metric'])} {windows[label_windows]:.4f} on"
+        anchor=anchor,
+        anchor_weight=weight,
+        why=f"validation {metric_label(p['metric'])} {score['chosen']:.4f} on"
         f" {len(val_pairs.truth)} users of the "
-        f"{float(p['holdout_days']):g} days before the held-out window",
+        f"{float(p['holdout_days']):g} days before the held-out window"
+        + (f" (the ranker's order blended with {anchor}'s at weight {weight:g})" if weight > 0 else ""),
     )
     report_progress(on_progress, hi, "sources and ranker chosen")
     return chosen
+
+
+def choose_blend(ranker, val_pairs, sources, prep, k, metric, learned):
+    """(anchor, weight, scores): the source that ranks best alone on validation among ``sources`` and the blend
+    weight (``.blend.WEIGHTS``) that scores best there with it; the ranker alone (weight 0, ``learned``) unless a
+    blend beats it. So on validation the learned system is never below its best source."""
+    def score(anchor, weight):
+        return validation_score(ranker, val_pairs, sources, prep.uv, prep.iv, k, metric, anchor, weight)
+
+    alone = {name: score(name, 1.0) for name in sources if rank_feature(name)}
+    out = {"ranker_alone": round(learned, 5), "sources_alone": {n: round(v, 5) for n, v in alone.items()}}
+    if not alone:
+        return "", 0.0, {**out, "chosen": learned}
+    anchor = max(alone, key=alone.get)
+    tried = {0.0: learned, 1.0: alone[anchor]}
+    for weight in WEIGHTS:
+        if weight not in tried:
+            tried[weight] = score(anchor, weight)
+    weight = max(tried, key=lambda w: (tried[w], -w))
+    out.update(anchor=anchor, weights={f"{w:g}": round(v, 5) for w, v in sorted(tried.items())}, chosen=tried[weight])
+    return (anchor, float(weight), out) if weight > 0 else ("", 0.0, out)

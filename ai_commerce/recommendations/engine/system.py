@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blend import blended
 from .data import DAY
 from .pairs import chunk_size, chunks, pair_table, report_progress, top_per_user
 from .ranker import Ranker
 from .selection import fit_ranker
 
 # what the selection chooses, stored in the metrics under these names
-CONFIG = ("sources", "ranker", "ranker_iterations", "label_windows")
+CONFIG = ("sources", "ranker", "ranker_iterations", "label_windows", "anchor", "anchor_weight")
 
 
 class Engine:
@@ -32,6 +33,7 @@ class Engine:
             return out_items, out_scores, {}
         rows, cols, feats, scores = self._feature_rows(users)
         s = self.ranker.score(feats) if len(rows) else np.zeros(0)
+        s = blended(rows, s, feats, self.params.get("anchor", ""), float(self.params.get("anchor_weight", 0.0)))
         top = top_per_user(rows, cols, s, len(users), k)
         for r, picked in enumerate(top):
             out_items[r, : len(picked)] = [c for c, _ in picked]
