@@ -30,7 +30,8 @@ ACTORS = ("anonymous", "customer", "staff", "staff+perm", "staff+others", "super
 LOGIN = "login"
 REC, PRICE, CORE = "ai_commerce_recommendations", "ai_commerce_pricing", "ai_commerce"
 FC = "ai_commerce_forecast"
-AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC)
+SE = "ai_commerce_search"
+AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC, SE)
 ADMIN = "/admin/"
 
 # A path names the world's objects in braces: {product}, {version}, {shopper}, {policy}, {pending} (a pending
@@ -47,6 +48,9 @@ TABLE = [
     ("GET",    "/ai/api/trending/",                                         None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/products/{product}/sentiment/",                     None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/r/?a=trending:{version}&p={product}&next=/shop/",       None,                              302,   302,   302,   302,   302,   302),
+    ("GET",    "/ai/api/search/?q=mug",                                     None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/search/suggest/?q=mu",                              None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/s/?t=x&p={product}&n=1&next=/shop/",                    None,                              302,   302,   302,   302,   302,   302),
     ("GET",    "/ai/api/schema/",                                           None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/no-such-endpoint/",                                 None,                              404,   404,   404,   404,   404,   404),
     # The staff API: pricing.
@@ -118,6 +122,9 @@ TABLE = [
     ("GET",    f"{FC}/productforecast/",                                    f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/productforecast/{{forecast}}/change/",                f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/stocksnapshot/",                                      f"{FC}.view_stocksnapshot",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{SE}/synonym/",                                            f"{SE}.view_synonym",              LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{SE}/synonym/add/",                                        f"{SE}.add_synonym",               LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{SE}/searchquery/",                                        f"{SE}.view_searchquery",          LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/reviewsentiment/",                    "ai_commerce_sentiment.view_reviewsentiment",
                                                                                                                LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce_sentiment/productsentiment/",                   "ai_commerce_sentiment.view_productsentiment",

@@ -1,0 +1,199 @@
+"""Learn the ranking from search sessions, and judge it: pure functions over ``Session``s, shared by the trainer
+and ``bench/search.py``. Worker only (scikit-learn).
+
+Labels: an order of a shown product is 3, a basket 2, a click 1. The sessions are split by time: the newest
+``holdout`` share is held out. Inside the rest, statistics (click and order rates per query and product, corrected
+for position bias by inverse propensity, and the query's category affinity) come from the older half and the
+ranker learns from the newer half, as it will serve: statistics of the past applied to new searches. Three rankers
+are judged on the held-out sessions with the statistics of every training session: lexical alone, lexical plus
+popularity (its weight chosen on the training sessions) and the learned linear ranker (pairwise logistic
+regression, RankNet's loss on a linear score).
+"""
+
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker, query_key
+
+CANDIDATES = 50
+SMOOTHING = 5.0
+PAIRS_PER_SESSION = 60
+POPULARITY_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class Session:
+    query: str
+    shown: list  # product ids in the order shown, from position offset + 1
+    labels: dict  # {product id: 1 click, 2 basket, 3 order}
+    offset: int = 0
+    at: object = None
+    key: str = field(init=False)
+
+    def __post_init__(self):
+        self.key = query_key(self.query)
+
+
+def propensity(position):
+    """How likely a shopper looks at ``position`` (1-based): 1 / log2(position + 1)."""
+    return 1.0 / math.log2(position + 1)
+
+
+def query_stats(sessions, index):
+    """``({query key: {"products": {id: [click rate, order rate]}, "categories": {category: share}}}, prior)``."""
+    shown = defaultdict(lambda: defaultdict(float))
+    clicked = defaultdict(lambda: defaultdict(float))
+    ordered = defaultdict(lambda: defaultdict(float))
+    categories = defaultdict(lambda: defaultdict(float))
+    total_shown = total_clicks = total_orders = 0.0
+    for s in sessions:
+        for i, pid in enumerate(s.shown):
+            weight = 1.0 / propensity(s.offset + i + 1)
+            shown[s.key][pid] += 1
+            total_shown += 1
+            gain = s.labels.get(pid, 0)
+            if gain:
+                clicked[s.key][pid] += weight
+                total_clicks += weight
+                position = index.position.get(pid)
+                if position is not None:
+                    categories[s.key][index.categories[position]] += gain
+            if gain >= 2:
+                ordered[s.key][pid] += weight
+                total_orders += weight
+    prior = (total_clicks / total_shown if total_shown else 0.0, total_orders / total_shown if total_shown else 0.0)
+    stats = {}
+    for key, products in shown.items():
+        cats = categories.get(key, {})
+        mass = sum(cats.values()) or 1.0
+        stats[key] = {
+            "products": {str(pid): [round((clicked[key][pid] + SMOOTHING * prior[0]) / (n + SMOOTHING), 5),
+                                    round((ordered[key][pid] + SMOOTHING * prior[1]) / (n + SMOOTHING), 5)]
+                         for pid, n in products.items()},
+            "categories": {c: round(v / mass, 4) for c, v in cats.items()}}
+    return stats, prior
+
+
+def candidates(index, session, synonyms=None):
+    """(matches, positions): the lexical top ``CANDIDATES`` for the session's query plus its labelled products."""
+    matches = index.match(session.query, synonyms=synonyms)
+    wanted = len(matches.words)
+    pool = [p for p, n in matches.matched.items() if n == wanted] or list(matches.matched)
+    pool.sort(key=lambda p: (-matches.matched.get(p, 0), -matches.scores.get(p, 0.0)))
+    pool = pool[:CANDIDATES]
+    for pid in session.labels:
+        p = index.position.get(pid)
+        if p is not None and p not in pool:
+            pool.append(p)
+    return matches, pool
+
+
+def ranked(ranker, index, matches, pool, key):
+    scores = dict(zip(pool, ranker.score(index, matches, pool, key), strict=True))
+    return sorted(pool, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
+
+
+def ndcg_mrr(order, labels, index, k=10):
+    gains = [labels.get(index.ids[p], 0) for p in order]
+    dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+    ideal = sorted(labels.values(), reverse=True)[:k]
+    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    first = next((i for i, g in enumerate(gains) if g), None)
+    return (dcg / idcg if idcg else 0.0), (1.0 / (first + 1) if first is not None else 0.0)
+
+
+def evaluate(ranker, index, sessions, prepared=None):
+    """Mean NDCG@10 and MRR of ``ranker`` over ``sessions`` (each ranked over its candidates)."""
+    prepared = prepared or [candidates(index, s) for s in sessions]
+    scores = [ndcg_mrr(ranked(ranker, index, m, pool, s.key), s.labels, index)
+              for s, (m, pool) in zip(sessions, prepared, strict=True)]
+    if not scores:
+        return 0.0, 0.0
+    return float(np.mean([a for a, _ in scores])), float(np.mean([b for _, b in scores]))
+
+
+def fit_linear(index, sessions, prepared, stats, prior, seed=0):
+    """Fit the learned ranker's weights on ``sessions`` (pairwise logistic regression over standardised
+    features)."""
+    from sklearn.linear_model import LogisticRegression
+
+    probe = Ranker(LEARNED, queries=stats, prior=prior)
+    rows, pairs, rng = [], [], random.Random(seed)
+    for s, (m, pool) in zip(sessions, prepared, strict=True):
+        feats = {p: probe.features(index, m, p, s.key) for p in pool}
+        rows.extend(feats.values())
+        gains = {p: s.labels.get(index.ids[p], 0) for p in pool}
+        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b]]
+        rng.shuffle(session_pairs)
+        pairs.extend((feats[a], feats[b], gains[a] - gains[b]) for a, b in session_pairs[:PAIRS_PER_SESSION])
+    if not pairs:
+        return None
+    x = np.asarray(rows, dtype=float)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    diffs = np.asarray([(np.asarray(a) - np.asarray(b)) / scale for a, b, _g in pairs])
+    weights = np.asarray([g for _a, _b, g in pairs], dtype=float)
+    model = LogisticRegression(fit_intercept=False, C=1.0, max_iter=1000)
+    model.fit(np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
+              sample_weight=np.r_[weights, weights])
+    return [round(float(w), 6) for w in model.coef_[0]], [float(v) for v in mean], [float(v) for v in scale]
+
+
+def learn(index, sessions, *, holdout=0.2, min_sessions=40):
+    """Choose and fit what ranks, judged on the newest sessions. Return (Ranker, metrics)."""
+    ordered = sorted(sessions, key=lambda s: (s.at is None, s.at))
+    labelled = [s for s in ordered if s.labels]
+    metrics = {"sessions": len(labelled), "searches": len(ordered), "features": list(FEATURES)}
+    if len(labelled) < min_sessions:
+        metrics.update(serving=LEXICAL, reason=(
+            f"Lexical ranking serves: {len(labelled)} search sessions with a click, basket or order, and a learned "
+            f"ranking needs {min_sessions} to be fitted and judged."))
+        return Ranker(LEXICAL), metrics
+    # Cut by time where the newest ``holdout`` share of labelled sessions begins; searches without a click count in
+    # the statistics (they were shown and not chosen) but give nothing to learn or judge from.
+    cut = ordered.index(labelled[int(len(labelled) * (1 - holdout))])
+    before, held = ordered[:cut], [s for s in ordered[cut:] if s.labels]
+    train = [s for s in before if s.labels]
+    inner = ordered.index(train[len(train) // 2])
+    past, recent = ordered[:inner], [s for s in ordered[inner:cut] if s.labels]
+    stats_past, prior_past = query_stats(past, index)
+    prepared_recent = [candidates(index, s) for s in recent]
+    best_weight, best = 0.0, -1.0
+    for weight in POPULARITY_WEIGHTS:
+        score = evaluate(Ranker(LEXICAL_POPULARITY, popularity_weight=weight), index, recent, prepared_recent)[0]
+        if score > best + 1e-9:
+            best_weight, best = weight, score
+    fitted = fit_linear(index, recent, prepared_recent, stats_past, prior_past)
+    stats, prior = query_stats(before, index)
+    prepared_held = [candidates(index, s) for s in held]
+    rankers = {LEXICAL: Ranker(LEXICAL),
+               LEXICAL_POPULARITY: Ranker(LEXICAL_POPULARITY, popularity_weight=best_weight)}
+    if fitted is not None:
+        w, mean, scale = fitted
+        rankers[LEARNED] = Ranker(LEARNED, weights=w, mean=mean, scale=scale, queries=stats, prior=prior)
+    judged = {name: evaluate(r, index, held, prepared_held) for name, r in rankers.items()}
+    for name, (ndcg, mrr) in judged.items():
+        metrics[f"{name}_ndcg_at_10" if name != LEARNED else "learned_ndcg_at_10"] = round(ndcg, 4)
+        metrics[f"{name}_mrr" if name != LEARNED else "learned_mrr"] = round(mrr, 4)
+    serving = max(judged, key=lambda n: (judged[n][0], n == LEXICAL))
+    if LEARNED in judged and serving != LEARNED:
+        reason = (f"The learned ranking (NDCG@10 {judged[LEARNED][0]:.3f}) did not beat {serving.replace('_', ' ')} "
+                  f"({judged[serving][0]:.3f}) on {len(held)} held-out sessions, so {serving.replace('_', ' ')} "
+                  "serves.")
+    elif serving == LEARNED:
+        reason = (f"The learned ranking serves: NDCG@10 {judged[LEARNED][0]:.3f} against "
+                  f"{judged[LEXICAL][0]:.3f} for lexical alone and {judged[LEXICAL_POPULARITY][0]:.3f} with "
+                  f"popularity, on {len(held)} held-out sessions.")
+    else:
+        reason = "No pair of results with different labels to learn from; " + serving.replace("_", " ") + " serves."
+    if serving == LEARNED:  # what serves uses the statistics of every session
+        all_stats, all_prior = query_stats(ordered, index)
+        rankers[LEARNED].queries, rankers[LEARNED].prior = all_stats, all_prior
+    metrics.update(serving=serving, reason=reason, ndcg_at_10=round(judged[serving][0], 4),
+                   mrr=round(judged[serving][1], 4), held_out=len(held), popularity_weight=best_weight,
+                   weights=dict(zip(FEATURES, rankers[LEARNED].weights, strict=True)) if LEARNED in rankers else {})
+    return rankers[serving], metrics
