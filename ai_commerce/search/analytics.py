@@ -28,7 +28,7 @@ def report(limit=10):
         row["ctr"] = 100 * row["clicks"] / row["searches"] if row["searches"] else 0.0
     zero = list(searches.filter(total=0).values("normalised").annotate(searches=Count("pk"))
                 .order_by("-searches", "normalised")[:limit])
-    totals = searches.aggregate(searches=Count("pk"), zero=Count("pk", filter=Q(total=0)),
+    totals = searches.aggregate(searches=Count("pk"), zero_count=Count("pk", filter=Q(total=0)),
                                 rescued=Count("pk", filter=~Q(rescue="")))
     clicks = dict(SearchClick.objects.filter(search__occurred_at__gte=since, position__lte=POSITIONS)
                   .values_list("position").annotate(n=Count("pk")))
@@ -39,4 +39,4 @@ def report(limit=10):
             shown[p] += 1
     ctr = [(p, 100 * clicks.get(p, 0) / shown[p] if shown[p] else 0.0) for p in range(1, POSITIONS + 1)]
     return {"since": since, "top": top, "zero": zero, "ctr_by_position": ctr, **totals,
-            "zero_rate": 100 * totals["zero"] / totals["searches"] if totals["searches"] else 0.0}
+            "zero_rate": 100 * totals["zero_count"] / totals["searches"] if totals["searches"] else 0.0}
