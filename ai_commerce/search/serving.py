@@ -9,6 +9,7 @@ index replaces it once a version serves.
 import threading
 import time
 from collections import Counter
+from functools import cached_property
 
 from django.core.signals import setting_changed
 from django.db.models import Count
@@ -31,9 +32,19 @@ POPULAR_QUERIES = 500
 
 
 class State:
-    def __init__(self, version, index, ranker, synonyms, popular_queries, checked):
-        self.version, self.index, self.ranker = version, index, ranker
-        self.synonyms, self.popular_queries, self.checked = synonyms, popular_queries, checked
+    """The serving version's index and ranker; the staff synonyms and the popular past queries are read on first
+    use (a listing re-rank needs neither)."""
+
+    def __init__(self, version, index, ranker, checked):
+        self.version, self.index, self.ranker, self.checked = version, index, ranker, checked
+
+    @cached_property
+    def synonyms(self):
+        return synonym_map(Synonym.objects.all())
+
+    @cached_property
+    def popular_queries(self):
+        return popular_queries()
 
 
 def reset(**kwargs):
@@ -106,6 +117,6 @@ def state():
                 ranker = Ranker.loads(f.read())
         else:
             index, ranker = SearchIndex.build(catalogue_rows(), popularity()), Ranker()
-        current = State(pk, index, ranker, synonym_map(Synonym.objects.all()), popular_queries(), now)
+        current = State(pk, index, ranker, now)
         _state["current"] = current
     return current

@@ -3,7 +3,9 @@ matched, eligibility, did you mean, zero-result rescue, staff synonyms, suggest,
 No stubs: the index is built from the shop's rows."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 
 from ai_commerce import privacy
 from ai_commerce.search import service, serving, text
@@ -167,11 +169,25 @@ def test_forgetting_a_user_removes_their_searches(shop):
 
 
 def test_rerank_keeps_every_product_and_new_ones_in_place(shop):
-    ids = [item.pk for item in shop]
-    reordered = service.rerank(ids)
-    assert sorted(reordered) == sorted(ids)
-    serving.state().popularity_hint = None
+    from ai_commerce.models import Interaction
+
+    for n in range(4):
+        Interaction.objects.create(session_key=f"s{n}", product=shop[4], kind="purchase", source="app")
+    serving.reset()
+    serving.state()
+    newcomer = ItemFactory(label="New teapot")  # not in the serving index yet: it keeps its place
+    ids = [item.pk for item in shop] + [newcomer.pk]
+    ids.insert(2, ids.pop())
+    reordered = service.rerank(ids, context="category")
+    assert sorted(reordered) == sorted(ids) and reordered[2] == newcomer.pk
+    assert reordered.index(shop[4].pk) < ids.index(shop[4].pk)
+    from tests.althost.models import Item
+
+    objects = service.rerank(Item.objects.filter(pk__in=ids).order_by("pk"))
+    assert [o.pk for o in objects] != sorted(ids) and sorted(o.pk for o in objects) == sorted(ids)
     assert service.rerank([]) == [] and service.rerank(ids[:1]) == ids[:1]
+    with override_settings(AI_COMMERCE={**settings.AI_COMMERCE, "SEARCH": {"RERANK_BLEND": {"default": 0.0}}}):
+        assert service.rerank(ids) == ids  # blend 0: the shop's own order
 
 
 def test_checks_name_bad_settings():
