@@ -97,23 +97,39 @@ def ranked(ranker, index, matches, pool, key):
     return sorted(pool, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
 
 
-def ndcg_mrr(order, labels, index, k=10):
-    gains = [labels.get(index.ids[p], 0) for p in order]
-    dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
-    ideal = sorted(labels.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+def ndcg_mrr(order, labels, index, k=10, weights=None):
+    """NDCG@k and MRR of ``order`` (positions) for ``labels`` ({id: gain}); ``weights`` ({id: w}) scale each
+    labelled product's gain (inverse propensity: a click far down the logged list says more)."""
+    weights = weights or {}
+    value = {pid: (2 ** g - 1) * weights.get(pid, 1.0) for pid, g in labels.items()}
+    gains = [value.get(index.ids[p], 0.0) for p in order]
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+    ideal = sorted(value.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
     first = next((i for i, g in enumerate(gains) if g), None)
     return (dcg / idcg if idcg else 0.0), (1.0 / (first + 1) if first is not None else 0.0)
 
 
-def evaluate(ranker, index, sessions, prepared=None):
-    """Mean NDCG@10 and MRR of ``ranker`` over ``sessions`` (each ranked over its candidates)."""
+def ips_weights(session):
+    """Each labelled product's inverse propensity at the position it was shown (1 when it was not shown)."""
+    where = {pid: session.offset + i + 1 for i, pid in enumerate(session.shown)}
+    return {pid: 1.0 / propensity(where[pid]) if pid in where else 1.0 for pid in session.labels}
+
+
+def evaluate(ranker, index, sessions, prepared=None, debias=True):
+    """Mean NDCG@10 and MRR of ``ranker`` over ``sessions`` (each ranked over its candidates). ``debias``: each
+    label weighted by its inverse propensity, so that the logged ranking's own order is not rewarded for the clicks
+    it drew by placing products on top (unbiased learning-to-rank's counterfactual evaluation)."""
     prepared = prepared or [candidates(index, s) for s in sessions]
-    scores = [ndcg_mrr(ranked(ranker, index, m, pool, s.key), s.labels, index)
-              for s, (m, pool) in zip(sessions, prepared, strict=True)]
+    scores, mass = [], []
+    for s, (m, pool) in zip(sessions, prepared, strict=True):
+        weights = ips_weights(s) if debias else {}
+        scores.append(ndcg_mrr(ranked(ranker, index, m, pool, s.key), s.labels, index, weights=weights))
+        mass.append(max(weights.values(), default=1.0))  # a session whose choice sat far down counts more
     if not scores:
         return 0.0, 0.0
-    return float(np.mean([a for a, _ in scores])), float(np.mean([b for _, b in scores]))
+    return (float(np.average([a for a, _ in scores], weights=mass)),
+            float(np.average([b for _, b in scores], weights=mass)))
 
 
 def fit_linear(index, sessions, prepared, stats, prior, seed=0):
@@ -143,8 +159,9 @@ def fit_linear(index, sessions, prepared, stats, prior, seed=0):
     return [round(float(w), 6) for w in model.coef_[0]], [float(v) for v in mean], [float(v) for v in scale]
 
 
-def learn(index, sessions, *, holdout=0.2, min_sessions=40):
-    """Choose and fit what ranks, judged on the newest sessions. Return (Ranker, metrics)."""
+def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
+    """Choose and fit what ranks, judged on the newest sessions. Return (Ranker, metrics); ``rankers_out`` (a dict),
+    when given, receives every ranker judged (for a benchmark)."""
     ordered = sorted(sessions, key=lambda s: (s.at is None, s.at))
     labelled = [s for s in ordered if s.labels]
     metrics = {"sessions": len(labelled), "searches": len(ordered), "features": list(FEATURES)}
@@ -176,6 +193,8 @@ def learn(index, sessions, *, holdout=0.2, min_sessions=40):
         w, mean, scale = fitted
         rankers[LEARNED] = Ranker(LEARNED, weights=w, mean=mean, scale=scale, queries=stats, prior=prior)
     judged = {name: evaluate(r, index, held, prepared_held) for name, r in rankers.items()}
+    if rankers_out is not None:
+        rankers_out.update(rankers)
     for name, (ndcg, mrr) in judged.items():
         metrics[f"{name}_ndcg_at_10" if name != LEARNED else "learned_ndcg_at_10"] = round(ndcg, 4)
         metrics[f"{name}_mrr" if name != LEARNED else "learned_mrr"] = round(mrr, 4)
