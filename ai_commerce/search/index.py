@@ -105,10 +105,10 @@ class SearchIndex:
     def has_stem(self, stem):
         return any(stem in self.postings[f] for f in FIELDS)
 
-    def corrections(self, word):
+    def corrections(self, word, allowed=None):
         """The catalogue's words within the typos ``word`` is allowed, as (distance, word), nearest and most
         common first."""
-        allowed = text.typos_allowed(word)
+        allowed = text.typos_allowed(word) if allowed is None else allowed
         if not allowed:
             return []
         variants = {word} | text.deletes(word, allowed)
@@ -152,6 +152,10 @@ class SearchIndex:
                 add(text.stem(completion), "prefix", completion)
         if not any(e.how == "exact" for e in out):
             for d, candidate in self.corrections(word):
+                add(text.stem(candidate), f"typo{d}", candidate)
+        if not out and len(word) == 4 and word.isalpha():
+            # A last resort before the word finds nothing: "dess" is "dress" with a letter dropped, typed in four.
+            for d, candidate in self.corrections(word, allowed=1):
                 add(text.stem(candidate), f"typo{d}", candidate)
         return out
 

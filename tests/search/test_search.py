@@ -198,3 +198,8 @@ def test_checks_name_bad_settings():
 
 def test_migrations_match_models():
     call_command("makemigrations", "ai_commerce_search", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_four_letter_word_that_finds_nothing_is_forgiven_one_typo(shop):
+    assert titles(service.search("jarr", in_stock=False, log=False)) == ["Scented candle"]  # "jar", one letter more
+    assert service.search("cupz", log=False).did_you_mean == "cup"
