@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import text
 from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker, query_key
 
 CANDIDATES = 50
@@ -36,6 +37,35 @@ class Session:
 
     def __post_init__(self):
         self.key = query_key(self.query)
+
+
+def learned_synonyms(sessions, index, *, min_choices=3, share=0.6):
+    """``{shopper's word: [catalogue word]}``: a query word the catalogue does not hold ("cup"), whose shoppers
+    chose (clicked, basketed, bought) products of which at least ``share`` hold one catalogue word ("mug"), over at
+    least ``min_choices`` choices. Staff synonyms are the other source; these are searched the same way."""
+    chosen = defaultdict(list)
+    for s in sessions:
+        words = [w for w in s.key.split() if w not in index.words and len(w) >= 3 and not w.isdigit()]
+        if not words or not s.labels:
+            continue
+        for pid in s.labels:
+            position = index.position.get(pid)
+            if position is not None:
+                for word in words:
+                    chosen[word].append(set(text.tokens(index.titles[position])))
+    out = {}
+    for word, titles in chosen.items():
+        if len(titles) < min_choices:
+            continue
+        counts = defaultdict(int)
+        for title in titles:
+            for token in title:
+                counts[token] += 1
+        best = max(counts, key=lambda t: (counts[t], t))
+        # A misspelled catalogue word is typo tolerance's, not a synonym.
+        if counts[best] >= share * len(titles) and not index.corrections(word):
+            out[word] = [best]
+    return out
 
 
 def propensity(position):

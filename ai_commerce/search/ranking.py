@@ -22,14 +22,15 @@ def query_key(query):
 
 class Ranker:
     def __init__(self, kind=LEXICAL, *, weights=None, mean=None, scale=None, popularity_weight=0.0, queries=None,
-                 prior=(0.0, 0.0)):
+                 prior=(0.0, 0.0), synonyms=None):
         self.kind, self.weights, self.mean, self.scale = kind, weights, mean, scale
+        self.synonyms = synonyms or {}  # learned from behaviour: {shopper's word: [catalogue words]}
         self.popularity_weight, self.queries, self.prior = popularity_weight, queries or {}, tuple(prior)
 
     def dumps(self):
         return json.dumps({"kind": self.kind, "weights": self.weights, "mean": self.mean, "scale": self.scale,
                            "popularity_weight": self.popularity_weight, "queries": self.queries,
-                           "prior": list(self.prior)}).encode()
+                           "prior": list(self.prior), "synonyms": self.synonyms}).encode()
 
     @classmethod
     def loads(cls, data):

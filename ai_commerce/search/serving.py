@@ -40,7 +40,11 @@ class State:
 
     @cached_property
     def synonyms(self):
-        return synonym_map(Synonym.objects.all())
+        """Staff synonyms, and those the trainer learned from what shoppers chose (staff's first)."""
+        merged = {word: list(words) for word, words in self.ranker.synonyms.items()}
+        for word, words in synonym_map(Synonym.objects.all()).items():
+            merged[word] = [*words, *(w for w in merged.get(word, ()) if w not in words)]
+        return merged
 
     @cached_property
     def popular_queries(self):

@@ -71,6 +71,8 @@ def train(reporter):
     ranker, metrics = learning.learn(index, sessions, holdout=conf["HOLDOUT_SHARE"],
                                      min_sessions=conf["MIN_SESSIONS"])
     metrics["products"] = len(index.ids)
+    ranker.synonyms = learning.learned_synonyms(sessions, index)
+    metrics["learned_synonyms"] = ranker.synonyms
     reporter.log(metrics["reason"])
     ats = [s.at for s in sessions if s.at]
     version = ModelVersion.objects.create(kind="search", params={"ranker": ranker.kind}, metrics=metrics,

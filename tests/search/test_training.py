@@ -91,6 +91,11 @@ def test_the_ranking_learned_from_clicks_and_orders_beats_lexical_on_held_out_se
     serving.reset()
     page = service.search("mug", log=False)
     assert page.ranker == m["serving"] and page.results[0].title == "Green ceramic mug"
+    # Shoppers who typed "cup" (the simulator's synonym of "mug") chose mugs: "cup" is learned as a synonym.
+    assert m["learned_synonyms"].get("cup") == ["mug"]
+    found = service.search("cup", log=False)
+    assert found.rescue == "" and found.results[0].title == "Green ceramic mug"
+    assert found.results[0].matched["title"] == ["mug (synonym)"]
 
 
 def test_labels_come_from_clicks_baskets_and_orders_of_the_same_shopper(shop):
