@@ -163,8 +163,9 @@ class SearchIndex:
     def _norm(self, name, position):
         return (K1 + 1) / (1 + K1 * (1 - B + B * self.lengths[name][position] / self.average[name]))
 
-    def match(self, query, *, synonyms=None, prefix_last=True, positions=None):
-        """Score the products for ``query``; ``positions``: only these product positions (a category)."""
+    def match(self, query, *, synonyms=None, prefix_last=True, positions=None, fields=FIELDS):
+        """Score the products for ``query``; ``positions``: only these product positions (a category); ``fields``:
+        only these fields (suggest reads titles)."""
         words = text.tokens(query)
         meaningful = [w for w in words if w not in text.STOPWORDS] or words
         ends_open = prefix_last and bool(query) and not query[-1].isspace()
@@ -175,7 +176,7 @@ class SearchIndex:
             best = {}  # position -> {field: contribution}
             typo = {}
             for e in expansion_list:
-                for name in FIELDS:
+                for name in fields:
                     docs = self.postings[name].get(e.stem)
                     if docs is None:
                         continue

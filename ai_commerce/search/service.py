@@ -162,9 +162,9 @@ def suggest(query, limit=8):
         return []
     out = [{"text": q, "kind": "query"} for q, _n in st.popular_queries if q.startswith(key) and q != key][:limit // 2]
     index = st.index
-    matches = index.match(query, synonyms=None)
+    matches = index.match(query, synonyms=None, fields=("title",))
     wanted = len(matches.words)
-    titled = [p for p, n in matches.matched.items() if n == wanted and matches.fields[p]["title"] > 0]
+    titled = [p for p, n in matches.matched.items() if n == wanted]
     titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p], index.titles[p]))
     seen = {s["text"] for s in out}
     for p in titled:

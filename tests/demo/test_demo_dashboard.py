@@ -34,8 +34,9 @@ def test_the_dashboard_charts_the_demo_shops_real_data(admin_client, trained, dj
         response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    # the metrics of 4 kinds (recommendations never trained), events, sentiment by month, forecast vs actual
-    assert page.count('class="ai-chart"') == 7 and page.count("no data yet") == 1
+    # the metrics of 5 kinds (recommendations and search never trained), events, sentiment by month, forecast vs
+    # actual (search's click-through chart shows once there are searches)
+    assert page.count('class="ai-chart"') == 8 and page.count("no data yet") == 2
     assert "Forecast vs actual, units a day" in page and "wrmsse_skill: " in page
     assert page.count("purchase: ") > 10 and page.count("positive: ") >= 1  # bars with tooltips
     assert "macro_f1: " in page and "demand_skill: " in page  # metric points
