@@ -122,9 +122,10 @@ def run_shop(name, n_sessions, seed):
 
 
 def known_item(seed, n_queries=2000):
-    """Known-item search on UCI Online Retail's catalogue (read in place): a query is two or three words, in order, of
-    the description of a product a customer bought in the last 30 days; MRR of the bought product (1/rank, 0 beyond
-    the 50 best lexical matches re-ranked) for lexical alone and lexical plus popularity (purchases before the window)."""
+    """Known-item search on UCI Online Retail's catalogue (read in place): a query is two or three words, in order,
+    of the description of a product a customer bought in the last 30 days; MRR of the bought product (1/rank, 0
+    beyond the 50 best lexical matches re-ranked) for lexical alone and lexical plus popularity (purchases before
+    the window)."""
     import csv
     import datetime as dt
     import gzip
