@@ -116,10 +116,10 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    for kind in ("recommendations", "sentiment", "pricing", "forecast", "restock"):  # restock: the tests' own one
+    for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "restock"):  # restock: the tests' own one
         assert f'id="ai-{kind}"' in page
     # held-out metrics per kind, sentiment per month, events per day
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 5 + 1 + 1
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 6 + 1 + 1
     assert "Retrain now" in page and "data-ai-progress-url" in page
     assert "?flag=any" in page and "?status__exact=pending" in page
     assert "No impressions yet" in page  # the online table appears once placements have rendered
@@ -132,11 +132,12 @@ def test_dashboard_costs_the_same_queries_whatever_the_data_size(admin_client, d
 
     ensure_schedules()
     populate(1)
-    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast, schedules
-    with django_assert_max_num_queries(21):
+    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast, 1 search
+    # (no searches yet: the newest one's date), schedules
+    with django_assert_max_num_queries(22):
         assert admin_client.get(DASHBOARD).status_code == 200
     populate(5)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         assert admin_client.get(DASHBOARD).status_code == 200
 
 
