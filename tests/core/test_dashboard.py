@@ -116,7 +116,8 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "restock"):  # restock: the tests' own one
+    # restock: the tests' own capability
+    for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "restock"):
         assert f'id="ai-{kind}"' in page
     # held-out metrics per kind, sentiment per month, events per day
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 6 + 1 + 1

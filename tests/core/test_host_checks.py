@@ -79,7 +79,8 @@ def test_an_eager_shop_gets_crontab_lines_and_no_beat_schedule(capsys):
     assert PeriodicTask.objects.count() == 0
     assert "Tasks run eagerly" in err and "crontab" in err
     lines = [line for line in out.splitlines() if not line.startswith("#")]
-    assert len(lines) == 10  # the same as beat's: 6 retrains (with tests.restock), stock snapshot, janitor, sweep, prune
+    # the same as beat's: 6 retrains (with tests.restock), stock snapshot, janitor, sweep, prune
+    assert len(lines) == 10
     nightly = out.splitlines()[out.splitlines().index("# ai_commerce: retrain recommendations nightly") + 1]
     minute, hour, *_rest, cd, _folder, _and, python, manage, command, kind = shlex.split(nightly)
     assert (minute, hour, cd, python, command, kind) == ("0", "3", "cd", sys.executable, "ai_commerce_train",

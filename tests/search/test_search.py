@@ -203,3 +203,16 @@ def test_migrations_match_models():
 def test_a_four_letter_word_that_finds_nothing_is_forgiven_one_typo(shop):
     assert titles(service.search("jarr", in_stock=False, log=False)) == ["Scented candle"]  # "jar", one letter more
     assert service.search("cupz", log=False).did_you_mean == "cup"
+
+
+def test_the_search_page_view_renders_results_with_signed_links(rf, shop):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from ai_commerce.search.views import SearchPageView
+
+    request = rf.get("/search/", {"q": "candel"})
+    request.user, request.session = AnonymousUser(), SessionStore()
+    html = SearchPageView.as_view()(request).render().content.decode()
+    assert 'class="ai-search-box"' in html and "Scented candle" in html and "Did you mean" in html
+    assert "/ai/s/?t=" in html and "&amp;s=" in html
