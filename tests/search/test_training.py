@@ -12,10 +12,25 @@ from ai_commerce import registry
 from ai_commerce.models import Interaction, ModelVersion, TrainingRun
 from ai_commerce.search import learning, service, serving
 from ai_commerce.search.models import SearchClick, SearchQuery
-from demo_shop.catalog import search_sessions
 from tests.factories import ItemFactory, SectionFactory, StockRecordFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _load_simulator():
+    """demo_shop/catalog/search_sessions.py, read by path: importing the ``demo_shop`` package would make its Celery
+    app the current one for the rest of this suite (the broker tests read the tests' own)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "demo_shop" / "catalog" / "search_sessions.py"
+    spec = importlib.util.spec_from_file_location("search_sessions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+search_sessions = _load_simulator()
 PRODUCTS = [("Blue ceramic mug", 1), ("Red ceramic mug", 1), ("Green ceramic mug", 40), ("White stoneware mug", 2),
             ("Black stoneware mug", 12), ("Linen cushion", 3), ("Wool cushion", 25), ("Scented candle", 4),
             ("Soy wax candle", 30), ("Glass vase", 2), ("Ceramic vase", 15), ("Striped throw", 8)]
