@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from demo_shop.catalog.views import ProductDetailView, ProductListView
+from demo_shop.catalog.views import ProductDetailView, ProductListView, SearchView
 from demo_shop.orders import views as order_views
 
 urlpatterns = [
     path("", ProductListView.as_view(), name="home"),
+    path("search/", SearchView.as_view(), name="search"),
     path("products/<slug:slug>/", ProductDetailView.as_view(), name="product_detail"),
     path("basket/", order_views.basket_detail, name="basket"),
     path("basket/add/<int:product_id>/", order_views.basket_add, name="basket_add"),

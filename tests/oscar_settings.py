@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
     "ai_commerce.forecast",
+    "ai_commerce.search",
     "ai_commerce.assistant",
 ]
 MIDDLEWARE = [

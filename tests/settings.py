@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "ai_commerce.sentiment",
     "ai_commerce.pricing",
     "ai_commerce.forecast",
+    "ai_commerce.search",
     "ai_commerce.assistant",
     "tests.restock",  # a capability of the tests' own, installed like any other (no edit to the core)
 ]

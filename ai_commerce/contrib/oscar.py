@@ -28,6 +28,21 @@ Oscar's ``currency`` filter (``format_price``).
 first stock record, and that record's net stock. A shop whose strategy chooses another record overrides
 ``OscarAdapter.get_stockrecord_queryset`` and names its subclass in ``ADAPTER``. Nothing of Oscar is imported here
 at module level, so the settings module may import this one.
+
+Search (``ai_commerce.search`` in ``INSTALLED_APPS``) ranks Oscar's category pages and search results for each
+shopper without replacing them: in a forked ``catalogue`` app, re-rank the products Oscar found, then paginate::
+
+    from ai_commerce.search.service import rerank
+
+    class ProductCategoryView(oscar_views.ProductCategoryView):
+        def get_context_data(self, **kwargs):
+            context = super().get_context_data(**kwargs)   # haystack's (or Oscar's) page of products
+            ids = [result.object.pk for result in context["page_obj"].object_list]
+            context["reranked_ids"] = rerank(ids, user=self.request.user,
+                                             session_key=self.request.session.session_key, context="category")
+            return context
+
+or serve ``ai_commerce.search.views.SearchPageView`` (typo-tolerant, learned ranking) at Oscar's search URL.
 """
 
 from decimal import Decimal

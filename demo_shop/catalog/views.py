@@ -1,8 +1,10 @@
 """Shop pages of the catalog: the product list (home) and the product page."""
 
 from django.db.models import Avg, Count, Prefetch, Q
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
+from ai_commerce.search.service import rerank
+from ai_commerce.search.views import SearchPageMixin
 from demo_shop.reviews.models import Review
 
 from .models import Category, Product
@@ -26,6 +28,10 @@ class ProductListView(ListView):
             if self.category is None:
                 return products.none()
             products = products.filter(Q(category=self.category) | Q(category__parent=self.category))
+            # A category page: the same products, ordered for this shopper (ai_commerce.search), then paginated.
+            user = self.request.user if self.request.user.is_authenticated else None
+            return rerank(products.order_by("name", "pk"), user=user, session_key=self.request.session.session_key,
+                          context="category")
         return products.order_by("name", "pk")
 
     def get_context_data(self, **kwargs):
@@ -58,3 +64,9 @@ class ProductDetailView(DetailView):
         )
         context["max_quantity"] = min(self.object.stock, 99)
         return context
+
+
+class SearchView(SearchPageMixin, TemplateView):
+    """The shop's search page: ai_commerce.search's results, typo-tolerant, with a signed link per result."""
+
+    template_name = "catalog/search.html"

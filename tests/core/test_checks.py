@@ -166,6 +166,7 @@ SUB_APP_CHECKS = {
     "PRICING": "ai_commerce.pricing.checks.check_pricing_settings",
     "RECOMMENDATIONS": "ai_commerce.recommendations.checks.check_recommendation_settings",
     "FORECAST": "ai_commerce.forecast.checks.check_forecast_settings",
+    "SEARCH": "ai_commerce.search.checks.check_search_settings",
     "ASSISTANT": "ai_commerce.assistant.checks.check_assistant_settings",
 }
 
@@ -226,6 +227,12 @@ def forecast_without_stock(settings, monkeypatch):
     fields = {k: v for k, v in settings.AI_COMMERCE["PRODUCT_FIELDS"].items() if k != "stock"}
     patch(settings, PRODUCT_FIELDS=fields)
     return import_string(SUB_APP_CHECKS["FORECAST"])()
+
+
+def search_titles_only(settings, monkeypatch):
+    fields = {k: v for k, v in settings.AI_COMMERCE["PRODUCT_FIELDS"].items() if k not in ("description", "category")}
+    patch(settings, PRODUCT_FIELDS=fields)
+    return import_string(SUB_APP_CHECKS["SEARCH"])()
 
 
 def fan_out_without_result_backend(settings, monkeypatch):
@@ -379,6 +386,16 @@ PROBLEMS = [
     ("ai_commerce.E077", sub_app("FORECAST", MIN_HISTORY_DAYS=60)),
     ("ai_commerce.W070", forecast_without_order_lines),
     ("ai_commerce.W071", forecast_without_stock),
+    ("ai_commerce.E080", sub_app("SEARCH", PAGE_SIZE=0)),
+    ("ai_commerce.E081", sub_app("SEARCH", MAX_PAGE_SIZE=1000)),
+    ("ai_commerce.E082", sub_app("SEARCH", MAX_CANDIDATES=5)),
+    ("ai_commerce.E083", sub_app("SEARCH", RERANK_DEPTH="100")),
+    ("ai_commerce.E084", sub_app("SEARCH", MIN_SESSIONS=1)),
+    ("ai_commerce.E085", sub_app("SEARCH", HOLDOUT_SHARE=0.9)),
+    ("ai_commerce.E086", sub_app("SEARCH", ATTRIBUTION_DAYS=True)),
+    ("ai_commerce.E087", sub_app("SEARCH", REFRESH_SECONDS=-1)),
+    ("ai_commerce.E088", sub_app("SEARCH", RERANK_BLEND={"category": 1.5})),
+    ("ai_commerce.W080", search_titles_only),
     ("ai_commerce.E090", core("check_field_mappings", ORDER_FIELDS=["user"])),
     ("ai_commerce.E091", fields("ORDER_FIELDS", colour="status")),
     ("ai_commerce.E092", core("check_field_mappings", ORDER_MODEL="shop.Order")),

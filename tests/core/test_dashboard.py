@@ -116,8 +116,8 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    for kind in ("recommendations", "sentiment", "pricing", "forecast", "assistant",
-                 "restock"):  # restock: the tests' own one
+    # restock: the tests' own capability
+    for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "assistant", "restock"):
         assert f'id="ai-{kind}"' in page
     # held-out metrics per kind, sentiment per month, events per day
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 6 + 1 + 1
@@ -133,12 +133,12 @@ def test_dashboard_costs_the_same_queries_whatever_the_data_size(admin_client, d
 
     ensure_schedules()
     populate(1)
-    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast,
-    # 2 assistant, schedules
-    with django_assert_max_num_queries(23):
+    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast, 1 search
+    # (no searches yet: the newest one's date), 2 assistant, schedules
+    with django_assert_max_num_queries(24):
         assert admin_client.get(DASHBOARD).status_code == 200
     populate(5)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         assert admin_client.get(DASHBOARD).status_code == 200
 
 

@@ -209,7 +209,8 @@ def test_forgetting_is_logged_without_personal_data_and_twice_is_fine(capsys):
     assert tombstone.user_hash == first.user_hash == second.user_hash == privacy.user_hash(user.pk)
     assert len(tombstone.user_hash) == 64 and str(user.pk) != tombstone.user_hash
     assert (first.requested_by, second.requested_by) == ("command", "command")
-    assert first.removed == {"events": 2, "restock": 0, "recommendations": 0, "sentiment": 0, "assistant": 0}
+    assert first.removed == {"events": 2, "restock": 0, "recommendations": 0, "sentiment": 0, "search": 0,
+                             "assistant": 0}
     assert set(second.removed.values()) == {0}
     assert first.erased_at <= second.erased_at and tombstone.forgotten_at <= first.erased_at
     user.delete()  # the shop deletes the account too: the signal forgets, and says so

@@ -65,7 +65,7 @@ def test_w010_eager_tasks_and_beat_schedules_nothing_will_run():
     assert not [m for m in checks.run_checks(databases=["default"]) if m.id == "ai_commerce.W010"]
     call_command("ai_commerce_setup_schedules", beat=True, verbosity=0)
     [warning] = [m for m in checks.run_checks(databases=["default"]) if m.id == "ai_commerce.W010"]
-    assert "11 beat schedules" in warning.msg and "--cron" in warning.hint
+    assert "12 beat schedules" in warning.msg and "--cron" in warning.hint
     assert not [m for m in checks.run_checks() if m.id == "ai_commerce.W010"]  # a database check: not in `check`
     PeriodicTask.objects.filter(name__startswith="ai_commerce").update(enabled=False)
     PeriodicTask.objects.filter(name__contains="restock").update(enabled=False)
@@ -79,8 +79,8 @@ def test_an_eager_shop_gets_crontab_lines_and_no_beat_schedule(capsys):
     assert PeriodicTask.objects.count() == 0
     assert "Tasks run eagerly" in err and "crontab" in err
     lines = [line for line in out.splitlines() if not line.startswith("#")]
-    assert len(lines) == 11  # as beat's: 6 retrains (with tests.restock), stock snapshot, conversation prune,
-    # janitor, sweep, prune
+    # the same as beat's: 7 retrains (with tests.restock), stock snapshot, conversation prune, janitor, sweep, prune
+    assert len(lines) == 12
     nightly = out.splitlines()[out.splitlines().index("# ai_commerce: retrain recommendations nightly") + 1]
     minute, hour, *_rest, cd, _folder, _and, python, manage, command, kind = shlex.split(nightly)
     assert (minute, hour, cd, python, command, kind) == ("0", "3", "cd", sys.executable, "ai_commerce_train",

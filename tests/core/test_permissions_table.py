@@ -29,8 +29,8 @@ import pytest
 ACTORS = ("anonymous", "customer", "staff", "staff+perm", "staff+others", "superuser")
 LOGIN = "login"
 REC, PRICE, CORE = "ai_commerce_recommendations", "ai_commerce_pricing", "ai_commerce"
-FC, AS = "ai_commerce_forecast", "ai_commerce_assistant"
-AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC, AS)
+FC, SE, AS = "ai_commerce_forecast", "ai_commerce_search", "ai_commerce_assistant"
+AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC, SE, AS)
 ADMIN = "/admin/"
 
 # A path names the world's objects in braces: {product}, {version}, {shopper}, {policy}, {pending} (a pending
@@ -51,6 +51,9 @@ TABLE = [
     ("GET",    "/ai/api/products/{product}/reviews/",                       None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/reviews/policy/",                                       None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/r/?a=trending:{version}&p={product}&next=/shop/",       None,                              302,   302,   302,   302,   302,   302),
+    ("GET",    "/ai/api/search/?q=mug",                                     None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/api/search/suggest/?q=mu",                              None,                              200,   200,   200,   200,   200,   200),
+    ("GET",    "/ai/s/?t=x&p={product}&n=1&next=/shop/",                    None,                              302,   302,   302,   302,   302,   302),
     ("GET",    "/ai/api/schema/",                                           None,                              200,   200,   200,   200,   200,   200),
     # The assistant's shopper API: public, and each caller sees only its own conversations.
     ("POST",   "/ai/api/assistant/",                                        None,                              200,   200,   200,   200,   200,   200),
@@ -129,6 +132,9 @@ TABLE = [
     ("GET",    f"{FC}/productforecast/",                                    f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/productforecast/{{forecast}}/change/",                f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/stocksnapshot/",                                      f"{FC}.view_stocksnapshot",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{SE}/synonym/",                                            f"{SE}.view_synonym",              LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{SE}/synonym/add/",                                        f"{SE}.add_synonym",               LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{SE}/searchquery/",                                        f"{SE}.view_searchquery",          LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{AS}/faqentry/",                                           f"{AS}.view_faqentry",             LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{AS}/faqentry/add/",                                       f"{AS}.add_faqentry",              LOGIN, LOGIN, 403,   200,   403,   200),
     ("GET",    f"{AS}/faqentry/{{faq}}/change/",                            f"{AS}.change_faqentry",           LOGIN, LOGIN, 403,   200,   200,   200),

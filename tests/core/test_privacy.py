@@ -40,7 +40,7 @@ def test_forget_user_removes_events_and_derived_data(derived):
     derived[keep.pk] = "embedding"
     removed = privacy.forget_user(forget.pk)
     assert removed == {"events": 3, "test-derived": 1, "sentiment": 0, "recommendations": 0,  # every installed app
-                       "restock": 0, "assistant": 0}
+                       "search": 0, "restock": 0, "assistant": 0}
     assert not Interaction.objects.filter(user=forget).exists()
     assert Interaction.objects.filter(user=keep).count() == 3 and keep.pk in derived
     assert get_user_model().objects.filter(pk=forget.pk).exists()  # the account is the shop's business

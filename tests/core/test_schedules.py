@@ -11,15 +11,15 @@ pytestmark = pytest.mark.django_db
 def test_setup_creates_default_schedules_once_and_keeps_admin_edits(capsys):
     call_command("ai_commerce_setup_schedules", beat=True)
     # one retrain per capability (with tests.restock), the stock snapshot, the janitor, the sweep and the weekly prune
-    assert "11 schedules created" in capsys.readouterr().out
+    assert "12 schedules created" in capsys.readouterr().out
     nightly = PeriodicTask.objects.get(name="ai_commerce: retrain recommendations nightly")
     assert nightly.task == "ai_commerce.tasks.retrain_task" and json.loads(nightly.args) == ["recommendations"]
     assert (nightly.crontab.hour, nightly.crontab.minute) == ("3", "0")
     nightly.enabled = False  # an admin turns it off
     nightly.save()
     call_command("ai_commerce_setup_schedules", beat=True)
-    assert "0 schedules created, 11 already there" in capsys.readouterr().out
-    assert PeriodicTask.objects.filter(name__startswith="ai_commerce:").count() == 10
+    assert "0 schedules created, 12 already there" in capsys.readouterr().out
+    assert PeriodicTask.objects.filter(name__startswith="ai_commerce:").count() == 11
     assert not PeriodicTask.objects.get(pk=nightly.pk).enabled
 
 

@@ -34,9 +34,9 @@ def test_the_dashboard_charts_the_demo_shops_real_data(admin_client, trained, dj
         response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
-    # the metrics of 5 kinds (recommendations and the assistant never trained: "no data yet"), events, sentiment by
-    # month, forecast vs actual
-    assert page.count('class="ai-chart"') == 8 and page.count("no data yet") == 2
+    # the metrics of 6 kinds (recommendations, search and the assistant never trained: "no data yet"), events,
+    # sentiment by month, forecast vs actual (search's click-through chart shows once there are searches)
+    assert page.count('class="ai-chart"') == 9 and page.count("no data yet") == 3
     assert "Forecast vs actual, units a day" in page and "wrmsse_skill: " in page
     assert page.count("purchase: ") > 10 and page.count("positive: ") >= 1  # bars with tooltips
     assert "macro_f1: " in page and "demand_skill: " in page  # metric points

@@ -1,0 +1,42 @@
+"""Search analytics for the admin: top queries, queries that found nothing, click-through by position and
+conversion per query, each in one grouped query over a window ending at the newest search (not the wall clock)."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q
+
+from .models import SearchClick, SearchQuery
+
+WINDOW_DAYS = 30
+POSITIONS = 10
+
+
+def window():
+    newest = SearchQuery.objects.aggregate(newest=Max("occurred_at"))["newest"]
+    return None if newest is None else newest - timedelta(days=WINDOW_DAYS)
+
+
+def report(limit=10):
+    since = window()
+    if since is None:
+        return None
+    searches = SearchQuery.objects.filter(occurred_at__gte=since)
+    top = list(searches.values("normalised").annotate(searches=Count("pk", distinct=True),
+                                                      clicks=Count("clicks", distinct=True))
+               .order_by("-searches", "normalised")[:limit])
+    for row in top:
+        row["ctr"] = 100 * row["clicks"] / row["searches"] if row["searches"] else 0.0
+    zero = list(searches.filter(total=0).values("normalised").annotate(searches=Count("pk"))
+                .order_by("-searches", "normalised")[:limit])
+    totals = searches.aggregate(searches=Count("pk"), zero_count=Count("pk", filter=Q(total=0)),
+                                rescued=Count("pk", filter=~Q(rescue="")))
+    clicks = dict(SearchClick.objects.filter(search__occurred_at__gte=since, position__lte=POSITIONS)
+                  .values_list("position").annotate(n=Count("pk")))
+    # Searches that showed at least p results, per position p: shown lists are short, so count them in Python.
+    shown = [0] * (POSITIONS + 1)
+    for offset, items in searches.values_list("offset", "shown"):
+        for p in range(offset + 1, min(offset + len(items or ()), POSITIONS) + 1):
+            shown[p] += 1
+    ctr = [(p, 100 * clicks.get(p, 0) / shown[p] if shown[p] else 0.0) for p in range(1, POSITIONS + 1)]
+    return {"since": since, "top": top, "zero": zero, "ctr_by_position": ctr, **totals,
+            "zero_rate": 100 * totals["zero_count"] / totals["searches"] if totals["searches"] else 0.0}

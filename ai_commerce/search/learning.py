@@ -1,0 +1,248 @@
+"""Learn the ranking from search sessions, and judge it: pure functions over ``Session``s, shared by the trainer
+and ``bench/search.py``. Worker only (scikit-learn).
+
+Labels: an order of a shown product is 3, a basket 2, a click 1. The sessions are split by time: the newest
+``holdout`` share is held out. Inside the rest, statistics (click and order rates per query and product, corrected
+for position bias by inverse propensity, and the query's category affinity) come from the older half and the
+ranker learns from the newer half, as it will serve: statistics of the past applied to new searches. Three rankers
+are judged on the held-out sessions with the statistics of every training session: lexical alone, lexical plus
+popularity (its weight chosen on the training sessions) and the learned linear ranker (pairwise logistic
+regression, RankNet's loss on a linear score).
+"""
+
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import text
+from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker, query_key
+
+CANDIDATES = 50
+SMOOTHING = 5.0
+PAIRS_PER_SESSION = 60
+POPULARITY_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class Session:
+    query: str
+    shown: list  # product ids in the order shown, from position offset + 1
+    labels: dict  # {product id: 1 click, 2 basket, 3 order}
+    offset: int = 0
+    at: object = None
+    key: str = field(init=False)
+
+    def __post_init__(self):
+        self.key = query_key(self.query)
+
+
+def learned_synonyms(sessions, index, *, min_choices=3, share=0.6):
+    """``{shopper's word: [catalogue word]}``: a query word the catalogue does not hold ("cup"), whose shoppers
+    chose (clicked, basketed, bought) products of which at least ``share`` hold one catalogue word ("mug"), over at
+    least ``min_choices`` choices. Staff synonyms are the other source; these are searched the same way."""
+    chosen = defaultdict(list)
+    for s in sessions:
+        words = [w for w in s.key.split() if w not in index.words and len(w) >= 3 and not w.isdigit()]
+        if not words or not s.labels:
+            continue
+        for pid in s.labels:
+            position = index.position.get(pid)
+            if position is not None:
+                for word in words:
+                    chosen[word].append(set(text.tokens(index.titles[position])))
+    out = {}
+    for word, titles in chosen.items():
+        if len(titles) < min_choices:
+            continue
+        counts = defaultdict(int)
+        for title in titles:
+            for token in title:
+                counts[token] += 1
+        best = max(counts, key=lambda t: (counts[t], t))
+        # A misspelled catalogue word is typo tolerance's, not a synonym.
+        if counts[best] >= share * len(titles) and not index.corrections(word):
+            out[word] = [best]
+    return out
+
+
+def propensity(position):
+    """How likely a shopper looks at ``position`` (1-based): 1 / log2(position + 1)."""
+    return 1.0 / math.log2(position + 1)
+
+
+def query_stats(sessions, index):
+    """``({query key: {"products": {id: [click rate, order rate]}, "categories": {category: share}}}, prior)``."""
+    shown = defaultdict(lambda: defaultdict(float))
+    clicked = defaultdict(lambda: defaultdict(float))
+    ordered = defaultdict(lambda: defaultdict(float))
+    categories = defaultdict(lambda: defaultdict(float))
+    total_shown = total_clicks = total_orders = 0.0
+    for s in sessions:
+        for i, pid in enumerate(s.shown):
+            weight = 1.0 / propensity(s.offset + i + 1)
+            shown[s.key][pid] += 1
+            total_shown += 1
+            gain = s.labels.get(pid, 0)
+            if gain:
+                clicked[s.key][pid] += weight
+                total_clicks += weight
+                position = index.position.get(pid)
+                if position is not None:
+                    categories[s.key][index.categories[position]] += gain
+            if gain >= 2:
+                ordered[s.key][pid] += weight
+                total_orders += weight
+    prior = (total_clicks / total_shown if total_shown else 0.0, total_orders / total_shown if total_shown else 0.0)
+    stats = {}
+    for key, products in shown.items():
+        cats = categories.get(key, {})
+        mass = sum(cats.values()) or 1.0
+        stats[key] = {
+            "products": {str(pid): [round((clicked[key][pid] + SMOOTHING * prior[0]) / (n + SMOOTHING), 5),
+                                    round((ordered[key][pid] + SMOOTHING * prior[1]) / (n + SMOOTHING), 5)]
+                         for pid, n in products.items()},
+            "categories": {c: round(v / mass, 4) for c, v in cats.items()}}
+    return stats, prior
+
+
+def candidates(index, session, synonyms=None):
+    """(matches, positions): the lexical top ``CANDIDATES`` for the session's query plus its labelled products."""
+    matches = index.match(session.query, synonyms=synonyms)
+    wanted = len(matches.words)
+    pool = [p for p, n in matches.matched.items() if n == wanted] or list(matches.matched)
+    pool.sort(key=lambda p: (-matches.matched.get(p, 0), -matches.scores.get(p, 0.0)))
+    pool = pool[:CANDIDATES]
+    for pid in session.labels:
+        p = index.position.get(pid)
+        if p is not None and p not in pool:
+            pool.append(p)
+    return matches, pool
+
+
+def ranked(ranker, index, matches, pool, key):
+    scores = dict(zip(pool, ranker.score(index, matches, pool, key), strict=True))
+    return sorted(pool, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
+
+
+def ndcg_mrr(order, labels, index, k=10, weights=None):
+    """NDCG@k and MRR of ``order`` (positions) for ``labels`` ({id: gain}); ``weights`` ({id: w}) scale each
+    labelled product's gain (inverse propensity: a click far down the logged list says more)."""
+    weights = weights or {}
+    value = {pid: (2 ** g - 1) * weights.get(pid, 1.0) for pid, g in labels.items()}
+    gains = [value.get(index.ids[p], 0.0) for p in order]
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+    ideal = sorted(value.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    first = next((i for i, g in enumerate(gains) if g), None)
+    return (dcg / idcg if idcg else 0.0), (1.0 / (first + 1) if first is not None else 0.0)
+
+
+def ips_weights(session):
+    """Each labelled product's inverse propensity at the position it was shown (1 when it was not shown)."""
+    where = {pid: session.offset + i + 1 for i, pid in enumerate(session.shown)}
+    return {pid: 1.0 / propensity(where[pid]) if pid in where else 1.0 for pid in session.labels}
+
+
+def evaluate(ranker, index, sessions, prepared=None, debias=True):
+    """Mean NDCG@10 and MRR of ``ranker`` over ``sessions`` (each ranked over its candidates). ``debias``: each
+    label weighted by its inverse propensity, so that the logged ranking's own order is not rewarded for the clicks
+    it drew by placing products on top (unbiased learning-to-rank's counterfactual evaluation)."""
+    prepared = prepared or [candidates(index, s) for s in sessions]
+    scores, mass = [], []
+    for s, (m, pool) in zip(sessions, prepared, strict=True):
+        weights = ips_weights(s) if debias else {}
+        scores.append(ndcg_mrr(ranked(ranker, index, m, pool, s.key), s.labels, index, weights=weights))
+        mass.append(max(weights.values(), default=1.0))  # a session whose choice sat far down counts more
+    if not scores:
+        return 0.0, 0.0
+    return (float(np.average([a for a, _ in scores], weights=mass)),
+            float(np.average([b for _, b in scores], weights=mass)))
+
+
+def fit_linear(index, sessions, prepared, stats, prior, seed=0):
+    """Fit the learned ranker's weights on ``sessions`` (pairwise logistic regression over standardised
+    features)."""
+    from sklearn.linear_model import LogisticRegression
+
+    probe = Ranker(LEARNED, queries=stats, prior=prior)
+    rows, pairs, rng = [], [], random.Random(seed)
+    for s, (m, pool) in zip(sessions, prepared, strict=True):
+        feats = {p: probe.features(index, m, p, s.key) for p in pool}
+        rows.extend(feats.values())
+        gains = {p: s.labels.get(index.ids[p], 0) for p in pool}
+        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b]]
+        rng.shuffle(session_pairs)
+        pairs.extend((feats[a], feats[b], gains[a] - gains[b]) for a, b in session_pairs[:PAIRS_PER_SESSION])
+    if not pairs:
+        return None
+    x = np.asarray(rows, dtype=float)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    diffs = np.asarray([(np.asarray(a) - np.asarray(b)) / scale for a, b, _g in pairs])
+    weights = np.asarray([g for _a, _b, g in pairs], dtype=float)
+    model = LogisticRegression(fit_intercept=False, C=1.0, max_iter=1000)
+    model.fit(np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
+              sample_weight=np.r_[weights, weights])
+    return [round(float(w), 6) for w in model.coef_[0]], [float(v) for v in mean], [float(v) for v in scale]
+
+
+def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
+    """Choose and fit what ranks, judged on the newest sessions. Return (Ranker, metrics); ``rankers_out`` (a dict),
+    when given, receives every ranker judged (for a benchmark)."""
+    ordered = sorted(sessions, key=lambda s: (s.at is None, s.at))
+    labelled = [s for s in ordered if s.labels]
+    metrics = {"sessions": len(labelled), "searches": len(ordered), "features": list(FEATURES)}
+    if len(labelled) < min_sessions:
+        metrics.update(serving=LEXICAL, reason=(
+            f"Lexical ranking serves: {len(labelled)} search sessions with a click, basket or order, and a learned "
+            f"ranking needs {min_sessions} to be fitted and judged."))
+        return Ranker(LEXICAL), metrics
+    # Cut by time where the newest ``holdout`` share of labelled sessions begins; searches without a click count in
+    # the statistics (they were shown and not chosen) but give nothing to learn or judge from.
+    cut = ordered.index(labelled[int(len(labelled) * (1 - holdout))])
+    before, held = ordered[:cut], [s for s in ordered[cut:] if s.labels]
+    train = [s for s in before if s.labels]
+    inner = ordered.index(train[len(train) // 2])
+    past, recent = ordered[:inner], [s for s in ordered[inner:cut] if s.labels]
+    stats_past, prior_past = query_stats(past, index)
+    prepared_recent = [candidates(index, s) for s in recent]
+    best_weight, best = 0.0, -1.0
+    for weight in POPULARITY_WEIGHTS:
+        score = evaluate(Ranker(LEXICAL_POPULARITY, popularity_weight=weight), index, recent, prepared_recent)[0]
+        if score > best + 1e-9:
+            best_weight, best = weight, score
+    fitted = fit_linear(index, recent, prepared_recent, stats_past, prior_past)
+    stats, prior = query_stats(before, index)
+    prepared_held = [candidates(index, s) for s in held]
+    rankers = {LEXICAL: Ranker(LEXICAL),
+               LEXICAL_POPULARITY: Ranker(LEXICAL_POPULARITY, popularity_weight=best_weight)}
+    if fitted is not None:
+        w, mean, scale = fitted
+        rankers[LEARNED] = Ranker(LEARNED, weights=w, mean=mean, scale=scale, queries=stats, prior=prior)
+    judged = {name: evaluate(r, index, held, prepared_held) for name, r in rankers.items()}
+    if rankers_out is not None:
+        rankers_out.update(rankers)
+    for name, (ndcg, mrr) in judged.items():
+        metrics[f"{name}_ndcg_at_10" if name != LEARNED else "learned_ndcg_at_10"] = round(ndcg, 4)
+        metrics[f"{name}_mrr" if name != LEARNED else "learned_mrr"] = round(mrr, 4)
+    serving = max(judged, key=lambda n: (judged[n][0], n == LEXICAL))
+    if LEARNED in judged and serving != LEARNED:
+        reason = (f"The learned ranking (NDCG@10 {judged[LEARNED][0]:.3f}) did not beat {serving.replace('_', ' ')} "
+                  f"({judged[serving][0]:.3f}) on {len(held)} held-out sessions, so {serving.replace('_', ' ')} "
+                  "serves.")
+    elif serving == LEARNED:
+        reason = (f"The learned ranking serves: NDCG@10 {judged[LEARNED][0]:.3f} against "
+                  f"{judged[LEXICAL][0]:.3f} for lexical alone and {judged[LEXICAL_POPULARITY][0]:.3f} with "
+                  f"popularity, on {len(held)} held-out sessions.")
+    else:
+        reason = "No pair of results with different labels to learn from; " + serving.replace("_", " ") + " serves."
+    if serving == LEARNED:  # what serves uses the statistics of every session
+        all_stats, all_prior = query_stats(ordered, index)
+        rankers[LEARNED].queries, rankers[LEARNED].prior = all_stats, all_prior
+    metrics.update(serving=serving, reason=reason, ndcg_at_10=round(judged[serving][0], 4),
+                   mrr=round(judged[serving][1], 4), held_out=len(held), popularity_weight=best_weight,
+                   weights=dict(zip(FEATURES, rankers[LEARNED].weights, strict=True)) if LEARNED in rankers else {})
+    return rankers[serving], metrics

@@ -1,0 +1,221 @@
+"""Search the catalogue, suggest as the shopper types, and re-rank a listing: what the web process calls.
+
+``search`` costs at most three SQL statements (the serving version when it is looked up again, the shop's
+eligibility of the matched products, the page's products); the search itself is logged after the response.
+"""
+
+import math
+import secrets
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from ai_commerce import deferred
+from ai_commerce.adapter import get_adapter
+from ai_commerce.conf import app_settings
+from ai_commerce.models import Interaction
+
+from . import serving, text
+from .models import SearchQuery
+from .ranking import query_key
+
+#: The trigram similarity a category name needs to rescue a query that matched no product.
+CATEGORY_RESCUE_SIMILARITY = 0.2
+
+
+@dataclass
+class Result:
+    product: object
+    title: str
+    position: int  # 1 is the first result of the whole list, not of the page
+    score: float
+    matched: dict  # {field: [words]}
+
+
+@dataclass
+class SearchPage:
+    query: str
+    results: list
+    total: int
+    page: int
+    page_size: int
+    did_you_mean: str = ""
+    rescue: str = ""
+    rescue_note: str = ""
+    token: str = ""
+    ranker: str = ""
+    version: int = 0
+    ignored: list = field(default_factory=list)
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+def _eligible(ids, *, category=None, in_stock=None):
+    """The subset of ``ids`` a shopper may find now (the adapter's active and stock, the category), one query."""
+    adapter = get_adapter()
+    queryset = adapter.products(adapter.get_product_queryset().filter(pk__in=ids))
+    if adapter.has("active"):
+        queryset = queryset.filter(ai_active=True)
+    if in_stock and adapter.has("stock"):
+        queryset = queryset.filter(ai_stock__gt=0)
+    if category and adapter.has("category"):
+        queryset = queryset.filter(ai_category=category)
+    return set(queryset.values_list("pk", flat=True))
+
+
+def _did_you_mean(matches):
+    corrected, changed = [], False
+    for word, expansions in zip(matches.words, matches.expansions, strict=True):
+        typo = next((e for e in expansions if e.how.startswith("typo")), None)
+        if typo is not None and not any(e.how == "exact" for e in expansions):
+            corrected.append(typo.word)
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else ""
+
+
+def _best_category(index, query):
+    best, score = None, CATEGORY_RESCUE_SIMILARITY
+    for name in set(index.categories):
+        similarity = text.similarity(query, name) if name else 0.0
+        if similarity > score:
+            best, score = name, similarity
+    return best
+
+
+def search(query, *, user=None, session_key=None, category=None, in_stock=None, page=1, page_size=None,
+           log=True):
+    """Search the shop's products for ``query``; return a ``SearchPage`` (results of ``page``, total, did you
+    mean, rescue). ``in_stock`` None: the shop's ``IN_STOCK_ONLY``. The search is logged (``SearchQuery``) for the
+    analytics and the learned ranking, unless ``log`` is False."""
+    conf = app_settings.SEARCH
+    page_size = min(int(page_size or conf["PAGE_SIZE"]), conf["MAX_PAGE_SIZE"])
+    page = max(1, int(page))
+    in_stock = conf["IN_STOCK_ONLY"] if in_stock is None else in_stock
+    query = (query or "").strip()[:200] + (" " if (query or "").endswith(" ") else "")
+    st = serving.state()
+    index = st.index
+    positions = None
+    if category:
+        positions = {i for i, c in enumerate(index.categories) if c == category}
+    matches = index.match(query, synonyms=st.synonyms, positions=positions)
+    wanted = len(matches.words)
+    pool = [p for p, n in matches.matched.items() if n == wanted]
+    rescue, note, ignored = "", "", []
+    if not pool and matches.matched:
+        pool, rescue = list(matches.matched), SearchQuery.Rescue.RELAXED
+    elif not pool and query.strip():
+        best = None if category else _best_category(index, query)
+        if best is not None:
+            pool = [i for i, c in enumerate(index.categories) if c == best]
+            rescue, note = SearchQuery.Rescue.CATEGORY, _("No product matched; products of %(category)s instead.") % {
+                "category": best}
+    pool.sort(key=lambda p: (-matches.matched.get(p, 0), -matches.scores.get(p, 0.0), -index.popularity[p]))
+    pool = pool[:conf["MAX_CANDIDATES"]]
+    eligible = _eligible([index.ids[p] for p in pool], category=category, in_stock=in_stock) if pool else set()
+    pool = [p for p in pool if index.ids[p] in eligible]
+    key = query_key(query)
+    depth = pool[:conf["RERANK_DEPTH"]]
+    scores = dict(zip(depth, st.ranker.score(index, matches, depth, key), strict=True))
+    head = sorted(depth, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
+    ordered = head + pool[len(depth):]
+    if rescue == SearchQuery.Rescue.RELAXED and ordered:
+        top = ordered[0]
+        ignored = [w for w, ex in zip(matches.words, matches.expansions, strict=True)
+                   if not any(_holds(index, e.stem, top) for e in ex)]
+        note = _("Not every word matched: showing products without %(words)s.") % {"words": ", ".join(ignored)}
+    start = (page - 1) * page_size
+    shown = ordered[start:start + page_size]
+    objects = get_adapter().get_product_queryset().in_bulk([index.ids[p] for p in shown]) if shown else {}
+    results = [Result(objects[index.ids[p]], index.titles[p], start + i + 1,
+                      round(scores.get(p, matches.scores.get(p, 0.0)), 4), index.why(matches, p))
+               for i, p in enumerate(shown) if index.ids[p] in objects]
+    result = SearchPage(query=query.strip(), results=results, total=len(ordered), page=page, page_size=page_size,
+                        did_you_mean=_did_you_mean(matches), rescue=rescue, rescue_note=note, ranker=st.ranker.kind,
+                        version=st.version or 0, ignored=ignored)
+    if log and query.strip():
+        result.token = secrets.token_hex(16)
+        deferred.create(SearchQuery, {
+            "token": result.token, "user_id": getattr(user, "pk", user) if user is not None else None,
+            "session_key": "" if user is not None else (session_key or ""), "query": query.strip(),
+            "normalised": key, "category": category or "", "total": result.total, "offset": start,
+            "shown": [r.product.pk for r in results], "did_you_mean": result.did_you_mean, "rescue": rescue,
+            "ranker": result.ranker, "version": result.version})
+    return result
+
+
+def _holds(index, stem, position):
+    from .index import FIELDS, _contains
+
+    return any(_contains(index.postings[f][stem], position) for f in FIELDS if stem in index.postings[f])
+
+
+def suggest(query, limit=8):
+    """Completions of what the shopper is typing: the shop's popular past queries that start with it, then product
+    titles that match it (the last word as a prefix). No SQL between refreshes."""
+    st = serving.state()
+    key = query_key(query)
+    if not key:
+        return []
+    out = [{"text": q, "kind": "query"} for q, _n in st.popular_queries if q.startswith(key) and q != key][:limit // 2]
+    index = st.index
+    matches = index.match(query, synonyms=None, fields=("title",))
+    wanted = len(matches.words)
+    titled = [p for p, n in matches.matched.items() if n == wanted]
+    titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p], index.titles[p]))
+    seen = {s["text"] for s in out}
+    for p in titled:
+        if len(out) >= limit:
+            break
+        if index.titles[p] not in seen:
+            seen.add(index.titles[p])
+            out.append({"text": index.titles[p], "kind": "product", "product": index.ids[p]})
+    return out
+
+
+def _affinity(user, session_key):
+    """The shopper's share of events per category (one query), for a personal listing order."""
+    if user is None and not session_key:
+        return {}
+    events = Interaction.objects.filter(user=user) if user is not None else Interaction.objects.filter(
+        session_key=session_key)
+    counts = {}
+    for pid in events.order_by("-occurred_at").values_list("product_id", flat=True)[:200]:
+        counts[pid] = counts.get(pid, 0) + 1
+    return counts
+
+
+def rerank(products, *, user=None, session_key=None, context="default"):
+    """The same products reordered for this shopper: a queryset gives a list of its objects, a list of ids a list
+    of ids. Nothing is dropped; a product the serving index does not know (new) keeps its place. How far the
+    learned order may move a product is ``RERANK_BLEND[context]`` (else ``["default"]``)."""
+    is_ids = not hasattr(products, "model")
+    items = list(products)
+    ids = items if is_ids else [obj.pk for obj in items]
+    n = len(ids)
+    if n < 2:
+        return items
+    blends = app_settings.SEARCH["RERANK_BLEND"]
+    blend = float(blends.get(context, blends.get("default", 0.5)))
+    st = serving.state()
+    index = st.index
+    user = user if getattr(user, "is_authenticated", user is not None) else None
+    seen = _affinity(user, session_key)
+    categories = {}
+    for pid, count in seen.items():
+        p = index.position.get(pid)
+        if p is not None:
+            categories[index.categories[p]] = categories.get(index.categories[p], 0) + count
+    total = sum(categories.values()) or 1
+    known = [i for i, pid in enumerate(ids) if pid in index.position]
+    learned = {i: math.log1p(index.popularity[index.position[ids[i]]]) +
+               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) / total for i in known}
+    by_learned = sorted(known, key=lambda i: (-learned[i], i))
+    learned_rank = {i: r for r, i in enumerate(by_learned)}
+    reordered = sorted(known, key=lambda i: ((1 - blend) * i + blend * learned_rank[i] * n / max(1, len(known)), i))
+    slots = iter(reordered)
+    order = [i if ids[i] not in index.position else next(slots) for i in range(n)]
+    return [items[i] for i in order]

@@ -1,0 +1,277 @@
+"""Benchmark search (DESIGN.md section 7, "Search, held-out sessions").
+
+Run from the project root (scikit-learn installed)::
+
+    .venv/bin/python bench/search.py --out search.json [--sessions 6000] [--shops demo_small,demo_default]
+
+**Shops**: the demo generator (``bench/shops.py``'s configurations, in memory, no database): its products' titles,
+categories and descriptions are indexed, its order history gives popularity.
+
+**Sessions** (``demo_shop.catalog.search_sessions``): a shopper wants a product drawn by popularity, types two or
+three of its title's words (the noun last, a synonym for it at 20%, one typo in each word of 5+ letters at 15%),
+and looks down the ten results the shop showed (the lexical ranking: the logging policy) with a position-biased eye
+(P(look at p) = 1/p); the wanted product, if seen, is ordered (3), put in the basket (2) or clicked (1); a product
+sharing words with it is clicked now and then. The sessions are in time order; the newest 20% are held out.
+
+**Systems, in the same run** (``ai_commerce.search.learning.learn``, what the trainer runs): lexical alone, lexical
+plus popularity, the learned ranker, and what serves (the best of them on held-out sessions). NDCG@10 and MRR on the
+held-out sessions; then the same sessions with their clean queries and with one edit in each word of 5+ letters
+(misspelled / clean NDCG of what serves); the zero-result rate of held-out queries for which some product holds one
+of their words (none should find nothing).
+
+**Latency** on a 10,000-product catalogue of the generator (in process: the index's match and ranking, suggest, a
+listing re-rank of 500 ids; the SQL of a search is bounded separately, <= 3 statements, by the tests), the index
+build time and its memory.
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.shops import DEMO_CONFIGS, DEMO_END, _django  # noqa: E402
+
+
+def catalogue(name, **overrides):
+    seeding = _django()
+    config = seeding.SeedConfig(**{**DEMO_CONFIGS.get(name, {}), **overrides}, end_date=DEMO_END, progress=False)
+    sim = seeding.simulate(config)
+    names = {slug: cat_name for cat_name, slug, _parent in sim.categories}
+    sold = Counter()
+    for _customer, _when, lines in sim.orders:
+        for product, qty, _price in lines:
+            sold[product] += qty
+    rows = [(i, p["name"], names[p["category_slug"]], p.get("description", "")) for i, p in enumerate(sim.products)]
+    return rows, sold
+
+
+def lexical_order(index, query, ranker=None, k=10):
+    from ai_commerce.search.learning import ranked
+    from ai_commerce.search.ranking import Ranker, query_key
+
+    matches = index.match(query)
+    wanted = len(matches.words)
+    pool = [p for p, n in matches.matched.items() if n == wanted] or list(matches.matched)
+    pool.sort(key=lambda p: (-matches.matched.get(p, 0), -matches.scores.get(p, 0.0)))
+    order = ranked(ranker or Ranker(), index, matches, pool[:100], query_key(query))
+    return [index.ids[p] for p in order[:k]]
+
+
+def run_shop(name, n_sessions, seed):
+    from ai_commerce.search import learning
+    from ai_commerce.search.index import SearchIndex
+    from demo_shop.catalog import search_sessions
+
+    rows, sold = catalogue(name)
+    index = SearchIndex.build(rows, sold)
+    products = [{"id": pid, "title": title, "popularity": sold.get(pid, 0)} for pid, title, _c, _d in rows]
+    simulated = search_sessions.simulate(products, n_sessions, lambda q: lexical_order(index, q), seed=seed)
+    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"]) for s in simulated]
+    t = time.monotonic()
+    rankers = {}
+    ranker, metrics = learning.learn(index, sessions, holdout=0.2, min_sessions=40, rankers_out=rankers)
+    fit_seconds = time.monotonic() - t
+    labelled = [s for s in simulated if s["labels"]]
+    first_held = labelled[int(len(labelled) * 0.8)]["at"]
+    # Judged against the truth as well: the product each held-out shopper wanted (3), whether or not they saw it.
+    truth_sessions = [learning.Session(s["query"], s["shown"], {s["target"]: 3}, 0, s["at"])
+                      for s in simulated if s["at"] >= first_held]
+    truth = {name: learning.evaluate(r, index, truth_sessions, debias=False) for name, r in rankers.items()}
+    truth["serves"] = truth[metrics["serving"]]
+    held = [s for s in simulated if s["at"] >= first_held and s["labels"]]
+    rng = np.random.default_rng(seed + 1)
+    clean = [learning.Session(s["clean"], s["shown"], {s["target"]: 3}, 0, s["at"]) for s in held]
+    typo = [learning.Session(search_sessions.with_typos(s["clean"], rng), s["shown"], {s["target"]: 3}, 0, s["at"])
+            for s in held]
+    clean_ndcg = learning.evaluate(ranker, index, clean, debias=False)[0]
+    typo_ndcg = learning.evaluate(ranker, index, typo, debias=False)[0]
+    lexical_typo_ndcg = learning.evaluate(learning.Ranker(), index, typo, debias=False)[0]
+    zero = considered = 0
+    for s, original in [*zip(clean, held, strict=True), *zip(typo, held, strict=True)]:
+        # Only queries of which some word is the catalogue's (a query made only of a synonym staff have not
+        # entered, "sweater" for "jumper", holds none): such a query should never find nothing.
+        if not any(w in index.words for w in original["clean"].split()):
+            continue
+        considered += 1
+        zero += not index.match(s.query).matched
+    return {
+        "products": len(rows), "sessions": len(sessions), "labelled": metrics["sessions"],
+        "held_out": metrics.get("held_out"), "serving": metrics["serving"], "reason": metrics["reason"],
+        "ndcg_at_10": {"serves": metrics.get("ndcg_at_10"), "lexical": metrics.get("lexical_ndcg_at_10"),
+                       "lexical_popularity": metrics.get("lexical_popularity_ndcg_at_10"),
+                       "learned": metrics.get("learned_ndcg_at_10")},
+        "mrr": {"serves": metrics.get("mrr"), "lexical": metrics.get("lexical_mrr"),
+                "lexical_popularity": metrics.get("lexical_popularity_mrr"), "learned": metrics.get("learned_mrr")},
+        "truth_ndcg_at_10": {k: round(v[0], 4) for k, v in truth.items()},
+        "truth_mrr": {k: round(v[1], 4) for k, v in truth.items()},
+        "clean_ndcg_at_10": round(clean_ndcg, 4), "misspelled_ndcg_at_10": round(typo_ndcg, 4),
+        "misspelled_over_clean": round(typo_ndcg / clean_ndcg, 3) if clean_ndcg else None,
+        "lexical_misspelled_ndcg_at_10": round(lexical_typo_ndcg, 4),
+        "zero_result_rate": round(zero / considered, 4) if considered else None, "zero_result_queries": considered,
+        "fit_seconds": round(fit_seconds, 1), "weights": metrics.get("weights"),
+    }
+
+
+def known_item(seed, n_queries=2000):
+    """Known-item search on UCI Online Retail's catalogue (read in place): a query is two or three words, in order,
+    of the description of a product a customer bought in the last 30 days; MRR of the bought product (1/rank, 0
+    beyond the 50 best lexical matches re-ranked) for lexical alone and lexical plus popularity (purchases before
+    the window)."""
+    import csv
+    import datetime as dt
+    import gzip
+
+    from ai_commerce.search import learning, text
+    from ai_commerce.search.index import SearchIndex
+    from ai_commerce.search.ranking import Ranker
+    from bench.shops import DATA_DIR
+
+    names, bought, lines = {}, Counter(), []
+    with gzip.open(DATA_DIR / "online_retail.csv.gz", "rt", encoding="utf-8", errors="replace") as f:
+        for row in csv.DictReader(f):
+            if not row["CustomerID"] or row["InvoiceNo"].startswith("C") or float(row["Quantity"]) <= 0 or float(
+                    row["UnitPrice"]) <= 0 or not row["Description"].strip():
+                continue
+            when = dt.datetime.strptime(row["InvoiceDate"], "%m/%d/%Y %H:%M") if "/" in row["InvoiceDate"] else \
+                dt.datetime.fromisoformat(row["InvoiceDate"])
+            names.setdefault(row["StockCode"], Counter())[row["Description"].strip()] += 1
+            lines.append((when, row["StockCode"]))
+    end = max(w for w, _c in lines)
+    cut = end - dt.timedelta(days=30)
+    for when, code in lines:
+        if when < cut:
+            bought[code] += 1
+    rows = [(code, c.most_common(1)[0][0], "", "") for code, c in names.items()]
+    index = SearchIndex.build(rows, bought)
+    rng = np.random.default_rng(seed)
+    recent = [code for when, code in lines if when >= cut]
+    sessions = []
+    for code in rng.choice(recent, size=min(n_queries, len(recent)), replace=False):
+        words = [w for w in text.tokens(index.titles[index.position[code]]) if not w.isdigit()]
+        if len(words) < 2:
+            continue
+        size = min(len(words), int(rng.integers(2, 4)))
+        start = int(rng.integers(0, len(words) - size + 1))
+        sessions.append(learning.Session(" ".join(words[start:start + size]), [], {str(code): 3}))
+    systems = {"lexical": Ranker(), "lexical_popularity": Ranker("lexical_popularity", popularity_weight=0.5)}
+    out = {"products": len(rows), "queries": len(sessions)}
+    for name, ranker in systems.items():
+        ranks = []
+        for s in sessions:
+            matches, pool = learning.candidates(index, learning.Session(s.query, [], {}))
+            order = [index.ids[p] for p in learning.ranked(ranker, index, matches, pool, s.key)]
+            target = next(iter(s.labels))
+            ranks.append(1 / (order.index(target) + 1) if target in order else 0.0)
+        out[f"{name}_mrr"] = round(float(np.mean(ranks)), 4)
+    return out
+
+
+def latency(n_products, seed):
+    from ai_commerce.search import text
+    from ai_commerce.search.index import SearchIndex
+    from ai_commerce.search.ranking import Ranker, query_key
+    from demo_shop.catalog import search_sessions
+
+    rows, sold = catalogue("demo_default", products=n_products, customers=3000, order_lines=60_000, seed=seed)
+    tracemalloc.start()
+    t = time.monotonic()
+    index = SearchIndex.build(rows, sold)
+    build = time.monotonic() - t
+    memory = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    rng = np.random.default_rng(seed)
+    queries = []
+    for _ in range(300):
+        title = rows[int(rng.integers(len(rows)))][1]
+        q = search_sessions.query_for(title, rng)
+        queries.append(search_sessions.with_typos(q, rng) if rng.random() < 0.3 else q)
+    ranker = Ranker("lexical_popularity", popularity_weight=0.5)
+
+    def one_search(q):
+        matches = index.match(q)
+        wanted = len(matches.words)
+        pool = [p for p, n in matches.matched.items() if n == wanted] or list(matches.matched)
+        pool.sort(key=lambda p: (-matches.matched.get(p, 0), -matches.scores.get(p, 0.0)))
+        depth = pool[:100]
+        scores = ranker.score(index, matches, depth, query_key(q))
+        order = [p for _s, p in sorted(zip(scores, depth, strict=True), reverse=True)][:20]
+        return [index.why(matches, p) for p in order]
+
+    def timed(fn, args):
+        out = []
+        for a in args:
+            t0 = time.perf_counter()
+            fn(a)
+            out.append((time.perf_counter() - t0) * 1000)
+        return {"p50_ms": round(float(np.percentile(out, 50)), 2), "p95_ms": round(float(np.percentile(out, 95)), 2)}
+
+    prefixes = [q[: max(2, int(len(q) * rng.uniform(0.3, 1.0)))] for q in queries]
+
+    def one_suggest(prefix):
+        matches = index.match(prefix, fields=("title",))  # as service.suggest
+        wanted = len(matches.words)
+        titled = [p for p, n in matches.matched.items() if n == wanted]
+        titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p]))
+        return [index.titles[p] for p in titled[:8]]
+
+    lists = [list(rng.choice(len(rows), size=500, replace=False)) for _ in range(100)]
+
+    def one_rerank(ids):
+        learned = {i: np.log1p(index.popularity[index.position[pid]]) for i, pid in enumerate(ids)}
+        by_learned = {i: r for r, i in enumerate(sorted(learned, key=lambda i: -learned[i]))}
+        return sorted(range(len(ids)), key=lambda i: 0.5 * i + 0.5 * by_learned[i])
+
+    del text
+    return {"products": len(rows), "words": len(index.words), "index_build_seconds": round(build, 2),
+            "index_memory_mb": round(memory, 1), "search": timed(one_search, queries),
+            "suggest": timed(one_suggest, prefixes), "rerank_500": timed(one_rerank, lists)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default="search.json")
+    parser.add_argument("--sessions", type=int, default=6000)
+    parser.add_argument("--shops", default="demo_small,demo_default")
+    parser.add_argument("--latency-products", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    results = {"python": platform.python_version(), "sessions": args.sessions, "shops": {}}
+    for shop in args.shops.split(","):
+        t = time.monotonic()
+        results["shops"][shop] = run_shop(shop, args.sessions, args.seed)
+        results["shops"][shop]["seconds"] = round(time.monotonic() - t, 1)
+        r = results["shops"][shop]
+        print(f"\n{shop}: {r['products']} products, {r['labelled']} labelled sessions ({r['held_out']} held out); "
+              f"serves {r['serving']}")
+        print(f"{'system':<20}{'NDCG@10':>10}{'MRR':>10}{'truth NDCG@10':>16}{'truth MRR':>12}")
+        for system in ("serves", "lexical", "lexical_popularity", "learned"):
+            print(f"{system:<20}{r['ndcg_at_10'][system] or 0:>10.4f}{r['mrr'][system] or 0:>10.4f}"
+                  f"{r['truth_ndcg_at_10'].get(system, 0):>16.4f}{r['truth_mrr'].get(system, 0):>12.4f}")
+        print(f"clean {r['clean_ndcg_at_10']:.4f}  misspelled {r['misspelled_ndcg_at_10']:.4f} "
+              f"(ratio {r['misspelled_over_clean']}); lexical misspelled {r['lexical_misspelled_ndcg_at_10']:.4f}; "
+              f"zero-result rate {r['zero_result_rate']:.2%} of {r['zero_result_queries']}")
+    results["known_item_online_retail"] = known_item(args.seed)
+    k = results["known_item_online_retail"]
+    print(f"\nknown-item search, Online Retail ({k['products']} products, {k['queries']} queries): MRR lexical "
+          f"{k['lexical_mrr']}, lexical + popularity {k['lexical_popularity_mrr']}")
+    results["latency"] = latency(args.latency_products, args.seed)
+    lat = results["latency"]
+    print(f"\nlatency on {lat['products']} products ({lat['words']} words): build {lat['index_build_seconds']} s, "
+          f"{lat['index_memory_mb']} MB; search p50/p95 {lat['search']['p50_ms']}/{lat['search']['p95_ms']} ms; "
+          f"suggest {lat['suggest']['p50_ms']}/{lat['suggest']['p95_ms']} ms; "
+          f"rerank 500 {lat['rerank_500']['p50_ms']}/{lat['rerank_500']['p95_ms']} ms")
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

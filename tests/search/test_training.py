@@ -1,0 +1,138 @@
+"""Learning the search ranking from the shop's own sessions: simulated shoppers (demo_shop's search_sessions: a
+wanted product drawn by popularity, its words typed, position-biased clicks, orders) search the tests' host shop;
+the trainer judges lexical, lexical plus popularity and the learned ranker on the newest sessions. Real training
+(scikit-learn), tiny data."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ai_commerce import registry
+from ai_commerce.models import Interaction, ModelVersion, TrainingRun
+from ai_commerce.search import learning, service, serving
+from ai_commerce.search.models import SearchClick, SearchQuery
+from tests.factories import ItemFactory, SectionFactory, StockRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _load_simulator():
+    """demo_shop/catalog/search_sessions.py, read by path: importing the ``demo_shop`` package would make its Celery
+    app the current one for the rest of this suite (the broker tests read the tests' own)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "demo_shop" / "catalog" / "search_sessions.py"
+    spec = importlib.util.spec_from_file_location("search_sessions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+search_sessions = _load_simulator()
+PRODUCTS = [("Blue ceramic mug", 1), ("Red ceramic mug", 1), ("Green ceramic mug", 40), ("White stoneware mug", 2),
+            ("Black stoneware mug", 12), ("Linen cushion", 3), ("Wool cushion", 25), ("Scented candle", 4),
+            ("Soy wax candle", 30), ("Glass vase", 2), ("Ceramic vase", 15), ("Striped throw", 8)]
+
+
+@pytest.fixture(autouse=True)
+def fresh_serving():
+    serving.reset()
+    yield
+    serving.reset()
+
+
+@pytest.fixture
+def shop(db):
+    section = SectionFactory(name="Home")
+    items = []
+    for label, _popularity in PRODUCTS:
+        item = ItemFactory(label=label, summary="")
+        item.sections.add(section)
+        StockRecordFactory(item=item, num_in_stock=10)
+        items.append(item)
+    return items
+
+
+def lexical_ids(query):
+    return [r.product.pk for r in service.search(query, page_size=10, log=False).results]
+
+
+def record(shop, n, seed=3):
+    """Write ``n`` simulated search sessions (ending a day ago): the searches, their clicks, and an order (a
+    purchase event by the same session) where the shopper bought."""
+    products = [{"id": item.pk, "title": label, "popularity": pop} for item, (label, pop) in zip(shop, PRODUCTS,
+                                                                                                    strict=True)]
+    sessions = search_sessions.simulate(products, n, lexical_ids, seed=seed, typo_p=0.1)
+    start = timezone.now() - dt.timedelta(days=30)
+    for i, s in enumerate(sessions):
+        at = start + dt.timedelta(days=29 * s["at"])
+        search = SearchQuery.objects.create(token=f"t{seed}-{i}", session_key=f"shopper{i}", query=s["query"],
+                                            normalised=s["query"], total=len(s["shown"]), shown=s["shown"],
+                                            occurred_at=at)
+        for pid, label in s["labels"].items():
+            SearchClick.objects.create(search=search, product_id=pid, position=s["shown"].index(pid) + 1,
+                                       occurred_at=at)
+            if label >= 2:
+                Interaction.objects.create(session_key=f"shopper{i}", product_id=pid, source="app",
+                                           kind="purchase" if label == 3 else "cart",
+                                           occurred_at=at + dt.timedelta(minutes=5))
+    return sessions
+
+
+def train():
+    return registry.execute_run(TrainingRun.objects.create(kind="search").pk)
+
+
+def test_few_sessions_serve_a_fresh_index_with_the_lexical_ranking_and_say_why(shop):
+    record(shop, 10)
+    run = train()
+    version = run.model_version
+    assert run.status == "succeeded" and version.is_active and version.metrics["serving"] == "lexical"
+    assert "needs 40" in version.metrics["reason"] and version.metrics["products"] == len(PRODUCTS)
+    serving.reset()
+    assert service.search("mug", log=False).ranker == "lexical"
+
+
+def test_the_ranking_learned_from_clicks_and_orders_beats_lexical_on_held_out_sessions(shop):
+    record(shop, 400)
+    version = train().model_version
+    m = version.metrics
+    assert version.is_active and m["sessions"] >= 100 and m["held_out"] >= 20
+    assert m["serving"] in ("learned", "lexical_popularity")
+    assert m["ndcg_at_10"] >= max(m["lexical_ndcg_at_10"], m["lexical_popularity_ndcg_at_10"])
+    assert m["ndcg_at_10"] > m["lexical_ndcg_at_10"] + 0.02, m  # the popular green mug is what "mug" wants
+    serving.reset()
+    page = service.search("mug", log=False)
+    assert page.ranker == m["serving"] and page.results[0].title == "Green ceramic mug"
+    # Shoppers who typed "cup" (the simulator's synonym of "mug") chose mugs: "cup" is learned as a synonym.
+    assert m["learned_synonyms"].get("cup") == ["mug"]
+    found = service.search("cup", log=False)
+    assert found.rescue == "" and found.results[0].title == "Green ceramic mug"
+    assert found.results[0].matched["title"] == ["mug (synonym)"]
+
+
+def test_labels_come_from_clicks_baskets_and_orders_of_the_same_shopper(shop):
+    record(shop, 30)
+    from ai_commerce.search.training import load_sessions
+
+    loaded = load_sessions(7)
+    assert all(isinstance(s, learning.Session) for s in loaded)
+    assert len(loaded) == SearchQuery.objects.exclude(shown=[]).count() > 20  # a search that showed nothing: no
+    clicked = SearchClick.objects.count()
+    assert sum(len(s.labels) for s in loaded) == clicked
+    bought = Interaction.objects.filter(kind="purchase").count()
+    assert sum(1 for s in loaded for g in s.labels.values() if g == 3) == bought
+    assert ModelVersion.objects.of_kind("search").count() == 0
+
+
+def test_dashboard_shows_what_ranks_why_and_the_analytics(admin_client, shop):
+    record(shop, 10)
+    SearchQuery.objects.create(token="zero", session_key="z", query="teapot", normalised="teapot", total=0)
+    train()
+    page = admin_client.get("/admin/ai_commerce/dashboard/").content.decode()
+    assert 'id="ai-search"' in page and "Ranking that serves: lexical" in page and "needs 40" in page
+    assert "Top queries" in page and "Queries that found nothing" in page and "<td>teapot</td>" in page
+    assert "Click-through by position" in page and "<rect" in page
+    assert admin_client.get("/admin/ai_commerce_search/searchquery/").status_code == 200
