@@ -119,8 +119,8 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     # restock: the tests' own capability
     for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "assistant", "restock"):
         assert f'id="ai-{kind}"' in page
-    # held-out metrics per kind, sentiment per month, events per day
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 6 + 1 + 1
+    # held-out metrics per kind (7), sentiment per month, events per day
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 7 + 1 + 1
     assert "Retrain now" in page and "data-ai-progress-url" in page
     assert "?flag=any" in page and "?status__exact=pending" in page
     assert "No impressions yet" in page  # the online table appears once placements have rendered
