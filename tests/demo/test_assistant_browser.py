@@ -47,7 +47,7 @@ def test_order_status_then_a_handover_then_the_staff_reply_reaches_the_shopper(b
     shopper.goto(f"{live_server.url}/accounts/login/")
     shopper.fill("#id_username", "ann")
     shopper.fill("#id_password", "ann-password")
-    shopper.click("button[type=submit]")
+    shopper.click("form:has(#id_password) button[type=submit]")  # the page also has the search box's button
     shopper.goto(f"{live_server.url}/products/{shop['mug'].slug}/")
 
     reply = ask(shopper, "where is my order?")
