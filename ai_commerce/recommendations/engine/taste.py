@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .data import Holdout
+from .data import Holdout, holdout_truth
 
 
 class UserHoldout(Holdout):
@@ -44,14 +44,6 @@ def per_user_holdout(interactions, share, end):
     since = np.array([held_from.get(u, math.inf) for u in interactions.users.tolist()], dtype=np.float64)
     test_mask = interactions.ts >= since
     train, test = interactions.subset(~test_mask), interactions.subset(test_mask)
-    known_items = set(train.items.tolist())
-    bought = {}
-    tp = train.positives()
-    for u, i in zip(tp.users.tolist(), tp.items.tolist(), strict=True):
-        bought.setdefault(u, set()).add(i)
-    truth = {}
-    tpos = test.positives()
-    for u, i in zip(tpos.users.tolist(), tpos.items.tolist(), strict=True):
-        if u in bought and i in known_items and i not in bought[u]:
-            truth.setdefault(u, set()).add(i)
+    truth, bought = holdout_truth(train, test)
+    truth = {u: items for u, items in truth.items() if u in bought}  # judged: users who bought before their cut
     return UserHoldout(train, test, float(end) + 1e-3, float(end), truth, bought)
