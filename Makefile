@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 SEED ?= 42
 DB := db.sqlite3
 HOST ?= 127.0.0.1:8000
-KINDS := recommendations sentiment pricing forecast
+KINDS := recommendations sentiment pricing forecast search assistant
 
 .DELETE_ON_ERROR:
 .PHONY: bench demo serve test test-core test-demo test-oscar coverage lint docs demo-reset install install-train install-dev
