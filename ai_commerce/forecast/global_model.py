@@ -112,14 +112,15 @@ def forecast(series, horizon, *, end=None, categories=None, prices=None):
     labels = ["" if categories is None else (categories[i] or "") for i in range(n)]
     codes = {label: code for code, label in enumerate(sorted(set(labels)))}
     category = np.array([codes[label] for label in labels], dtype=float)
-    end = end or dt.date(2001, 1, 1) + dt.timedelta(days=width - 1)
-    day0 = end - dt.timedelta(days=width - 1)
+    # The calendar comes from the data's own last day; series given without dates have no calendar to read, so
+    # their calendar features are constant rather than a made-up one.
+    day0 = None if end is None else end - dt.timedelta(days=width - 1)
 
     def day_of_week(index):
-        return (day0 + dt.timedelta(days=int(index))).weekday()
+        return 0 if day0 is None else (day0 + dt.timedelta(days=int(index))).weekday()
 
     def day_of_year(index):
-        return (day0 + dt.timedelta(days=int(index))).timetuple().tm_yday
+        return 0 if day0 is None else (day0 + dt.timedelta(days=int(index))).timetuple().tm_yday
 
     xs, ys, ws, ids = [], [], [], []
     for j in range(1, ORIGINS + 1):
