@@ -23,6 +23,8 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         dashboard_template = "admin/restock/panel.html"   # renders ``p`` (the panel dict) on the dashboard
         urls = "shop.restock.urls"                        # included under the core's URLconf, or None
         stock_outlook = "shop.restock.outlook.provide"    # provide(product_ids) -> {pk: StockOutlook}, or None
+        product_lookup = None        # find(words, k) -> [NamedProduct]; see ai_commerce.product_lookup
+        review_insights = None       # provide(product_ids) -> {pk: ReviewInsight}; see ai_commerce.review_insights
 
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
@@ -59,7 +61,11 @@ class CapabilityConfig(AppConfig):
     dashboard_panel = None
     dashboard_template = None
     urls = None
-    stock_outlook = None  # see ai_commerce.stock_outlook: how long each product's stock lasts, for the others
+    # Cross-signals, each read by the others through its core module (see those modules):
+    stock_outlook = None    # ai_commerce.stock_outlook: how long each product's stock lasts
+    product_lookup = None   # ai_commerce.product_lookup: which products a shopper's words name
+    review_insights = None  # ai_commerce.review_insights: what published reviews say of a product
+
     def ready(self):
         django_checks.register(check_core_installed)
         if self.settings_check:
@@ -100,6 +106,12 @@ class CapabilityConfig(AppConfig):
 def installed():
     """Return the installed capabilities, in ``INSTALLED_APPS`` order."""
     return [config for config in apps.get_app_configs() if isinstance(config, CapabilityConfig)]
+
+
+def providers(slot):
+    """Return the callables that the installed capabilities name in their ``slot`` (a cross-signal such as
+    ``"stock_outlook"``), imported, in ``INSTALLED_APPS`` order."""
+    return [import_string(path) for config in installed() if (path := getattr(config, slot, None))]
 
 
 def kinds():

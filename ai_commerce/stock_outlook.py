@@ -20,8 +20,6 @@ after the newest order line), never to the wall clock.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.module_loading import import_string
-
 from . import capabilities
 from .conf import app_settings
 
@@ -45,18 +43,12 @@ class StockOutlook:
         return None if self.stockout_on is None else (self.stockout_on - self.planned_on).days
 
 
-def providers():
-    """Return the installed capabilities' providers, in ``INSTALLED_APPS`` order."""
-    return [import_string(config.stock_outlook) for config in capabilities.installed()
-            if getattr(config, "stock_outlook", None)]
-
-
 def for_products(product_ids=None):
     """Return {product pk: StockOutlook} for ``product_ids`` (None: every planned product); {} without a provider.
     The first provider that knows a product wins."""
     ids = None if product_ids is None else list(product_ids)
     out = {}
-    for provide in providers():
+    for provide in capabilities.providers("stock_outlook"):
         for pk, outlook in provide(ids).items():
             out.setdefault(pk, outlook)
     return out

@@ -50,7 +50,14 @@ DATABASE = "ai_commerce_bench_web"
 MEDIA = Path(tempfile.gettempdir()) / "ai_commerce_bench_web_media"
 SQLITE = Path(tempfile.gettempdir()) / "ai_commerce_bench_web.sqlite3"
 AI_TAG = re.compile(r"\{%\s*(?:load\s+ai_\w+|record_view|product_sentiment|bought_together|similar_products|"
-                    r"recommended_products|trending_products)\b[^%]*%\}")
+                    r"recommended_products|trending_products|distinct_placements|product_reviews|search_box|"
+                    r"ai_assistant)\b[^%]*%\}")
+#: What a night's schedules have trained before the shop is measured.
+KINDS = ("recommendations", "sentiment", "pricing", "forecast", "search", "assistant")
+#: Words the search page and API are asked for (the demo's catalogue words, one misspelled).
+QUERIES = ("mug", "candle", "linen", "lamp", "ceramic bowl", "cotton", "vase", "blanket", "cushon")
+#: Questions sent to the assistant, on a product's page.
+QUESTIONS = ("is this in stock?", "how much is it?", "what do customers say about it?", "how long does delivery take?")
 CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 PRODUCTS = 20  # product pages cycled through
 LOAD_PROCESSES = 4  # the load clients are spread over this many processes
@@ -89,13 +96,12 @@ def build(args):
         if args.reuse:
             return "reused"
         SQLITE.unlink()
-    print("building the demo shop (seed, import, train recommendations and sentiment, score reviews) ...",
-          flush=True)
+    print(f"building the demo shop (seed, import, train {', '.join(KINDS)}, score reviews) ...", flush=True)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "demo_seed", "--seed", str(args.seed), "--end-date", END_DATE)
     manage(env, "ai_commerce_import_history")
-    manage(env, "ai_commerce_train", "recommendations")
-    manage(env, "ai_commerce_train", "sentiment")
+    for kind in KINDS:
+        manage(env, "ai_commerce_train", kind)
     manage(env, "ai_commerce_score_reviews")
     return "built"
 
@@ -334,6 +340,10 @@ def endpoints(args, apps):
             "api: bought-together": ("GET", lambda: f"/ai/api/products/{pick()[0]}/bought-together/?k=4", None),
             "api: trending": ("GET", lambda: "/ai/api/trending/?k=8", None),
             "api: sentiment": ("GET", lambda: f"/ai/api/products/{pick()[0]}/sentiment/", None),
+            "page: search": ("GET", lambda: f"/search/?q={random.choice(QUERIES).replace(' ', '+')}", None),
+            "api: search": ("GET", lambda: f"/ai/api/search/?q={random.choice(QUERIES).replace(' ', '+')}", None),
+            "api: assistant": ("POST", lambda: "/ai/api/assistant/",
+                               lambda: json.dumps({"message": random.choice(QUESTIONS), "product": pick()[0]})),
             "api: events": ("POST", lambda: "/ai/api/events/",
                             lambda: json.dumps({"events": [{"kind": "view", "product": pick()[0]}]}))}
 

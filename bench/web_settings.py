@@ -21,7 +21,8 @@ if os.environ.get("BENCH_DATABASE_NAME"):
                              "HOST": "127.0.0.1", "PORT": 5432, "USER": "postgres", "CONN_MAX_AGE": 60}}
 
 # The load comes from one loopback address: the event throttle would answer most of it with 429.
-AI_COMMERCE = {**AI_COMMERCE, "EVENTS_THROTTLE_RATE": "1000000/min"}
+AI_COMMERCE = {**AI_COMMERCE, "EVENTS_THROTTLE_RATE": "1000000/min",
+               "ASSISTANT": {**AI_COMMERCE.get("ASSISTANT", {}), "THROTTLE_RATE": "1000000/min"}}
 
 if os.environ.get("BENCH_WEB_APPS") == "0":
     INSTALLED_APPS = [app for app in INSTALLED_APPS if not app.startswith("ai_commerce")]

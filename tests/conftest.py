@@ -83,6 +83,21 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def cross_signal(monkeypatch):
+    """Serve one cross-signal (``stock_outlook``, ``product_lookup``, ``review_insights``) from a test's provider:
+    ``cross_signal("stock_outlook", lambda ids: {...})``; ``None`` as the provider: no capability provides it."""
+    from ai_commerce import capabilities
+
+    real, chosen = capabilities.providers, {}
+    monkeypatch.setattr(capabilities, "providers", lambda slot: chosen[slot] if slot in chosen else real(slot))
+
+    def serve(slot, provide):
+        chosen[slot] = [] if provide is None else [provide]
+
+    return serve
+
+
+@pytest.fixture
 def celery_app():
     return test_celery_app
 

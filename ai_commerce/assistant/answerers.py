@@ -8,7 +8,7 @@ read (an order, a product, an FAQ entry, published reviews); with no such row it
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from ai_commerce import stock_outlook
+from ai_commerce import review_insights, stock_outlook
 from ai_commerce.adapter import get_adapter
 from ai_commerce.prices import format_price
 
@@ -126,25 +126,65 @@ def settings_statuses():
     return fixed if fixed is not None else app_settings.ASSISTANT["PUBLISHED_REVIEW_STATUSES"] or []
 
 
+GENERIC_REVIEW_WORDS = {"review", "say", "customer", "think", "good"}
+
+
 def answer_reviews(question, product, source, confidence):
+    """How many published reviews and stars (read live through the adapter), and what customers say: through the
+    sentiment capability's counts when it is installed (``ai_commerce.review_insights``: the aspect asked about, or
+    its pros and cons, each with how many reviews back it), else sentences of the reviews that hold the question's
+    words."""
     rows = [r for r in get_adapter().reviews(product_ids=[product.pk]) if published(r) and r.rating is not None]
     title = source.label
     if not rows:
         return Answer(_("%(product)s has no published reviews yet.") % {"product": title}, ANSWERED,
                       intents.REVIEWS, confidence, [source], [{"product": title, "reviews": 0}])
     average = sum(r.rating for r in rows) / len(rows)
-    asked = set(terms(question.text)) - set(terms(title)) - {"review", "say", "customer", "think", "good"}
-    sentences = [(s.strip(), r) for r in rows for s in f"{r.title}. {r.text}".split(".") if len(s.strip()) > 15]
-    matching = [(s, r) for s, r in sentences if asked & set(terms(s))]
-    chosen = matching[:2] or [max(sentences, key=lambda p: (p[1].rating, p[1].pk))] if sentences else []
-    quotes = " ".join(f"\u201c{s}\u201d ({r.rating}/5)" for s, r in chosen)
-    row = {"product": title, "reviews": len(rows), "average": f"{average:.1f}", "quotes": quotes}
+    asked = set(terms(question.text)) - set(terms(title)) - GENERIC_REVIEW_WORDS
+    row = {"product": title, "reviews": len(rows), "average": f"{average:.1f}"}
     text = _("%(product)s has %(reviews)s published reviews, %(average)s of 5 stars on average.") % row
-    if quotes:
-        text += " " + _("Customers say: %(quotes)s") % row
+    insight = review_insights.for_products([product.pk]).get(product.pk)
+    said = _insight_said(insight, asked, row) if insight else None
+    if said is None:
+        said = _quotes_said(rows, asked, row)
+    if said:
+        text += " " + said
     reviews_source = Source("reviews", _("Reviews of %(product)s") % row, f"{source.url}#reviews" if source.url
                             else "")
     return Answer(text, ANSWERED, intents.REVIEWS, confidence, [reviews_source, source], [row])
+
+
+def _quotes_said(rows, asked, row):
+    """Up to two sentences of the reviews that hold the question's words, else the best-rated review's."""
+    sentences = [(s.strip(), r) for r in rows for s in f"{r.title}. {r.text}".split(".") if len(s.strip()) > 15]
+    matching = [(s, r) for s, r in sentences if asked & set(terms(s))]
+    chosen = matching[:2] or [max(sentences, key=lambda p: (p[1].rating, p[1].pk))] if sentences else []
+    row["quotes"] = " ".join(f"\u201c{s}\u201d ({r.rating}/5)" for s, r in chosen)
+    return _("Customers say: %(quotes)s") % row if chosen else ""
+
+
+def _names(aspect, asked):
+    """Whether the question's words name the aspect: its name, or one of its keywords, every word of it."""
+    return any((wanted := set(terms(k))) and wanted <= asked for k in (aspect.aspect, *aspect.keywords))
+
+
+def _insight_said(insight, asked, row):
+    """What the insight says to the question: the aspect it names with its counts and a sentence about it, else the
+    pros and cons with their support; None when the insight has nothing to say."""
+    aspect = next((a for a in insight.aspects if _names(a, asked)), None)
+    if aspect is not None:
+        quote = next((s for s in aspect.sentences if asked & set(terms(s))), None) or next(iter(aspect.sentences), "")
+        row.update(aspect=aspect.aspect, mentions=aspect.mentions, of=aspect.of, positive=aspect.positive,
+                   negative=aspect.negative, quote=quote)
+        said = _("%(mentions)s of %(of)s reviews mention %(aspect)s: %(positive)s positively, %(negative)s "
+                 "negatively.") % row
+        return f"{said} \u201c{quote}\u201d" if quote else said
+    quoted = [*insight.pros[:1], *insight.cons[:1]]
+    if not quoted:
+        return None
+    row["quotes"] = " ".join(_("\u201c%(text)s\u201d (%(reviews)s of %(of)s reviews agree)")
+                             % {"text": q.text, "reviews": q.reviews, "of": q.of} for q in quoted)
+    return _("Customers say: %(quotes)s") % row
 
 
 def answer_policy(question, intent, confidence, min_score):

@@ -7,14 +7,17 @@ Facts (stock, prices, orders, reviews) are never cached: an answerer reads them 
 import json
 import threading
 import time
+from functools import cached_property
 
 from django.db.models import Count, Max
 
-from ai_commerce import registry
+from ai_commerce import product_lookup, registry
 from ai_commerce.adapter import get_adapter
 from ai_commerce.models import ModelVersion
+from ai_commerce.product_lookup import NamedProduct
 
 from . import intents
+from . import text as text_module
 from .classifier import CentroidIntents, LinearIntents
 from .models import FaqEntry
 from .retrieval import LexicalIndex, terms
@@ -87,39 +90,64 @@ def faq_index():
 
 
 class TitleIndex:
-    """The shop's product titles, to find a product the shopper names."""
+    """The shop's product titles, to find a product the shopper names. The products on sale are found through the
+    search capability's index when it is installed (``ai_commerce.product_lookup``: the same typos, stems and
+    synonyms as the search box); the others (no longer on sale, which a shopper may still ask about), and every
+    product without search, through a lexical index of their titles, built on first use."""
 
-    def __init__(self, titles):
-        self.titles = titles
-        self.index = LexicalIndex(list(titles.items()))
-        self.terms = {pk: set(terms(title)) for pk, title in titles.items()}
+    def __init__(self, titles, off_sale=()):
+        self.titles, self.off_sale = titles, set(off_sale)
+
+    @cached_property
+    def own(self):
+        """The titles this index matches itself: all of them without a finder, else those off sale."""
+        if product_lookup.available():
+            return {pk: title for pk, title in self.titles.items() if pk in self.off_sale}
+        return self.titles
+
+    @cached_property
+    def index(self):
+        return LexicalIndex(list(self.own.items()))
+
+    @cached_property
+    def terms(self):
+        return {pk: set(terms(title)) for pk, title in self.own.items()}
+
+    def named(self, message):
+        """The products ``message`` names, as ``NamedProduct``s (the finder's, then this index's)."""
+        found = product_lookup.named_in(message) or []
+        return [n for n in found if n.product_id in self.titles] + (self._named_here(message) if self.own else [])
+
+    def _named_here(self, message):
+        asked = set(self.index.query_terms(message))
+        found = []
+        for pk, score in self.index.search(message, k=25):
+            held = self.terms[pk] & asked
+            by = tuple(w for w in text_module.words(message) if set(self.index.query_terms(w)) & held)
+            found.append(NamedProduct(pk, len(held), len(self.terms[pk]), score, by))
+        return found
 
     def find(self, message, minimum_share=0.66):
         """Return the product ids the message names best (several when they tie), or []."""
-        asked = set(self.index.query_terms(message))
         best, found = (0, 0), []
-        for pk, _score in self.index.search(message, k=25):
-            title_terms = self.terms[pk]
-            matched = len(title_terms & asked)
-            share = matched / (len(title_terms) or 1)
-            if share < minimum_share or matched < min(2, len(title_terms)):
+        for named in self.named(message):
+            if named.share < minimum_share or named.matched < min(2, named.title_words):
                 continue
-            rank = (share, matched)
+            rank = (named.share, named.matched)
             if rank > best:
-                best, found = rank, [pk]
+                best, found = rank, [named.product_id]
             elif rank == best:
-                found.append(pk)
+                found.append(named.product_id)
         return found
-
 
     def without_titles(self, message):
         """``message`` without the words of the product titles it names: a product's name says nothing of what is
         asked about it, and its rare words would drown the few that do."""
-        found = self.find(message)
+        found = set(self.find(message))
         if not found:
             return message
-        named = set().union(*(self.terms[pk] for pk in found))
-        kept = [w for w in message.split() if not (set(self.index.query_terms(w)) & named)]
+        named = {w for n in self.named(message) if n.product_id in found for w in n.words}
+        kept = [w for w in message.split() if not (set(text_module.words(w)) & named)]
         return " ".join(kept) or message
 
 
@@ -129,7 +157,8 @@ def title_index():
     def build():
         adapter = get_adapter()
         values = adapter.product_values()
-        return TitleIndex({pk: str(v.get("title") or "") for pk, v in values.items() if v.get("title")})
+        return TitleIndex({pk: str(v.get("title") or "") for pk, v in values.items() if v.get("title")},
+                          off_sale={pk for pk, v in values.items() if v.get("active") is False})
 
     return _cached("titles", bucket, build)
 

@@ -23,3 +23,6 @@ class SearchConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.search.dashboard.panel"
     dashboard_template = "admin/ai_commerce_search/dashboard_panel.html"
     urls = "ai_commerce.search.urls"
+    # Which products a shopper's words name (typos, stems and synonyms as search reads them), for the assistant
+    # through ai_commerce.product_lookup.
+    product_lookup = "ai_commerce.search.lookup.find"

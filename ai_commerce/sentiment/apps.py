@@ -22,6 +22,8 @@ class SentimentConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.sentiment.dashboard.panel"
     dashboard_template = "admin/ai_commerce_sentiment/dashboard_panel.html"
     urls = "ai_commerce.sentiment.urls"
+    # What published reviews say of a product, for the assistant through ai_commerce.review_insights.
+    review_insights = "ai_commerce.sentiment.insights.provide"
 
     def connect(self):
         from . import receivers

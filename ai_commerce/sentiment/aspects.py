@@ -60,6 +60,12 @@ EVIDENCE_SENTENCES = 2
 NEUTRAL_BAND = 0.15
 
 
+def aspect_lexicon(conf):
+    """Return the aspect keywords: the defaults, extended per aspect by the settings (and the admin's tuning)."""
+    extra = conf.get("ASPECTS") or {}
+    return {**DEFAULT_ASPECTS, **{name: [*DEFAULT_ASPECTS.get(name, []), *words] for name, words in extra.items()}}
+
+
 def validate_aspects(value) -> list[str]:
     """Return the problems of an aspect mapping (an empty list when it is valid).
 

@@ -27,7 +27,7 @@ from ai_commerce.adapter import get_adapter
 from ai_commerce.models import ModelVersion
 from ai_commerce.tuning import tuned
 
-from .aspects import DEFAULT_ASPECTS, aspect_sentiments_many
+from .aspects import aspect_lexicon, aspect_sentiments_many
 from .classifier import SentimentModel
 from .fraud import flag_fraud
 from .lexicon import LexiconModel
@@ -59,12 +59,6 @@ def mismatch_rule(version):
     """Return the version's learnt mismatch rule, or None (the lexicon, or a version trained before it existed)."""
     stored = (version.params or {}).get("mismatch") if version is not None else None
     return MismatchRule.from_dict(stored) if stored else None
-
-
-def aspect_lexicon(conf):
-    """Return the aspect keywords: the defaults, extended per aspect by the settings (and the admin's tuning)."""
-    extra = conf.get("ASPECTS") or {}
-    return {**DEFAULT_ASPECTS, **{name: [*DEFAULT_ASPECTS.get(name, []), *words] for name, words in extra.items()}}
 
 
 def review_text(row):

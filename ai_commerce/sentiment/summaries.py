@@ -36,13 +36,7 @@ def refresh_summaries(product_ids):
     """Recompute the summaries of the given products from their published scored reviews, and drop the cached ones."""
     product_ids = set(product_ids)
     tier = summary_tier()
-    rows = {}
-    for product_id, published in published_rows(product_ids).items():
-        counted = [r for r in published if matches(r, tier=tier)]
-        if counted:
-            rows[product_id] = [
-                {"label": r["label"], "score": r["score"], "created": r["reviewed_at"], "aspects": r["aspects"],
-                 "text": r["excerpt"], "verification": r["verification"]} for r in counted]
+    rows = counted_reviews(product_ids, tier)
     with transaction.atomic():
         ProductSentiment.objects.filter(product_id__in=product_ids - set(rows)).delete()
         ProductSentiment.objects.bulk_create(
@@ -55,6 +49,19 @@ def refresh_summaries(product_ids):
     bump = partial(cache.bump, app_settings.SENTIMENT["CACHE"], STAMP)
     bump()
     transaction.on_commit(bump)
+
+
+def counted_reviews(product_ids, tier):
+    """Return ``{product_id: [review dict, ...]}``: the published reviews a summary counts (of ``tier`` when given),
+    as ``summarize`` reads them (one query); products without one are left out."""
+    rows = {}
+    for product_id, published in published_rows(product_ids).items():
+        counted = [r for r in published if matches(r, tier=tier)]
+        if counted:
+            rows[product_id] = [
+                {"label": r["label"], "score": r["score"], "created": r["reviewed_at"], "aspects": r["aspects"],
+                 "text": r["excerpt"], "verification": r["verification"], "rating": r["rating"]} for r in counted]
+    return rows
 
 
 def summary_of(reviews, tier):

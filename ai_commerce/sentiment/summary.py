@@ -59,7 +59,8 @@ def aspect_label(aspect):
     return aspect.get("label") or label_for_score(float(aspect.get("score") or 0.0))
 
 
-def _aspect_table(reviews):
+def aspect_table(reviews):
+    """Per aspect the reviews mention: its mention-weighted mean score, mentions, reviews, positive, negative, of."""
     totals = defaultdict(lambda: [0.0, 0, 0, 0, 0])  # score x mentions, mentions, reviews, positive, negative
     for review in reviews:
         for name, aspect in (review.get("aspects") or {}).items():
@@ -153,7 +154,7 @@ def summarize(reviews, top_sentences=2) -> dict:
         for month, values in sorted(by_month.items())
     ]
 
-    aspects = _aspect_table(reviews)
+    aspects = aspect_table(reviews)
     best = sorted((a for a in aspects if a["score"] > ASPECT_BAND), key=lambda a: (-a["score"], -a["mentions"]))
     worst = sorted((a for a in aspects if a["score"] < -ASPECT_BAND), key=lambda a: (a["score"], -a["mentions"]))
 

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from ai_commerce import privacy as core_privacy
-from ai_commerce.assistant import checks, conversations, gaps, privacy
+from ai_commerce.assistant import checks, conversations, gaps, knowledge, privacy
 from ai_commerce.assistant.answers import ANSWERED, HANDOVER, UNKNOWN
 from ai_commerce.assistant.models import Conversation, Message
 from ai_commerce.assistant.pipeline import respond
@@ -44,7 +44,7 @@ def test_sold_out_without_a_forecast_says_it_does_not_know_when_it_is_back(shop)
     assert answer.outcome == UNKNOWN and "out of stock" in answer.text and "don't know" in answer.text
 
 
-def test_restock_date_comes_from_the_delivery_staff_ordered_in_the_stock_outlook(shop, monkeypatch):
+def test_restock_date_comes_from_the_delivery_staff_ordered_in_the_stock_outlook(shop, cross_signal):
     import datetime as dt
 
     from ai_commerce import stock_outlook
@@ -54,10 +54,10 @@ def test_restock_date_comes_from_the_delivery_staff_ordered_in_the_stock_outlook
                                           planned_on=dt.date(2030, 1, 2), restock_days=7, arrives_on=arrives_on)
 
     # The forecast knows the product runs out, but nothing is on order: a lead time alone is no date to promise.
-    monkeypatch.setattr(stock_outlook, "providers", lambda: [lambda ids: {ids[0]: outlook(None)}])
+    cross_signal("stock_outlook", lambda ids: {ids[0]: outlook(None)})
     answer = respond("when will it be back in stock?", page_product_id=shop["lamp"].pk)
     assert answer.outcome == UNKNOWN and "don't know" in answer.text
-    monkeypatch.setattr(stock_outlook, "providers", lambda: [lambda ids: {ids[0]: outlook(dt.date(2030, 1, 9))}])
+    cross_signal("stock_outlook", lambda ids: {ids[0]: outlook(dt.date(2030, 1, 9))})
     answer = respond("when will it be back in stock?", page_product_id=shop["lamp"].pk)
     assert answer.outcome == ANSWERED and "9 January 2030" in answer.text
 
@@ -320,3 +320,55 @@ def test_staff_reply_from_the_handover_admin(shop, admin_client, django_capture_
                                            "messages-INITIAL_FORMS": "0"})
     assert response.status_code == 302
     assert conversation.messages.last().text == "On its way tomorrow." and mail.outbox[0].to == ["ann@example.com"]
+
+
+def test_a_product_is_found_through_the_search_index_with_its_synonyms(shop, cross_signal):
+    from ai_commerce.search.models import Synonym
+
+    Synonym.objects.create(word="cup", synonyms="mug")
+    # Search's index reads "cup" as "mug": two of the title's three words are named.
+    answer = respond("is the speckled cup in stock?")
+    assert answer.outcome == ANSWERED and "Speckled Stoneware Mug is in stock" in answer.text
+    # Without the search capability the assistant's own title index knows no synonym, and asks which product.
+    knowledge.clear()
+    cross_signal("product_lookup", None)
+    answer = respond("is the speckled cup in stock?")
+    assert answer.outcome == UNKNOWN and "Which product" in answer.text
+
+
+def test_the_search_finder_says_which_words_named_a_product(shop):
+    from ai_commerce import product_lookup
+
+    named = product_lookup.named_in("does the brass readng lamp come in silver")
+    assert named[0].product_id == shop["lamp"].pk
+    assert (named[0].matched, named[0].title_words) == (3, 3) and named[0].words == ("brass", "readng", "lamp")
+    assert all(n.product_id != shop["mug"].pk for n in named)
+
+
+def fit_reviews(mug):
+    for stars, text in [(2, "It runs small, order a size up."), (1, "Far too small for my hand, the fit is tight."),
+                        (5, "The size is perfect and the glaze is lovely."), (5, "Keeps my tea hot all morning.")]:
+        FeedbackFactory(item=mug, stars=stars, comment=text)
+    from ai_commerce.sentiment.scoring import score_reviews
+
+    score_reviews()
+
+
+def test_reviews_answer_counts_the_aspect_asked_about_through_the_sentiment_capability(shop):
+    fit_reviews(shop["mug"])
+    answer = respond("what do customers say about the fit, does it run small?", page_product_id=shop["mug"].pk)
+    assert answer.outcome == ANSWERED and "4 published reviews" in answer.text
+    # The fit aspect: three of the four reviews name it, each sentence as a customer wrote it.
+    assert "3 of 4 reviews mention fit" in answer.text, answer.text
+    row = answer.rows[0]
+    assert row["quote"] in ("It runs small, order a size up.", "Far too small for my hand, the fit is tight.")
+    assert (row["aspect"], row["mentions"], row["of"]) == ("fit", 3, 4)
+    assert row["positive"] + row["negative"] <= 3
+
+
+def test_reviews_answer_without_the_sentiment_capability_quotes_matching_sentences(shop, cross_signal):
+    fit_reviews(shop["mug"])
+    cross_signal("review_insights", None)
+    answer = respond("what do customers say about the fit, does it run small?", page_product_id=shop["mug"].pk)
+    assert answer.outcome == ANSWERED and "4 published reviews" in answer.text
+    assert "mention fit" not in answer.text and "small" in answer.text

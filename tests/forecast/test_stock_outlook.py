@@ -59,7 +59,7 @@ def test_running_out_within_n_days_with_its_setting(planned, shop, settings):  #
 def test_nothing_when_the_forecast_is_not_installed(planned, monkeypatch):
     others = [config for config in capabilities.installed() if config.kind != "forecast"]
     monkeypatch.setattr(capabilities, "installed", lambda: others)
-    assert stock_outlook.providers() == []
+    assert capabilities.providers("stock_outlook") == []
     assert stock_outlook.for_products() == {} and stock_outlook.running_out_within(30) == set()
 
 

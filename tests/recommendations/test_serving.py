@@ -105,12 +105,11 @@ def outlook(days_to_stockout):
                                       planned_on=day, restock_days=7)
 
 
-def test_products_running_out_go_last_when_the_forecast_says_so(shop, settings, monkeypatch):
+def test_products_running_out_go_last_when_the_forecast_says_so(shop, settings, cross_signal):
     mugs, user, version = shop["mugs"], shop["user"], shop["version"]
     recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:8]])
     plan = {mugs[1].pk: outlook(2), mugs[3].pk: outlook(0), mugs[4].pk: outlook(30), mugs[5].pk: outlook(None)}
-    monkeypatch.setattr(stock_outlook, "providers",
-                        lambda: [lambda ids: {pk: o for pk, o in plan.items() if ids is None or pk in ids}])
+    cross_signal("stock_outlook", lambda ids: {pk: o for pk, o in plan.items() if ids is None or pk in ids})
     # Within RUNNING_OUT_DAYS (7): mugs 1 (two days) and 3 (out now, by the plan) go last, the rest keep their order.
     assert ids(serving.recommended_for(user, k=7)) == [mugs[i].pk for i in (2, 4, 5, 6, 7, 1, 3)]
     # With k below the list, the products running out give way to the next ones.

@@ -1,0 +1,47 @@
+"""What published reviews say of each product, for the other capabilities through ``ai_commerce.review_insights``
+(the assistant quotes it): the counted reviews of the summaries, their stars, every aspect they mention with the
+sentences customers wrote about it, and the summary's pros and cons with how many reviews back each."""
+
+from ai_commerce.review_insights import AspectCount, Quote, ReviewInsight
+from ai_commerce.tuning import tuned
+
+from .aspects import aspect_lexicon
+from .reviews import summary_tier
+from .summaries import counted_reviews
+from .summary import aspect_table, summarize
+
+#: Sentences kept per aspect: enough to quote one that answers the question.
+SENTENCES_PER_ASPECT = 5
+
+
+def _sentences(reviews, aspect):
+    out = []
+    for review in reviews:
+        for sentence in ((review["aspects"] or {}).get(aspect) or {}).get("sentences") or ():
+            if sentence not in out:
+                out.append(sentence)
+                if len(out) == SENTENCES_PER_ASPECT:
+                    return tuple(out)
+    return tuple(out)
+
+
+def insight(reviews, tier, lexicon):
+    summary = summarize(reviews)
+    ratings = [r["rating"] for r in reviews if r.get("rating") is not None]
+    aspects = sorted(aspect_table(reviews), key=lambda a: (-a["reviews"], a["aspect"]))
+    return ReviewInsight(
+        reviews=len(reviews),
+        average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
+        aspects=tuple(AspectCount(a["aspect"], a["reviews"], a["positive"], a["negative"], a["of"],
+                                  _sentences(reviews, a["aspect"]), tuple(lexicon.get(a["aspect"], ())))
+                     for a in aspects),
+        pros=tuple(Quote(q["text"], q["reviews"], q["of"]) for q in summary["pros_support"]),
+        cons=tuple(Quote(q["text"], q["reviews"], q["of"]) for q in summary["cons_support"]),
+        tier=tier or "",
+    )
+
+
+def provide(product_ids):
+    """``{pk: ReviewInsight}`` of those of ``product_ids`` with published reviews (one query)."""
+    tier, lexicon = summary_tier(), aspect_lexicon(tuned("SENTIMENT"))
+    return {pk: insight(reviews, tier, lexicon) for pk, reviews in counted_reviews(product_ids, tier).items()}
