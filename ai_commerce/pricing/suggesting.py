@@ -86,10 +86,18 @@ def suggest_prices(version=None, on_progress=None):
         counts["suggested" if suggestion is not None else outcome.split(":")[0]] += 1
         if on_progress:
             on_progress(1)
+    replaced = {s.product_id for s in new}
     with transaction.atomic():
-        PriceSuggestion.objects.filter(status=PriceSuggestion.Status.PENDING,
-                                       product_id__in=[s.product_id for s in new]).update(
+        pending = PriceSuggestion.objects.filter(status=PriceSuggestion.Status.PENDING)
+        pending.filter(product_id__in=replaced).update(
             status=PriceSuggestion.Status.EXPIRED, closed_reason="Replaced by a newer suggestion.")
+        # A pending suggestion the newest estimate no longer supports is withdrawn: without evidence, no action
+        # (auto-apply would otherwise apply it). Approved ones are staff's decision and stay.
+        outcomes = {e.product_id: e.outcome for e in estimates if e.product_id not in replaced}
+        for product_id in set(pending.filter(product_id__in=outcomes).values_list("product_id", flat=True)):
+            pending.filter(product_id=product_id).update(
+                status=PriceSuggestion.Status.EXPIRED,
+                closed_reason=f"Withdrawn: the newest estimate makes none ({outcomes[product_id]})"[:300])
         PriceSuggestion.objects.bulk_create(new, batch_size=500)
         ElasticityEstimate.objects.bulk_update(estimates, ["outcome"], batch_size=500)
     return dict(counts)

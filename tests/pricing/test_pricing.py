@@ -520,3 +520,19 @@ def test_the_low_stock_rule_reads_days_of_cover_from_the_forecast(shop):
     held = ElasticityEstimate.objects.filter(product=shop[0]).latest("pk").outcome
     assert held.startswith("no change") and "a restock takes 14" in held
     assert after[plenty.pk].suggested_price == before[plenty.pk]
+
+
+def test_a_pending_suggestion_the_newest_estimate_no_longer_supports_is_withdrawn(suggestion):
+    # The next run finds no evidence for the product: its pending suggestion must not wait for staff (or auto-apply).
+    estimates = ElasticityEstimate.objects.filter(model_version__is_active=True)
+    without = estimates.filter(elasticity=None).count()
+    estimates.filter(product=suggestion.product).update(elasticity=None, reason="too few weeks with sales")
+    others = set(PriceSuggestion.objects.filter(status=Status.PENDING).exclude(pk=suggestion.pk)
+                 .values_list("product_id", flat=True))
+    counts = suggesting.suggest_prices()
+    assert counts["no estimate"] == without + 1
+    suggestion.refresh_from_db()
+    assert suggestion.status == Status.EXPIRED
+    assert suggestion.closed_reason == "Withdrawn: the newest estimate makes none (no estimate: too few weeks with sales)"
+    # The products that still have evidence get a fresh pending suggestion.
+    assert set(PriceSuggestion.objects.filter(status=Status.PENDING).values_list("product_id", flat=True)) == others
