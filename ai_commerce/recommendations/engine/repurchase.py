@@ -13,12 +13,14 @@ its buyers who bought it again. A shopper's product is due when the days since t
 cycle, or their own interval when they bought it three times or more. The learned model is a logistic regression on
 these timing features (due-ness, how often and how recently they bought it, how repeatable the product is), fitted on
 a time split inside the training events: features from before an inner cut, labels = bought again in the window of
-``window_days`` after it. Its coefficients are plain numbers, so serving scores with a dot product.
+``window_days`` after it. Its coefficients are plain numbers, so serving scores with a dot product; the features and
+the score are ``repurchase_timing``'s, which serving shares.
 
 The baseline is P-TopFreq (each shopper's most often bought products, the most recent first on ties), the simple
 repeat recommender that next-basket studies find hard to beat (Li et al., "A Next Basket Recommendation Reality
 Check", TOIS 2023). ``judge`` scores both on the newest ``window_days`` (the truth: the products a shopper bought before
-the cut and bought again in the window) and says which serves: the learned model only when it scores higher.
+the cut and bought again in the window) and says which serves: the learned model only when it scores higher by more
+than one shopper's worth (``gate.noise``).
 """
 
 from __future__ import annotations
@@ -28,19 +30,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import DAY, Interactions
+from ..repurchase_timing import DAY, FEATURES, RECENT_DAYS, RECENT_WINDOW, feature_arrays, learned_scores
+from ..repurchase_timing import top_frequency_scores as _top_frequency
+from .data import Interactions
 from .evaluate import evaluate_lists
+from .gate import noise
 
 #: Shrinkage (in shoppers) of a product's cycle and repeat share towards the shop's.
 PRIOR_WEIGHT = 3.0
-#: The timing features, in the order of the model's coefficients.
-FEATURES = ("log_times", "log_days_since", "log_due", "log_due_squared", "own_due", "repeat_logit", "share_of_orders",
-            "log_recent_times", "log_recent_buyers")
 METRIC = "recall_at_10"
-#: The time scale, in days, of the recency-weighted count of purchases.
-RECENT_DAYS = 60.0
-#: A product's recent buyers are those of the newest RECENT_WINDOW days.
-RECENT_WINDOW = 30.0
 
 
 @dataclass
@@ -174,35 +172,8 @@ def features(histories: Histories, cycles: Cycles):
     share = np.array([cycles.of(item).repeat_share for item in histories.items.tolist()], dtype=float)
     recent_buyers = np.array([cycles.of(item).recent_buyers for item in histories.items.tolist()], dtype=float)
     user_days = np.array([histories.user_days.get(user, 1) for user in histories.users.tolist()], dtype=float)
-    return _feature_arrays(histories.times, histories.days_since, histories.own_interval, cycle_days, share, user_days,
+    return feature_arrays(histories.times, histories.days_since, histories.own_interval, cycle_days, share, user_days,
                            histories.recent_times, recent_buyers)
-
-
-def _feature_arrays(times, days_since, own_interval, cycle_days, repeat_share, user_days, recent_times,
-                    recent_buyers):
-    days_since = np.maximum(np.asarray(days_since, dtype=float), 0.5)
-    due = np.log(days_since / np.maximum(cycle_days, 1.0))
-    own = np.where(np.isfinite(own_interval), np.abs(np.log(days_since / np.maximum(np.nan_to_num(own_interval,
-                                                                                                    nan=1.0), 1.0))),
-                   0.0)
-    share = np.clip(repeat_share, 1e-4, 1 - 1e-4)
-    return {
-        "log_times": np.log1p(times),
-        "log_days_since": np.log1p(days_since),
-        "log_due": due,
-        "log_due_squared": due**2,
-        "own_due": own,
-        "repeat_logit": np.log(share / (1 - share)),
-        "share_of_orders": np.asarray(times, dtype=float) / np.maximum(user_days, 1.0),
-        "log_recent_times": np.log1p(recent_times),
-        "log_recent_buyers": np.log1p(recent_buyers),
-    }
-
-
-def features_of(times, days_since, own_interval, cycle_days, repeat_share, user_days):
-    """The features of one shopper's pairs from plain lists (what serving reads from the event log)."""
-    return _feature_arrays(*(np.asarray(v, dtype=float) for v in (times, days_since, own_interval, cycle_days,
-                                                                   repeat_share, user_days)))
 
 
 @dataclass
@@ -218,10 +189,7 @@ class RepurchaseModel:
 
     def score(self, feats):
         """The probability-like score of each row of ``feats`` ({name: array})."""
-        x = np.column_stack([feats[name] for name in FEATURES]) if len(feats[FEATURES[0]]) else np.zeros((0, len(
-            FEATURES)))
-        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return learned_scores(self.to_dict(), feats)
 
     def to_dict(self):
         return {"features": list(FEATURES), "mean": self.mean, "scale": self.scale, "coef": self.coef,
@@ -265,7 +233,7 @@ class RepurchaseModel:
 
 def top_frequency_scores(histories: Histories):
     """P-TopFreq: how often the shopper bought each product, the most recent first on ties."""
-    return histories.times - np.minimum(histories.days_since, 1e5) / 1e6
+    return _top_frequency(histories.times, histories.days_since)
 
 
 def ranked_lists(histories: Histories, scores, k=10):
@@ -340,10 +308,12 @@ def judge(interactions: Interactions, window_days=30.0, min_users=1, k=10):
                              truth, k)
     name = METRIC.replace("recall_at_", "Recall@")
     where = f"on the newest {window_days:g} days ({len(truth)} shoppers who bought again)"
-    if learned[METRIC] > baseline[METRIC]:
+    # Ahead by more than one shopper's worth (``gate.noise``): a smaller lead is not evidence.
+    if learned[METRIC] > baseline[METRIC] + noise(len(truth)):
         reason = (f"The repurchase timing's {name} {learned[METRIC]:.4f} {where} beats each shopper's most often "
-                  f"bought products ({baseline[METRIC]:.4f}), so it serves.")
+                  f"bought products ({baseline[METRIC]:.4f}) by more than one shopper's worth, so it serves.")
         return Judgement("learned", reason, learned, baseline, window, model)
     reason = (f"The repurchase timing's {name} {learned[METRIC]:.4f} {where} does not beat each shopper's most often "
-              f"bought products ({baseline[METRIC]:.4f}), so those serve, the better of the two.")
+              f"bought products ({baseline[METRIC]:.4f}) by more than one shopper's worth ({noise(len(truth)):.4f}), "
+              "so those serve.")
     return Judgement("p_topfreq", reason, learned, baseline, window, model)
