@@ -178,7 +178,7 @@ def _every(days):
 
 def reason_text(history, served, cycle=None):
     """Why a product is in the shopper's list, from their own purchases of it (and its cycle in the shop)."""
-    ago = _ago(history.days_since)
+    ago = _ago(history.days_ago)
     if served == LEARNED and history.times >= 2:
         return _("You buy this about every %(every)s; last bought %(ago)s") % {
             "every": _every(history.mean_interval), "ago": ago}

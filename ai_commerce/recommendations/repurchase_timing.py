@@ -32,10 +32,11 @@ RECENT_WINDOW = 30.0
 class ProductHistory:
     """One shopper's purchases of one product: on how many days, how many days ago the last was, their own median
     interval (NaN under two intervals), their mean interval (NaN after one purchase day), and the purchase days
-    weighed by recency."""
+    weighed by recency; ``days_ago`` counts calendar days (UTC) from the last purchase to ``now``, for the reasons."""
 
     times: int
     days_since: float
+    days_ago: int
     own_interval: float
     mean_interval: float
     recent_times: float
@@ -53,6 +54,7 @@ def product_history(days, now):
     return ProductHistory(
         times=len(days),
         days_since=today - (days[-1] + 0.5),
+        days_ago=math.floor(today) - days[-1],
         own_interval=float(np.median(gaps)) if len(gaps) >= 2 else math.nan,
         mean_interval=sum(gaps) / len(gaps) if gaps else math.nan,
         recent_times=float(sum(math.exp(-(today - (day + 0.5)) / RECENT_DAYS) for day in days)),

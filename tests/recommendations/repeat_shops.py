@@ -10,20 +10,22 @@ END = 240  # the newest day of every shop here
 def due_again(users, old_products, cyclic_products, new_products, start, seed=3):
     """A shop where timing matters: each shopper bought eleven "old" products six times each long ago and never
     since, and three "cyclic" products every 14 days until a week ago (so each is due again: their next purchase
-    falls in the newest 14 days); frequency ranks the old ones first. Each also buys one product new to them three
-    days before the end (the recommendation engine needs shoppers to judge). ``start`` is day 0 (a datetime)."""
+    falls in the newest 14 days); frequency ranks the old ones first. Each also buys one product once early on, and
+    one product new to them (which others bought early) three days before the end: the recommendation engine needs
+    shoppers to judge. ``start`` is day 0 (a datetime)."""
     rng = random.Random(seed)
     rows = []
     for n, user in enumerate(users):
         old = rng.sample(old_products, 11)
         cyclic = rng.sample(cyclic_products, 3)
         for product in old:
-            for day in sorted(rng.sample(range(0, 60), 6)):
+            for day in sorted(rng.sample(range(60), 6)):
                 rows.append((user, product, day + rng.random() / 2, f"{n}-old-{day}"))
         for product in cyclic:
             for j in range(6):  # END-7 (in the newest 14 days), END-21, ..., END-77
                 day = END - 7 - 14 * j
                 rows.append((user, product, day + rng.random() / 2, f"{n}-cyc-{day}"))
+        rows.append((user, new_products[(n + 1) % len(new_products)], 30 + rng.random() / 2, f"{n}-first"))
         rows.append((user, new_products[n % len(new_products)], END - 3 + rng.random() / 2, f"{n}-new"))
     return _rows(rows, start)
 
@@ -35,7 +37,7 @@ def frequency_only(users, products, start, seed=4):
     rows = []
     for n, user in enumerate(users):
         for product in rng.sample(products, 8):
-            for day in sorted(rng.sample(range(0, END), rng.randint(1, 6))):
+            for day in sorted(rng.sample(range(END), rng.randint(1, 6))):
                 rows.append((user, product, day + rng.random() / 2, f"{n}-{day}"))
     return _rows(rows, start)
 

@@ -78,8 +78,8 @@ def test_serving_computes_the_same_features_as_the_trainer():
 
 def test_a_stored_model_scores_the_same_after_a_round_trip():
     model = repurchase.RepurchaseModel.fit(shop("due_again").positives(), 14)
-    feats = repurchase.features(*(lambda h: (h, repurchase.product_cycles(h)))(
-        repurchase.Histories.of(shop("due_again").positives())))
+    histories = repurchase.Histories.of(shop("due_again").positives())
+    feats = repurchase.features(histories, repurchase.product_cycles(histories))
     again = repurchase.RepurchaseModel.from_dict(model.to_dict())
     np.testing.assert_allclose(again.score(feats), timing.learned_scores(model.to_dict(), feats))
     with pytest.raises(ValueError):
