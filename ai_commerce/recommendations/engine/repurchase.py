@@ -284,10 +284,10 @@ def judge(interactions: Interactions, window_days=30.0, min_users=1, k=10):
     purchases = interactions.positives()
     if not len(purchases):
         return Judgement("off", "No purchases yet, so nothing can be bought again.")
-    end = float(purchases.ts.max()) + 1.0
-    cut = end - window_days * DAY
+    end = float(purchases.ts.max())
+    cut = end - window_days * DAY  # the engine's split (``data.holdout_split``): test is t >= newest - window
     train, test = purchases.subset(purchases.ts < cut), purchases.subset(purchases.ts >= cut)
-    everything = Histories.of(purchases, end)
+    everything = Histories.of(purchases, end + 1.0)
     if not product_cycles(everything).has_repeats:
         return Judgement("off", "No shopper has bought the same product twice (on two days), so nothing shows what "
                                 "shoppers buy again: buy it again is off.")
