@@ -62,8 +62,8 @@ def decision(version):
     if not app_settings.RECOMMENDATIONS.get("BUY_AGAIN", True):
         return Status(OFF, _("Buy it again is turned off (AI_COMMERCE['RECOMMENDATIONS']['BUY_AGAIN'])."))
     if version is None:
-        return Status(OFF, _("No recommendations version is active yet: buy it again starts with the first "
-                             "promoted training run."))
+        return Status(OFF, _("No recommendations version serves this visitor (none is active yet, or their "
+                             "experiment arm is the popularity baseline): buy it again needs a trained version."))
     alias = app_settings.RECOMMENDATIONS["CACHE"]
     found = cache.get(alias, _decision_key(version))
     if found is None:
