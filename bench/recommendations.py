@@ -6,6 +6,7 @@ Run from the project root (no Django database needed; the worker-only training s
     .venv/bin/python bench/recommendations.py --out bench/recommendations.json
     .venv/bin/python bench/recommendations.py --shops demo_small,demo_default --no-ablation
     .venv/bin/python bench/recommendations.py --shops online_retail,online_retail_ii --ablation-shops online_retail
+    .venv/bin/python bench/recommendations.py --buy-again-only --out bench/buy_again.json
 
 Options: ``--shops`` (comma-separated, default all five below), ``--ablation-shops`` (default: every shop run),
 ``--no-ablation``, ``--data-dir`` (default ../shared/data, read in place), ``--category last_word|none`` (Online
@@ -70,6 +71,16 @@ Systems, all on the same split in the same run:
   protocol shifted back by 30 days inside the training window (validation = the 30 days before the test window; the
   ranker's labels the 30 days before that), so the test window is never looked at; results under "tuning".
 
+Buy it again (issue 30; ``--buy-again-only`` runs only this part): the products a shopper bought before and is likely
+to buy again, on the same split (the newest 30 days; train = everything before). Evaluated users: those who bought,
+in the test window, a product they had bought in train. Truth: those re-purchased products. Lists hold only the
+shopper's train-purchased products. Systems: "learned" (``engine.repurchase``: a logistic model over repurchase
+timing per product, each product's cycle from the shop's repeat buyers, how often and how recently the shopper bought
+it, fitted on a time split inside train), "P-TopFreq" (each shopper's most often bought products, on distinct days,
+the most recent first on ties) and, for context, "P-Recent" (the most recently bought first); "served" is what the
+gate (``repurchase.judge``) picks: the learned timing only when it beats P-TopFreq by more than one shopper's worth.
+Target: Online Retail learned Recall@10 >= 1.10x P-TopFreq.
+
 Targets (PASS/MISS printed; issue 33): Online Retail learned Recall@10 >= 0.160 and >= 1.10x the best baseline
 (EASE and RP3beta included); Online Retail II >= 0.150 and >= 1.10x; both retrains <= 300 s. Generated shops:
 served >= the best baseline; learned >= 1.0x the best baseline on oscar_small (shaped like a small Oscar shop) and
@@ -96,7 +107,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from scipy import sparse  # noqa: E402
 
-from ai_commerce.recommendations.engine import default_params, train  # noqa: E402
+from ai_commerce.recommendations.engine import default_params, repurchase, train  # noqa: E402
 from ai_commerce.recommendations.engine.data import Vocab, holdout_split, holdout_truth  # noqa: E402
 from ai_commerce.recommendations.engine.evaluate import evaluate_lists  # noqa: E402
 from ai_commerce.recommendations.engine.model import evaluate_holdout, make_vocabs  # noqa: E402
@@ -121,7 +132,10 @@ TARGETS = {
     "demo_default": [("served_over_best", ">=", 1.0), ("learned_over_best", ">=", 1.10)],
     "demo_large": [("served_over_best", ">=", 1.0), ("learned_over_best", ">=", 1.10), ("retrain_seconds", "<=", 1200)],
 }
+# Buy it again (issue 30): the learned repurchase timing against P-TopFreq on the same newest 30 days.
+BUY_AGAIN_TARGETS = {"online_retail": [("learned_over_p_topfreq", ">=", 1.10)]}
 TARGET_LABELS = {
+    "learned_over_p_topfreq": "buy again: learned / P-TopFreq",
     "learned": "learned Recall@10",
     "learned_over_best": "learned / best baseline",
     "served_over_best": "served / best baseline",
@@ -294,12 +308,72 @@ def _ratio(value, best):
 
 
 def check_targets(shop, figures):
+    return check_targets_of(TARGETS, shop, figures)
+
+
+def bench_buy_again(shop, inter, log, days=30):
+    """Buy it again on the newest ``days``: the learned repurchase timing, P-TopFreq and P-Recent, and what the gate
+    serves (``repurchase.judge``, the same function a training run calls)."""
+    t = time.monotonic()
+    judged = repurchase.judge(inter, window_days=days)
+    seconds = round(time.monotonic() - t, 1)
+    entry = {"served": judged.served, "reason": judged.reason, "seconds": seconds,
+             "evaluated_users": judged.window.get("evaluated_users", 0), "rows": []}
+    if judged.baseline is None:
+        log(f"  [{shop}] buy again: {judged.reason}")
+        entry["targets"] = check_targets_of(BUY_AGAIN_TARGETS, shop, {})
+        return entry
+    purchases = inter.positives()
+    cut = float(purchases.ts.max()) - days * 86400.0
+    histories = repurchase.Histories.of(purchases.subset(purchases.ts < cut), cut)
+    truth = repurchase.repurchase_truth(purchases.subset(purchases.ts < cut), purchases.subset(purchases.ts >= cut))
+    recent = evaluate_lists(repurchase.ranked_lists(histories, -histories.days_since, K), truth, K)
+    systems = {"learned": judged.learned, "p_topfreq": judged.baseline, "p_recent": recent}
+    systems["served"] = systems["learned" if judged.served == "learned" else "p_topfreq"]
+    for name, label in (("learned", "learned repurchase timing"), ("p_topfreq", "P-TopFreq"),
+                        ("p_recent", "P-Recent (context)"), ("served", f"served ({judged.served})")):
+        if systems[name] is not None:
+            entry["rows"].append({"system": name, "label": label, **systems[name]})
+    learned = (judged.learned or {}).get(METRIC)
+    entry["figures"] = {"learned": learned, "p_topfreq": judged.baseline[METRIC],
+                        "learned_over_p_topfreq": _ratio(learned, judged.baseline[METRIC]) if learned else None}
+    if judged.model is not None:
+        entry["coefficients"] = dict(zip(repurchase.FEATURES, [round(c, 4) for c in judged.model.coef], strict=True))
+    entry["targets"] = check_targets_of(BUY_AGAIN_TARGETS, shop, entry["figures"])
+    for row in entry["rows"]:
+        log(f"  [{shop}] buy again: {row['label']:<28} Recall@10 {row[METRIC]:.4f}  NDCG@10 {row['ndcg_at_10']:.4f}"
+            f"  users {row['n_users']}")
+    log(f"  [{shop}] buy again: {judged.reason} ({seconds}s)")
+    return entry
+
+
+def check_targets_of(targets, shop, figures):
     out = []
-    for key, op, threshold in TARGETS.get(shop, []):
+    for key, op, threshold in targets.get(shop, []):
         value = figures.get(key)
         ok = value is not None and (value >= threshold if op == ">=" else value <= threshold)
         out.append({"target": f"{TARGET_LABELS[key]} {op} {threshold:g}", "value": value, "pass": ok})
     return out
+
+
+def buy_again_table(results):
+    done = {name: r["buy_again"] for name, r in results.items() if r.get("buy_again", {}).get("rows")}
+    if not done:
+        return ""
+    lines = [
+        "Buy it again, newest 30 days (truth: re-purchases of products bought before the cut), Recall@10 / NDCG@10:",
+        "",
+        "| shop | evaluated users | learned timing | P-TopFreq | P-Recent (context) | learned / P-TopFreq | served |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in done.items():
+        rows = {row["system"]: row for row in entry["rows"]}
+        cells = [f"{rows[k][METRIC]:.4f} / {rows[k]['ndcg_at_10']:.4f}" if k in rows else "n/a"
+                 for k in ("learned", "p_topfreq", "p_recent")]
+        ratio = entry["figures"]["learned_over_p_topfreq"]
+        lines.append(f"| {name} | {entry['evaluated_users']:,} | " + " | ".join(cells)
+                     + f" | {'n/a' if ratio is None else f'{ratio:.3f}x'} | {entry['served']} |")
+    return "\n".join(lines)
 
 
 def random_split(inter, share=0.2, seed=7):
@@ -459,6 +533,8 @@ def _f(value, digits=4):
 
 def markdown_tables(results):
     done = {name: r for name, r in results.items() if "figures" in r}
+    if not done:  # --buy-again-only
+        return ""
     lines = [
         (
             "| shop | events | users | items | evaluated users | learned R@10 | served R@10 | popularity | "
@@ -543,6 +619,8 @@ def main(argv=None):
     ap.add_argument("--out", default="recommendations.json")
     ap.add_argument("--category", choices=["last_word", "none"], default="last_word", help="Online Retail's category")
     ap.add_argument("--tune", action="store_true", help="also run the tuning grid on Online Retail's inner split")
+    ap.add_argument("--buy-again-only", action="store_true",
+                    help="run only the buy-it-again systems (no engine retrain), on every shop of --shops")
     ap.add_argument("--random-split", action="store_true",
                     help="also judge every system on a random 20%% of each user's items (random_split)")
     args = ap.parse_args(argv)
@@ -572,7 +650,8 @@ def main(argv=None):
     }
 
     def save():
-        result["markdown"] = markdown_tables(result["shops"])
+        result["markdown"] = "\n\n".join(filter(None, [markdown_tables(result["shops"]),
+                                                        buy_again_table(result["shops"])]))
         result["total_seconds"] = round(time.monotonic() - t0, 1)
         Path(args.out).write_text(json.dumps(result, indent=2, default=_json_default) + "\n", encoding="utf-8")
 
@@ -589,6 +668,10 @@ def main(argv=None):
                 f"  [{shop}] {s['events']:,} purchase lines, {s['orders']:,} orders, {s['users']:,} customers, "
                 f"{s['items']:,} items ({info['load_seconds']}s to load; {s['first_event']} to {s['last_event']})"
             )
+            entry["buy_again"] = bench_buy_again(shop, inter, log)
+            if args.buy_again_only:
+                save()
+                continue
             if args.tune and shop == "online_retail":
                 entry["tuning"] = run_tuning(inter, products, params, log)
             entry.update(bench_shop(shop, inter, products, params, log))
@@ -610,10 +693,10 @@ def main(argv=None):
             log(f"  [{shop}] FAILED: {entry['error']}\n{entry['traceback']}")
         save()
 
-    log("\n" + markdown_tables(result["shops"]))
+    log("\n" + result.get("markdown", ""))
     log("\ntargets:")
     for shop, entry in result["shops"].items():
-        for target in entry.get("targets", []):
+        for target in [*entry.get("targets", []), *entry.get("buy_again", {}).get("targets", [])]:
             value = target["value"]
             shown = "n/a" if value is None else f"{value:g}"
             log(f"  {shop:<17} {target['target']:<36} {shown:>10}  {'PASS' if target['pass'] else 'MISS'}")

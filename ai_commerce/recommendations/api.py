@@ -6,6 +6,9 @@
 - ``GET /ai/api/products/<id>/similar/?k=10`` and ``.../bought-together/?k=10``: 404 for an unknown
   product, and for one the shop does not show (inactive, where the shop maps ``active``).
 - ``GET /ai/api/trending/?k=10&category=Mugs``.
+- ``GET /ai/api/recommendations/buy-again/?k=10``: what the signed-in shopper bought and is likely to need again,
+  from their own history only, with ``served`` and ``reason`` (what serves and why); an anonymous visitor gets an
+  empty list and the reason, never anyone else's.
 
 ``k`` runs from 1 to 50; anything else is a 400 naming the field. Each response says which model version (and
 experiment arm) served it, every item carries its ``attribution`` and its ``click_url`` (``<ai>/r/?a=...&s=...``,
@@ -26,9 +29,14 @@ from ai_commerce.adapter import get_adapter
 from ai_commerce.api import JSONErrors
 from ai_commerce.serializers import ErrorSerializer
 
-from . import serving
+from . import buy_again, serving
 from .attribution import log_impressions, shown
-from .serializers import PlacementQuerySerializer, PlacementSerializer, RecommendationsQuerySerializer
+from .serializers import (
+    BuyAgainSerializer,
+    PlacementQuerySerializer,
+    PlacementSerializer,
+    RecommendationsQuerySerializer,
+)
 
 #: What staff need to read another user's recommendations ("Because you bought X" tells what that user bought).
 OTHERS_PERMISSION = "ai_commerce_recommendations.view_recommendation"
@@ -118,6 +126,25 @@ class TrendingView(PlacementView):
         return self.respond(serving.trending(k=query["k"], category=query.get("category"), **self.visitor(request)))
 
 
+class BuyAgainView(PlacementView):
+    """The signed-in shopper's own "buy it again" list; there is no ``user`` parameter: nobody reads another's."""
+
+    placement = "buy_again"
+
+    def get(self, request):
+        query = self.query(request)
+        visitor = self.visitor(request)
+        categories = [query["category"]] if "category" in query else None
+        results = buy_again.buy_again_for(visitor["user"], k=query["k"], categories=categories,
+                                          session_key=visitor["session_key"])
+        log_impressions(shown(results), request)
+        state = buy_again.status(visitor["user"], visitor["session_key"])
+        version, arm = (results[0].model_version, results[0].arm) if results else (serving.active_version_id(), 0)
+        return Response(BuyAgainSerializer({"placement": self.placement, "model_version": version, "arm": arm,
+                                            "served": state.served, "reason": state.reason, "results": results},
+                                           context={"request": request}).data)
+
+
 # Class-level, so that drf-spectacular builds on the views' own AutoSchema whatever the host's DEFAULT_SCHEMA_CLASS.
 for _view, _query in ((SimilarView, PlacementQuerySerializer), (BoughtTogetherView, PlacementQuerySerializer),
                       (TrendingView, PlacementQuerySerializer)):
@@ -125,3 +152,4 @@ for _view, _query in ((SimilarView, PlacementQuerySerializer), (BoughtTogetherVi
 extend_schema(methods=["GET"], parameters=[RecommendationsQuerySerializer], responses={
     200: PlacementSerializer, 404: OpenApiResponse(ErrorSerializer, description="No such user."),
 })(RecommendationsView)
+extend_schema(methods=["GET"], parameters=[PlacementQuerySerializer], responses=BuyAgainSerializer)(BuyAgainView)

@@ -42,6 +42,10 @@ def check_recommendation_settings(app_configs=None, conf=None, **kwargs):
                              f"{conf.get('DEMOTE_RUNNING_OUT')!r} is not True or False.",
                              "True (the default) moves products the forecast expects to run out within "
                              "RUNNING_OUT_DAYS to the end of each list; False leaves lists as ranked.", "E149"))
+    if not isinstance(conf.get("BUY_AGAIN", True), bool):
+        errors.append(_error(f"AI_COMMERCE['RECOMMENDATIONS']['BUY_AGAIN'] = {conf.get('BUY_AGAIN')!r} is not True or "
+                             "False.", "True (the default) trains and serves the buy-it-again placement where it "
+                             "beats each shopper's most often bought products; False turns it off.", "E144"))
     for key in ("CLICK_RATE", "IMPRESSION_RATE"):
         rate = conf.get(key)
         try:

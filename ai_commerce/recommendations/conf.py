@@ -20,6 +20,9 @@ DEFAULTS = {
     # Products the demand forecast expects to run out within AI_COMMERCE["RUNNING_OUT_DAYS"] go last in every list
     # (nothing changes without the forecast).
     "DEMOTE_RUNNING_OUT": True,
+    # "Buy it again" for signed-in shoppers: trained with the recommendations, served only where the learned
+    # repurchase timing beats each shopper's most often bought products on the shop's own held-out days.
+    "BUY_AGAIN": True,
     # Hyperparameters over the engine's defaults (see ai_commerce.recommendations.engine.default_params()).
     "PARAMS": {},
 }

@@ -45,6 +45,7 @@ def recommendations_panel(active, days=30, now=None):
     rows = recs.aggregate(n=Count("pk"), users=Count("user", distinct=True)) if active else {"n": 0, "users": 0}
     return {
         "served": serving(active),
+        "buy_again": buy_again_panel(active),
         "days": days,
         "active_users": users["active"], "covered_users": users["covered"],
         "user_share": share(users["covered"], users["active"]),
@@ -70,6 +71,29 @@ def serving(active):
     return {"name": name, "label": SERVED_LABELS.get(name, name), "reason": metrics.get("served_reason", ""),
             "sources": metrics.get("sources") if name == "learned" else None,
             "ranker": metrics.get("ranker") if name == "learned" else None, "chart": systems_chart(metrics)}
+
+
+BUY_AGAIN_LABELS = {"learned": "the learned repurchase timing", "p_topfreq": "each shopper's most often bought "
+                    "products (P-TopFreq)", "off": "nothing"}
+
+
+def buy_again_panel(active):
+    """What "buy it again" serves under the active version and why, with both systems' score on its held-out
+    window (no query: it is on the version), or None without a version."""
+    if active is None:
+        return None
+    judged = active.metrics.get("buy_again") or {
+        "served": "off", "reason": "This version was trained before buy it again existed: it starts with the next "
+                                   "training run."}
+    scores = {label: (judged.get(key) or {}).get(KEY_METRIC) for key, label in
+              (("learned", "learned timing"), ("p_topfreq", "P-TopFreq"))}
+    scores = {label: value for label, value in scores.items() if value is not None}
+    chart = charts.bar_chart(list(scores), {KEY_METRIC_LABEL: list(scores.values())}, title=_(
+        "Buy it again: %(metric)s on the held-out window (re-purchases), same split") % {"metric": KEY_METRIC_LABEL},
+        y_label=KEY_METRIC_LABEL) if len(scores) == 2 else None
+    served = judged.get("served", "off")
+    return {"served": served, "label": BUY_AGAIN_LABELS.get(served, served), "reason": judged.get("reason", ""),
+            "chart": chart}
 
 
 def systems_chart(metrics):

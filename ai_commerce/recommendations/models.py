@@ -17,7 +17,7 @@ from ai_commerce.models import PRODUCT_MODEL, ModelVersion
 from .sample_size import planned_sample
 
 #: The placements an experiment can cover.
-PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
+PLACEMENTS = ("recommended", "similar", "bought_together", "trending", "buy_again")
 
 
 class Reason(models.TextChoices):
@@ -93,6 +93,32 @@ class TrendingProduct(ServingRow):
         return f"trending in {self.category or 'the shop'} #{self.rank}: product {self.product_id}"
 
 
+class RepurchaseCycle(models.Model):
+    """A product's repeat-purchase cycle as a version's training measured it, for "buy it again": the typical days
+    between two purchases of it by one shopper, and how many of its buyers bought it again. About products only: no
+    shopper is in it (serving reads each shopper's own purchases from the event log)."""
+
+    model_version = models.ForeignKey(ModelVersion, models.CASCADE, related_name="+", verbose_name=_("model version"))
+    product = models.ForeignKey(PRODUCT_MODEL, models.CASCADE, related_name="+", verbose_name=_("product"))
+    days = models.FloatField(_("typical days between purchases"), help_text=_(
+        "The median interval between two purchases by the same shopper, shrunk towards the shop's when few shoppers "
+        "bought it twice."))
+    repeat_share = models.FloatField(_("repeat share"), help_text=_("The share of its buyers who bought it again "
+                                                                    "(shrunk towards the shop's)."))
+    buyers = models.PositiveIntegerField(_("buyers"))
+    repeat_buyers = models.PositiveIntegerField(_("repeat buyers"))
+    recent_buyers = models.PositiveIntegerField(_("recent buyers"), help_text=_(
+        "Shoppers who bought it in the 30 days before the newest event of the training data."))
+
+    class Meta:
+        verbose_name = _("repurchase cycle")
+        verbose_name_plural = _("repurchase cycles")
+        constraints = [models.UniqueConstraint(fields=["model_version", "product"], name="ai_recs_cycle_product")]
+
+    def __str__(self):
+        return f"product {self.product_id}: about every {self.days:g} days"
+
+
 class ContentNeighbour(models.Model):
     """A content-based neighbour (title, description, category) of a product added after the last retrain."""
 
@@ -163,7 +189,8 @@ class Experiment(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     placements = models.JSONField(
         _("placements"), default=list, blank=True,
-        help_text=_("Placements it covers: recommended, similar, bought_together, trending. Empty: all of them."),
+        help_text=_("Placements it covers: recommended, similar, bought_together, trending, buy_again. Empty: all of "
+                    "them."),
     )
     metric = models.CharField(_("primary metric"), max_length=12, choices=Metric.choices, default=Metric.CTR)
     base_rate = models.FloatField(

@@ -3,6 +3,7 @@
     from ai_commerce.recommendations import precompute
     precompute.write_serving_tables(version, model, conf)   # everything, users in chunks, in this process
     precompute.write_item_tables(version, model, conf)      # similar, bought together, trending
+    precompute.write_cycles(version, cycles)                # each product's repurchase cycle (buy it again)
     precompute.user_chunks(model, conf)                     # the users to score, in chunks
     precompute.score_users(version, user_ids)               # one chunk (what a chunk task of the fan-out runs)
 
@@ -20,7 +21,7 @@ from ai_commerce import privacy, registry
 from ai_commerce.adapter import get_adapter
 from ai_commerce.tuning import tuned
 
-from .models import Recommendation, RelatedProduct, TrendingProduct
+from .models import Recommendation, RelatedProduct, RepurchaseCycle, TrendingProduct
 
 _loaded = {}
 
@@ -57,6 +58,18 @@ def write_item_tables(version, model, conf):
     with transaction.atomic():
         RelatedProduct.objects.bulk_create(related, batch_size=2000)
         TrendingProduct.objects.bulk_create(trending, batch_size=2000)
+
+
+def write_cycles(version, cycles):
+    """Write the version's repurchase cycle of every product the shop still has (``engine.repurchase.Cycles``;
+    None: buy it again is off, nothing to write)."""
+    if cycles is None:
+        return
+    known = set(get_adapter().get_product_queryset().values_list("pk", flat=True))
+    RepurchaseCycle.objects.bulk_create(
+        [RepurchaseCycle(model_version=version, product_id=item, days=cycle.days, repeat_share=cycle.repeat_share,
+                         buyers=cycle.buyers, repeat_buyers=cycle.repeat_buyers, recent_buyers=cycle.recent_buyers)
+         for item, cycle in cycles.products.items() if item in known], batch_size=2000)
 
 
 def user_chunks(model, conf):
@@ -108,5 +121,5 @@ def _row(rank, rec, known):
 
 
 def delete_serving_rows(version):
-    for model in (Recommendation, RelatedProduct, TrendingProduct):
+    for model in (Recommendation, RelatedProduct, TrendingProduct, RepurchaseCycle):
         model.objects.filter(model_version=version).delete()

@@ -41,3 +41,11 @@ class PlacementSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(allow_null=True)
     arm = serializers.IntegerField(help_text="The experiment arm that served the list (0: no experiment).")
     results = RecommendedSerializer(many=True)
+
+
+class BuyAgainSerializer(PlacementSerializer):
+    served = serializers.ChoiceField(
+        choices=["learned", "p_topfreq", "off"],
+        help_text="What serves: the learned repurchase timing, each shopper's most often bought products (P-TopFreq, "
+                  "where the learned timing does not beat it on the shop's held-out days), or nothing.")
+    reason = serializers.CharField(help_text="Why, in one sentence (e.g. why the list is empty).")

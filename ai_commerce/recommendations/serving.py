@@ -62,7 +62,7 @@ ACTIVE_KEY = "ai_commerce:recommendations:active"
 #: (stock, activity and purchases may have changed), when ai_commerce writes a price, when a product gets its content
 #: neighbours, and when a user is forgotten (``receivers``).
 SERVED_STAMP = "recommendations:served"
-PLACEMENTS = ("recommended", "similar", "bought_together", "trending")
+PLACEMENTS = ("recommended", "similar", "bought_together", "trending", "buy_again")  # buy_again: see buy_again.py
 _COLUMNS = ("product_id", "score", "reason", "because_id", "category")  # a stored row, read as a Rec
 
 

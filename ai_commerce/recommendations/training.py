@@ -123,6 +123,7 @@ def train(reporter):
     reporter.log(f"learned system {KEY_METRIC_LABEL} {metrics['learned'][METRIC]} vs best baseline "
                  f"{metrics[f'best_baseline_{METRIC}']}")
     reporter.log(metrics["served_reason"])
+    metrics["buy_again"], cycles = train_buy_again(events, metrics["holdout_days"], conf, reporter)
     when = events.ts
     version = ModelVersion.objects.create(
         kind="recommendations", params=params, metrics=metrics,
@@ -131,6 +132,7 @@ def train(reporter):
     _save_model(version, model)
     reporter.progress(72, "precomputing recommendations")
     precompute.write_item_tables(version, model, conf)
+    precompute.write_cycles(version, cycles)
     chunks = precompute.user_chunks(model, conf)
     if conf["FAN_OUT"] and len(chunks) > 1:
         reporter.log(f"scoring {sum(map(len, chunks))} users in {len(chunks)} chunks on the workers")
@@ -139,6 +141,32 @@ def train(reporter):
         precompute.score_users(version, chunk, model=model, top_k=conf["TOP_K"])
         reporter.progress(72 + 20 * done // len(chunks), "precomputing recommendations")
     return publish.publish(version, reporter)
+
+
+def train_buy_again(events, holdout_days, conf, reporter):
+    """Judge "buy it again" (``engine.repurchase``: the learned repurchase timing against P-TopFreq on the newest
+    ``holdout_days``, the engine's window) and fit what serves on every purchase. Return (what the version stores as
+    ``metrics["buy_again"]``, the products' cycles to write, or None when it is off)."""
+    from .engine import repurchase
+
+    if not conf.get("BUY_AGAIN", True):
+        return {"served": "off", "reason": "Turned off by AI_COMMERCE['RECOMMENDATIONS']['BUY_AGAIN']."}, None
+    purchases = events.with_positives(("purchase",)).positives()  # what serving reads: the shopper's purchases
+    judgement = repurchase.judge(purchases, window_days=holdout_days)
+    stored = judgement.to_dict()
+    for key in ("holdout_start", "holdout_end"):
+        if key in stored:
+            stored[key] = _datetime(stored[key]).isoformat(timespec="seconds")
+    reporter.log(f"buy it again: {judgement.reason}")
+    if judgement.served == "off":
+        return stored, None
+    cycles = repurchase.product_cycles(repurchase.Histories.of(purchases))
+    model = repurchase.RepurchaseModel.fit(purchases, holdout_days) if judgement.served == "learned" else None
+    model = model or judgement.model
+    if model is not None:
+        shop = cycles.shop
+        stored["model"] = {**model.to_dict(), "shop_cycle": {"days": shop.days, "repeat_share": shop.repeat_share}}
+    return stored, cycles
 
 
 def _datetime(seconds):

@@ -424,6 +424,7 @@ PROBLEMS = [
     ("ai_commerce.E142", sub_app("RECOMMENDATIONS", PARAMS={"rating_positive_at": 6})),
     ("ai_commerce.E143", sub_app("RECOMMENDATIONS", CLICK_RATE="30/fortnight")),
     ("ai_commerce.E149", sub_app("RECOMMENDATIONS", DEMOTE_RUNNING_OUT="yes")),
+    ("ai_commerce.E144", sub_app("RECOMMENDATIONS", BUY_AGAIN="yes")),
 ]
 
 

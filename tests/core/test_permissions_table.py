@@ -17,7 +17,8 @@ A cell is the status code; ``login`` is the admin's redirect to its login page. 
         "import django; django.setup(); from tests.core.test_permissions_table import markdown; print(markdown())"
 
 Reading it: the shopper-facing API is public, and ``?user=`` (another user's recommendations, whose reasons say
-what they bought) needs ``view_recommendation``. The staff API needs the model's permission exactly (view to read;
+what they bought) needs ``view_recommendation``; buy it again has no ``?user=`` at all: each caller gets their own
+list (an anonymous caller an empty one). The staff API needs the model's permission exactly (view to read;
 add, change, delete to write; change for every decision). The admin lets ``change`` stand in for ``view``, as Django
 does (on the read-only admins of the rows ai_commerce writes too), but the dashboard wants ``view_modelversion``.
 """
@@ -44,6 +45,7 @@ TABLE = [
     ("POST",   "/ai/api/events/",                                           None,                              201,   201,   201,   201,   201,   201),
     ("GET",    "/ai/api/recommendations/",                                  None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/recommendations/?user={shopper}",                   f"{REC}.view_recommendation",      403,   403,   403,   200,   403,   200),
+    ("GET",    "/ai/api/recommendations/buy-again/",                        None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/products/{product}/similar/",                       None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/products/{product}/bought-together/",               None,                              200,   200,   200,   200,   200,   200),
     ("GET",    "/ai/api/trending/",                                         None,                              200,   200,   200,   200,   200,   200),

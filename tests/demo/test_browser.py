@@ -9,7 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
 
 from tests.conftest import need_service
 from tests.demo.conftest import TINY_RECOMMENDATIONS
@@ -166,6 +168,43 @@ def shopper_page(browser, live_server, user):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     return context
+
+
+def test_a_signed_in_shopper_sees_what_to_buy_again_and_staff_see_why(browser, page, live_server, trained_shop):
+    """Issue 30: the home page shows a signed-in shopper the products they bought before, each with why; an
+    anonymous visitor sees no such list; the dashboard says what serves it and why."""
+    from ai_commerce.models import Interaction, ModelVersion
+
+    version = ModelVersion.objects.of_kind("recommendations").active().get()
+    judged = version.metrics["buy_again"]
+    assert judged["served"] in ("learned", "p_topfreq"), judged["reason"]
+    shopper = Interaction.objects.filter(kind="purchase", user__isnull=False).values("user").annotate(
+        n=Count("product", distinct=True)).order_by("-n").first()
+    user = get_user_model().objects.get(pk=shopper["user"])
+    bought = {str(pk) for pk in Interaction.objects.filter(user=user, kind="purchase").values_list("product_id",
+                                                                                                  flat=True)}
+    context = shopper_page(browser, live_server, user)
+    mine = context.new_page()
+    mine.goto(f"{live_server.url}/")
+    section = mine.locator(".ai-buy_again")
+    assert section.is_visible() and section.locator("h2").inner_text() == "Buy it again"
+    items = section.locator(".ai-item")
+    assert items.count() == 6
+    assert {items.nth(n).get_attribute("data-ai-product") for n in range(6)} <= bought
+    reasons = section.locator(".ai-reason").all_inner_texts()
+    assert all(r.startswith(("You buy this about every", "You bought this", "Shoppers buy this")) for r in reasons)
+    shot(mine, "home_buy_again_signed_in")
+    context.close()
+    page.goto(f"{live_server.url}/")
+    assert page.locator(".ai-buy_again").count() == 0  # an anonymous visitor: nobody's purchases
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/")
+    page.click("text=AI dashboard")
+    why = page.locator("#ai-recommendations .ai-buy-again")
+    text = why.inner_text()
+    assert why.is_visible() and text.startswith("Serving ") and "most often bought" in text and "Recall@10" in text
+    assert page.locator("#ai-recommendations .ai-buy-again-chart svg rect").count() >= 2
+    shot(page, "admin_dashboard_buy_again")
 
 
 def test_staff_run_an_experiment_from_the_admin_and_read_its_results(browser, page, live_server, trained_shop):

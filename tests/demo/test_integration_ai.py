@@ -168,8 +168,16 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     client.force_login(row.user)
     home = client.get("/").content.decode()
     assert "Recommended for you" in home and "Because you bought" in home and "Trending" in home
+    # A signed-in shopper also sees what they bought before, first, each with why (issue 30).
+    assert "Buy it again" in home and re.search(r"You (buy|bought) this", home)
+    bought = {str(pk) for pk in Interaction.objects.filter(user=row.user, kind="purchase").values_list(
+        "product_id", flat=True)}
+    again = re.findall(r"[?&;]p=(\d+)", re.search(r'class="ai-placement ai-buy_again".*?</section>', home,
+                                                 re.DOTALL).group(0))
     items = re.findall(r"[?&;]p=(\d+)", home)
-    assert len(items) == len(set(items)) == 12  # six recommended, then six trending that are not among them
+    assert again and set(again) <= bought and items[:len(again)] == again  # first, and only what they bought
+    assert not set(items[len(again):len(again) + 6]) & bought  # then six recommended, never bought
+    assert len(items) == len(set(items)) == len(again) + 12  # then six trending, none twice on the page
 
 
 @pytest.mark.train

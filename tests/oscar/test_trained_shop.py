@@ -124,3 +124,25 @@ def test_the_admin_ai_dashboard_shows_every_capability(trained_shop, admin_clien
     assert response.status_code == 200
     page = response.content.decode().lower()
     assert all(kind in page for kind in ("recommendations", "sentiment", "pricing"))
+
+
+def test_buy_again_reads_a_customers_own_oscar_orders(trained_shop, client):
+    """Oscar's completed order lines are the purchases: a customer's list holds only what they bought (never the
+    pending or cancelled order's gnome), with Oscar's prices, on the product page and through the API."""
+    customer = trained_shop.customers[3]
+    judged = active_versions()["recommendations"].metrics["buy_again"]
+    assert judged["served"] in ("learned", "p_topfreq"), judged["reason"]
+    assert judged["p_topfreq"]["recall_at_10"] >= 0 and judged["reason"]
+    client.force_login(customer)
+    body = client.get("/ai/api/recommendations/buy-again/", {"k": 10}).json()
+    bought = set(Interaction.objects.filter(user=customer, kind="purchase").values_list("product_id", flat=True))
+    got = [int(item["product"]) for item in body["results"]]
+    assert got and set(got) <= bought and trained_shop.not_bought.pk not in got
+    assert body["served"] == judged["served"] and all(item["price"] == "20.00" for item in body["results"])
+    assert all(item["reason"].startswith(("You buy this", "You bought this", "Shoppers buy this"))
+               for item in body["results"])
+    page = client.get(trained_shop.tail["Tea"][3].get_absolute_url()).content.decode()
+    assert 'class="ai-placement ai-buy_again"' in page
+    client.logout()
+    anonymous = client.get("/ai/api/recommendations/buy-again/").json()
+    assert anonymous["results"] == [] and "Sign in" in anonymous["reason"]

@@ -2,7 +2,9 @@
 
 - ``{% recommended_products k=8 %}`` (for ``request.user``, or the anonymous session),
 - ``{% similar_products product k=8 %}``, ``{% bought_together product k=4 %}``,
-- ``{% trending_products k=8 category="Mugs" %}``.
+- ``{% trending_products k=8 category="Mugs" %}``,
+- ``{% buy_again k=8 %}`` (what ``request.user`` bought and is likely to need again; nothing for an anonymous
+  visitor, ``buy_again``).
 
 ``{% distinct_placements %}`` before the first placement makes the page's placements distinct: each shows no
 product that an earlier one on the page showed (in the order the page renders them), and a list that is only what
@@ -27,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from ai_commerce.conf import app_settings
 from ai_commerce.fragments import Fragment
 
+from .. import buy_again as buy_again_service
 from .. import serving
 from ..attribution import log_impressions, sign_links
 from ..attribution import shown as served_items
@@ -34,7 +37,7 @@ from ..attribution import shown as served_items
 logger = logging.getLogger(__name__)
 register = template.Library()
 TITLES = {"recommended": _("Recommended for you"), "similar": _("Similar items"),
-          "bought_together": _("Bought together"), "trending": _("Trending now")}
+          "bought_together": _("Bought together"), "trending": _("Trending now"), "buy_again": _("Buy it again")}
 
 
 #: Reasons that anyone gets, whoever they are (trending, popular, the catalogue's backfill): a list of nothing else is
@@ -128,3 +131,10 @@ def trending_products(context, k=8, category=None, template=None):
     return _render(context, "trending", lambda shown: serving.plan_trending(
         k=k, category=category or None, user=user, session_key=session_key, exclude=shown), template,
         scoped=bool(category))
+
+
+@register.simple_tag(takes_context=True)
+def buy_again(context, k=8, template=None):
+    user, session_key = _visitor(context)
+    return _render(context, "buy_again", lambda shown: buy_again_service.plan_buy_again(
+        user, session_key=session_key, k=k, exclude=shown), template, scoped=True)
