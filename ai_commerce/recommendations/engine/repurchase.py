@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..key_metrics import KEY_METRIC, KEY_METRIC_LABEL
 from ..repurchase_timing import DAY, FEATURES, RECENT_DAYS, RECENT_WINDOW, feature_arrays, learned_scores
 from ..repurchase_timing import top_frequency_scores as _top_frequency
 from .data import Interactions
@@ -38,7 +39,7 @@ from .gate import noise
 
 #: Shrinkage (in shoppers) of a product's cycle and repeat share towards the shop's.
 PRIOR_WEIGHT = 3.0
-METRIC = "recall_at_10"
+METRIC = KEY_METRIC  # the capability's key metric (Recall@10), as the issue judges buy it again
 
 
 @dataclass
@@ -306,7 +307,7 @@ def judge(interactions: Interactions, window_days=30.0, min_users=1, k=10):
                                       "shopper's most often bought products serve.", baseline=baseline, window=window)
     learned = evaluate_lists(ranked_lists(histories, model.score(features(histories, product_cycles(histories))), k),
                              truth, k)
-    name = METRIC.replace("recall_at_", "Recall@")
+    name = KEY_METRIC_LABEL
     where = f"on the newest {window_days:g} days ({len(truth)} shoppers who bought again)"
     # Ahead by more than one shopper's worth (``gate.noise``): a smaller lead is not evidence.
     if learned[METRIC] > baseline[METRIC] + noise(len(truth)):
