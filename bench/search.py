@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from bench.shops import DEMO_CONFIGS, DEMO_END, _django  # noqa: E402
 
 
-def catalogue(name, **overrides):
+def catalogue(name, with_orders=False, **overrides):
     seeding = _django()
     config = seeding.SeedConfig(**{**DEMO_CONFIGS.get(name, {}), **overrides}, end_date=DEMO_END, progress=False)
     sim = seeding.simulate(config)
@@ -51,7 +51,31 @@ def catalogue(name, **overrides):
         for product, qty, _price in lines:
             sold[product] += qty
     rows = [(i, p["name"], names[p["category_slug"]], p.get("description", "")) for i, p in enumerate(sim.products)]
+    if with_orders:
+        return rows, sold, sorted(sim.orders, key=lambda o: o[1])
     return rows, sold
+
+
+def tastes(orders, rows):
+    """``taste(customer, at)``: the customer's ``shopper_affinity`` from the categories of what they bought before
+    ``at`` (their newest 200 lines, as the web process reads them), or None when they bought nothing before."""
+    import bisect
+
+    from ai_commerce.search.ranking import shopper_affinity
+
+    history = {}
+    for customer, when, lines in orders:
+        for product, _qty, _price in lines:
+            history.setdefault(customer, ([], []))
+            history[customer][0].append(when)
+            history[customer][1].append(rows[product][2])
+
+    def taste(customer, at):
+        whens, categories = history.get(customer, ((), ()))
+        end = bisect.bisect_left(whens, at)
+        return shopper_affinity(categories[max(0, end - 200):end]) or None
+
+    return taste
 
 
 def lexical_order(index, query, ranker=None, k=10):
@@ -71,11 +95,16 @@ def run_shop(name, n_sessions, seed):
     from ai_commerce.search.index import SearchIndex
     from demo_shop.catalog import search_sessions
 
-    rows, sold = catalogue(name)
+    rows, sold, orders = catalogue(name, with_orders=True)
     index = SearchIndex.build(rows, sold)
     products = [{"id": pid, "title": title, "popularity": sold.get(pid, 0)} for pid, title, _c, _d in rows]
-    simulated = search_sessions.simulate(products, n_sessions, lambda q: lexical_order(index, q), seed=seed)
-    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"]) for s in simulated]
+    wants = [(customer, product, when) for customer, when, lines in orders for product, _q, _p in lines]
+    simulated = search_sessions.simulate(products, n_sessions, lambda q: lexical_order(index, q), seed=seed,
+                                         wants=wants)
+    taste = tastes(orders, rows)
+    for s in simulated:
+        s["affinity"] = taste(s["visitor"], s["at"])
+    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"], s["affinity"]) for s in simulated]
     t = time.monotonic()
     rankers = {}
     ranker, metrics = learning.learn(index, sessions, holdout=0.2, min_sessions=40, rankers_out=rankers)
@@ -83,15 +112,15 @@ def run_shop(name, n_sessions, seed):
     labelled = [s for s in simulated if s["labels"]]
     first_held = labelled[int(len(labelled) * 0.8)]["at"]
     # Judged against the truth as well: the product each held-out shopper wanted (3), whether or not they saw it.
-    truth_sessions = [learning.Session(s["query"], s["shown"], {s["target"]: 3}, 0, s["at"])
+    truth_sessions = [learning.Session(s["query"], s["shown"], {s["target"]: 3}, 0, s["at"], s["affinity"])
                       for s in simulated if s["at"] >= first_held]
     truth = {name: learning.evaluate(r, index, truth_sessions, debias=False) for name, r in rankers.items()}
     truth["serves"] = truth[metrics["serving"]]
     held = [s for s in simulated if s["at"] >= first_held and s["labels"]]
     rng = np.random.default_rng(seed + 1)
-    clean = [learning.Session(s["clean"], s["shown"], {s["target"]: 3}, 0, s["at"]) for s in held]
-    typo = [learning.Session(search_sessions.with_typos(s["clean"], rng), s["shown"], {s["target"]: 3}, 0, s["at"])
-            for s in held]
+    clean = [learning.Session(s["clean"], s["shown"], {s["target"]: 3}, 0, s["at"], s["affinity"]) for s in held]
+    typo = [learning.Session(search_sessions.with_typos(s["clean"], rng), s["shown"], {s["target"]: 3}, 0, s["at"],
+                             s["affinity"]) for s in held]
     clean_ndcg = learning.evaluate(ranker, index, clean, debias=False)[0]
     typo_ndcg = learning.evaluate(ranker, index, typo, debias=False)[0]
     lexical_typo_ndcg = learning.evaluate(learning.Ranker(), index, typo, debias=False)[0]

@@ -33,6 +33,7 @@ class Session:
     labels: dict  # {product id: 1 click, 2 basket, 3 order}
     offset: int = 0
     at: object = None
+    affinity: dict = None  # the shopper's taste before the search (ranking.shopper_affinity); None: anonymous
     key: str = field(init=False)
 
     def __post_init__(self):
@@ -122,8 +123,8 @@ def candidates(index, session, synonyms=None):
     return matches, pool
 
 
-def ranked(ranker, index, matches, pool, key):
-    scores = dict(zip(pool, ranker.score(index, matches, pool, key), strict=True))
+def ranked(ranker, index, matches, pool, key, affinity=None):
+    scores = dict(zip(pool, ranker.score(index, matches, pool, key, affinity), strict=True))
     return sorted(pool, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
 
 
@@ -154,7 +155,7 @@ def evaluate(ranker, index, sessions, prepared=None, debias=True):
     scores, mass = [], []
     for s, (m, pool) in zip(sessions, prepared, strict=True):
         weights = ips_weights(s) if debias else {}
-        scores.append(ndcg_mrr(ranked(ranker, index, m, pool, s.key), s.labels, index, weights=weights))
+        scores.append(ndcg_mrr(ranked(ranker, index, m, pool, s.key, s.affinity), s.labels, index, weights=weights))
         mass.append(max(weights.values(), default=1.0))  # a session whose choice sat far down counts more
     if not scores:
         return 0.0, 0.0
@@ -164,18 +165,23 @@ def evaluate(ranker, index, sessions, prepared=None, debias=True):
 
 def fit_linear(index, sessions, prepared, stats, prior, seed=0):
     """Fit the learned ranker's weights on ``sessions`` (pairwise logistic regression over standardised
-    features)."""
+    features). A pair is a chosen product over one the shopper was shown and passed by (a product never shown was
+    never judged, so it is no negative), weighted by the gain's difference and the chosen product's inverse
+    propensity (a choice far down the list says more)."""
     from sklearn.linear_model import LogisticRegression
 
     probe = Ranker(LEARNED, queries=stats, prior=prior)
     rows, pairs, rng = [], [], random.Random(seed)
     for s, (m, pool) in zip(sessions, prepared, strict=True):
-        feats = {p: probe.features(index, m, p, s.key) for p in pool}
+        feats = {p: probe.features(index, m, p, s.key, s.affinity) for p in pool}
         rows.extend(feats.values())
         gains = {p: s.labels.get(index.ids[p], 0) for p in pool}
-        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b]]
+        ips = ips_weights(s)
+        shown = {index.position.get(pid) for pid in s.shown}
+        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b] and b in shown]
         rng.shuffle(session_pairs)
-        pairs.extend((feats[a], feats[b], gains[a] - gains[b]) for a, b in session_pairs[:PAIRS_PER_SESSION])
+        pairs.extend((feats[a], feats[b], (gains[a] - gains[b]) * ips.get(index.ids[a], 1.0))
+                     for a, b in session_pairs[:PAIRS_PER_SESSION])
     if not pairs:
         return None
     x = np.asarray(rows, dtype=float)

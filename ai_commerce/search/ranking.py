@@ -1,5 +1,6 @@
 """How matched products are ordered: by their lexical score, by lexical score plus popularity, or by a learned
-linear ranker over per-field lexical scores, popularity, and the click and order rates of this query's shoppers.
+linear ranker over per-field lexical scores, popularity, the click and order rates of this query's shoppers, and
+the shopper's own taste (their share of past events in the product's category, ``affinity``).
 
 A ranker is a small dict of numbers (stored as the version's ``ranker.json``), scored here in pure Python: the web
 process needs no scikit-learn to serve what the worker learned.
@@ -11,8 +12,19 @@ import math
 from . import text
 
 FEATURES = ("title", "category", "description", "coverage", "typo", "popularity", "click_rate", "order_rate",
-            "category_affinity")
+            "category_affinity", "shopper_affinity")
 LEXICAL, LEXICAL_POPULARITY, LEARNED = "lexical", "lexical_popularity", "learned"
+#: A shopper's taste is read from their newest this many events.
+TASTE_EVENTS = 200
+
+
+def shopper_affinity(categories):
+    """``{category: share}`` of a shopper's past events, given the category of each (most recent first or not)."""
+    counts = {}
+    for category in categories:
+        counts[category] = counts.get(category, 0) + 1
+    total = sum(counts.values())
+    return {c: n / total for c, n in counts.items()} if total else {}
 
 
 def query_key(query):
@@ -37,24 +49,35 @@ class Ranker:
         raw = json.loads(data)
         return cls(raw.pop("kind"), **raw)
 
-    def features(self, index, matches, position, key):
+    def features(self, index, matches, position, key, affinity=None):
         per_field = matches.fields.get(position) or dict.fromkeys(("title", "category", "description"), 0.0)
         stats = self.queries.get(key) or {}
         pid = str(index.ids[position])
         click, order = (stats.get("products") or {}).get(pid, self.prior)
-        affinity = (stats.get("categories") or {}).get(index.categories[position], 0.0)
+        category = index.categories[position]
         return [per_field["title"], per_field["category"], per_field["description"],
                 matches.matched.get(position, 0) / max(1, len(matches.words)), float(matches.typo.get(position, 0)),
-                math.log1p(index.popularity[position]), click, order, affinity]
+                math.log1p(index.popularity[position]), click, order,
+                (stats.get("categories") or {}).get(category, 0.0), (affinity or {}).get(category, 0.0)]
 
-    def score(self, index, matches, positions, key):
-        """Scores of ``positions`` (higher first) for the query whose statistics are under ``key``."""
+    def score(self, index, matches, positions, key, affinity=None):
+        """Scores of ``positions`` (higher first) for the query whose statistics are under ``key``, for a shopper
+        whose taste is ``affinity`` (``shopper_affinity``; None: anonymous)."""
         if self.kind == LEXICAL:
             return [matches.scores.get(p, 0.0) for p in positions]
         if self.kind == LEXICAL_POPULARITY:
             return [matches.scores.get(p, 0.0) + self.popularity_weight * math.log1p(index.popularity[p])
                     for p in positions]
-        return [linear(self.features(index, matches, p, key), self.weights, self.mean, self.scale) for p in positions]
+        n = len(self.weights)  # a version saved before a feature was appended reads the ones it knew
+        return [linear(self.features(index, matches, p, key, affinity)[:n], self.weights, self.mean, self.scale)
+                for p in positions]
+
+    @property
+    def personal(self):
+        """Whether the shopper's taste changes this ranker's order (worth a query to read it)."""
+        if self.kind != LEARNED or not self.weights or len(self.weights) < len(FEATURES):
+            return False
+        return self.weights[FEATURES.index("shopper_affinity")] != 0
 
 
 def linear(x, weights, mean, scale):

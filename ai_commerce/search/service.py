@@ -1,7 +1,8 @@
 """Search the catalogue, suggest as the shopper types, and re-rank a listing: what the web process calls.
 
 ``search`` costs at most three SQL statements (the serving version when it is looked up again, the shop's
-eligibility of the matched products, the page's products); the search itself is logged after the response.
+eligibility of the matched products, the page's products), and one more for a known shopper when the learned
+ranking weighs their taste; the search itself is logged after the response.
 """
 
 import math
@@ -17,7 +18,7 @@ from ai_commerce.models import Interaction
 
 from . import serving, text
 from .models import SearchQuery
-from .ranking import query_key
+from .ranking import TASTE_EVENTS, query_key, shopper_affinity
 
 #: The trigram similarity a category name needs to rescue a query that matched no product.
 CATEGORY_RESCUE_SIMILARITY = 0.2
@@ -119,7 +120,8 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
     pool = [p for p in pool if index.ids[p] in eligible]
     key = query_key(query)
     depth = pool[:conf["RERANK_DEPTH"]]
-    scores = dict(zip(depth, st.ranker.score(index, matches, depth, key), strict=True))
+    affinity = taste(index, user, session_key) if st.ranker.personal and depth else None
+    scores = dict(zip(depth, st.ranker.score(index, matches, depth, key, affinity), strict=True))
     head = sorted(depth, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
     ordered = head + pool[len(depth):]
     if rescue == SearchQuery.Rescue.RELAXED and ordered:
@@ -176,16 +178,18 @@ def suggest(query, limit=8):
     return out
 
 
-def _affinity(user, session_key):
-    """The shopper's share of events per category (one query), for a personal listing order."""
+def taste(index, user, session_key):
+    """The shopper's share of their newest events per category (``ranking.shopper_affinity``, one query), or None
+    for a shopper we know nothing of."""
+    if user is not None and not getattr(user, "is_authenticated", True):
+        user = None
     if user is None and not session_key:
-        return {}
+        return None
     events = Interaction.objects.filter(user=user) if user is not None else Interaction.objects.filter(
         session_key=session_key)
-    counts = {}
-    for pid in events.order_by("-occurred_at").values_list("product_id", flat=True)[:200]:
-        counts[pid] = counts.get(pid, 0) + 1
-    return counts
+    products = events.order_by("-occurred_at").values_list("product_id", flat=True)[:TASTE_EVENTS]
+    return shopper_affinity(index.categories[index.position[pid]] for pid in products
+                            if pid in index.position) or None
 
 
 def rerank(products, *, user=None, session_key=None, context="default"):
@@ -203,16 +207,10 @@ def rerank(products, *, user=None, session_key=None, context="default"):
     st = serving.state()
     index = st.index
     user = user if getattr(user, "is_authenticated", user is not None) else None
-    seen = _affinity(user, session_key)
-    categories = {}
-    for pid, count in seen.items():
-        p = index.position.get(pid)
-        if p is not None:
-            categories[index.categories[p]] = categories.get(index.categories[p], 0) + count
-    total = sum(categories.values()) or 1
+    categories = taste(index, user, session_key) or {}
     known = [i for i, pid in enumerate(ids) if pid in index.position]
     learned = {i: math.log1p(index.popularity[index.position[ids[i]]]) +
-               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) / total for i in known}
+               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) for i in known}
     by_learned = sorted(known, key=lambda i: (-learned[i], i))
     learned_rank = {i: r for r, i in enumerate(by_learned)}
     reordered = sorted(known, key=lambda i: ((1 - blend) * i + blend * learned_rank[i] * n / max(1, len(known)), i))

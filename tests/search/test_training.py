@@ -136,3 +136,39 @@ def test_dashboard_shows_what_ranks_why_and_the_analytics(admin_client, shop):
     assert "Top queries" in page and "Queries that found nothing" in page and "<td>teapot</td>" in page
     assert "Click-through by position" in page and "<rect" in page
     assert admin_client.get("/admin/ai_commerce_search/searchquery/").status_code == 200
+
+
+def test_a_session_carries_its_shoppers_taste_from_events_before_the_search(shop):
+    from ai_commerce.search.training import load_sessions
+
+    record(shop, 5)
+    first = SearchQuery.objects.order_by("occurred_at").first()
+    candle, cushion = shop[7], shop[6]
+    Interaction.objects.create(session_key=first.session_key, product_id=candle.pk, source="app", kind="view",
+                               occurred_at=first.occurred_at - dt.timedelta(hours=1))
+    Interaction.objects.create(session_key=first.session_key, product_id=cushion.pk, source="app", kind="view",
+                               occurred_at=first.occurred_at + dt.timedelta(hours=1))  # after: not their taste then
+    categories = {item.pk: ("Candles" if item is candle else "Home") for item in shop}
+    loaded = load_sessions(7, categories)
+    assert loaded[0].affinity == {"Candles": 1.0}
+    assert all(s.affinity is None or "Candles" not in s.affinity for s in loaded[1:])
+
+
+def test_a_learned_ranking_that_weighs_taste_orders_a_known_shoppers_results_by_it(shop):
+    from ai_commerce.search.ranking import FEATURES, LEARNED, Ranker
+
+    index = serving.state().index
+    matches = index.match("ceramic")
+    positions = sorted(matches.scores)
+    weights = [1.0 if f == "shopper_affinity" else 0.0 for f in FEATURES]
+    ranker = Ranker(LEARNED, weights=weights, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES))
+    assert ranker.personal and not Ranker(LEARNED, weights=[0.0] * len(FEATURES)).personal
+    vase = index.position[shop[10].pk]
+    scores = dict(zip(positions, ranker.score(index, matches, positions, "ceramic",
+                                              {index.categories[vase]: 1.0}), strict=True))
+    assert scores[vase] == 1.0 and all(v == 1.0 for v in scores.values())  # one category: taste ties them
+    assert Ranker(LEARNED, weights=weights[:-1], mean=[0.0] * 9, scale=[1.0] * 9).score(
+        index, matches, positions, "ceramic") == [0.0] * len(positions)  # a version saved with 9 features
+    Interaction.objects.create(session_key="s1", product_id=shop[10].pk, source="app", kind="view")
+    assert service.taste(index, None, "s1") == {index.categories[vase]: 1.0}
+    assert service.taste(index, None, "") is None
