@@ -14,6 +14,7 @@ import math
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import text
 
@@ -102,6 +103,17 @@ class SearchIndex:
                    raw["popularity"])
 
     # -- query understanding ----------------------------------------------------------------------------------
+    @cached_property
+    def stem_words(self):
+        """``{stem: the catalogue's word for it}`` (what "did you mean" offers for a stem match): its most common
+        uninflected word ("mug" before "mugs"), else its most common word."""
+        best = {}
+        for word, count in self.words.items():
+            stem, key = text.stem(word), (not text.inflected(word), count, word)
+            if stem not in best or key > best[stem][0]:
+                best[stem] = (key, word)
+        return {stem: word for stem, (_key, word) in best.items()}
+
     def has_stem(self, stem):
         return any(stem in self.postings[f] for f in FIELDS)
 

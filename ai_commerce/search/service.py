@@ -66,13 +66,21 @@ def _eligible(ids, *, category=None, in_stock=None):
     return set(queryset.values_list("pk", flat=True))
 
 
-def _did_you_mean(matches):
+def _did_you_mean(index, matches):
+    """The query with each word the catalogue does not hold replaced by the word it was taken for: a typo's
+    correction, or the catalogue's word for a stem that is no inflection of it ("mugg" -> "mug", while "mugs" is
+    left alone); empty when nothing changed."""
     corrected, changed = [], False
     for word, expansions in zip(matches.words, matches.expansions, strict=True):
+        exact = next((e for e in expansions if e.how == "exact"), None)
         typo = next((e for e in expansions if e.how.startswith("typo")), None)
-        if typo is not None and not any(e.how == "exact" for e in expansions):
+        if exact is None and typo is not None:
             corrected.append(typo.word)
             changed = True
+        elif exact is not None and word not in index.words and not text.inflected(word):
+            surface = index.stem_words.get(exact.stem, word)
+            corrected.append(surface)
+            changed = changed or surface != word
         else:
             corrected.append(word)
     return " ".join(corrected) if changed else ""
@@ -136,7 +144,7 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
                       round(scores.get(p, matches.scores.get(p, 0.0)), 4), index.why(matches, p))
                for i, p in enumerate(shown) if index.ids[p] in objects]
     result = SearchPage(query=query.strip(), results=results, total=len(ordered), page=page, page_size=page_size,
-                        did_you_mean=_did_you_mean(matches), rescue=rescue, rescue_note=note, ranker=st.ranker.kind,
+                        did_you_mean=_did_you_mean(index, matches), rescue=rescue, rescue_note=note, ranker=st.ranker.kind,
                         version=st.version or 0, ignored=ignored)
     if log and query.strip():
         result.token = secrets.token_hex(16)

@@ -200,6 +200,15 @@ def test_migrations_match_models():
     call_command("makemigrations", "ai_commerce_search", "--check", "--dry-run", verbosity=0)
 
 
+def test_did_you_mean_offers_the_catalogues_word_for_a_stem_that_is_no_inflection(shop):
+    page = service.search("mugg", log=False)  # the stemmer's doubled letter finds "mug": a typo all the same
+    assert set(titles(page)[:2]) == {"Blue ceramic mug", "Red ceramic mug"} and page.did_you_mean == "mug"
+    assert service.search("ceramic mugg", log=False).did_you_mean == "ceramic mug"
+    assert service.search("scented candl", log=False).did_you_mean == "scented candle"
+    assert service.search("mugs", log=False).did_you_mean == ""  # a plural is no misspelling
+    assert service.search("candles", log=False).did_you_mean == ""
+
+
 def test_a_four_letter_word_that_finds_nothing_is_forgiven_one_typo(shop):
     assert titles(service.search("jarr", in_stock=False, log=False)) == ["Scented candle"]  # "jar", one letter more
     assert service.search("cupz", log=False).did_you_mean == "cup"
