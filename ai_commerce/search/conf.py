@@ -21,4 +21,7 @@ DEFAULTS = {
     # Listing re-rank: how far the learned order may move a product from the shop's own order (0: not at all,
     # 1: the shop's order ignored). Per context: {"category": 0.5, "search": 0.7}.
     "RERANK_BLEND": {"default": 0.5},
+    # Requests to the search and suggest endpoints per user, session and client address (DRF syntax; None: no
+    # limit). Suggest is called on each keystroke, so it counts a fast typist's bursts.
+    "THROTTLE_RATE": "300/min",
 }

@@ -160,6 +160,22 @@ def test_api_suggest(client, shop):
     assert client.get("/ai/api/search/suggest/", {"limit": "0", "q": "a"}).status_code == 400
 
 
+def test_search_and_suggest_are_rate_limited_together_per_visitor(client, shop, settings):
+    from django.core.cache import cache
+
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SEARCH": {"THROTTLE_RATE": "3/min"}}
+    cache.clear()
+    codes = [client.get("/ai/api/search/", {"q": "mug"}).status_code,
+             client.get("/ai/api/search/suggest/", {"q": "mu"}).status_code,
+             client.get("/ai/api/search/", {"q": "mug"}).status_code,
+             client.get("/ai/api/search/suggest/", {"q": "mug"}).status_code]
+    assert codes == [200, 200, 200, 429]
+    assert SearchQuery.objects.count() == 2  # the refused request searched nothing
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SEARCH": {"THROTTLE_RATE": None}}
+    assert client.get("/ai/api/search/", {"q": "mug"}).status_code == 200
+    cache.clear()
+
+
 def test_forgetting_a_user_removes_their_searches(shop):
     user = UserFactory()
     service.search("mug", user=user)
