@@ -144,8 +144,8 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
                       round(scores.get(p, matches.scores.get(p, 0.0)), 4), index.why(matches, p))
                for i, p in enumerate(shown) if index.ids[p] in objects]
     result = SearchPage(query=query.strip(), results=results, total=len(ordered), page=page, page_size=page_size,
-                        did_you_mean=_did_you_mean(index, matches), rescue=rescue, rescue_note=note, ranker=st.ranker.kind,
-                        version=st.version or 0, ignored=ignored)
+                        did_you_mean=_did_you_mean(index, matches), rescue=rescue, rescue_note=note,
+                        ranker=st.ranker.kind, version=st.version or 0, ignored=ignored)
     if log and query.strip():
         result.token = secrets.token_hex(16)
         deferred.create(SearchQuery, {

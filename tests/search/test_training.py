@@ -135,7 +135,43 @@ def test_dashboard_shows_what_ranks_why_and_the_analytics(admin_client, shop):
     assert 'id="ai-search"' in page and "Ranking that serves: lexical" in page and "needs 40" in page
     assert "Top queries" in page and "Queries that found nothing" in page and "<td>teapot</td>" in page
     assert "Click-through by position" in page and "<rect" in page
+    assert "Conversion by query" in page and "/admin/ai_commerce_search/searchquery/preview/" in page
     assert admin_client.get("/admin/ai_commerce_search/searchquery/").status_code == 200
+
+
+def test_conversion_per_query_credits_baskets_and_orders_as_the_trainer_does(shop):
+    from ai_commerce.search import analytics
+
+    sessions = record(shop, 60)
+    report = analytics.report(limit=50)
+    by_query = {row["normalised"]: row for row in report["top"]}
+    expected_converted, expected_ordered = {}, {}
+    for s in sessions:
+        best = max(s["labels"].values(), default=0)
+        expected_converted[s["query"]] = expected_converted.get(s["query"], 0) + (best >= 2)
+        expected_ordered[s["query"]] = expected_ordered.get(s["query"], 0) + (best == 3)
+    assert sum(expected_converted.values()) > 5
+    for query, row in by_query.items():
+        assert (row["converted"], row["ordered"]) == (expected_converted[query], expected_ordered[query]), query
+        assert row["conversion"] == pytest.approx(100 * row["converted"] / row["searches"])
+
+
+def test_staff_preview_a_query_as_a_shopper_or_anonymous(admin_client, shop):
+    from django.contrib.auth import get_user_model
+
+    url = "/admin/ai_commerce_search/searchquery/preview/"
+    empty = admin_client.get(url)
+    assert empty.status_code == 200 and 'name="q"' in empty.content.decode()
+    page = admin_client.get(url, {"q": "ceramc mug"}).content.decode()
+    assert "Did you mean" in page and "<strong>ceramic mug</strong>" in page and "As an anonymous shopper" in page
+    assert page.index("Green ceramic mug") > 0 and "title: ceramic (1 typo), mug" in page
+    ann = get_user_model().objects.create_user("ann")
+    Interaction.objects.create(user=ann, product_id=shop[7].pk, source="app", kind="purchase")
+    as_ann = admin_client.get(url, {"q": "mug", "shopper": "ann"}).content.decode()
+    assert "As ann" in as_ann and "Home 100%" in as_ann
+    missing = admin_client.get(url, {"q": "mug", "shopper": "nobody"}).content.decode()
+    assert "No user nobody" in missing and "As an anonymous shopper" in missing
+    assert SearchQuery.objects.count() == 0  # a preview is not a shopper's search
 
 
 def test_a_session_carries_its_shoppers_taste_from_events_before_the_search(shop):
