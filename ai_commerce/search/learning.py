@@ -13,31 +13,17 @@ regression, RankNet's loss on a linear score).
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import text
-from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker, query_key
+from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker
+from .ranking import Session  # noqa: F401  (learning.Session: what the trainer and the bench hand in)
 
 CANDIDATES = 50
 SMOOTHING = 5.0
 PAIRS_PER_SESSION = 60
 POPULARITY_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
-
-
-@dataclass
-class Session:
-    query: str
-    shown: list  # product ids in the order shown, from position offset + 1
-    labels: dict  # {product id: 1 click, 2 basket, 3 order}
-    offset: int = 0
-    at: object = None
-    affinity: dict = None  # the shopper's taste before the search (ranking.shopper_affinity); None: anonymous
-    key: str = field(init=False)
-
-    def __post_init__(self):
-        self.key = query_key(self.query)
 
 
 def learned_synonyms(sessions, index, *, min_choices=3, share=0.6):

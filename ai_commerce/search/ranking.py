@@ -8,6 +8,7 @@ process needs no scikit-learn to serve what the worker learned.
 
 import json
 import math
+from dataclasses import dataclass, field
 
 from . import text
 
@@ -30,6 +31,20 @@ def shopper_affinity(categories):
 def query_key(query):
     """The form under which a query's statistics are kept: its words, normalised, in order."""
     return " ".join(text.tokens(query))[:200]
+
+
+@dataclass
+class Session:
+    query: str
+    shown: list  # product ids in the order shown, from position offset + 1
+    labels: dict  # {product id: 1 click, 2 basket, 3 order}
+    offset: int = 0
+    at: object = None
+    affinity: dict = None  # the shopper's taste before the search (ranking.shopper_affinity); None: anonymous
+    key: str = field(init=False)
+
+    def __post_init__(self):
+        self.key = query_key(self.query)
 
 
 class Ranker:

@@ -10,9 +10,8 @@ from django.db.models import Q
 
 from ai_commerce.models import Interaction
 
-from .learning import Session
 from .models import SearchClick, SearchQuery
-from .ranking import TASTE_EVENTS, shopper_affinity
+from .ranking import TASTE_EVENTS, Session, shopper_affinity
 
 
 def load_sessions(attribution_days, categories=None, since=None):
