@@ -17,8 +17,14 @@ from collections import defaultdict
 import numpy as np
 
 from . import text
-from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker
-from .ranking import Session  # noqa: F401  (learning.Session: what the trainer and the bench hand in)
+from .ranking import (
+    FEATURES,
+    LEARNED,
+    LEXICAL,
+    LEXICAL_POPULARITY,
+    Ranker,
+    Session,  # noqa: F401  (learning.Session: what the trainer and the bench hand in)
+)
 
 CANDIDATES = 50
 SMOOTHING = 5.0
