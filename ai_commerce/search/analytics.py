@@ -29,11 +29,14 @@ def report(limit=10):
         return None
     searches = SearchQuery.objects.filter(occurred_at__gte=since)
     top = list(searches.values("normalised").annotate(searches=Count("pk", distinct=True),
-                                                      clicks=Count("clicks", distinct=True))
+                                                      click_count=Count("clicks", distinct=True),
+                                                      clicked=Count("clicks__search", distinct=True))
                .order_by("-searches", "normalised")[:limit])
     converted, ordered = conversions(since, {row["normalised"] for row in top})
     for row in top:
-        row["ctr"] = 100 * row["clicks"] / row["searches"] if row["searches"] else 0.0
+        row["clicks"] = row.pop("click_count")
+        # Click-through: the share of searches with a click (a search may draw several clicks).
+        row["ctr"] = 100 * row["clicked"] / row["searches"] if row["searches"] else 0.0
         row["converted"], row["ordered"] = converted.get(row["normalised"], 0), ordered.get(row["normalised"], 0)
         row["conversion"] = 100 * row["converted"] / row["searches"] if row["searches"] else 0.0
     zero = list(searches.filter(total=0).values("normalised").annotate(searches=Count("pk"))

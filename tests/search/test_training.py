@@ -145,15 +145,18 @@ def test_conversion_per_query_credits_baskets_and_orders_as_the_trainer_does(sho
     sessions = record(shop, 60)
     report = analytics.report(limit=50)
     by_query = {row["normalised"]: row for row in report["top"]}
-    expected_converted, expected_ordered = {}, {}
+    expected_converted, expected_ordered, expected_clicked = {}, {}, {}
     for s in sessions:
         best = max(s["labels"].values(), default=0)
+        expected_clicked[s["query"]] = expected_clicked.get(s["query"], 0) + bool(s["labels"])
         expected_converted[s["query"]] = expected_converted.get(s["query"], 0) + (best >= 2)
         expected_ordered[s["query"]] = expected_ordered.get(s["query"], 0) + (best == 3)
     assert sum(expected_converted.values()) > 5
     for query, row in by_query.items():
         assert (row["converted"], row["ordered"]) == (expected_converted[query], expected_ordered[query]), query
         assert row["conversion"] == pytest.approx(100 * row["converted"] / row["searches"])
+        # Click-through is the share of searches with a click, however many products each drew.
+        assert row["ctr"] == pytest.approx(100 * expected_clicked[query] / row["searches"]) and row["ctr"] <= 100
 
 
 def test_staff_preview_a_query_as_a_shopper_or_anonymous(admin_client, shop):
