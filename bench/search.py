@@ -307,12 +307,12 @@ def latency(n_products, seed):
 
     prefixes = [q[: max(2, int(len(q) * rng.uniform(0.3, 1.0)))] for q in queries]
 
-    def one_suggest(prefix):
-        matches = index.match(prefix, fields=("title",))  # as service.suggest
-        wanted = len(matches.words)
-        titled = [p for p, n in matches.matched.items() if n == wanted]
-        titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p]))
-        return [index.titles[p] for p in titled[:8]]
+    popular = [q for q, _n in Counter(query_key(q) for q in queries).most_common(500)]
+
+    def one_suggest(prefix):  # as service.suggest: past queries that start with it, then titles (index.complete)
+        key = query_key(prefix)
+        past = [q for q in popular if q.startswith(key) and q != key][:4]
+        return past + [index.titles[p] for p in index.complete(prefix, 16)][:8 - len(past)]
 
     lists = [list(rng.choice(len(rows), size=500, replace=False)) for _ in range(100)]
 

@@ -172,12 +172,8 @@ def suggest(query, limit=8):
         return []
     out = [{"text": q, "kind": "query"} for q, _n in st.popular_queries if q.startswith(key) and q != key][:limit // 2]
     index = st.index
-    matches = index.match(query, synonyms=None, fields=("title",))
-    wanted = len(matches.words)
-    titled = [p for p, n in matches.matched.items() if n == wanted]
-    titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p], index.titles[p]))
     seen = {s["text"] for s in out}
-    for p in titled:
+    for p in index.complete(query, 2 * limit):  # a title offered already (or twice in the shop) is skipped
         if len(out) >= limit:
             break
         if index.titles[p] not in seen:

@@ -124,6 +124,15 @@ def test_search_costs_at_most_three_queries(shop, django_assert_max_num_queries)
     service.search("mug", log=False)
 
 
+@pytest.mark.parametrize("typed", ["c", "ce", "ceramic m", "ceramc", "mug ", "scented cand", "choclate b", "zzz"])
+def test_completing_titles_over_arrays_ranks_as_matching_product_by_product(shop, typed):
+    index = SearchIndex.build(serving.catalogue_rows(), {shop[1].pk: 3})
+    matches = index.match(typed, fields=("title",))
+    every = [p for p, n in matches.matched.items() if n == len(matches.words)]
+    every.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p], index.titles[p]))
+    assert index.complete(typed, 20) == every and index.complete(typed, 1) == every[:1]
+
+
 def test_index_round_trips(shop):
     index = SearchIndex.build(serving.catalogue_rows())
     again = SearchIndex.loads(index.dumps())
