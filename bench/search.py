@@ -27,6 +27,7 @@ build time and its memory.
 import argparse
 import json
 import platform
+import random
 import sys
 import time
 import tracemalloc
@@ -90,21 +91,27 @@ def lexical_order(index, query, ranker=None, k=10):
     return [index.ids[p] for p in order[:k]]
 
 
-def run_shop(name, n_sessions, seed):
+def run_shop(name, n_sessions, seed, explore_share):
     from ai_commerce.search import learning
     from ai_commerce.search.index import SearchIndex
+    from ai_commerce.search.ranking import explore
     from demo_shop.catalog import search_sessions
 
     rows, sold, orders = catalogue(name, with_orders=True)
     index = SearchIndex.build(rows, sold)
     products = [{"id": pid, "title": title, "popularity": sold.get(pid, 0)} for pid, title, _c, _d in rows]
     wants = [(customer, product, when) for customer, when, lines in orders for product, _q, _p in lines]
-    simulated = search_sessions.simulate(products, n_sessions, lambda q: lexical_order(index, q), seed=seed,
-                                         wants=wants)
+    explorer = random.Random(seed)
+
+    def shown(query):  # what the shop shows before any training: the lexical order, with the default swaps
+        return explore(lexical_order(index, query), explore_share, explorer)
+
+    simulated = search_sessions.simulate(products, n_sessions, shown, seed=seed, wants=wants)
     taste = tastes(orders, rows)
     for s in simulated:
         s["affinity"] = taste(s["visitor"], s["at"])
-    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"], s["affinity"]) for s in simulated]
+    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"], s["affinity"], s["swap"])
+                for s in simulated]
     t = time.monotonic()
     rankers = {}
     ranker, metrics = learning.learn(index, sessions, holdout=0.2, min_sessions=40, rankers_out=rankers)
@@ -147,6 +154,7 @@ def run_shop(name, n_sessions, seed):
         "lexical_misspelled_ndcg_at_10": round(lexical_typo_ndcg, 4),
         "zero_result_rate": round(zero / considered, 4) if considered else None, "zero_result_queries": considered,
         "fit_seconds": round(fit_seconds, 1), "weights": metrics.get("weights"),
+        "examination_eta": metrics.get("examination_eta"), "swaps": metrics.get("swaps"),
     }
 
 
@@ -334,18 +342,25 @@ def main():
     parser.add_argument("--shops", default="demo_small,demo_default")
     parser.add_argument("--latency-products", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--explore-share", type=float, default=None,
+                        help="share of searches whose first result is swapped (default: SEARCH's EXPLORE_SHARE)")
     parser.add_argument("--postgres", default=None, metavar="URL",
                         help="PostgreSQL to compare with (a database of its own, created if missing), e.g. "
                              "postgresql://postgres@127.0.0.1:5432/aic_search_bench")
     args = parser.parse_args()
-    results = {"python": platform.python_version(), "sessions": args.sessions, "shops": {}}
+    if args.explore_share is None:
+        from ai_commerce.search.conf import DEFAULTS
+
+        args.explore_share = DEFAULTS["EXPLORE_SHARE"]
+    results = {"python": platform.python_version(), "sessions": args.sessions, "explore_share": args.explore_share,
+               "shops": {}}
     for shop in args.shops.split(","):
         t = time.monotonic()
-        results["shops"][shop] = run_shop(shop, args.sessions, args.seed)
+        results["shops"][shop] = run_shop(shop, args.sessions, args.seed, args.explore_share)
         results["shops"][shop]["seconds"] = round(time.monotonic() - t, 1)
         r = results["shops"][shop]
         print(f"\n{shop}: {r['products']} products, {r['labelled']} labelled sessions ({r['held_out']} held out); "
-              f"serves {r['serving']}")
+              f"serves {r['serving']}; position bias measured from {r['swaps']} swaps: eta {r['examination_eta']}")
         print(f"{'system':<20}{'NDCG@10':>10}{'MRR':>10}{'truth NDCG@10':>16}{'truth MRR':>12}")
         for system in ("serves", "lexical", "lexical_popularity", "learned"):
             print(f"{system:<20}{r['ndcg_at_10'][system] or 0:>10.4f}{r['mrr'][system] or 0:>10.4f}"

@@ -33,6 +33,13 @@ def check_search_settings(app_configs=None, conf=None, **kwargs):
             f"AI_COMMERCE['SEARCH']['RERANK_BLEND'] = {blend!r} is not a dict of weights from 0 to 1.",
             hint='Use e.g. {"default": 0.5, "category": 0.3}.', obj="settings.AI_COMMERCE['SEARCH']",
             id="ai_commerce.E088"))
+    share = conf.get("EXPLORE_SHARE")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 0.2:
+        errors.append(checks.Warning(
+            f"AI_COMMERCE['SEARCH']['EXPLORE_SHARE'] = {share!r} is not a share from 0 to 0.2; searches swap "
+            "nothing, and the trainer assumes the position bias instead of measuring it.",
+            hint="Use a share from 0 to 0.2 (0.05 by default; 0 for no swaps).", obj="settings.AI_COMMERCE['SEARCH']",
+            id="ai_commerce.W081"))
     rate = conf.get("THROTTLE_RATE")
     if rate is not None:
         try:

@@ -28,6 +28,23 @@ def shopper_affinity(categories):
     return {c: n / total for c, n in counts.items()} if total else {}
 
 
+#: Positions a swap may move the first result to.
+EXPLORE_DEPTH = 10
+
+
+def explore(order, share, rng):
+    """``(order, swap)``: with probability ``share``, ``order`` with its first result swapped with the one at a
+    position k drawn uniformly from 2 to ``EXPLORE_DEPTH`` (swap = k), else unchanged (swap = 0). The swaps let the
+    trainer measure how much less shoppers look down the list (``learning.examination``)."""
+    depth = min(EXPLORE_DEPTH, len(order))
+    if depth < 2 or not share or rng.random() >= share:
+        return order, 0
+    k = rng.randint(2, depth)
+    order = list(order)
+    order[0], order[k - 1] = order[k - 1], order[0]
+    return order, k
+
+
 def query_key(query):
     """The form under which a query's statistics are kept: its words, normalised, in order."""
     return " ".join(text.tokens(query))[:200]
@@ -41,6 +58,7 @@ class Session:
     offset: int = 0
     at: object = None
     affinity: dict = None  # the shopper's taste before the search (ranking.shopper_affinity); None: anonymous
+    swap: int = 0  # the position the ranking's first result was shown at, swapped for exploration (0: not swapped)
     key: str = field(init=False)
 
     def __post_init__(self):

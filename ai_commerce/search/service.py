@@ -6,6 +6,7 @@ ranking weighs their taste; the search itself is logged after the response.
 """
 
 import math
+import random
 import secrets
 from dataclasses import dataclass, field
 
@@ -18,8 +19,9 @@ from ai_commerce.models import Interaction
 
 from . import serving, text
 from .models import SearchQuery
-from .ranking import TASTE_EVENTS, query_key, shopper_affinity
+from .ranking import TASTE_EVENTS, explore, query_key, shopper_affinity
 
+_explorer = random.Random()
 #: The trigram similarity a category name needs to rescue a query that matched no product.
 CATEGORY_RESCUE_SIMILARITY = 0.2
 
@@ -132,6 +134,9 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
     scores = dict(zip(depth, st.ranker.score(index, matches, depth, key, affinity), strict=True))
     head = sorted(depth, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
     ordered = head + pool[len(depth):]
+    swap = 0
+    if page == 1 and log and query.strip():  # a few first pages swap two results, to measure position bias
+        ordered, swap = explore(ordered, _share(conf.get("EXPLORE_SHARE")), _explorer)
     if rescue == SearchQuery.Rescue.RELAXED and ordered:
         top = ordered[0]
         ignored = [w for w, ex in zip(matches.words, matches.expansions, strict=True)
@@ -153,8 +158,14 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
             "session_key": "" if user is not None else (session_key or ""), "query": query.strip(),
             "normalised": key, "category": category or "", "total": result.total, "offset": start,
             "shown": [r.product.pk for r in results], "did_you_mean": result.did_you_mean, "rescue": rescue,
-            "ranker": result.ranker, "version": result.version})
+            "ranker": result.ranker, "version": result.version, "swap": swap})
     return result
+
+
+def _share(value):
+    """``EXPLORE_SHARE`` when it is a share from 0 to 0.2, else 0 (ai_commerce.W081 says so at startup)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 0.2
+    return value if ok else 0
 
 
 def _holds(index, stem, position):

@@ -23,7 +23,7 @@ def load_sessions(attribution_days, categories=None, since=None):
     if since is not None:
         logged = logged.filter(occurred_at__gte=since)
     searches = list(logged.order_by("occurred_at", "pk")
-                    .values("pk", "query", "shown", "offset", "occurred_at", "user_id", "session_key"))
+                    .values("pk", "query", "shown", "offset", "occurred_at", "user_id", "session_key", "swap"))
     if not searches:
         return []
     labels = defaultdict(dict)
@@ -48,7 +48,7 @@ def load_sessions(attribution_days, categories=None, since=None):
             if product_id in shown and row["occurred_at"] <= when <= row["occurred_at"] + window:
                 own[product_id] = max(own.get(product_id, 0), gain)
         sessions.append(Session(row["query"], list(row["shown"]), dict(own), row["offset"], row["occurred_at"],
-                                taste(who, row["occurred_at"])))
+                                taste(who, row["occurred_at"]), row["swap"]))
     return sessions
 
 

@@ -59,11 +59,13 @@ def simulate(products, n_sessions, rank, *, seed=0, typo_p=0.15, start=0.0, span
     """``n_sessions`` sessions over ``products`` (dicts with "id", "title", "popularity").
 
     ``rank(query, visitor) -> [product id]`` is what the shop showed (the logging policy; a one-argument ``rank``
-    is called with the query alone). ``wants``: (visitor, product id, at) in time order, what shoppers went on to
-    buy; each session is one of them, drawn uniformly (so by popularity, season and taste). Without it, a session's
-    product is drawn by popularity and its visitor is anonymous. Returns dicts: "query", "clean" (the query without
-    typos), "target", "visitor", "shown" (the first ``page`` ids), "labels" ({id: 1 click, 2 basket, 3 order}),
-    "at" (a float in [start, start + span), in order; or the want's own time).
+    is called with the query alone); it may answer ``([product id], swap)`` when it swapped its first result to
+    position ``swap`` (``ai_commerce.search.ranking.explore``). ``wants``: (visitor, product id, at) in time order,
+    what shoppers went on to buy; each session is one of them, drawn uniformly (so by popularity, season and
+    taste). Without it, a session's product is drawn by popularity and its visitor is anonymous. Returns dicts:
+    "query", "clean" (the query without typos), "target", "visitor", "shown" (the first ``page`` ids), "swap",
+    "labels" ({id: 1 click, 2 basket, 3 order}), "at" (a float in [start, start + span), in order; or the want's
+    own time).
     """
     import inspect
 
@@ -86,7 +88,9 @@ def simulate(products, n_sessions, rank, *, seed=0, typo_p=0.15, start=0.0, span
             at = start + span * n / max(1, n_sessions)
         clean = query_for(target["title"], rng)
         query = with_typos(clean, rng) if rng.random() < typo_p else clean
-        shown = list(rank(query, visitor) if personal else rank(query))[:page]
+        answer = rank(query, visitor) if personal else rank(query)
+        answer, swap = answer if isinstance(answer, tuple) else (answer, 0)
+        shown = list(answer)[:page]
         labels = {}
         target_words = set(target["title"].lower().replace("-", " ").split())
         for position, pid in enumerate(shown, start=1):
@@ -100,5 +104,5 @@ def simulate(products, n_sessions, rank, *, seed=0, typo_p=0.15, start=0.0, span
             if rng.random() < 0.08 * overlap:
                 labels[pid] = 1
         sessions.append({"query": query, "clean": clean, "target": target["id"], "visitor": visitor,
-                         "shown": shown, "labels": labels, "at": at})
+                         "shown": shown, "labels": labels, "at": at, "swap": swap})
     return sessions

@@ -573,15 +573,16 @@ SEARCH_LEAD_MINUTES = (2, 90)
 def write_searches(sim: Simulation, products, users, bar):
     """Search sessions of the shop's own customers (``search_sessions.simulate`` with the orders as what they
     wanted): each search comes minutes before the order of the product it looked for, shows the lexical ranking's
-    first ten (what the shop showed before any training) and carries the clicks of a position-biased eye. The
-    order itself is the purchase the trainer credits to the search once the history is imported. Return the
-    number of searches and clicks written."""
+    first ten (what the shop showed before any training, with its default swaps) and carries the clicks of a
+    position-biased eye. The order itself is the purchase the trainer credits to the search once the history is
+    imported. Return the number of searches and clicks written."""
     import hashlib
 
     from ai_commerce.search import learning, serving
+    from ai_commerce.search.conf import DEFAULTS
     from ai_commerce.search.index import SearchIndex
     from ai_commerce.search.models import SearchClick, SearchQuery
-    from ai_commerce.search.ranking import Ranker, Session, query_key
+    from ai_commerce.search.ranking import Ranker, Session, explore, query_key
 
     from . import search_sessions
 
@@ -591,12 +592,14 @@ def write_searches(sim: Simulation, products, users, bar):
     lexical = Ranker()
 
     totals = {}  # query -> products it found (as the search logs them)
+    explorer = random.Random(sim.config.seed + 28)
 
     def shown(query):
         matches, pool = learning.candidates(index, Session(query, [], {}))
         wanted = len(matches.words)
         totals[query] = sum(1 for n in matches.matched.values() if n == wanted) or len(matches.matched)
-        return [index.ids[p] for p in learning.ranked(lexical, index, matches, pool, query_key(query))[:10]]
+        order = [index.ids[p] for p in learning.ranked(lexical, index, matches, pool, query_key(query))[:10]]
+        return explore(order, DEFAULTS["EXPLORE_SHARE"], explorer)  # the shop's default swaps
 
     catalogue = [{"id": product.pk, "title": product.name, "popularity": 0} for product in products]
     wants = [(customer, products[product].pk, created) for customer, created, lines in sim.orders
@@ -608,7 +611,7 @@ def write_searches(sim: Simulation, products, users, bar):
     searches = [
         SearchQuery(token=hashlib.md5(f"{sim.config.seed}-{i}".encode()).hexdigest(), user=users[s["visitor"]],
                     query=s["query"], normalised=query_key(s["query"]), total=totals[s["query"]], shown=s["shown"],
-                    ranker="lexical", occurred_at=s["at"] - dt.timedelta(minutes=int(lead)))
+                    ranker="lexical", swap=s["swap"], occurred_at=s["at"] - dt.timedelta(minutes=int(lead)))
         for i, (s, lead) in enumerate(zip(simulated, leads, strict=True))]
     searches = _bulk_create(SearchQuery, searches, bar, "searches")
     clicks = [SearchClick(search=search, product_id=pid, position=s["shown"].index(pid) + 1,

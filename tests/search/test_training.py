@@ -211,3 +211,57 @@ def test_a_learned_ranking_that_weighs_taste_orders_a_known_shoppers_results_by_
     Interaction.objects.create(session_key="s1", product_id=shop[10].pk, source="app", kind="view")
     assert service.taste(index, None, "s1") == {index.categories[vase]: 1.0}
     assert service.taste(index, None, "") is None
+
+
+def test_explore_swaps_the_first_result_with_one_further_down_at_the_share_asked():
+    import random
+
+    from ai_commerce.search.ranking import explore
+
+    rng = random.Random(1)
+    order = list(range(30))
+    swaps = [explore(order, 0.2, rng)[1] for _ in range(2000)]
+    assert 0.17 < sum(1 for k in swaps if k) / len(swaps) < 0.23 and set(swaps) == {0, *range(2, 11)}
+    swapped, k = next((o, k) for o, k in (explore(order, 1.0, rng) for _ in range(5)) if k)
+    assert swapped[0] == k - 1 and swapped[k - 1] == 0 and sorted(swapped) == order
+    assert explore([7], 1.0, rng) == ([7], 0) and explore(order, 0, rng) == (order, 0)
+
+
+def test_a_search_logs_the_swap_it_explored(shop, settings, monkeypatch):
+    import random
+
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SEARCH": {"EXPLORE_SHARE": 0.2}}
+    monkeypatch.setattr(service, "_explorer", random.Random(4))
+    lexical = [r.product.pk for r in service.search("mug", log=False).results]
+    pages = [service.search("mug") for _ in range(40)]
+    logged = list(SearchQuery.objects.order_by("pk"))
+    assert len(logged) == 40 and 0 < sum(1 for row in logged if row.swap) < 40
+    for page, row in zip(pages, logged, strict=True):
+        shown = [r.product.pk for r in page.results]
+        assert row.shown == shown
+        if row.swap:  # the first result shown at the swapped position, and that one first
+            assert shown[row.swap - 1] == lexical[0] and shown[0] == lexical[row.swap - 1]
+        else:
+            assert shown == lexical
+    service.search("mug", page_size=1, page=2)  # only first pages are explored
+    assert SearchQuery.objects.order_by("-pk").first().swap == 0
+
+
+def test_the_position_bias_is_measured_from_the_swaps():
+    import random
+
+    rng = random.Random(5)
+    sessions = []
+    for n in range(6000):  # the first result is chosen at 60% when seen; a shopper looks at position k at k ** -1
+        swap = rng.randint(2, 10) if rng.random() < 0.1 else 0
+        shown = list(range(n * 10, n * 10 + 10))
+        if swap:
+            shown[0], shown[swap - 1] = shown[swap - 1], shown[0]
+        top = n * 10
+        seen = rng.random() < (shown.index(top) + 1) ** -1.0
+        labels = {top: 1} if seen and rng.random() < 0.6 else {}
+        sessions.append(learning.Session("mug", shown, labels, swap=swap))
+    eta, swaps = learning.examination(sessions)
+    assert swaps > 500 and 0.8 <= eta <= 1.2
+    assert learning.examination(sessions[:500]) == (None, sum(1 for s in sessions[:500] if s.swap))
+    assert learning.propensity(4, 1.0) == 0.25 and learning.propensity(3) == 0.5
