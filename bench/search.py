@@ -58,8 +58,8 @@ def catalogue(name, with_orders=False, **overrides):
 
 
 def tastes(orders, rows):
-    """``taste(customer, at)``: the customer's ``shopper_affinity`` from the categories of what they bought before
-    ``at`` (their newest 200 lines, as the web process reads them), or None when they bought nothing before."""
+    """``taste(customer, at)``: the customer's ``shopper_affinity`` from what they bought before ``at`` (their
+    newest 200 lines, as the web process reads them), or None when they bought nothing before."""
     import bisect
 
     from ai_commerce.search.ranking import shopper_affinity
@@ -69,12 +69,12 @@ def tastes(orders, rows):
         for product, _qty, _price in lines:
             history.setdefault(customer, ([], []))
             history[customer][0].append(when)
-            history[customer][1].append(rows[product][2])
+            history[customer][1].append((rows[product][0], rows[product][2]))
 
     def taste(customer, at):
-        whens, categories = history.get(customer, ((), ()))
+        whens, events = history.get(customer, ((), ()))
         end = bisect.bisect_left(whens, at)
-        return shopper_affinity(categories[max(0, end - 200):end]) or None
+        return shopper_affinity(events[max(0, end - 200):end]) or None
 
     return taste
 

@@ -65,7 +65,7 @@ class SearchQueryAdmin(ReadOnlyAdmin):
             taste = service.taste(serving.state().index, shopper, None) if shopper is not None else None
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Preview a search"),
                    "query": query, "who": who, "shopper": shopper, "error": error, "page": page,
-                   "taste": sorted((taste or {}).items(), key=lambda kv: -kv[1])[:5]}
+                   "taste": sorted((taste or {}).get("categories", {}).items(), key=lambda kv: -kv[1])[:5]}
         return TemplateResponse(request, "admin/ai_commerce_search/preview.html", context)
 
     def get_queryset(self, request):

@@ -1,6 +1,7 @@
 """How matched products are ordered: by their lexical score, by lexical score plus popularity, or by a learned
 linear ranker over per-field lexical scores, popularity, the click and order rates of this query's shoppers, and
-the shopper's own taste (their share of past events in the product's category, ``affinity``).
+the shopper's own taste (their share of past events in the product's category, and whether they had to do with
+the product itself before, ``affinity``).
 
 A ranker is a small dict of numbers (stored as the version's ``ranker.json``), scored here in pure Python: the web
 process needs no scikit-learn to serve what the worker learned.
@@ -13,19 +14,25 @@ from dataclasses import dataclass, field
 from . import text
 
 FEATURES = ("title", "category", "description", "coverage", "typo", "popularity", "click_rate", "order_rate",
-            "category_affinity", "shopper_affinity")
+            "category_affinity", "shopper_affinity", "shopper_product")
 LEXICAL, LEXICAL_POPULARITY, LEARNED = "lexical", "lexical_popularity", "learned"
 #: A shopper's taste is read from their newest this many events.
 TASTE_EVENTS = 200
 
 
-def shopper_affinity(categories):
-    """``{category: share}`` of a shopper's past events, given the category of each (most recent first or not)."""
-    counts = {}
-    for category in categories:
-        counts[category] = counts.get(category, 0) + 1
-    total = sum(counts.values())
-    return {c: n / total for c, n in counts.items()} if total else {}
+def shopper_affinity(events):
+    """A shopper's taste from their past events, given as (product id, category): ``{"categories": {category:
+    share of the events}, "products": {product id: 1.0}}`` (the products they have had to do with: shoppers buy
+    again what they bought before, nearly half the demo's order lines), or ``{}`` without events."""
+    categories, products = {}, {}
+    for product, category in events:
+        categories[category] = categories.get(category, 0) + 1
+        products[product] = products.get(product, 0) + 1
+    total = sum(categories.values())
+    if not total:
+        return {}
+    return {"categories": {c: n / total for c, n in categories.items()},
+            "products": dict.fromkeys(products, 1.0)}
 
 
 #: Positions a swap may move the first result to.
@@ -88,10 +95,12 @@ class Ranker:
         pid = str(index.ids[position])
         click, order = (stats.get("products") or {}).get(pid, self.prior)
         category = index.categories[position]
+        taste = affinity or {}
         return [per_field["title"], per_field["category"], per_field["description"],
                 matches.matched.get(position, 0) / max(1, len(matches.words)), float(matches.typo.get(position, 0)),
                 math.log1p(index.popularity[position]), click, order,
-                (stats.get("categories") or {}).get(category, 0.0), (affinity or {}).get(category, 0.0)]
+                (stats.get("categories") or {}).get(category, 0.0), taste.get("categories", {}).get(category, 0.0),
+                taste.get("products", {}).get(index.ids[position], 0.0)]
 
     def score(self, index, matches, positions, key, affinity=None):
         """Scores of ``positions`` (higher first) for the query whose statistics are under ``key``, for a shopper
@@ -108,9 +117,10 @@ class Ranker:
     @property
     def personal(self):
         """Whether the shopper's taste changes this ranker's order (worth a query to read it)."""
-        if self.kind != LEARNED or not self.weights or len(self.weights) < len(FEATURES):
+        if self.kind != LEARNED or not self.weights:
             return False
-        return self.weights[FEATURES.index("shopper_affinity")] != 0
+        return any(self.weights[FEATURES.index(f)] != 0 for f in ("shopper_affinity", "shopper_product")
+                   if FEATURES.index(f) < len(self.weights))
 
 
 def linear(x, weights, mean, scale):

@@ -194,8 +194,8 @@ def suggest(query, limit=8):
 
 
 def taste(index, user, session_key):
-    """The shopper's share of their newest events per category (``ranking.shopper_affinity``, one query), or None
-    for a shopper we know nothing of."""
+    """The shopper's taste: their share of their newest events per category and per product
+    (``ranking.shopper_affinity``, one query), or None for a shopper we know nothing of."""
     if user is not None and not getattr(user, "is_authenticated", True):
         user = None
     if user is None and not session_key:
@@ -203,7 +203,7 @@ def taste(index, user, session_key):
     events = Interaction.objects.filter(user=user) if user is not None else Interaction.objects.filter(
         session_key=session_key)
     products = events.order_by("-occurred_at").values_list("product_id", flat=True)[:TASTE_EVENTS]
-    return shopper_affinity(index.categories[index.position[pid]] for pid in products
+    return shopper_affinity((pid, index.categories[index.position[pid]]) for pid in products
                             if pid in index.position) or None
 
 
@@ -222,7 +222,7 @@ def rerank(products, *, user=None, session_key=None, context="default"):
     st = serving.state()
     index = st.index
     user = user if getattr(user, "is_authenticated", user is not None) else None
-    categories = taste(index, user, session_key) or {}
+    categories = (taste(index, user, session_key) or {}).get("categories", {})
     known = [i for i, pid in enumerate(ids) if pid in index.position]
     learned = {i: math.log1p(index.popularity[index.position[ids[i]]]) +
                2.0 * categories.get(index.categories[index.position[ids[i]]], 0) for i in known}

@@ -63,11 +63,11 @@ def _tastes(searches, categories):
         if product_id in categories:
             who = ("u", user_id) if user_id else ("s", session_key)
             history[who][0].append(when)
-            history[who][1].append(categories[product_id])
+            history[who][1].append((product_id, categories[product_id]))
 
     def taste(who, at):
-        whens, cats = history.get(who, ((), ()))
+        whens, events = history.get(who, ((), ()))
         end = bisect.bisect_left(whens, at)
-        return shopper_affinity(cats[max(0, end - TASTE_EVENTS):end]) or None
+        return shopper_affinity(events[max(0, end - TASTE_EVENTS):end]) or None
 
     return taste

@@ -189,8 +189,8 @@ def test_a_session_carries_its_shoppers_taste_from_events_before_the_search(shop
                                occurred_at=first.occurred_at + dt.timedelta(hours=1))  # after: not their taste then
     categories = {item.pk: ("Candles" if item is candle else "Home") for item in shop}
     loaded = load_sessions(7, categories)
-    assert loaded[0].affinity == {"Candles": 1.0}
-    assert all(s.affinity is None or "Candles" not in s.affinity for s in loaded[1:])
+    assert loaded[0].affinity == {"categories": {"Candles": 1.0}, "products": {candle.pk: 1.0}}
+    assert all(s.affinity is None or "Candles" not in s.affinity["categories"] for s in loaded[1:])
 
 
 def test_a_learned_ranking_that_weighs_taste_orders_a_known_shoppers_results_by_it(shop):
@@ -199,17 +199,20 @@ def test_a_learned_ranking_that_weighs_taste_orders_a_known_shoppers_results_by_
     index = serving.state().index
     matches = index.match("ceramic")
     positions = sorted(matches.scores)
-    weights = [1.0 if f == "shopper_affinity" else 0.0 for f in FEATURES]
+    weights = [1.0 if f in ("shopper_affinity", "shopper_product") else 0.0 for f in FEATURES]
     ranker = Ranker(LEARNED, weights=weights, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES))
     assert ranker.personal and not Ranker(LEARNED, weights=[0.0] * len(FEATURES)).personal
     vase = index.position[shop[10].pk]
-    scores = dict(zip(positions, ranker.score(index, matches, positions, "ceramic",
-                                              {index.categories[vase]: 1.0}), strict=True))
-    assert scores[vase] == 1.0 and all(v == 1.0 for v in scores.values())  # one category: taste ties them
-    assert Ranker(LEARNED, weights=weights[:-1], mean=[0.0] * 9, scale=[1.0] * 9).score(
-        index, matches, positions, "ceramic") == [0.0] * len(positions)  # a version saved with 9 features
     Interaction.objects.create(session_key="s1", product_id=shop[10].pk, source="app", kind="view")
-    assert service.taste(index, None, "s1") == {index.categories[vase]: 1.0}
+    Interaction.objects.create(session_key="s1", product_id=shop[7].pk, source="app", kind="view")
+    taste = service.taste(index, None, "s1")
+    assert taste == {"categories": {index.categories[vase]: 1.0}, "products": {shop[10].pk: 1.0, shop[7].pk: 1.0}}
+    scores = dict(zip(positions, ranker.score(index, matches, positions, "ceramic", taste), strict=True))
+    # One category in this shop, so the category share ties them; the vase the shopper viewed comes first.
+    assert scores[vase] == 2.0 and all(v == 1.0 for p, v in scores.items() if p != vase)
+    assert ranker.score(index, matches, positions, "ceramic") == [0.0] * len(positions)  # anonymous
+    old = Ranker(LEARNED, weights=weights[:9], mean=[0.0] * 9, scale=[1.0] * 9)  # a version saved with 9 features
+    assert not old.personal and old.score(index, matches, positions, "ceramic", taste) == [0.0] * len(positions)
     assert service.taste(index, None, "") is None
 
 
