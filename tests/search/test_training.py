@@ -268,3 +268,18 @@ def test_the_position_bias_is_measured_from_the_swaps():
     assert swaps > 500 and 0.8 <= eta <= 1.2
     assert learning.examination(sessions[:500]) == (None, sum(1 for s in sessions[:500] if s.swap))
     assert learning.propensity(4, 1.0) == 0.25 and learning.propensity(3) == 0.5
+
+
+def test_a_known_shoppers_search_is_ranked_by_their_taste_in_one_more_statement(shop, django_assert_max_num_queries):
+    from ai_commerce.search.ranking import FEATURES, LEARNED, Ranker
+
+    state = serving.state()
+    weights = [1.0 if f in ("title", "shopper_product") else 0.0 for f in FEATURES]
+    state.ranker = Ranker(LEARNED, weights=weights, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES))
+    anonymous = [r.title for r in service.search("ceramic mug", log=False).results]
+    assert anonymous[0] != "Green ceramic mug"  # equal titles' scores: the lexical order's tie-break
+    Interaction.objects.create(session_key="s1", product_id=shop[2].pk, source="app", kind="purchase")
+    with django_assert_max_num_queries(3):  # eligibility, the shopper's taste, the page
+        page = service.search("ceramic mug", session_key="s1", log=False)
+    assert page.results[0].title == "Green ceramic mug" and page.ranker == "learned"
+    assert sorted(r.title for r in page.results) == sorted(anonymous)
