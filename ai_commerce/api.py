@@ -62,6 +62,10 @@ class EventThrottle(BaseThrottle):
     cache = default_cache
     timer = time.time
 
+    def rate(self):
+        """The rate counted (DRF syntax), or None for no throttle; a subclass reads its own setting."""
+        return app_settings.EVENTS_THROTTLE_RATE
+
     def idents(self, request):
         """The keys this request is counted under: user, session and address."""
         keys = []
@@ -76,7 +80,7 @@ class EventThrottle(BaseThrottle):
     def allow_request(self, request, view):
         """Count in the cache; when the cache is down, fail open: the events are stored, unthrottled, and logged."""
         self.wait_seconds = None
-        rate = app_settings.EVENTS_THROTTLE_RATE
+        rate = self.rate()
         if rate is None:
             return True
         limit, period = throttling.parse_rate(rate)
@@ -86,7 +90,8 @@ class EventThrottle(BaseThrottle):
                 throttling.hit(self.cache, f"ai_commerce:throttle:{self.scope}:{ident}", limit, period, now=now)
                 for ident in self.idents(request)) if not allowed]
         except Exception:
-            logger.warning("the events throttle could not reach its cache; letting the request through", exc_info=True)
+            logger.warning("the %s throttle could not reach its cache; letting the request through", self.scope,
+                           exc_info=True)
             return True
         self.wait_seconds = max(waits) if waits else None
         return not waits

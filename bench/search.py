@@ -27,6 +27,7 @@ build time and its memory.
 import argparse
 import json
 import platform
+import random
 import sys
 import time
 import tracemalloc
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench.shops import DEMO_CONFIGS, DEMO_END, _django  # noqa: E402
 
 
-def catalogue(name, **overrides):
+def catalogue(name, with_orders=False, **overrides):
     seeding = _django()
     config = seeding.SeedConfig(**{**DEMO_CONFIGS.get(name, {}), **overrides}, end_date=DEMO_END, progress=False)
     sim = seeding.simulate(config)
@@ -51,7 +52,31 @@ def catalogue(name, **overrides):
         for product, qty, _price in lines:
             sold[product] += qty
     rows = [(i, p["name"], names[p["category_slug"]], p.get("description", "")) for i, p in enumerate(sim.products)]
+    if with_orders:
+        return rows, sold, sorted(sim.orders, key=lambda o: o[1])
     return rows, sold
+
+
+def tastes(orders, rows):
+    """``taste(customer, at)``: the customer's ``shopper_affinity`` from what they bought before ``at`` (their
+    newest 200 lines, as the web process reads them), or None when they bought nothing before."""
+    import bisect
+
+    from ai_commerce.search.ranking import shopper_affinity
+
+    history = {}
+    for customer, when, lines in orders:
+        for product, _qty, _price in lines:
+            history.setdefault(customer, ([], []))
+            history[customer][0].append(when)
+            history[customer][1].append((rows[product][0], rows[product][2]))
+
+    def taste(customer, at):
+        whens, events = history.get(customer, ((), ()))
+        end = bisect.bisect_left(whens, at)
+        return shopper_affinity(events[max(0, end - 200):end]) or None
+
+    return taste
 
 
 def lexical_order(index, query, ranker=None, k=10):
@@ -66,16 +91,27 @@ def lexical_order(index, query, ranker=None, k=10):
     return [index.ids[p] for p in order[:k]]
 
 
-def run_shop(name, n_sessions, seed):
+def run_shop(name, n_sessions, seed, explore_share):
     from ai_commerce.search import learning
     from ai_commerce.search.index import SearchIndex
+    from ai_commerce.search.ranking import explore
     from demo_shop.catalog import search_sessions
 
-    rows, sold = catalogue(name)
+    rows, sold, orders = catalogue(name, with_orders=True)
     index = SearchIndex.build(rows, sold)
     products = [{"id": pid, "title": title, "popularity": sold.get(pid, 0)} for pid, title, _c, _d in rows]
-    simulated = search_sessions.simulate(products, n_sessions, lambda q: lexical_order(index, q), seed=seed)
-    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"]) for s in simulated]
+    wants = [(customer, product, when) for customer, when, lines in orders for product, _q, _p in lines]
+    explorer = random.Random(seed)
+
+    def shown(query):  # what the shop shows before any training: the lexical order, with the default swaps
+        return explore(lexical_order(index, query), explore_share, explorer)
+
+    simulated = search_sessions.simulate(products, n_sessions, shown, seed=seed, wants=wants)
+    taste = tastes(orders, rows)
+    for s in simulated:
+        s["affinity"] = taste(s["visitor"], s["at"])
+    sessions = [learning.Session(s["query"], s["shown"], s["labels"], 0, s["at"], s["affinity"], s["swap"])
+                for s in simulated]
     t = time.monotonic()
     rankers = {}
     ranker, metrics = learning.learn(index, sessions, holdout=0.2, min_sessions=40, rankers_out=rankers)
@@ -83,15 +119,15 @@ def run_shop(name, n_sessions, seed):
     labelled = [s for s in simulated if s["labels"]]
     first_held = labelled[int(len(labelled) * 0.8)]["at"]
     # Judged against the truth as well: the product each held-out shopper wanted (3), whether or not they saw it.
-    truth_sessions = [learning.Session(s["query"], s["shown"], {s["target"]: 3}, 0, s["at"])
+    truth_sessions = [learning.Session(s["query"], s["shown"], {s["target"]: 3}, 0, s["at"], s["affinity"])
                       for s in simulated if s["at"] >= first_held]
     truth = {name: learning.evaluate(r, index, truth_sessions, debias=False) for name, r in rankers.items()}
     truth["serves"] = truth[metrics["serving"]]
     held = [s for s in simulated if s["at"] >= first_held and s["labels"]]
     rng = np.random.default_rng(seed + 1)
-    clean = [learning.Session(s["clean"], s["shown"], {s["target"]: 3}, 0, s["at"]) for s in held]
-    typo = [learning.Session(search_sessions.with_typos(s["clean"], rng), s["shown"], {s["target"]: 3}, 0, s["at"])
-            for s in held]
+    clean = [learning.Session(s["clean"], s["shown"], {s["target"]: 3}, 0, s["at"], s["affinity"]) for s in held]
+    typo = [learning.Session(search_sessions.with_typos(s["clean"], rng), s["shown"], {s["target"]: 3}, 0, s["at"],
+                             s["affinity"]) for s in held]
     clean_ndcg = learning.evaluate(ranker, index, clean, debias=False)[0]
     typo_ndcg = learning.evaluate(ranker, index, typo, debias=False)[0]
     lexical_typo_ndcg = learning.evaluate(learning.Ranker(), index, typo, debias=False)[0]
@@ -118,14 +154,16 @@ def run_shop(name, n_sessions, seed):
         "lexical_misspelled_ndcg_at_10": round(lexical_typo_ndcg, 4),
         "zero_result_rate": round(zero / considered, 4) if considered else None, "zero_result_queries": considered,
         "fit_seconds": round(fit_seconds, 1), "weights": metrics.get("weights"),
+        "examination_eta": metrics.get("examination_eta"), "swaps": metrics.get("swaps"),
     }
 
 
-def known_item(seed, n_queries=2000):
+def known_item(seed, n_queries=2000, postgres=None):
     """Known-item search on UCI Online Retail's catalogue (read in place): a query is two or three words, in order,
     of the description of a product a customer bought in the last 30 days; MRR of the bought product (1/rank, 0
     beyond the 50 best lexical matches re-ranked) for lexical alone and lexical plus popularity (purchases before
-    the window)."""
+    the window), on the clean queries and on the same queries with one edit in each word of 5+ letters. With
+    ``postgres`` (a URL), PostgreSQL's full-text ranking and trigram similarity answer the same queries."""
     import csv
     import datetime as dt
     import gzip
@@ -134,6 +172,7 @@ def known_item(seed, n_queries=2000):
     from ai_commerce.search.index import SearchIndex
     from ai_commerce.search.ranking import Ranker
     from bench.shops import DATA_DIR
+    from demo_shop.catalog import search_sessions
 
     names, bought, lines = {}, Counter(), []
     with gzip.open(DATA_DIR / "online_retail.csv.gz", "rt", encoding="utf-8", errors="replace") as f:
@@ -154,24 +193,84 @@ def known_item(seed, n_queries=2000):
     index = SearchIndex.build(rows, bought)
     rng = np.random.default_rng(seed)
     recent = [code for when, code in lines if when >= cut]
-    sessions = []
+    queries = []  # (clean query, misspelled query, product code)
     for code in rng.choice(recent, size=min(n_queries, len(recent)), replace=False):
         words = [w for w in text.tokens(index.titles[index.position[code]]) if not w.isdigit()]
         if len(words) < 2:
             continue
         size = min(len(words), int(rng.integers(2, 4)))
         start = int(rng.integers(0, len(words) - size + 1))
-        sessions.append(learning.Session(" ".join(words[start:start + size]), [], {str(code): 3}))
+        query = " ".join(words[start:start + size])
+        queries.append((query, search_sessions.with_typos(query, rng), str(code)))
     systems = {"lexical": Ranker(), "lexical_popularity": Ranker("lexical_popularity", popularity_weight=0.5)}
-    out = {"products": len(rows), "queries": len(sessions)}
+    out = {"products": len(rows), "queries": len(queries)}
     for name, ranker in systems.items():
-        ranks = []
-        for s in sessions:
-            matches, pool = learning.candidates(index, learning.Session(s.query, [], {}))
-            order = [index.ids[p] for p in learning.ranked(ranker, index, matches, pool, s.key)]
-            target = next(iter(s.labels))
-            ranks.append(1 / (order.index(target) + 1) if target in order else 0.0)
-        out[f"{name}_mrr"] = round(float(np.mean(ranks)), 4)
+        for variant, column in (("", 0), ("misspelled_", 1)):
+            ranks = []
+            for q in queries:
+                matches, pool = learning.candidates(index, learning.Session(q[column], [], {}))
+                order = [index.ids[p] for p in learning.ranked(ranker, index, matches, pool, q[0])]
+                ranks.append(1 / (order.index(q[2]) + 1) if q[2] in order else 0.0)
+            out[f"{variant}{name}_mrr"] = round(float(np.mean(ranks)), 4)
+    if postgres:
+        out.update(postgres_known_item(postgres, rows, queries))
+    return out
+
+
+#: PostgreSQL's answers, in the SQL that Django's ``django.contrib.postgres.search`` emits:
+#: ``SearchRank(SearchVector("title", config="english"), SearchQuery(q, config="english"))`` filtered on the vector
+#: matching the query (plainto_tsquery: every word), and ``TrigramSimilarity("title", q)`` above pg_trgm's default
+#: threshold (the ``%`` operator, 0.3), and the first of them that finds something (full text, then trigrams).
+POSTGRES_QUERIES = {
+    "postgres_fulltext": """
+        SELECT code FROM products
+        WHERE to_tsvector('english'::regconfig, title) @@ plainto_tsquery('english'::regconfig, %(q)s)
+        ORDER BY ts_rank(to_tsvector('english'::regconfig, title),
+                         plainto_tsquery('english'::regconfig, %(q)s)) DESC, code
+        LIMIT 50""",
+    "postgres_trigram": """
+        SELECT code FROM products WHERE title %% %(q)s ORDER BY similarity(title, %(q)s) DESC, code LIMIT 50""",
+}
+
+
+def postgres_known_item(url, rows, queries):
+    """The known-item queries answered by PostgreSQL (a database of its own, created if missing): MRR and latency of
+    its full-text ranking, its trigram similarity, and full text falling back to trigrams when it finds nothing."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    out = {}
+    with psycopg.connect(url, autocommit=True) as db:
+        out["postgres_version"] = db.execute("SHOW server_version").fetchone()[0]
+        db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        db.execute("DROP TABLE IF EXISTS products")
+        db.execute("CREATE TABLE products (code text PRIMARY KEY, title text NOT NULL)")
+        with db.cursor().copy("COPY products (code, title) FROM STDIN") as copy:
+            for code, title, _c, _d in rows:
+                copy.write_row((str(code), title))
+        db.execute("CREATE INDEX products_fts ON products USING gin (to_tsvector('english'::regconfig, title))")
+        db.execute("CREATE INDEX products_trgm ON products USING gin (title gin_trgm_ops)")
+        db.execute("ANALYZE products")
+        for variant, column in (("", 0), ("misspelled_", 1)):
+            answers = {}
+            for name, sql in POSTGRES_QUERIES.items():
+                ranks, times, answers[name] = [], [], []
+                for q in queries:
+                    t = time.perf_counter()
+                    order = [r[0] for r in db.execute(sql, {"q": q[column]}).fetchall()]
+                    times.append((time.perf_counter() - t) * 1000)
+                    answers[name].append(order)
+                    ranks.append(1 / (order.index(q[2]) + 1) if q[2] in order else 0.0)
+                out[f"{variant}{name}_mrr"] = round(float(np.mean(ranks)), 4)
+                out[f"{variant}{name}_zero_rate"] = round(sum(not a for a in answers[name]) / len(queries), 4)
+                if not variant:
+                    out[f"{name}_p95_ms"] = round(float(np.percentile(times, 95)), 2)
+            both = [a or b for a, b in zip(answers["postgres_fulltext"], answers["postgres_trigram"], strict=True)]
+            out[f"{variant}postgres_fulltext_then_trigram_mrr"] = round(float(np.mean(
+                [1 / (o.index(q[2]) + 1) if q[2] in o else 0.0 for o, q in zip(both, queries, strict=True)])), 4)
     return out
 
 
@@ -216,12 +315,12 @@ def latency(n_products, seed):
 
     prefixes = [q[: max(2, int(len(q) * rng.uniform(0.3, 1.0)))] for q in queries]
 
-    def one_suggest(prefix):
-        matches = index.match(prefix, fields=("title",))  # as service.suggest
-        wanted = len(matches.words)
-        titled = [p for p, n in matches.matched.items() if n == wanted]
-        titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p]))
-        return [index.titles[p] for p in titled[:8]]
+    popular = [q for q, _n in Counter(query_key(q) for q in queries).most_common(500)]
+
+    def one_suggest(prefix):  # as service.suggest: past queries that start with it, then titles (index.complete)
+        key = query_key(prefix)
+        past = [q for q in popular if q.startswith(key) and q != key][:4]
+        return past + [index.titles[p] for p in index.complete(prefix, 16)][:8 - len(past)]
 
     lists = [list(rng.choice(len(rows), size=500, replace=False)) for _ in range(100)]
 
@@ -243,15 +342,25 @@ def main():
     parser.add_argument("--shops", default="demo_small,demo_default")
     parser.add_argument("--latency-products", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--explore-share", type=float, default=None,
+                        help="share of searches whose first result is swapped (default: SEARCH's EXPLORE_SHARE)")
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="PostgreSQL to compare with (a database of its own, created if missing), e.g. "
+                             "postgresql://postgres@127.0.0.1:5432/aic_search_bench")
     args = parser.parse_args()
-    results = {"python": platform.python_version(), "sessions": args.sessions, "shops": {}}
+    if args.explore_share is None:
+        from ai_commerce.search.conf import DEFAULTS
+
+        args.explore_share = DEFAULTS["EXPLORE_SHARE"]
+    results = {"python": platform.python_version(), "sessions": args.sessions, "explore_share": args.explore_share,
+               "shops": {}}
     for shop in args.shops.split(","):
         t = time.monotonic()
-        results["shops"][shop] = run_shop(shop, args.sessions, args.seed)
+        results["shops"][shop] = run_shop(shop, args.sessions, args.seed, args.explore_share)
         results["shops"][shop]["seconds"] = round(time.monotonic() - t, 1)
         r = results["shops"][shop]
         print(f"\n{shop}: {r['products']} products, {r['labelled']} labelled sessions ({r['held_out']} held out); "
-              f"serves {r['serving']}")
+              f"serves {r['serving']}; position bias measured from {r['swaps']} swaps: eta {r['examination_eta']}")
         print(f"{'system':<20}{'NDCG@10':>10}{'MRR':>10}{'truth NDCG@10':>16}{'truth MRR':>12}")
         for system in ("serves", "lexical", "lexical_popularity", "learned"):
             print(f"{system:<20}{r['ndcg_at_10'][system] or 0:>10.4f}{r['mrr'][system] or 0:>10.4f}"
@@ -259,10 +368,19 @@ def main():
         print(f"clean {r['clean_ndcg_at_10']:.4f}  misspelled {r['misspelled_ndcg_at_10']:.4f} "
               f"(ratio {r['misspelled_over_clean']}); lexical misspelled {r['lexical_misspelled_ndcg_at_10']:.4f}; "
               f"zero-result rate {r['zero_result_rate']:.2%} of {r['zero_result_queries']}")
-    results["known_item_online_retail"] = known_item(args.seed)
+    results["known_item_online_retail"] = known_item(args.seed, postgres=args.postgres)
     k = results["known_item_online_retail"]
-    print(f"\nknown-item search, Online Retail ({k['products']} products, {k['queries']} queries): MRR lexical "
-          f"{k['lexical_mrr']}, lexical + popularity {k['lexical_popularity_mrr']}")
+    print(f"\nknown-item search, Online Retail ({k['products']} products, {k['queries']} queries)")
+    print(f"{'system':<36}{'MRR':>8}{'misspelled MRR':>16}")
+    for system in ("lexical", "lexical_popularity", "postgres_fulltext", "postgres_trigram",
+                   "postgres_fulltext_then_trigram"):
+        if f"{system}_mrr" in k:
+            print(f"{system:<36}{k[system + '_mrr']:>8.4f}{k['misspelled_' + system + '_mrr']:>16.4f}")
+    if "postgres_version" in k:
+        print(f"PostgreSQL {k['postgres_version']}: p95 full text {k['postgres_fulltext_p95_ms']} ms, trigram "
+              f"{k['postgres_trigram_p95_ms']} ms; found nothing: full text {k['postgres_fulltext_zero_rate']:.1%} "
+              f"({k['misspelled_postgres_fulltext_zero_rate']:.1%} misspelled), trigram "
+              f"{k['postgres_trigram_zero_rate']:.1%} ({k['misspelled_postgres_trigram_zero_rate']:.1%})")
     results["latency"] = latency(args.latency_products, args.seed)
     lat = results["latency"]
     print(f"\nlatency on {lat['products']} products ({lat['words']} words): build {lat['index_build_seconds']} s, "

@@ -13,3 +13,6 @@ from tests.settings import (  # noqa: F401  (re-exported as settings)
     PASSWORD_HASHERS,
     STORAGES,
 )
+
+# Search swaps no results at random in the tests (the demo itself keeps the default share).
+AI_COMMERCE = {**AI_COMMERCE, "SEARCH": {**AI_COMMERCE.get("SEARCH", {}), "EXPLORE_SHARE": 0}}  # noqa: F405

@@ -104,4 +104,5 @@ AI_COMMERCE = ai_oscar.settings(
     RECOMMENDATIONS={"PARAMS": {"tt_epochs": 1, "tt_dim": 8, "candidates_per_source": 30, "ranker_iterations": 30},
                      "PROMOTION_TOLERANCE": 1.0},
     SENTIMENT={"MIN_REVIEWS": 60, "MIN_HOLDOUT_REVIEWS": 20},
+    SEARCH={"EXPLORE_SHARE": 0},  # no random swaps in the tests
 )

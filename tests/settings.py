@@ -97,4 +97,6 @@ AI_COMMERCE = {
         "created": "posted",
         "moderation_status": "state",
     },
+    # Search swaps no results at random (the tests that measure position bias turn it on with a seeded draw).
+    "SEARCH": {"EXPLORE_SHARE": 0},
 }

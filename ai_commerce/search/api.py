@@ -1,13 +1,15 @@
 """Public DRF endpoints of search: ``GET /ai/api/search/?q=`` (paginated results, each with why it matched and a
 signed click link) and ``GET /ai/api/search/suggest/?q=`` (completions from popular past queries and titles).
-Bad parameters answer 400 with the field errors."""
+Bad parameters answer 400 with the field errors. Both are rate-limited per user, session and address
+(``SEARCH["THROTTLE_RATE"]``, counted together: suggest runs on each keystroke, so the rate allows a fast typist)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ai_commerce.api import JSONErrors
+from ai_commerce.api import EventThrottle, JSONErrors
+from ai_commerce.conf import app_settings
 
 from . import clicks, service
 from .serializers import SearchPageSerializer, SearchQuerySerializer, SuggestionsSerializer, SuggestQuerySerializer
@@ -21,8 +23,19 @@ def product_url(product):
         return "/"
 
 
+class SearchThrottle(EventThrottle):
+    """The events endpoint's throttle (user, session and address; fails open when the cache is down), at
+    ``SEARCH["THROTTLE_RATE"]``."""
+
+    scope = "ai_commerce_search"
+
+    def rate(self):
+        return app_settings.SEARCH["THROTTLE_RATE"]
+
+
 class SearchView(JSONErrors, APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [SearchThrottle]
 
     def get(self, request):
         query = SearchQuerySerializer(data=request.query_params)
@@ -45,6 +58,7 @@ class SearchView(JSONErrors, APIView):
 
 class SuggestView(JSONErrors, APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [SearchThrottle]
 
     def get(self, request):
         query = SuggestQuerySerializer(data=request.query_params)

@@ -7,6 +7,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from ai_commerce.conf import app_settings
+from ai_commerce.throttling import parse_rate
 
 #: Setting -> (lowest, highest, type, the check id of an out-of-range value).
 RANGES = {"PAGE_SIZE": (1, 500, int, "E080"), "MAX_PAGE_SIZE": (1, 500, int, "E081"),
@@ -32,6 +33,22 @@ def check_search_settings(app_configs=None, conf=None, **kwargs):
             f"AI_COMMERCE['SEARCH']['RERANK_BLEND'] = {blend!r} is not a dict of weights from 0 to 1.",
             hint='Use e.g. {"default": 0.5, "category": 0.3}.', obj="settings.AI_COMMERCE['SEARCH']",
             id="ai_commerce.E088"))
+    share = conf.get("EXPLORE_SHARE")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 0.2:
+        errors.append(checks.Warning(
+            f"AI_COMMERCE['SEARCH']['EXPLORE_SHARE'] = {share!r} is not a share from 0 to 0.2; searches swap "
+            "nothing, and the trainer assumes the position bias instead of measuring it.",
+            hint="Use a share from 0 to 0.2 (0.05 by default; 0 for no swaps).", obj="settings.AI_COMMERCE['SEARCH']",
+            id="ai_commerce.W081"))
+    rate = conf.get("THROTTLE_RATE")
+    if rate is not None:
+        try:
+            parse_rate(rate)
+        except ValueError:
+            errors.append(checks.Error(
+                f"AI_COMMERCE['SEARCH']['THROTTLE_RATE'] = {rate!r} is not a rate.",
+                hint='Use "N/period" with period s, min, hour or day (e.g. "300/min"), or None for no limit.',
+                obj="settings.AI_COMMERCE['SEARCH']", id="ai_commerce.E089"))
     try:
         from ai_commerce.adapter import get_adapter
 

@@ -21,4 +21,11 @@ DEFAULTS = {
     # Listing re-rank: how far the learned order may move a product from the shop's own order (0: not at all,
     # 1: the shop's order ignored). Per context: {"category": 0.5, "search": 0.7}.
     "RERANK_BLEND": {"default": 0.5},
+    # Share of searches whose first page swaps its first result with one at a random position from 2 to 10, so that
+    # the trainer measures how much less shoppers look down the list (their position bias) instead of assuming it.
+    # 0 turns it off (the trainer then assumes 1 / log2(position + 1)).
+    "EXPLORE_SHARE": 0.05,
+    # Requests to the search and suggest endpoints per user, session and client address (DRF syntax; None: no
+    # limit). Suggest is called on each keystroke, so it counts a fast typist's bursts.
+    "THROTTLE_RATE": "300/min",
 }

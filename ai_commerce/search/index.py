@@ -14,6 +14,7 @@ import math
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import text
 
@@ -102,6 +103,17 @@ class SearchIndex:
                    raw["popularity"])
 
     # -- query understanding ----------------------------------------------------------------------------------
+    @cached_property
+    def stem_words(self):
+        """``{stem: the catalogue's word for it}`` (what "did you mean" offers for a stem match): its most common
+        uninflected word ("mug" before "mugs"), else its most common word."""
+        best = {}
+        for word, count in self.words.items():
+            stem, key = text.stem(word), (not text.inflected(word), count, word)
+            if stem not in best or key > best[stem][0]:
+                best[stem] = (key, word)
+        return {stem: word for stem, (_key, word) in best.items()}
+
     def has_stem(self, stem):
         return any(stem in self.postings[f] for f in FIELDS)
 
@@ -197,6 +209,48 @@ class SearchIndex:
                 result.matched[position] = result.matched.get(position, 0) + 1
                 result.typo[position] = result.typo.get(position, False) or typo[position]
         return result
+
+    # -- completing titles (suggest) -----------------------------------------------------------------------------
+    @cached_property
+    def _dense(self):
+        """numpy views of the title postings and BM25 length norms, and each product's place among the titles in
+        alphabetical order: what ``complete`` scores a whole catalogue with in a few array operations."""
+        import numpy as np
+
+        lengths = np.frombuffer(self.lengths["title"], dtype=np.int32).astype(float)
+        norm = (K1 + 1) / (1 + K1 * (1 - B + B * lengths / self.average["title"]))
+        postings = {stem: np.frombuffer(docs, dtype=np.int32) for stem, docs in self.postings["title"].items()}
+        rank = np.empty(len(self.ids), dtype=np.int64)
+        rank[sorted(range(len(self.ids)), key=self.titles.__getitem__)] = np.arange(len(self.ids))
+        return norm, postings, rank, np.asarray(self.popularity, dtype=float)
+
+    def complete(self, query, limit):
+        """Positions of the products whose titles hold every word of ``query`` (the last as a prefix, typos
+        forgiven as in ``match``), best title match first, then the most popular, then by title: what suggest
+        offers as the shopper types. The same scores as ``match(query, fields=("title",))``, computed over arrays
+        of the whole catalogue instead of product by product."""
+        import numpy as np
+
+        norm, postings, rank, popularity = self._dense
+        words = text.tokens(query)
+        meaningful = [w for w in words if w not in text.STOPWORDS] or words
+        if not meaningful or not self.ids:
+            return []
+        ends_open = bool(query) and not query[-1].isspace()
+        total = np.zeros(len(self.ids))
+        matched = np.zeros(len(self.ids), dtype=np.int32)
+        for i, word in enumerate(meaningful):
+            best = np.zeros(len(self.ids))
+            for e in self.expand(word, last=ends_open and i == len(meaningful) - 1):
+                docs = postings.get(e.stem)
+                if docs is not None:
+                    best[docs] = np.maximum(best[docs], e.weight * FIELD_WEIGHTS["title"] * self.idf["title"][e.stem]
+                                            * norm[docs])
+            total += best
+            matched += best > 0
+        found = np.flatnonzero(matched == len(meaningful))
+        order = found[np.lexsort((rank[found], -popularity[found], -total[found]))]
+        return order[:limit].tolist()
 
     def why(self, matches, position):
         """``{field: [words]}``: the catalogue words through which product ``position`` matched."""

@@ -13,30 +13,25 @@ regression, RankNet's loss on a linear score).
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import text
-from .ranking import FEATURES, LEARNED, LEXICAL, LEXICAL_POPULARITY, Ranker, query_key
+from .ranking import (
+    FEATURES,
+    LEARNED,
+    LEXICAL,
+    LEXICAL_POPULARITY,
+    Ranker,
+    Session,  # noqa: F401  (learning.Session: what the trainer and the bench hand in)
+)
 
 CANDIDATES = 50
 SMOOTHING = 5.0
 PAIRS_PER_SESSION = 60
 POPULARITY_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
-
-
-@dataclass
-class Session:
-    query: str
-    shown: list  # product ids in the order shown, from position offset + 1
-    labels: dict  # {product id: 1 click, 2 basket, 3 order}
-    offset: int = 0
-    at: object = None
-    key: str = field(init=False)
-
-    def __post_init__(self):
-        self.key = query_key(self.query)
+#: Swapped searches needed to measure the position bias (``examination``); fewer: the prior 1 / log2(p + 1).
+MIN_SWAPS = 100
 
 
 def learned_synonyms(sessions, index, *, min_choices=3, share=0.6):
@@ -68,12 +63,43 @@ def learned_synonyms(sessions, index, *, min_choices=3, share=0.6):
     return out
 
 
-def propensity(position):
-    """How likely a shopper looks at ``position`` (1-based): 1 / log2(position + 1)."""
+def propensity(position, eta=None):
+    """How likely a shopper looks at ``position`` (1-based): ``position ** -eta`` when the shop's own swaps measured
+    ``eta`` (``examination``), else the common prior 1 / log2(position + 1)."""
+    if eta is not None:
+        return float(position) ** -eta
     return 1.0 / math.log2(position + 1)
 
 
-def query_stats(sessions, index):
+def examination(sessions, *, min_swaps=MIN_SWAPS):
+    """The position bias measured by the shop's own swap interventions (Joachims, Swaminathan & Schnabel 2017):
+    a search that showed its first result at position k (``Session.swap``) clicks it less often than searches that
+    showed it first, by the share of shoppers who look at k. Fit ``P(look at k) = k ** -eta`` by maximum likelihood
+    over the swapped searches (their first result's clicks at k, against the unswapped first results' click rate);
+    return ``(eta, swaps)``, eta None when fewer than ``min_swaps`` searches were swapped (the prior serves)."""
+    first = [s for s in sessions if not s.swap and not s.offset and len(s.shown) >= 2]
+    swapped = [s for s in sessions if s.swap >= 2 and not s.offset and len(s.shown) >= s.swap]
+    if len(swapped) < min_swaps or not first:
+        return None, len(swapped)
+    top_rate = sum(1 for s in first if s.shown[0] in s.labels) / len(first)
+    if not top_rate:
+        return None, len(swapped)
+    counts = defaultdict(lambda: [0, 0])  # k -> [searches, clicks on the first result shown at k]
+    for s in swapped:
+        counts[s.swap][0] += 1
+        counts[s.swap][1] += s.shown[s.swap - 1] in s.labels
+    best, best_ll = None, -math.inf
+    for eta in np.arange(0.0, 3.001, 0.05):
+        ll = 0.0
+        for k, (n, c) in counts.items():
+            rate = min(max(top_rate * k ** -eta, 1e-9), 1 - 1e-9)
+            ll += c * math.log(rate) + (n - c) * math.log(1 - rate)
+        if ll > best_ll:
+            best, best_ll = round(float(eta), 2), ll
+    return best, len(swapped)
+
+
+def query_stats(sessions, index, eta=None):
     """``({query key: {"products": {id: [click rate, order rate]}, "categories": {category: share}}}, prior)``."""
     shown = defaultdict(lambda: defaultdict(float))
     clicked = defaultdict(lambda: defaultdict(float))
@@ -82,7 +108,7 @@ def query_stats(sessions, index):
     total_shown = total_clicks = total_orders = 0.0
     for s in sessions:
         for i, pid in enumerate(s.shown):
-            weight = 1.0 / propensity(s.offset + i + 1)
+            weight = 1.0 / propensity(s.offset + i + 1, eta)
             shown[s.key][pid] += 1
             total_shown += 1
             gain = s.labels.get(pid, 0)
@@ -122,8 +148,8 @@ def candidates(index, session, synonyms=None):
     return matches, pool
 
 
-def ranked(ranker, index, matches, pool, key):
-    scores = dict(zip(pool, ranker.score(index, matches, pool, key), strict=True))
+def ranked(ranker, index, matches, pool, key, affinity=None):
+    scores = dict(zip(pool, ranker.score(index, matches, pool, key, affinity), strict=True))
     return sorted(pool, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
 
 
@@ -140,42 +166,62 @@ def ndcg_mrr(order, labels, index, k=10, weights=None):
     return (dcg / idcg if idcg else 0.0), (1.0 / (first + 1) if first is not None else 0.0)
 
 
-def ips_weights(session):
+def ips_weights(session, eta=None):
     """Each labelled product's inverse propensity at the position it was shown (1 when it was not shown)."""
     where = {pid: session.offset + i + 1 for i, pid in enumerate(session.shown)}
-    return {pid: 1.0 / propensity(where[pid]) if pid in where else 1.0 for pid in session.labels}
+    return {pid: 1.0 / propensity(where[pid], eta) if pid in where else 1.0 for pid in session.labels}
 
 
-def evaluate(ranker, index, sessions, prepared=None, debias=True):
-    """Mean NDCG@10 and MRR of ``ranker`` over ``sessions`` (each ranked over its candidates). ``debias``: each
-    label weighted by its inverse propensity, so that the logged ranking's own order is not rewarded for the clicks
-    it drew by placing products on top (unbiased learning-to-rank's counterfactual evaluation)."""
+def evaluate(ranker, index, sessions, prepared=None, debias=True, eta=None):
+    """NDCG@10 and MRR of ``ranker`` over ``sessions`` (each ranked over its candidates). Without ``debias``, the
+    mean of each session's NDCG@10 and MRR. With it, the counterfactual estimate of unbiased learning-to-rank
+    (Joachims, Swaminathan & Schnabel 2017): each chosen product counts its gain over its inverse propensity at
+    the position it was logged at, discounted by where ``ranker`` puts it, and the sum is normalised by the same
+    weighted gains all put first (self-normalised); so the logged ranking is not rewarded for the clicks it drew by
+    placing products on top. MRR is weighted the same way."""
     prepared = prepared or [candidates(index, s) for s in sessions]
-    scores, mass = [], []
-    for s, (m, pool) in zip(sessions, prepared, strict=True):
-        weights = ips_weights(s) if debias else {}
-        scores.append(ndcg_mrr(ranked(ranker, index, m, pool, s.key), s.labels, index, weights=weights))
-        mass.append(max(weights.values(), default=1.0))  # a session whose choice sat far down counts more
-    if not scores:
+    if not sessions:
         return 0.0, 0.0
-    return (float(np.average([a for a, _ in scores], weights=mass)),
-            float(np.average([b for _, b in scores], weights=mass)))
+    if not debias:
+        scores = [ndcg_mrr(ranked(ranker, index, m, pool, s.key, s.affinity), s.labels, index)
+                  for s, (m, pool) in zip(sessions, prepared, strict=True)]
+        return float(np.mean([a for a, _ in scores])), float(np.mean([b for _, b in scores]))
+    gained = ideal = reciprocal = mass = 0.0
+    for s, (m, pool) in zip(sessions, prepared, strict=True):
+        weights = ips_weights(s, eta)
+        where = {index.ids[p]: r for r, p in enumerate(ranked(ranker, index, m, pool, s.key, s.affinity), start=1)}
+        for pid, gain in s.labels.items():
+            value = (2 ** gain - 1) * weights.get(pid, 1.0)
+            ideal += value
+            rank = where.get(pid)
+            if rank is not None and rank <= 10:
+                gained += value / math.log2(rank + 1)
+        first = min((where[pid] for pid in s.labels if pid in where), default=None)
+        weight = max(weights.values(), default=1.0)
+        reciprocal += weight * (1.0 / first if first else 0.0)
+        mass += weight
+    return (gained / ideal if ideal else 0.0), (reciprocal / mass if mass else 0.0)
 
 
-def fit_linear(index, sessions, prepared, stats, prior, seed=0):
+def fit_linear(index, sessions, prepared, stats, prior, seed=0, eta=None):
     """Fit the learned ranker's weights on ``sessions`` (pairwise logistic regression over standardised
-    features)."""
+    features). A pair is a chosen product over one the shopper was shown and passed by (a product never shown was
+    never judged, so it is no negative), weighted by the gain's difference and the chosen product's inverse
+    propensity (a choice far down the list says more)."""
     from sklearn.linear_model import LogisticRegression
 
     probe = Ranker(LEARNED, queries=stats, prior=prior)
     rows, pairs, rng = [], [], random.Random(seed)
     for s, (m, pool) in zip(sessions, prepared, strict=True):
-        feats = {p: probe.features(index, m, p, s.key) for p in pool}
+        feats = {p: probe.features(index, m, p, s.key, s.affinity) for p in pool}
         rows.extend(feats.values())
         gains = {p: s.labels.get(index.ids[p], 0) for p in pool}
-        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b]]
+        ips = ips_weights(s, eta)
+        shown = {index.position.get(pid) for pid in s.shown}
+        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b] and b in shown]
         rng.shuffle(session_pairs)
-        pairs.extend((feats[a], feats[b], gains[a] - gains[b]) for a, b in session_pairs[:PAIRS_PER_SESSION])
+        pairs.extend((feats[a], feats[b], (gains[a] - gains[b]) * ips.get(index.ids[a], 1.0))
+                     for a, b in session_pairs[:PAIRS_PER_SESSION])
     if not pairs:
         return None
     x = np.asarray(rows, dtype=float)
@@ -207,22 +253,26 @@ def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
     train = [s for s in before if s.labels]
     inner = ordered.index(train[len(train) // 2])
     past, recent = ordered[:inner], [s for s in ordered[inner:cut] if s.labels]
-    stats_past, prior_past = query_stats(past, index)
+    # The position bias, from the swaps among the searches before the held-out ones (the prior without them).
+    eta, swaps = examination(before)
+    metrics.update(examination_eta=eta, swaps=swaps)
+    stats_past, prior_past = query_stats(past, index, eta)
     prepared_recent = [candidates(index, s) for s in recent]
     best_weight, best = 0.0, -1.0
     for weight in POPULARITY_WEIGHTS:
-        score = evaluate(Ranker(LEXICAL_POPULARITY, popularity_weight=weight), index, recent, prepared_recent)[0]
+        score = evaluate(Ranker(LEXICAL_POPULARITY, popularity_weight=weight), index, recent, prepared_recent,
+                         eta=eta)[0]
         if score > best + 1e-9:
             best_weight, best = weight, score
-    fitted = fit_linear(index, recent, prepared_recent, stats_past, prior_past)
-    stats, prior = query_stats(before, index)
+    fitted = fit_linear(index, recent, prepared_recent, stats_past, prior_past, eta=eta)
+    stats, prior = query_stats(before, index, eta)
     prepared_held = [candidates(index, s) for s in held]
     rankers = {LEXICAL: Ranker(LEXICAL),
                LEXICAL_POPULARITY: Ranker(LEXICAL_POPULARITY, popularity_weight=best_weight)}
     if fitted is not None:
         w, mean, scale = fitted
         rankers[LEARNED] = Ranker(LEARNED, weights=w, mean=mean, scale=scale, queries=stats, prior=prior)
-    judged = {name: evaluate(r, index, held, prepared_held) for name, r in rankers.items()}
+    judged = {name: evaluate(r, index, held, prepared_held, eta=eta) for name, r in rankers.items()}
     if rankers_out is not None:
         rankers_out.update(rankers)
     for name, (ndcg, mrr) in judged.items():
@@ -240,7 +290,7 @@ def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
     else:
         reason = "No pair of results with different labels to learn from; " + serving.replace("_", " ") + " serves."
     if serving == LEARNED:  # what serves uses the statistics of every session
-        all_stats, all_prior = query_stats(ordered, index)
+        all_stats, all_prior = query_stats(ordered, index, eta)
         rankers[LEARNED].queries, rankers[LEARNED].prior = all_stats, all_prior
     metrics.update(serving=serving, reason=reason, ndcg_at_10=round(judged[serving][0], 4),
                    mrr=round(judged[serving][1], 4), held_out=len(held), popularity_weight=best_weight,

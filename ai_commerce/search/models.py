@@ -31,6 +31,9 @@ class SearchQuery(models.Model):
     rescue = models.CharField(_("rescue"), max_length=16, choices=Rescue.choices, blank=True, default="")
     ranker = models.CharField(_("ranker"), max_length=32, blank=True)
     version = models.PositiveIntegerField(_("model version"), default=0)
+    swap = models.PositiveSmallIntegerField(
+        _("explored swap"), default=0,
+        help_text=_("The position the first result was shown at, swapped to measure position bias (0: none)."))
     occurred_at = models.DateTimeField(_("searched at"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -1,10 +1,12 @@
 """Search the catalogue, suggest as the shopper types, and re-rank a listing: what the web process calls.
 
 ``search`` costs at most three SQL statements (the serving version when it is looked up again, the shop's
-eligibility of the matched products, the page's products); the search itself is logged after the response.
+eligibility of the matched products, the page's products), and one more for a known shopper when the learned
+ranking weighs their taste; the search itself is logged after the response.
 """
 
 import math
+import random
 import secrets
 from dataclasses import dataclass, field
 
@@ -17,8 +19,9 @@ from ai_commerce.models import Interaction
 
 from . import serving, text
 from .models import SearchQuery
-from .ranking import query_key
+from .ranking import TASTE_EVENTS, explore, query_key, shopper_affinity
 
+_explorer = random.Random()
 #: The trigram similarity a category name needs to rescue a query that matched no product.
 CATEGORY_RESCUE_SIMILARITY = 0.2
 
@@ -65,13 +68,21 @@ def _eligible(ids, *, category=None, in_stock=None):
     return set(queryset.values_list("pk", flat=True))
 
 
-def _did_you_mean(matches):
+def _did_you_mean(index, matches):
+    """The query with each word the catalogue does not hold replaced by the word it was taken for: a typo's
+    correction, or the catalogue's word for a stem that is no inflection of it ("mugg" -> "mug", while "mugs" is
+    left alone); empty when nothing changed."""
     corrected, changed = [], False
     for word, expansions in zip(matches.words, matches.expansions, strict=True):
+        exact = next((e for e in expansions if e.how == "exact"), None)
         typo = next((e for e in expansions if e.how.startswith("typo")), None)
-        if typo is not None and not any(e.how == "exact" for e in expansions):
+        if exact is None and typo is not None:
             corrected.append(typo.word)
             changed = True
+        elif exact is not None and word not in index.words and not text.inflected(word):
+            surface = index.stem_words.get(exact.stem, word)
+            corrected.append(surface)
+            changed = changed or surface != word
         else:
             corrected.append(word)
     return " ".join(corrected) if changed else ""
@@ -119,9 +130,13 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
     pool = [p for p in pool if index.ids[p] in eligible]
     key = query_key(query)
     depth = pool[:conf["RERANK_DEPTH"]]
-    scores = dict(zip(depth, st.ranker.score(index, matches, depth, key), strict=True))
+    affinity = taste(index, user, session_key) if st.ranker.personal and depth else None
+    scores = dict(zip(depth, st.ranker.score(index, matches, depth, key, affinity), strict=True))
     head = sorted(depth, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
     ordered = head + pool[len(depth):]
+    swap = 0
+    if page == 1 and log and query.strip():  # a few first pages swap two results, to measure position bias
+        ordered, swap = explore(ordered, _share(conf.get("EXPLORE_SHARE")), _explorer)
     if rescue == SearchQuery.Rescue.RELAXED and ordered:
         top = ordered[0]
         ignored = [w for w, ex in zip(matches.words, matches.expansions, strict=True)
@@ -134,8 +149,8 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
                       round(scores.get(p, matches.scores.get(p, 0.0)), 4), index.why(matches, p))
                for i, p in enumerate(shown) if index.ids[p] in objects]
     result = SearchPage(query=query.strip(), results=results, total=len(ordered), page=page, page_size=page_size,
-                        did_you_mean=_did_you_mean(matches), rescue=rescue, rescue_note=note, ranker=st.ranker.kind,
-                        version=st.version or 0, ignored=ignored)
+                        did_you_mean=_did_you_mean(index, matches), rescue=rescue, rescue_note=note,
+                        ranker=st.ranker.kind, version=st.version or 0, ignored=ignored)
     if log and query.strip():
         result.token = secrets.token_hex(16)
         deferred.create(SearchQuery, {
@@ -143,8 +158,14 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
             "session_key": "" if user is not None else (session_key or ""), "query": query.strip(),
             "normalised": key, "category": category or "", "total": result.total, "offset": start,
             "shown": [r.product.pk for r in results], "did_you_mean": result.did_you_mean, "rescue": rescue,
-            "ranker": result.ranker, "version": result.version})
+            "ranker": result.ranker, "version": result.version, "swap": swap})
     return result
+
+
+def _share(value):
+    """``EXPLORE_SHARE`` when it is a share from 0 to 0.2, else 0 (ai_commerce.W081 says so at startup)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 0.2
+    return value if ok else 0
 
 
 def _holds(index, stem, position):
@@ -162,12 +183,8 @@ def suggest(query, limit=8):
         return []
     out = [{"text": q, "kind": "query"} for q, _n in st.popular_queries if q.startswith(key) and q != key][:limit // 2]
     index = st.index
-    matches = index.match(query, synonyms=None, fields=("title",))
-    wanted = len(matches.words)
-    titled = [p for p, n in matches.matched.items() if n == wanted]
-    titled.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p], index.titles[p]))
     seen = {s["text"] for s in out}
-    for p in titled:
+    for p in index.complete(query, 2 * limit):  # a title offered already (or twice in the shop) is skipped
         if len(out) >= limit:
             break
         if index.titles[p] not in seen:
@@ -176,16 +193,18 @@ def suggest(query, limit=8):
     return out
 
 
-def _affinity(user, session_key):
-    """The shopper's share of events per category (one query), for a personal listing order."""
+def taste(index, user, session_key):
+    """The shopper's taste: their share of their newest events per category and per product
+    (``ranking.shopper_affinity``, one query), or None for a shopper we know nothing of."""
+    if user is not None and not getattr(user, "is_authenticated", True):
+        user = None
     if user is None and not session_key:
-        return {}
+        return None
     events = Interaction.objects.filter(user=user) if user is not None else Interaction.objects.filter(
         session_key=session_key)
-    counts = {}
-    for pid in events.order_by("-occurred_at").values_list("product_id", flat=True)[:200]:
-        counts[pid] = counts.get(pid, 0) + 1
-    return counts
+    products = events.order_by("-occurred_at").values_list("product_id", flat=True)[:TASTE_EVENTS]
+    return shopper_affinity((pid, index.categories[index.position[pid]]) for pid in products
+                            if pid in index.position) or None
 
 
 def rerank(products, *, user=None, session_key=None, context="default"):
@@ -203,16 +222,10 @@ def rerank(products, *, user=None, session_key=None, context="default"):
     st = serving.state()
     index = st.index
     user = user if getattr(user, "is_authenticated", user is not None) else None
-    seen = _affinity(user, session_key)
-    categories = {}
-    for pid, count in seen.items():
-        p = index.position.get(pid)
-        if p is not None:
-            categories[index.categories[p]] = categories.get(index.categories[p], 0) + count
-    total = sum(categories.values()) or 1
+    categories = (taste(index, user, session_key) or {}).get("categories", {})
     known = [i for i, pid in enumerate(ids) if pid in index.position]
     learned = {i: math.log1p(index.popularity[index.position[ids[i]]]) +
-               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) / total for i in known}
+               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) for i in known}
     by_learned = sorted(known, key=lambda i: (-learned[i], i))
     learned_rank = {i: r for r, i in enumerate(by_learned)}
     reordered = sorted(known, key=lambda i: ((1 - blend) * i + blend * learned_rank[i] * n / max(1, len(known)), i))

@@ -44,6 +44,15 @@ def stem(word):
     return word
 
 
+INFLECTIONS = ("s", "ed", "ing")
+
+
+def inflected(word):
+    """Whether ``word`` ends as a regular inflection that ``stem`` takes off ("mugs", "dyed", "knitting"), so that
+    finding it through its stem is no correction to offer."""
+    return len(word) > 3 and word.endswith(INFLECTIONS) and stem(word) != word
+
+
 def typos_allowed(word):
     """Edits forgiven in a query word, as Meilisearch does: none under 5 letters, one from 5, two from 9."""
     if word.isdigit():

@@ -7,7 +7,6 @@ version (and the dashboard) says why. A version is promoted when its held-out ND
 baselines' (true by construction, since what serves is the best of them), so each night's index goes live.
 """
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import Max
@@ -18,40 +17,9 @@ from ai_commerce.tuning import tuned
 
 from . import learning, serving
 from .index import SearchIndex
-from .learning import Session
-from .models import SearchClick, SearchQuery
+from .sessions import load_sessions
 
 POPULARITY_DAYS = 90
-
-
-def load_sessions(attribution_days):
-    """Every logged search as a ``Session``: its clicks (1), and baskets (2) and purchases (3) of a shown product
-    by the same shopper within ``attribution_days`` after it."""
-    searches = list(SearchQuery.objects.exclude(shown=[]).order_by("occurred_at", "pk")
-                    .values("pk", "query", "shown", "offset", "occurred_at", "user_id", "session_key"))
-    if not searches:
-        return []
-    labels = defaultdict(dict)
-    for search_id, product_id in SearchClick.objects.values_list("search_id", "product_id"):
-        labels[search_id][product_id] = 1
-    first = searches[0]["occurred_at"]
-    events = defaultdict(list)  # visitor -> [(when, product, gain)]
-    for user_id, session_key, product_id, kind, when in Interaction.objects.filter(
-            kind__in=[Interaction.Kind.CART, Interaction.Kind.PURCHASE], occurred_at__gte=first).values_list(
-            "user_id", "session_key", "product_id", "kind", "occurred_at"):
-        gain = 3 if kind == Interaction.Kind.PURCHASE else 2
-        events[("u", user_id) if user_id else ("s", session_key)].append((when, product_id, gain))
-    window = timedelta(days=attribution_days)
-    sessions = []
-    for row in searches:
-        who = ("u", row["user_id"]) if row["user_id"] else ("s", row["session_key"])
-        shown = set(row["shown"])
-        own = labels.get(row["pk"], {})
-        for when, product_id, gain in events.get(who, ()):
-            if product_id in shown and row["occurred_at"] <= when <= row["occurred_at"] + window:
-                own[product_id] = max(own.get(product_id, 0), gain)
-        sessions.append(Session(row["query"], list(row["shown"]), dict(own), row["offset"], row["occurred_at"]))
-    return sessions
 
 
 def train(reporter):
@@ -66,7 +34,7 @@ def train(reporter):
     index = SearchIndex.build(rows, popular)
     reporter.log(f"index of {len(index.ids)} products, {len(index.words)} words")
     reporter.progress(40, "reading search sessions")
-    sessions = load_sessions(conf["ATTRIBUTION_DAYS"])
+    sessions = load_sessions(conf["ATTRIBUTION_DAYS"], dict(zip(index.ids, index.categories, strict=True)))
     reporter.progress(55, f"learning the ranking from {len(sessions)} searches")
     ranker, metrics = learning.learn(index, sessions, holdout=conf["HOLDOUT_SHARE"],
                                      min_sessions=conf["MIN_SESSIONS"])

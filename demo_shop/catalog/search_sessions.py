@@ -2,9 +2,12 @@
 noun, material or style, sometimes a synonym, sometimes with a typo in each word of 5+ letters), looks down the
 results with a position-biased eye, clicks what attracts them and buys what they wanted.
 
-Pure Python and numpy, no database: ``bench/search.py`` judges rankers on these sessions, and the tests write them
-as ``SearchQuery``/``SearchClick`` rows. Which product a shopper wants follows the products' popularity (the order
-history), so a ranking that learns from clicks and orders can find it where the words alone cannot.
+Pure Python and numpy, no database: ``bench/search.py`` judges rankers on these sessions, and the tests and
+``demo_seed`` write them as ``SearchQuery``/``SearchClick`` rows. Which product a shopper wants follows the
+products' popularity (the order history), so a ranking that learns from clicks and orders can find it where the
+words alone cannot. Given ``wants`` (the shop's own order lines: a customer, a product, a time), each search is a
+customer looking for what they then buy, so it carries their taste too (the demo's customers buy mostly within
+their taste cluster): a ranking that knows what a shopper bought before can find it where popularity cannot.
 """
 
 import string
@@ -52,23 +55,42 @@ def with_typos(query, rng):
     return " ".join(misspell(w, rng) for w in query.split())
 
 
-def simulate(products, n_sessions, rank, *, seed=0, typo_p=0.15, start=0.0, span=1.0, page=10):
+def simulate(products, n_sessions, rank, *, seed=0, typo_p=0.15, start=0.0, span=1.0, page=10, wants=None):
     """``n_sessions`` sessions over ``products`` (dicts with "id", "title", "popularity").
 
-    ``rank(query) -> [product id]`` is what the shop showed (the logging policy). Returns dicts: "query", "clean"
-    (the query without typos), "target", "shown" (the first ``page`` ids), "labels" ({id: 1 click, 2 basket,
-    3 order}), "at" (a float in [start, start + span), in order).
+    ``rank(query, visitor) -> [product id]`` is what the shop showed (the logging policy; a one-argument ``rank``
+    is called with the query alone); it may answer ``([product id], swap)`` when it swapped its first result to
+    position ``swap`` (``ai_commerce.search.ranking.explore``). ``wants``: (visitor, product id, at) in time order,
+    what shoppers went on to buy; each session is one of them, drawn uniformly (so by popularity, season and
+    taste). Without it, a session's product is drawn by popularity and its visitor is anonymous. Returns dicts:
+    "query", "clean" (the query without typos), "target", "visitor", "shown" (the first ``page`` ids), "swap",
+    "labels" ({id: 1 click, 2 basket, 3 order}), "at" (a float in [start, start + span), in order; or the want's
+    own time).
     """
+    import inspect
+
     rng = np.random.default_rng(seed)
     weights = np.asarray([p["popularity"] + 1.0 for p in products], dtype=float) ** 1.3
     weights /= weights.sum()
     by_id = {p["id"]: p for p in products}
+    personal = len(inspect.signature(rank).parameters) > 1
+    drawn = None
+    if wants:
+        picks = np.sort(rng.choice(len(wants), size=min(n_sessions, len(wants)), replace=False))
+        drawn = [wants[int(i)] for i in picks]
     sessions = []
-    for n in range(n_sessions):
-        target = products[int(rng.choice(len(products), p=weights))]
+    for n in range(len(drawn) if drawn is not None else n_sessions):
+        if drawn is not None:
+            visitor, target_id, at = drawn[n]
+            target = by_id[target_id]
+        else:
+            visitor, target = None, products[int(rng.choice(len(products), p=weights))]
+            at = start + span * n / max(1, n_sessions)
         clean = query_for(target["title"], rng)
         query = with_typos(clean, rng) if rng.random() < typo_p else clean
-        shown = list(rank(query))[:page]
+        answer = rank(query, visitor) if personal else rank(query)
+        answer, swap = answer if isinstance(answer, tuple) else (answer, 0)
+        shown = list(answer)[:page]
         labels = {}
         target_words = set(target["title"].lower().replace("-", " ").split())
         for position, pid in enumerate(shown, start=1):
@@ -81,6 +103,6 @@ def simulate(products, n_sessions, rank, *, seed=0, typo_p=0.15, start=0.0, span
             overlap = len(target_words & set(other["title"].lower().replace("-", " ").split())) if other else 0
             if rng.random() < 0.08 * overlap:
                 labels[pid] = 1
-        sessions.append({"query": query, "clean": clean, "target": target["id"], "shown": shown,
-                         "labels": labels, "at": start + span * n / max(1, n_sessions)})
+        sessions.append({"query": query, "clean": clean, "target": target["id"], "visitor": visitor,
+                         "shown": shown, "labels": labels, "at": at, "swap": swap})
     return sessions

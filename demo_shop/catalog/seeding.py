@@ -173,6 +173,7 @@ class SeedConfig:
     progress: bool = True
     categories: int | None = None  # only the first N of CATEGORIES (None: all of them)
     clusters: int | None = None  # taste clusters (None: N_CLUSTERS)
+    searches: int = 3000  # search sessions: customers searching for what they then bought (search_sessions)
 
 
 @dataclass
@@ -186,6 +187,7 @@ class Simulation:
     customers: list = field(default_factory=list)  # dicts of User fields
     orders: list = field(default_factory=list)  # (customer index, created_at, [(product index, qty, price)])
     reviews: list = field(default_factory=list)  # dicts with customer/product indexes and fields
+    config: SeedConfig | None = None  # what it was simulated from
 
 
 def psychological_price(value):
@@ -240,7 +242,7 @@ def simulate(config: SeedConfig) -> Simulation:
     rng = np.random.default_rng(config.seed)
     prng = random.Random(config.seed)
     progress = _Progress(config.progress)
-    sim = Simulation()
+    sim = Simulation(config=config)
     days = config.days
     start = config.end_date - dt.timedelta(days=days - 1)
     start_dt = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
@@ -480,7 +482,10 @@ def _delete_all_rows(model):
 
 
 def flush_demo_data():
-    """Delete every catalog, order and review row and every customer (users who are not staff)."""
+    """Delete every catalog, order, review and search row and every customer (users who are not staff)."""
+    from ai_commerce.search.models import SearchQuery
+
+    SearchQuery.objects.all().delete()
     _delete_all_rows(Review)
     _delete_all_rows(OrderLine)
     Order.objects.all().delete()
@@ -546,6 +551,7 @@ def write(sim: Simulation, progress=True):
         for r in sim.reviews
     ]
     _bulk_create(Review, reviews, bar, "reviews")
+    searches, clicks = write_searches(sim, products, users, bar)
     return {
         "categories": len(categories),
         "products": len(products),
@@ -555,7 +561,64 @@ def write(sim: Simulation, progress=True):
         "orders": len(orders),
         "order lines": len(lines),
         "reviews": len(reviews),
+        "searches": searches,
+        "search clicks": clicks,
     }
+
+
+#: Minutes between a search and the order it led to.
+SEARCH_LEAD_MINUTES = (2, 90)
+
+
+def write_searches(sim: Simulation, products, users, bar):
+    """Search sessions of the shop's own customers (``search_sessions.simulate`` with the orders as what they
+    wanted): each search comes minutes before the order of the product it looked for, shows the lexical ranking's
+    first ten (what the shop showed before any training, with its default swaps) and carries the clicks of a
+    position-biased eye. The order itself is the purchase the trainer credits to the search once the history is
+    imported. Return the number of searches and clicks written."""
+    import hashlib
+
+    from ai_commerce.search import learning, serving
+    from ai_commerce.search.conf import DEFAULTS
+    from ai_commerce.search.index import SearchIndex
+    from ai_commerce.search.models import SearchClick, SearchQuery
+    from ai_commerce.search.ranking import Ranker, Session, explore, query_key
+
+    from . import search_sessions
+
+    if sim.config is None or not sim.config.searches:
+        return 0, 0
+    index = SearchIndex.build(serving.catalogue_rows())
+    lexical = Ranker()
+
+    totals = {}  # query -> products it found (as the search logs them)
+    explorer = random.Random(sim.config.seed + 28)
+
+    def shown(query):
+        matches, pool = learning.candidates(index, Session(query, [], {}))
+        wanted = len(matches.words)
+        totals[query] = sum(1 for n in matches.matched.values() if n == wanted) or len(matches.matched)
+        order = [index.ids[p] for p in learning.ranked(lexical, index, matches, pool, query_key(query))[:10]]
+        return explore(order, DEFAULTS["EXPLORE_SHARE"], explorer)  # the shop's default swaps
+
+    catalogue = [{"id": product.pk, "title": product.name, "popularity": 0} for product in products]
+    wants = [(customer, products[product].pk, created) for customer, created, lines in sim.orders
+             for product, _quantity, _price in lines]
+    rng = np.random.default_rng(sim.config.seed + 27)
+    simulated = search_sessions.simulate(catalogue, sim.config.searches, shown, seed=sim.config.seed + 27,
+                                         wants=wants)
+    leads = rng.integers(*SEARCH_LEAD_MINUTES, size=len(simulated))
+    searches = [
+        SearchQuery(token=hashlib.md5(f"{sim.config.seed}-{i}".encode()).hexdigest(), user=users[s["visitor"]],
+                    query=s["query"], normalised=query_key(s["query"]), total=totals[s["query"]], shown=s["shown"],
+                    ranker="lexical", swap=s["swap"], occurred_at=s["at"] - dt.timedelta(minutes=int(lead)))
+        for i, (s, lead) in enumerate(zip(simulated, leads, strict=True))]
+    searches = _bulk_create(SearchQuery, searches, bar, "searches")
+    clicks = [SearchClick(search=search, product_id=pid, position=s["shown"].index(pid) + 1,
+                          occurred_at=search.occurred_at + dt.timedelta(seconds=30))
+              for search, s in zip(searches, simulated, strict=True) for pid in s["labels"]]
+    _bulk_create(SearchClick, clicks, bar, "search clicks")
+    return len(searches), len(clicks)
 
 
 def seed_demo_shop(config: SeedConfig):

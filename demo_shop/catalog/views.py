@@ -12,8 +12,30 @@ from .models import Category, Product
 REVIEWS_ON_PAGE = 20
 
 
+class ReRanked:
+    """A listing re-ranked by id (``ai_commerce.search.rerank``), whose page's products are read when the paginator
+    slices it: one query of ids for the whole listing, one of objects for the page."""
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    def __len__(self):
+        return len(self.ids)
+
+    def count(self):
+        return len(self.ids)
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key:key + 1][0] if key >= 0 else self[len(self) + key]
+        ids = self.ids[key]
+        objects = self.queryset.in_bulk(ids)
+        return [objects[pk] for pk in ids if pk in objects]
+
+
 class ProductListView(ListView):
-    """Active products, optionally in one category (a parent category includes its children)."""
+    """Active products, optionally in one category (a parent category includes its children), ordered for the
+    shopper by ``ai_commerce.search.rerank`` (the shop's own order is by name; re-rank the ids, then paginate)."""
 
     template_name = "catalog/product_list.html"
     context_object_name = "products"
@@ -28,11 +50,11 @@ class ProductListView(ListView):
             if self.category is None:
                 return products.none()
             products = products.filter(Q(category=self.category) | Q(category__parent=self.category))
-            # A category page: the same products, ordered for this shopper (ai_commerce.search), then paginated.
-            user = self.request.user if self.request.user.is_authenticated else None
-            return rerank(products.order_by("name", "pk"), user=user, session_key=self.request.session.session_key,
-                          context="category")
-        return products.order_by("name", "pk")
+        # The same products, ordered for this shopper, then paginated.
+        user = self.request.user if self.request.user.is_authenticated else None
+        ids = list(products.order_by("name", "pk").values_list("pk", flat=True))
+        return ReRanked(products, rerank(ids, user=user, session_key=self.request.session.session_key,
+                                         context="category" if self.category else "listing"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

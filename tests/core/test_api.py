@@ -249,7 +249,8 @@ def documented(spec, path, method, code):
 
 
 #: The rate-limited endpoints: events, and the messages a shopper sends the assistant.
-THROTTLED = {"/api/events/", "/api/assistant/", "/api/assistant/feedback/", "/api/assistant/human/"}
+THROTTLED = {"/api/events/", "/api/assistant/", "/api/assistant/feedback/", "/api/assistant/human/",
+             "/api/search/", "/api/search/suggest/"}
 
 
 def test_every_operation_documents_its_errors(client):

@@ -395,6 +395,8 @@ PROBLEMS = [
     ("ai_commerce.E086", sub_app("SEARCH", ATTRIBUTION_DAYS=True)),
     ("ai_commerce.E087", sub_app("SEARCH", REFRESH_SECONDS=-1)),
     ("ai_commerce.E088", sub_app("SEARCH", RERANK_BLEND={"category": 1.5})),
+    ("ai_commerce.E089", sub_app("SEARCH", THROTTLE_RATE="fast")),
+    ("ai_commerce.W081", sub_app("SEARCH", EXPLORE_SHARE=0.5)),
     ("ai_commerce.W080", search_titles_only),
     ("ai_commerce.E090", core("check_field_mappings", ORDER_FIELDS=["user"])),
     ("ai_commerce.E091", fields("ORDER_FIELDS", colour="status")),

@@ -137,6 +137,7 @@ TABLE = [
     ("GET",    f"{SE}/synonym/",                                            f"{SE}.view_synonym",              LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{SE}/synonym/add/",                                        f"{SE}.add_synonym",               LOGIN, LOGIN, 403,   200,   403,   200),
     ("GET",    f"{SE}/searchquery/",                                        f"{SE}.view_searchquery",          LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{SE}/searchquery/preview/",                                f"{SE}.view_searchquery",          LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{AS}/faqentry/",                                           f"{AS}.view_faqentry",             LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{AS}/faqentry/add/",                                       f"{AS}.add_faqentry",              LOGIN, LOGIN, 403,   200,   403,   200),
     ("GET",    f"{AS}/faqentry/{{faq}}/change/",                            f"{AS}.change_faqentry",           LOGIN, LOGIN, 403,   200,   200,   200),

@@ -30,14 +30,17 @@ def test_the_dashboard_charts_the_demo_shops_real_data(admin_client, trained, dj
     admin_client.post(url, {"action": "approve", "_selected_action": [suggestion.pk]})
     admin_client.post(url, {"action": "apply", "_selected_action": [suggestion.pk]})
 
-    # 5 of them the forecast panel's (at-risk list, its first chart), 1 search's, 2 the assistant's
-    with django_assert_max_num_queries(25):
+    # 5 of them the forecast panel's (at-risk list, its first chart), 10 search's (the demo has searches: top queries,
+    # their conversion as the trainer credits it (tuning, searches, clicks, baskets and orders), zero-result queries,
+    # totals, click-through by position), 2 the assistant's
+    with django_assert_max_num_queries(34):
         response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
     # the metrics of 6 kinds (recommendations, search and the assistant never trained: "no data yet"), events,
-    # sentiment by month, forecast vs actual (search's click-through chart shows once there are searches)
-    assert page.count('class="ai-chart"') == 9 and page.count("no data yet") == 3
+    # sentiment by month, forecast vs actual, and search's click-through by position and conversion by query
+    assert page.count('class="ai-chart"') == 11 and page.count("no data yet") == 3
+    assert "Conversion by query" in page
     assert "Forecast vs actual, units a day" in page and "wrmsse_skill: " in page
     assert page.count("purchase: ") > 10 and page.count("positive: ") >= 1  # bars with tooltips
     assert "macro_f1: " in page and "demand_skill: " in page  # metric points

@@ -76,7 +76,19 @@ def snapshot():
                 "author__username", "product__sku", "rating", "title", "body", "created_at", "status"
             )
         ),
+        "searches": searches_by_sku(),
     }
+
+
+def searches_by_sku():
+    from ai_commerce.search.models import SearchQuery
+
+    sku = dict(Product.objects.values_list("pk", "sku"))
+    return sorted(
+        (s.user.username, s.query, s.occurred_at, tuple(sku[p] for p in s.shown),
+         tuple(sorted((sku[c.product_id], c.position) for c in s.clicks.all())))
+        for s in SearchQuery.objects.select_related("user").prefetch_related("clicks")
+    )
 
 
 @pytest.mark.django_db
@@ -282,3 +294,29 @@ def test_orders_follow_the_stored_elasticity():
             errors.append(slope - truth["elasticity"])
     assert len(errors) >= 15
     assert np.median(np.abs(errors)) < 0.5
+
+
+@pytest.mark.django_db
+def test_customers_search_minutes_before_they_order_and_click_what_the_lexical_ranking_showed():
+    from ai_commerce.search.models import SearchClick, SearchQuery
+
+    call_command("demo_seed", *TINY, "--seed", "5")
+    searches = list(SearchQuery.objects.all())
+    assert 0 < len(searches) <= 3000 and SearchClick.objects.exists()
+    bought = defaultdict(list)
+    for customer, product, when in OrderLine.objects.values_list("order__customer", "product", "order__created_at"):
+        bought[customer].append((when, product))
+    found = 0
+    for search in searches:
+        assert search.user_id and search.ranker == "lexical" and len(search.shown) == min(10, search.total)
+        # Each search is followed within 90 minutes by an order of its customer (the product it looked for).
+        assert any(dt.timedelta(minutes=1) < when - search.occurred_at <= dt.timedelta(minutes=90)
+                   for when, _p in bought[search.user_id])
+        found += any(p in search.shown and dt.timedelta(0) < when - search.occurred_at <= dt.timedelta(minutes=90)
+                     for when, p in bought[search.user_id])
+    assert found > 0.5 * len(searches)  # the words of a product mostly find it in the first ten
+    assert sum(not s.shown for s in searches) < 0.1 * len(searches)  # a synonym not yet learned finds nothing
+    for click in SearchClick.objects.select_related("search"):
+        assert click.search.shown[click.position - 1] == click.product_id
+    call_command("demo_seed", *TINY, "--seed", "5", "--flush")
+    assert SearchQuery.objects.count() == len(searches)

@@ -55,9 +55,23 @@ def test_a_misspelled_search_finds_the_product_and_the_admin_sees_query_and_clic
     panel = page.locator("#ai-search")
     panel.wait_for()
     top = panel.locator(".ai-search-top").inner_text()
-    assert "speckld mug\t1\t1\t100%" in top
-    assert panel.locator(".ai-search-chart svg").count() == 1
+    # searches, clicks, click-through, then basket or order, orders, conversion (the shopper bought nothing)
+    assert "speckld mug\t1\t1\t100%\t0\t0\t0%" in top
+    assert panel.locator(".ai-search-chart svg").count() == 2  # click-through by position, conversion by query
     shot(page, "admin_dashboard_with_search")
     from tests.demo.test_browser import ARTIFACTS
 
     panel.screenshot(path=str(ARTIFACTS / "admin_search_analytics.png"))
+
+    # Staff preview a query as an anonymous shopper would see it, with why each result matched; nothing is logged.
+    panel.locator(".ai-search-preview-link").click()
+    page.fill(".ai-search-preview-form input[name=q]", "speckld")
+    page.click(".ai-search-preview-form input[type=submit]")
+    page.wait_for_selector(".ai-search-preview-result")
+    rows = page.locator(".ai-search-preview-result").all_inner_texts()
+    assert len(rows) == 2 and all("speckled (1 typo)" in row for row in rows)
+    assert "Did you mean: speckled" in page.locator("#content-main").inner_text()
+    shot(page, "admin_search_preview")
+    from ai_commerce.search.models import SearchQuery
+
+    assert SearchQuery.objects.count() == 1

@@ -45,3 +45,19 @@ def test_category_pages_are_reranked_and_keep_every_product(client, catalog):
     assert response.context["paginator"].count == len(before) == len(after) == 16
     assert sorted(p.pk for p in after) == sorted(p.pk for p in before)
     assert list(after).index(popular) < list(before).index(popular)
+
+
+def test_the_all_products_listing_is_reranked_too_and_pages_keep_every_product(client, catalog):
+    def listing():
+        first = client.get("/")
+        pages = first.context["paginator"].num_pages
+        return [p for n in range(1, pages + 1) for p in client.get("/", {"page": n}).context["products"]]
+
+    before = listing()
+    popular = before[-1]  # last by name
+    for n in range(5):
+        Interaction.objects.create(session_key=f"s{n}", product=popular, kind="purchase", source="app")
+    serving.reset()
+    after = listing()
+    assert len(after) == len(before) > 24 and sorted(p.pk for p in after) == sorted(p.pk for p in before)
+    assert after.index(popular) < before.index(popular)

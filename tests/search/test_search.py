@@ -124,6 +124,15 @@ def test_search_costs_at_most_three_queries(shop, django_assert_max_num_queries)
     service.search("mug", log=False)
 
 
+@pytest.mark.parametrize("typed", ["c", "ce", "ceramic m", "ceramc", "mug ", "scented cand", "choclate b", "zzz"])
+def test_completing_titles_over_arrays_ranks_as_matching_product_by_product(shop, typed):
+    index = SearchIndex.build(serving.catalogue_rows(), {shop[1].pk: 3})
+    matches = index.match(typed, fields=("title",))
+    every = [p for p, n in matches.matched.items() if n == len(matches.words)]
+    every.sort(key=lambda p: (-matches.fields[p]["title"], -index.popularity[p], index.titles[p]))
+    assert index.complete(typed, 20) == every and index.complete(typed, 1) == every[:1]
+
+
 def test_index_round_trips(shop):
     index = SearchIndex.build(serving.catalogue_rows())
     again = SearchIndex.loads(index.dumps())
@@ -158,6 +167,22 @@ def test_api_suggest(client, shop):
     body = client.get("/ai/api/search/suggest/", {"q": "scen"}).json()
     assert body["suggestions"][0]["text"] == "Scented candle"
     assert client.get("/ai/api/search/suggest/", {"limit": "0", "q": "a"}).status_code == 400
+
+
+def test_search_and_suggest_are_rate_limited_together_per_visitor(client, shop, settings):
+    from django.core.cache import cache
+
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SEARCH": {"THROTTLE_RATE": "3/min"}}
+    cache.clear()
+    codes = [client.get("/ai/api/search/", {"q": "mug"}).status_code,
+             client.get("/ai/api/search/suggest/", {"q": "mu"}).status_code,
+             client.get("/ai/api/search/", {"q": "mug"}).status_code,
+             client.get("/ai/api/search/suggest/", {"q": "mug"}).status_code]
+    assert codes == [200, 200, 200, 429]
+    assert SearchQuery.objects.count() == 2  # the refused request searched nothing
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SEARCH": {"THROTTLE_RATE": None}}
+    assert client.get("/ai/api/search/", {"q": "mug"}).status_code == 200
+    cache.clear()
 
 
 def test_forgetting_a_user_removes_their_searches(shop):
@@ -198,6 +223,15 @@ def test_checks_name_bad_settings():
 
 def test_migrations_match_models():
     call_command("makemigrations", "ai_commerce_search", "--check", "--dry-run", verbosity=0)
+
+
+def test_did_you_mean_offers_the_catalogues_word_for_a_stem_that_is_no_inflection(shop):
+    page = service.search("mugg", log=False)  # the stemmer's doubled letter finds "mug": a typo all the same
+    assert set(titles(page)[:2]) == {"Blue ceramic mug", "Red ceramic mug"} and page.did_you_mean == "mug"
+    assert service.search("ceramic mugg", log=False).did_you_mean == "ceramic mug"
+    assert service.search("scented candl", log=False).did_you_mean == "scented candle"
+    assert service.search("mugs", log=False).did_you_mean == ""  # a plural is no misspelling
+    assert service.search("candles", log=False).did_you_mean == ""
 
 
 def test_a_four_letter_word_that_finds_nothing_is_forgiven_one_typo(shop):

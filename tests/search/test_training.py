@@ -135,4 +135,151 @@ def test_dashboard_shows_what_ranks_why_and_the_analytics(admin_client, shop):
     assert 'id="ai-search"' in page and "Ranking that serves: lexical" in page and "needs 40" in page
     assert "Top queries" in page and "Queries that found nothing" in page and "<td>teapot</td>" in page
     assert "Click-through by position" in page and "<rect" in page
+    assert "Conversion by query" in page and "/admin/ai_commerce_search/searchquery/preview/" in page
     assert admin_client.get("/admin/ai_commerce_search/searchquery/").status_code == 200
+
+
+def test_conversion_per_query_credits_baskets_and_orders_as_the_trainer_does(shop):
+    from ai_commerce.search import analytics
+
+    sessions = record(shop, 60)
+    report = analytics.report(limit=50)
+    by_query = {row["normalised"]: row for row in report["top"]}
+    expected_converted, expected_ordered, expected_clicked = {}, {}, {}
+    for s in sessions:
+        best = max(s["labels"].values(), default=0)
+        expected_clicked[s["query"]] = expected_clicked.get(s["query"], 0) + bool(s["labels"])
+        expected_converted[s["query"]] = expected_converted.get(s["query"], 0) + (best >= 2)
+        expected_ordered[s["query"]] = expected_ordered.get(s["query"], 0) + (best == 3)
+    assert sum(expected_converted.values()) > 5
+    for query, row in by_query.items():
+        assert (row["converted"], row["ordered"]) == (expected_converted[query], expected_ordered[query]), query
+        assert row["conversion"] == pytest.approx(100 * row["converted"] / row["searches"])
+        # Click-through is the share of searches with a click, however many products each drew.
+        assert row["ctr"] == pytest.approx(100 * expected_clicked[query] / row["searches"]) and row["ctr"] <= 100
+
+
+def test_staff_preview_a_query_as_a_shopper_or_anonymous(admin_client, shop):
+    from django.contrib.auth import get_user_model
+
+    url = "/admin/ai_commerce_search/searchquery/preview/"
+    empty = admin_client.get(url)
+    assert empty.status_code == 200 and 'name="q"' in empty.content.decode()
+    page = admin_client.get(url, {"q": "ceramc mug"}).content.decode()
+    assert "Did you mean" in page and "<strong>ceramic mug</strong>" in page and "As an anonymous shopper" in page
+    assert page.index("Green ceramic mug") > 0 and "title: ceramic (1 typo), mug" in page
+    ann = get_user_model().objects.create_user("ann")
+    Interaction.objects.create(user=ann, product_id=shop[7].pk, source="app", kind="purchase")
+    as_ann = admin_client.get(url, {"q": "mug", "shopper": "ann"}).content.decode()
+    assert "As ann" in as_ann and "Home 100%" in as_ann
+    missing = admin_client.get(url, {"q": "mug", "shopper": "nobody"}).content.decode()
+    assert "No user nobody" in missing and "As an anonymous shopper" in missing
+    assert SearchQuery.objects.count() == 0  # a preview is not a shopper's search
+
+
+def test_a_session_carries_its_shoppers_taste_from_events_before_the_search(shop):
+    from ai_commerce.search.training import load_sessions
+
+    record(shop, 5)
+    first = SearchQuery.objects.order_by("occurred_at").first()
+    candle, cushion = shop[7], shop[6]
+    Interaction.objects.create(session_key=first.session_key, product_id=candle.pk, source="app", kind="view",
+                               occurred_at=first.occurred_at - dt.timedelta(hours=1))
+    Interaction.objects.create(session_key=first.session_key, product_id=cushion.pk, source="app", kind="view",
+                               occurred_at=first.occurred_at + dt.timedelta(hours=1))  # after: not their taste then
+    categories = {item.pk: ("Candles" if item is candle else "Home") for item in shop}
+    loaded = load_sessions(7, categories)
+    assert loaded[0].affinity == {"categories": {"Candles": 1.0}, "products": {candle.pk: 1.0}}
+    assert all(s.affinity is None or "Candles" not in s.affinity["categories"] for s in loaded[1:])
+
+
+def test_a_learned_ranking_that_weighs_taste_orders_a_known_shoppers_results_by_it(shop):
+    from ai_commerce.search.ranking import FEATURES, LEARNED, Ranker
+
+    index = serving.state().index
+    matches = index.match("ceramic")
+    positions = sorted(matches.scores)
+    weights = [1.0 if f in ("shopper_affinity", "shopper_product") else 0.0 for f in FEATURES]
+    ranker = Ranker(LEARNED, weights=weights, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES))
+    assert ranker.personal and not Ranker(LEARNED, weights=[0.0] * len(FEATURES)).personal
+    vase = index.position[shop[10].pk]
+    Interaction.objects.create(session_key="s1", product_id=shop[10].pk, source="app", kind="view")
+    Interaction.objects.create(session_key="s1", product_id=shop[7].pk, source="app", kind="view")
+    taste = service.taste(index, None, "s1")
+    assert taste == {"categories": {index.categories[vase]: 1.0}, "products": {shop[10].pk: 1.0, shop[7].pk: 1.0}}
+    scores = dict(zip(positions, ranker.score(index, matches, positions, "ceramic", taste), strict=True))
+    # One category in this shop, so the category share ties them; the vase the shopper viewed comes first.
+    assert scores[vase] == 2.0 and all(v == 1.0 for p, v in scores.items() if p != vase)
+    assert ranker.score(index, matches, positions, "ceramic") == [0.0] * len(positions)  # anonymous
+    old = Ranker(LEARNED, weights=weights[:9], mean=[0.0] * 9, scale=[1.0] * 9)  # a version saved with 9 features
+    assert not old.personal and old.score(index, matches, positions, "ceramic", taste) == [0.0] * len(positions)
+    assert service.taste(index, None, "") is None
+
+
+def test_explore_swaps_the_first_result_with_one_further_down_at_the_share_asked():
+    import random
+
+    from ai_commerce.search.ranking import explore
+
+    rng = random.Random(1)
+    order = list(range(30))
+    swaps = [explore(order, 0.2, rng)[1] for _ in range(2000)]
+    assert 0.17 < sum(1 for k in swaps if k) / len(swaps) < 0.23 and set(swaps) == {0, *range(2, 11)}
+    swapped, k = next((o, k) for o, k in (explore(order, 1.0, rng) for _ in range(5)) if k)
+    assert swapped[0] == k - 1 and swapped[k - 1] == 0 and sorted(swapped) == order
+    assert explore([7], 1.0, rng) == ([7], 0) and explore(order, 0, rng) == (order, 0)
+
+
+def test_a_search_logs_the_swap_it_explored(shop, settings, monkeypatch):
+    import random
+
+    settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SEARCH": {"EXPLORE_SHARE": 0.2}}
+    monkeypatch.setattr(service, "_explorer", random.Random(4))
+    lexical = [r.product.pk for r in service.search("mug", log=False).results]
+    pages = [service.search("mug") for _ in range(40)]
+    logged = list(SearchQuery.objects.order_by("pk"))
+    assert len(logged) == 40 and 0 < sum(1 for row in logged if row.swap) < 40
+    for page, row in zip(pages, logged, strict=True):
+        shown = [r.product.pk for r in page.results]
+        assert row.shown == shown
+        if row.swap:  # the first result shown at the swapped position, and that one first
+            assert shown[row.swap - 1] == lexical[0] and shown[0] == lexical[row.swap - 1]
+        else:
+            assert shown == lexical
+    service.search("mug", page_size=1, page=2)  # only first pages are explored
+    assert SearchQuery.objects.order_by("-pk").first().swap == 0
+
+
+def test_the_position_bias_is_measured_from_the_swaps():
+    import random
+
+    rng = random.Random(5)
+    sessions = []
+    for n in range(6000):  # the first result is chosen at 60% when seen; a shopper looks at position k at k ** -1
+        swap = rng.randint(2, 10) if rng.random() < 0.1 else 0
+        shown = list(range(n * 10, n * 10 + 10))
+        if swap:
+            shown[0], shown[swap - 1] = shown[swap - 1], shown[0]
+        top = n * 10
+        seen = rng.random() < (shown.index(top) + 1) ** -1.0
+        labels = {top: 1} if seen and rng.random() < 0.6 else {}
+        sessions.append(learning.Session("mug", shown, labels, swap=swap))
+    eta, swaps = learning.examination(sessions)
+    assert swaps > 500 and 0.8 <= eta <= 1.2
+    assert learning.examination(sessions[:500]) == (None, sum(1 for s in sessions[:500] if s.swap))
+    assert learning.propensity(4, 1.0) == 0.25 and learning.propensity(3) == 0.5
+
+
+def test_a_known_shoppers_search_is_ranked_by_their_taste_in_one_more_statement(shop, django_assert_max_num_queries):
+    from ai_commerce.search.ranking import FEATURES, LEARNED, Ranker
+
+    state = serving.state()
+    weights = [1.0 if f in ("title", "shopper_product") else 0.0 for f in FEATURES]
+    state.ranker = Ranker(LEARNED, weights=weights, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES))
+    anonymous = [r.title for r in service.search("ceramic mug", log=False).results]
+    assert anonymous[0] != "Green ceramic mug"  # equal titles' scores: the lexical order's tie-break
+    Interaction.objects.create(session_key="s1", product_id=shop[2].pk, source="app", kind="purchase")
+    with django_assert_max_num_queries(3):  # eligibility, the shopper's taste, the page
+        page = service.search("ceramic mug", session_key="s1", log=False)
+    assert page.results[0].title == "Green ceramic mug" and page.ranker == "learned"
+    assert sorted(r.title for r in page.results) == sorted(anonymous)

@@ -16,8 +16,8 @@ from demo_shop.catalog import seeding
 class Command(BaseCommand):
     help = (
         "Create a realistic synthetic shop (categories, products with price history and known demand, "
-        "customers in taste clusters, orders with seasonality, reviews) deterministically from a seed, "
-        "plus a staff superuser admin/admin if missing. Seeded rows are bulk-inserted, so model signals "
+        "customers in taste clusters, orders with seasonality, reviews, search sessions) deterministically from a "
+        "seed, plus a staff superuser admin/admin if missing. Seeded rows are bulk-inserted, so model signals "
         "do not fire for them."
     )
 
@@ -29,6 +29,10 @@ class Command(BaseCommand):
             "--order-lines", type=int, default=100_000, help="Target number of order lines (default 100000)."
         )
         parser.add_argument("--days", type=int, default=365, help="Days of history (default 365).")
+        parser.add_argument(
+            "--searches", type=int, default=3000,
+            help="Search sessions: customers searching for what they then ordered (default 3000; 0 for none).",
+        )
         parser.add_argument(
             "--end-date", default=None, metavar="YYYY-MM-DD",
             help="Last day of the history (default yesterday, so the demo is always current; pass one to get the "
@@ -44,6 +48,8 @@ class Command(BaseCommand):
         for name in ("products", "customers", "order_lines", "days"):
             if options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {options[name]}")
+        if options["searches"] < 0:
+            raise CommandError(f"--searches must be 0 or more, got {options['searches']}")
         end_date = self.end_date(options["end_date"])
         config = seeding.SeedConfig(
             seed=options["seed"],
@@ -52,6 +58,7 @@ class Command(BaseCommand):
             customers=options["customers"],
             order_lines=options["order_lines"],
             days=options["days"],
+            searches=options["searches"],
             progress=options["verbosity"] >= 1,
         )
         started = time.perf_counter()
