@@ -405,6 +405,38 @@ def middle_cut_choice(scores, groups, truth):
     return rows
 
 
+CUT_CHOICES = {"low": np.round(np.arange(0.3, 0.96, 0.05), 2), "middle": np.round(np.arange(0.8, 0.996, 0.01), 2),
+               "high": np.round(np.arange(0.0, 0.76, 0.05), 2)}
+
+
+def precision_recall_f1(flags, truth):
+    hits = int((flags & truth).sum())
+    precision, recall = hits / max(int(flags.sum()), 1), hits / max(int(truth.sum()), 1)
+    return {"precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / (precision + recall), 4) if hits else 0.0}
+
+
+def default_cut_choice(parts):
+    """Choose the default cuts on validation parts: of every combination of ``CUT_CHOICES``, the one with the highest
+    mean F1 over the shops (``parts``: {shop: (served margins, star groups, truth)}). Return it with each shop's
+    figures, next to those of the cuts served before."""
+    from ai_commerce.sentiment.mismatch import DEFAULT_CUTS
+
+    def figures(cuts):
+        return {shop: precision_recall_f1(scores >= np.select([groups == g for g in GROUP_NAMES],
+                                                               [cuts[g] for g in GROUP_NAMES]), truth)
+                for shop, (scores, groups, truth) in parts.items()}
+
+    best, best_f1 = None, -1.0
+    for combination in itertools.product(*(CUT_CHOICES[g] for g in GROUP_NAMES)):
+        cuts = dict(zip(GROUP_NAMES, map(float, combination), strict=True))
+        mean_f1 = statistics.mean(row["f1"] for row in figures(cuts).values())
+        if mean_f1 > best_f1:
+            best, best_f1 = cuts, mean_f1
+    return {"chosen": {"cuts": best, "shops": figures(best)},
+            "served": {"cuts": dict(DEFAULT_CUTS), "shops": figures(DEFAULT_CUTS)}}
+
+
 def run_mismatch_validation(data_path):
     """Diagnose the mismatch flag on validation parts only: a quarter of each shop's training part (clothing: the
     80% of the protocol's split; demo: the same for its synthetic reviews), mismatches planted as in the benchmark
@@ -455,6 +487,9 @@ def run_mismatch_validation(data_path):
                                         for n, v in demo_scores.items()],
                              "middle_cut": middle_cut_choice(demo_scores["served: 3-class margin"], demo_groups,
                                                              syn_truth[s_val])}
+    out["default_cuts"] = default_cut_choice({
+        "clothing": (served, groups, truth),
+        "demo_synthetic": (demo_scores["served: 3-class margin"], demo_groups, syn_truth[s_val])})
     return out
 
 
@@ -462,6 +497,12 @@ def print_mismatch_validation(result):
     print("\nMismatch flag on validation parts (test splits untouched): average precision per star group, and the best "
           "recall any per-group cuts reach at precision 0.90 on the same reviews (an upper bound)")
     for shop, part in result.items():
+        if shop == "default_cuts":
+            for name, choice in part.items():
+                figures = "  ".join(f"{s}: P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f}"
+                                    for s, f in choice["shops"].items())
+                print(f"default cuts, {name:7} {choice['cuts']}  {figures}")
+            continue
         for row in part["scores"]:
             best = row["best_reachable_at_p90"]
             print(f"{shop:15} {row['score']:52} AP {row['average_precision']}  best R {best['recall']:.3f} "
