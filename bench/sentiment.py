@@ -22,8 +22,10 @@ Protocol, exactly as in DESIGN.md:
   calibrated.
 * ``--part mismatch`` measures the rating-text mismatch flag on the test splits (``clothing_mismatches`` defines
   the mismatches); ``--part mismatch-validation`` diagnoses it on validation parts carved from the training splits
-  (test splits unread): candidate scores, the best recall any cuts reach at precision 0.90, the 3-star cut's choice,
-  and where the false positives come from.
+  (test splits unread): candidate scores (the served margin and other text models trained on the same reviews), the
+  best recall any cuts reach at precision 0.90, the 3-star cut's choice, where the false positives come from, which
+  planted mismatches are missed (by how many stars they were moved), and the operating points expected under the
+  planting from every review's text, with the natural mismatches that count as false flags.
 * Cross-domain: the clothing-trained model scores the demo shop's synthetic reviews, and a model trained on the
   synthetic reviews scores the clothing test split, with VADER's figures on the same texts. The synthetic reviews
   come from the demo shop's own generator, ``demo_shop/reviews/text.py`` (``ReviewWriter``, loaded from its file so
@@ -65,6 +67,7 @@ SYNTHETIC_REVIEWS = 7500  # about what `manage.py demo_seed` writes with its def
 SYNTHETIC_SEED = 2026
 LATENCY_REVIEWS = 500
 MISMATCH_SHARE, MISMATCH_SEED = 0.05, 42  # planted mismatches in the clothing reviews (clothing_mismatches)
+OPPOSITE_END_SHARE = 0.7  # of the planted mismatches, those given the other end's stars (the rest get 3 stars)
 
 
 def load_clothing(path):
@@ -148,7 +151,7 @@ def clothing_mismatches(ratings, recommended, seed=MISMATCH_SEED):
         if stars[i] == 3:
             continue
         opposite_end = [1, 2] if stars[i] >= 4 else [4, 5]
-        stars[i] = int(rng.choice(opposite_end)) if rng.random() < 0.7 else 3
+        stars[i] = int(rng.choice(opposite_end)) if rng.random() < OPPOSITE_END_SHARE else 3
         truth[i] = True
     return kept, stars, truth
 
@@ -194,6 +197,7 @@ def mismatch_systems(predictions, stars, truth, conf):
 def run_mismatch(data_path, model_3class=None):
     """The mismatch benchmark: clothing (planted, ``clothing_mismatches``) and the demo's own writer's mismatches."""
     from ai_commerce.sentiment.conf import DEFAULTS
+    from ai_commerce.sentiment.mismatch import fit_rule
 
     texts, ratings = load_clothing(data_path)
     recommended = load_recommended(data_path)
@@ -204,6 +208,9 @@ def run_mismatch(data_path, model_3class=None):
     kept, stars, truth = clothing_mismatches(ratings[test_i], recommended[test_i])
     predictions = model.predict([x[test_i[k]] for k in kept])
     out = {"clothing": mismatch_systems(predictions, stars, truth, DEFAULTS)}
+    default = fit_rule([p.probabilities for p in predictions], list(stars))
+    flags = np.array([default.flags(p, r) for p, r in zip(predictions, stars, strict=True)])
+    by_gap = recall_by_star_gap(flags, truth, ratings[test_i][kept], stars)
     synthetic = demo_reviews(with_kind=True)
     syn_ratings = np.array([r for r, _t, _k in synthetic])
     syn_truth = np.array([k == "mismatched" for _r, _t, k in synthetic])
@@ -213,13 +220,14 @@ def run_mismatch(data_path, model_3class=None):
     demo_model = SentimentModel.train([syn_x[i] for i in s_train], syn_y[s_train])  # the demo shop's own model
     demo_predictions = demo_model.predict([syn_x[i] for i in s_test])
     out["demo_synthetic"] = mismatch_systems(demo_predictions, syn_ratings[s_test], syn_truth[s_test], DEFAULTS)
+    out["clothing_learnt_by_star_gap"] = by_gap
     return out
 
 
 CONTRAST = re.compile(r"\b(but|however|though|although|unfortunately|except)\b", re.IGNORECASE)
 FIRST_LEARNT_CUTS = {"low": 0.4, "middle": 0.8, "high": 0.4}  # the defaults whose false positives were diagnosed
 VALIDATION_SEED = 7  # the validation carve and its planted mismatches; the test split's seed (42) is not touched
-CUT_GRID = np.round(np.arange(-0.2, 1.0, 0.05), 2)
+GROUP_NAMES = ("low", "middle", "high")
 
 
 def after_last_contrast(text):
@@ -229,17 +237,26 @@ def after_last_contrast(text):
 
 
 def best_reachable(scores, groups, truth, precision=0.9):
-    """Return the highest recall any per-group cuts (on ``CUT_GRID``) reach at ``precision`` on these same reviews:
-    an upper bound for a score, since the cuts are chosen on the figures they are judged on."""
-    best = {"recall": 0.0, "precision": None, "cuts": None}
-    for cuts in itertools.product(CUT_GRID, repeat=3):
-        flags = scores >= np.select([groups == g for g in ("low", "middle", "high")], cuts)
-        if flags.sum() and (flags & truth).sum() / flags.sum() >= precision:
-            recall, precision_here = (flags & truth).sum() / truth.sum(), (flags & truth).sum() / flags.sum()
-            if recall > best["recall"]:
-                best = {"recall": round(float(recall), 4), "precision": round(float(precision_here), 4),
-                        "cuts": dict(zip(("low", "middle", "high"), map(float, cuts), strict=True))}
-    return best
+    """Return the highest recall any per-group cuts reach at ``precision`` on these same reviews, and those cuts: an
+    upper bound for a score, since the cuts are chosen on the figures they are judged on. Exact: every group is cut
+    just below one of its mismatches (or flags nothing), and every combination is tried."""
+    found, flagged, cuts = [], [], []
+    for g in GROUP_NAMES:
+        s, t = scores[groups == g], truth[groups == g]
+        order = np.argsort(-s, kind="stable")
+        stops = np.where(t[order])[0]  # flag down to a mismatch, never stop on a false flag
+        found.append(np.concatenate([[0], np.arange(1, len(stops) + 1)]))
+        flagged.append(np.concatenate([[0], stops + 1]))
+        cuts.append(np.concatenate([[np.inf], s[order][stops]]))
+    hits = found[0][:, None, None] + found[1][None, :, None] + found[2][None, None, :]
+    n = flagged[0][:, None, None] + flagged[1][None, :, None] + flagged[2][None, None, :]
+    reachable = np.where((hits >= precision * n) & (n > 0), hits, -1)
+    best = np.unravel_index(np.argmax(reachable), reachable.shape)
+    if reachable[best] <= 0:
+        return {"recall": 0.0, "precision": None, "cuts": None}
+    return {"recall": round(float(hits[best] / truth.sum()), 4), "precision": round(float(hits[best] / n[best]), 4),
+            "cuts": {g: round(float(c[i]), 4) if np.isfinite(c[i]) else None
+                     for g, c, i in zip(GROUP_NAMES, cuts, best, strict=True)}}
 
 
 def score_report(name, scores, groups, truth):
@@ -263,14 +280,109 @@ def validation_scores(model, texts, stars, five_class=None):
     out = {"served: 3-class margin": served,
            "margin of text and of last contrast clause, lower": np.minimum(served, tail)}
     if five_class is not None:
-        margins = []
-        for p, r in zip(five_class.predict(texts), stars, strict=True):
-            low = p.probabilities.get("1", 0.0) + p.probabilities.get("2", 0.0)
-            high = p.probabilities.get("4", 0.0) + p.probabilities.get("5", 0.0)
-            margins.append({"high": low - high, "low": high - low,
-                            "middle": max(low, high) - p.probabilities.get("3", 0.0)}[group_of(r)])
-        out["5-class margin (a model on the stars 1-5)"] = np.array(margins)
+        stars_p = np.array([[p.probabilities.get(str(k), 0.0) for k in range(1, 6)] for p in five_class.predict(texts)])
+        out["5-class margin (a model on the stars 1-5)"] = star_margins(stars_p, stars)
     return out
+
+
+def star_margins(stars_p, stars):
+    """Return the mismatch margin of each review from probabilities of the stars 1-5 (``stars_p``, n x 5), as the
+    served margin does with three labels: 1-2 stars against 4-5, and the clearer of them against 3 stars."""
+    low, middle, high = stars_p[:, :2].sum(1), stars_p[:, 2], stars_p[:, 3:].sum(1)
+    groups = np.array([group_of(r) for r in stars])
+    return np.select([groups == "high", groups == "low"], [low - high, high - low], np.maximum(low, high) - middle)
+
+
+def other_text_models(fit_texts, fit_stars, texts, stars, served_probabilities):
+    """Return {name: margin per review} of other text models trained on the same reviews' stars (1-5):
+
+    * word 1-2 gram and character 2-5 gram TF-IDF with a multinomial logistic regression on the stars (calibrated:
+      a logistic loss, no class weights), the margin as ``star_margins``;
+    * a ridge regression of the stars on the same features (an ordinal model), the distance of its predicted stars
+      from the given ones (for 3 stars, from 3 either way);
+    * a model of its own for 3 stars: ``SentimentModel`` trained to tell 3-star texts from 4-5 star ones, for warm
+      texts at 3 stars (``2 p(4-5) - 1``; the served margin still judges clearly negative texts at 3 stars)."""
+    from scipy import sparse
+    from sklearn.linear_model import Ridge
+
+    from ai_commerce.sentiment.mismatch import opposite
+
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=3, max_features=300_000)
+    fit_x = sparse.hstack([word.fit_transform(fit_texts), char.fit_transform(fit_texts)]).tocsr()
+    x = sparse.hstack([word.transform(texts), char.transform(texts)]).tocsr()
+    stars_p = LogisticRegression(C=2.0, max_iter=3000).fit(fit_x, fit_stars).predict_proba(x)
+    predicted = Ridge(alpha=3.0).fit(fit_x, fit_stars.astype(float)).predict(x)
+    groups = np.array([group_of(r) for r in stars])
+    distance = np.select([groups == "high", groups == "low"], [stars - predicted, predicted - stars],
+                         np.abs(predicted - 3))
+    warm = fit_stars >= 3
+    three = SentimentModel.train([t for t, w in zip(fit_texts, warm, strict=True) if w],
+                                 np.where(fit_stars[warm] >= 4, "4-5", "3"))
+    up = np.array([p.probabilities["4-5"] for p in three.predict(texts)])
+    served = np.array([opposite(p, r) for p, r in zip(served_probabilities, stars, strict=True)])
+    negative_at_three = np.array([p.get("negative", 0.0) - p.get("neutral", 0.0) for p in served_probabilities])
+    own_three = np.where(groups == "middle", np.maximum(2 * up - 1, negative_at_three), served)
+    return {"word+char TF-IDF, logistic regression on the stars 1-5": star_margins(stars_p, stars),
+            "word+char TF-IDF, ridge regression of the stars: distance": distance,
+            "served margin, 3 stars by a 3-vs-4/5 model of its own": own_three}
+
+
+GROUP_STARS = {"low": 1, "middle": 3, "high": 5}  # a rating of each group, to score a text as if it carried it
+
+
+def expected_operating_points(probabilities, original_groups, step=0.02):
+    """Return the best operating points of the served margin expected under the benchmark's planting, from every
+    review's text rather than from the few planted ones.
+
+    Each text is scored as if it carried each group's stars. Into a group go, in expectation, the planted share of
+    the other groups' texts (``MISMATCH_SHARE``, ``OPPOSITE_END_SHARE``) and its own natural texts; so per-group
+    cuts on a grid give expected mismatches found and natural reviews flagged. Also returned, per group: how many
+    natural reviews score at least as high as the median and the lower quartile of the texts planted into it (the
+    natural mismatches that count as false flags)."""
+    from ai_commerce.sentiment.mismatch import opposite
+
+    margin = {g: np.array([opposite(p, GROUP_STARS[g]) for p in probabilities]) for g in GROUP_NAMES}
+    size = {g: int((original_groups == g).sum()) for g in GROUP_NAMES}
+    to_end, to_three = MISMATCH_SHARE * OPPOSITE_END_SHARE, MISMATCH_SHARE * (1 - OPPOSITE_END_SHARE)
+    planted = {"low": to_end * size["high"], "middle": to_three * (size["low"] + size["high"]),
+               "high": to_end * size["low"]}
+    natural_n = {"low": (1 - MISMATCH_SHARE) * size["low"], "middle": size["middle"],
+                 "high": (1 - MISMATCH_SHARE) * size["high"]}
+    source = {"low": margin["low"][original_groups == "high"], "high": margin["high"][original_groups == "low"],
+              "middle": margin["middle"][original_groups != "middle"]}  # low and high texts in proportion
+    natural = {g: margin[g][original_groups == g] for g in GROUP_NAMES}
+    grid = np.round(np.arange(-1.0, 1.0 + step / 2, step), 4)
+    found = [np.array([(source[g] >= c).mean() for c in grid]) * planted[g] for g in GROUP_NAMES]
+    wrong = [np.array([(natural[g] >= c).mean() for c in grid]) * natural_n[g] for g in GROUP_NAMES]
+    hits = found[0][:, None, None] + found[1][None, :, None] + found[2][None, None, :]
+    flagged = hits + wrong[0][:, None, None] + wrong[1][None, :, None] + wrong[2][None, None, :]
+    precision, recall = hits / np.maximum(flagged, 1e-9), hits / sum(planted.values())
+
+    def point(values):
+        index = np.unravel_index(np.argmax(values), values.shape)
+        if values[index] < 0:
+            return {"precision": None, "recall": 0.0, "cuts": None, "false_flags": None}  # no cuts reach it
+        return {"precision": round(float(precision[index]), 4), "recall": round(float(recall[index]), 4),
+                "cuts": {g: float(grid[i]) for g, i in zip(GROUP_NAMES, index, strict=True)},
+                "false_flags": {g: round(float(w[i]), 1) for g, w, i in zip(GROUP_NAMES, wrong, index, strict=True)}}
+
+    near = {}
+    for g in GROUP_NAMES:
+        median, quartile = np.percentile(source[g], 50), np.percentile(source[g], 25)
+        near[g] = {"natural": len(natural[g]), "planted_expected": round(planted[g], 1),
+                   "at_least_planted_median": int((natural[g] >= median).sum()),
+                   "at_least_planted_lower_quartile": int((natural[g] >= quartile).sum())}
+    return {"best_recall_at_p90": point(np.where(precision >= 0.9, recall, -1)),
+            "best_precision_at_r85": point(np.where(recall >= 0.85, precision, -1)),
+            "natural_near_mismatches": near}
+
+
+def recall_by_star_gap(flags, truth, original, stars):
+    """Return rows of the planted mismatches found, by how many stars they were moved (1: a 4-star text given 3)."""
+    gap = np.abs(np.asarray(original) - np.asarray(stars))
+    return [{"star_gap": d, "mismatches": int((truth & (gap == d)).sum()),
+             "found": int((flags & truth & (gap == d)).sum())} for d in range(1, 5)]
 
 
 MIDDLE_CUT_CHOICES = (0.8, 0.85, 0.9, 0.95)
@@ -293,6 +405,38 @@ def middle_cut_choice(scores, groups, truth):
     return rows
 
 
+CUT_CHOICES = {"low": np.round(np.arange(0.3, 0.96, 0.05), 2), "middle": np.round(np.arange(0.8, 0.996, 0.01), 2),
+               "high": np.round(np.arange(0.0, 0.76, 0.05), 2)}
+
+
+def precision_recall_f1(flags, truth):
+    hits = int((flags & truth).sum())
+    precision, recall = hits / max(int(flags.sum()), 1), hits / max(int(truth.sum()), 1)
+    return {"precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / (precision + recall), 4) if hits else 0.0}
+
+
+def default_cut_choice(parts):
+    """Choose the default cuts on validation parts: of every combination of ``CUT_CHOICES``, the one with the highest
+    mean F1 over the shops (``parts``: {shop: (served margins, star groups, truth)}). Return it with each shop's
+    figures, next to those of the cuts served before."""
+    from ai_commerce.sentiment.mismatch import DEFAULT_CUTS
+
+    def figures(cuts):
+        return {shop: precision_recall_f1(scores >= np.select([groups == g for g in GROUP_NAMES],
+                                                               [cuts[g] for g in GROUP_NAMES]), truth)
+                for shop, (scores, groups, truth) in parts.items()}
+
+    best, best_f1 = None, -1.0
+    for combination in itertools.product(*(CUT_CHOICES[g] for g in GROUP_NAMES)):
+        cuts = dict(zip(GROUP_NAMES, map(float, combination), strict=True))
+        mean_f1 = statistics.mean(row["f1"] for row in figures(cuts).values())
+        if mean_f1 > best_f1:
+            best, best_f1 = cuts, mean_f1
+    return {"chosen": {"cuts": best, "shops": figures(best)},
+            "served": {"cuts": dict(DEFAULT_CUTS), "shops": figures(DEFAULT_CUTS)}}
+
+
 def run_mismatch_validation(data_path):
     """Diagnose the mismatch flag on validation parts only: a quarter of each shop's training part (clothing: the
     80% of the protocol's split; demo: the same for its synthetic reviews), mismatches planted as in the benchmark
@@ -308,7 +452,15 @@ def run_mismatch_validation(data_path):
     val_texts = [x[val_i[k]] for k in kept]
     groups = np.array([group_of(r) for r in stars])
     scores = validation_scores(model, val_texts, stars, five_class)
+    served_probabilities = [p.probabilities for p in model.predict(val_texts)]
+    scores.update(other_text_models([x[i] for i in fit_i], ratings[fit_i], val_texts, stars, served_probabilities))
     served = scores["served: 3-class margin"]
+    original = ratings[val_i][kept]
+    ceiling_cuts = best_reachable(served, groups, truth)["cuts"]
+    at_ceiling = served >= np.select([groups == g for g in GROUP_NAMES],
+                                     [np.inf if ceiling_cuts[g] is None else ceiling_cuts[g] for g in GROUP_NAMES])
+    train_groups = np.array([group_of(r) for r in ratings[train_i]])
+    recommends = {g: round(float(recommended[train_i][train_groups == g].mean()), 4) for g in GROUP_NAMES}
     false_positives = {}
     for g in ("low", "middle", "high"):
         fp = np.where((groups == g) & (served >= FIRST_LEARNT_CUTS[g]) & ~truth)[0]
@@ -316,7 +468,11 @@ def run_mismatch_validation(data_path):
                               "with_contrast_word": sum(bool(CONTRAST.search(val_texts[i])) for i in fp)}
     out = {"clothing": {"scores": [score_report(n, v, groups, truth) for n, v in scores.items()],
                         "false_positives_at_first_cuts": false_positives,
-                        "middle_cut": middle_cut_choice(served, groups, truth)}}
+                        "middle_cut": middle_cut_choice(served, groups, truth),
+                        "served_at_its_ceiling_by_star_gap": recall_by_star_gap(at_ceiling, truth, original, stars),
+                        "expected": expected_operating_points(served_probabilities,
+                                                              np.array([group_of(r) for r in original])),
+                        "training_part_share_recommending": recommends}}
     synthetic = demo_reviews(with_kind=True)
     syn_x = [t for _r, t, _k in synthetic]
     syn_ratings = np.array([r for r, _t, _k in synthetic])
@@ -331,6 +487,9 @@ def run_mismatch_validation(data_path):
                                         for n, v in demo_scores.items()],
                              "middle_cut": middle_cut_choice(demo_scores["served: 3-class margin"], demo_groups,
                                                              syn_truth[s_val])}
+    out["default_cuts"] = default_cut_choice({
+        "clothing": (served, groups, truth),
+        "demo_synthetic": (demo_scores["served: 3-class margin"], demo_groups, syn_truth[s_val])})
     return out
 
 
@@ -338,6 +497,12 @@ def print_mismatch_validation(result):
     print("\nMismatch flag on validation parts (test splits untouched): average precision per star group, and the best "
           "recall any per-group cuts reach at precision 0.90 on the same reviews (an upper bound)")
     for shop, part in result.items():
+        if shop == "default_cuts":
+            for name, choice in part.items():
+                figures = "  ".join(f"{s}: P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f}"
+                                    for s, f in choice["shops"].items())
+                print(f"default cuts, {name:7} {choice['cuts']}  {figures}")
+            continue
         for row in part["scores"]:
             best = row["best_reachable_at_p90"]
             print(f"{shop:15} {row['score']:52} AP {row['average_precision']}  best R {best['recall']:.3f} "
@@ -348,11 +513,32 @@ def print_mismatch_validation(result):
         for group, fp in part.get("false_positives_at_first_cuts", {}).items():
             print(f"{shop:15} false positives at the cuts 0.4/0.8/0.4, {group:6}: {fp['n']:3}, of which the reviewer "
                   f"recommends {fp['reviewer_recommends']}, with a contrast word {fp['with_contrast_word']}")
+        for row in part.get("served_at_its_ceiling_by_star_gap", []):
+            print(f"{shop:15} served margin at its ceiling's cuts, mismatches moved {row['star_gap']} star(s): "
+                  f"{row['found']} of {row['mismatches']} found")
+        if "expected" in part:
+            expected = part["expected"]
+            for name in ("best_recall_at_p90", "best_precision_at_r85"):
+                point = expected[name]
+                print(f"{shop:15} expected under the planting, {name}: P {point['precision']}  "
+                      f"R {point['recall']}  cuts {point['cuts']}  natural reviews flagged {point['false_flags']}")
+            for group, near in expected["natural_near_mismatches"].items():
+                print(f"{shop:15} {group:6}: of {near['natural']} natural reviews, {near['at_least_planted_median']} "
+                      f"score at least the median of the texts planted there and "
+                      f"{near['at_least_planted_lower_quartile']} at least their lower quartile "
+                      f"({near['planted_expected']} planted expected)")
+            print(f"{shop:15} share of the training part's reviewers who recommend the item, by stars: "
+                  f"{part['training_part_share_recommending']}")
 
 
 def print_mismatch(result):
     print("\nRating-text mismatch flag (precision / recall; 3-star recall)")
     for shop, rows in result.items():
+        if shop.endswith("_by_star_gap"):
+            for row in rows:
+                print(f"{shop:15} learnt, no verdicts: mismatches moved {row['star_gap']} star(s): {row['found']} of "
+                      f"{row['mismatches']} found")
+            continue
         for row in rows:
             print(f"{shop:15} {row['system']:32} flagged {row['flagged']:5}  of {row['mismatches']:4}  "
                   f"P {row['precision']:.3f}  R {row['recall']:.3f}  R3 {row['recall_3_star']:.3f}")

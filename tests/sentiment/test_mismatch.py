@@ -29,19 +29,20 @@ def test_the_opposite_probability_of_each_star_group():
 def test_without_verdicts_the_default_cuts_judge_three_star_reviews_that_the_fixed_rule_cannot():
     rule = fit_rule([{"negative": 0.6}], [5])
     assert rule.cuts == DEFAULT_CUTS and set(rule.learnt_from.values()) == {"default"}
-    clearly_negative, mixed = prediction(0.97, 0.01, 0.02), prediction(0.4, 0.3, 0.3)
+    clearly_negative, mixed = prediction(0.98, 0.01, 0.01), prediction(0.4, 0.3, 0.3)
     assert "rating_mismatch" in flags_for(clearly_negative, 3, "text", False, CONF, rule)
     assert "rating_mismatch" not in flags_for(mixed, 3, "text", False, CONF, rule)
     # 3 stars: warm text is common ("Lovely dress, but the waistband snapped"), so only a near-certain label counts
     warm = prediction(0.01, 0.09, 0.90)
     assert "rating_mismatch" not in flags_for(warm, 3, "text", False, CONF, rule)
     assert "rating_mismatch" not in flags_for(clearly_negative, 3, "text", False, CONF)  # the fixed rule
-    # 4-5 stars: the negative label 40 points more probable than the positive one; a mixed text is not enough
-    assert "rating_mismatch" in flags_for(prediction(0.65, 0.15, 0.2), 5, "text", False, CONF, rule)
-    assert "rating_mismatch" not in flags_for(prediction(0.45, 0.15, 0.4), 5, "text", False, CONF, rule)
-    # 1-2 stars, the other way round
-    assert "rating_mismatch" in flags_for(prediction(0.1, 0.2, 0.7), 1, "text", False, CONF, rule)
-    assert "rating_mismatch" not in flags_for(prediction(0.1, 0.2, 0.7), 5, "text", False, CONF, rule)
+    # 4-5 stars: the negative label 50 points more probable than the positive one; a mixed text is not enough
+    assert "rating_mismatch" in flags_for(prediction(0.7, 0.15, 0.15), 5, "text", False, CONF, rule)
+    assert "rating_mismatch" not in flags_for(prediction(0.6, 0.15, 0.25), 5, "text", False, CONF, rule)
+    # 1-2 stars, the other way round, at 75 points ("Beautiful but boxy" reviews whose praise comes first are common)
+    assert "rating_mismatch" in flags_for(prediction(0.05, 0.1, 0.85), 1, "text", False, CONF, rule)
+    assert "rating_mismatch" not in flags_for(prediction(0.1, 0.2, 0.7), 1, "text", False, CONF, rule)
+    assert "rating_mismatch" not in flags_for(prediction(0.05, 0.1, 0.85), 5, "text", False, CONF, rule)
 
 
 def test_the_cut_is_the_lowest_with_the_target_precision():

@@ -5,6 +5,7 @@ None of them needs the database. The classifier is trained once per module on a 
 
 import datetime as dt
 import importlib.util
+import itertools
 import pickle
 import random
 from pathlib import Path
@@ -431,3 +432,53 @@ def test_bench_generates_demo_reviews_without_django():
     ratings = np.array([rating for rating, _ in reviews])
     x, y = bench.task_data([t for _, t in reviews], ratings, "binary")
     assert len(x) == int((ratings != 3).sum()) and set(y) <= {"negative", "positive"}
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("_bench_sentiment", ROOT / "bench" / "sentiment.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_bench_best_reachable_is_the_highest_recall_of_any_cuts():
+    bench = _bench()
+    rng = np.random.default_rng(3)
+    groups = np.array(["low"] * 12 + ["middle"] * 10 + ["high"] * 14)
+    truth = rng.random(len(groups)) < 0.35
+    scores = np.round(truth * 0.4 + rng.random(len(groups)), 2)
+    best = bench.best_reachable(scores, groups, truth, precision=0.8)
+    brute = 0.0
+    options = [[np.inf, *np.unique(scores[groups == g])] for g in ("low", "middle", "high")]
+    for cuts in itertools.product(*options):
+        flags = scores >= np.select([groups == g for g in ("low", "middle", "high")], cuts)
+        if flags.sum() and (flags & truth).sum() >= 0.8 * flags.sum():
+            brute = max(brute, (flags & truth).sum() / truth.sum())
+    assert best["recall"] == round(brute, 4) and best["precision"] >= 0.8
+    cuts = [np.inf if best["cuts"][g] is None else best["cuts"][g] for g in ("low", "middle", "high")]
+    flags = scores >= np.select([groups == g for g in ("low", "middle", "high")], cuts)
+    assert round((flags & truth).sum() / truth.sum(), 4) == best["recall"]
+
+
+def test_bench_expected_operating_points_follow_how_separable_the_texts_are():
+    bench = _bench()
+    original = np.array(["low"] * 100 + ["middle"] * 100 + ["high"] * 800)
+    label = {"low": "negative", "middle": "neutral", "high": "positive"}
+    clear = [{c: float(c == label[g]) for c in ("negative", "neutral", "positive")} for g in original]
+    expected = bench.expected_operating_points(clear, original)
+    assert expected["best_precision_at_r85"]["precision"] == 1.0
+    assert expected["best_recall_at_p90"]["recall"] == 1.0
+    assert all(near["at_least_planted_lower_quartile"] == 0 for near in expected["natural_near_mismatches"].values())
+    same = [{"negative": 0.2, "neutral": 0.3, "positive": 0.5}] * len(original)  # texts that tell nothing
+    blind = bench.expected_operating_points(same, original)
+    assert blind["best_recall_at_p90"] == {"precision": None, "recall": 0.0, "cuts": None, "false_flags": None}
+    # no better than flagging whole star groups: 28 planted among 95 natural at 1-2 stars is the best share
+    assert blind["best_precision_at_r85"]["precision"] < 28 / (28 + 95)
+
+
+def test_bench_recall_by_star_gap_counts_moved_stars():
+    bench = _bench()
+    rows = bench.recall_by_star_gap(np.array([True, False, True, True]), np.array([True, True, True, False]),
+                                    [5, 4, 1, 5], [1, 3, 4, 5])
+    assert rows == [{"star_gap": 1, "mismatches": 1, "found": 0}, {"star_gap": 2, "mismatches": 0, "found": 0},
+                    {"star_gap": 3, "mismatches": 1, "found": 1}, {"star_gap": 4, "mismatches": 1, "found": 1}]
