@@ -23,6 +23,10 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         dashboard_template = "admin/restock/panel.html"   # renders ``p`` (the panel dict) on the dashboard
         urls = "shop.restock.urls"                        # included under the core's URLconf, or None
         stock_outlook = "shop.restock.outlook.provide"    # provide(product_ids) -> {pk: StockOutlook}, or None
+        review_standing = None                            # provide(product_ids) -> {pk: Standing} (sentiment's)
+        arranger = None                                   # staff rules for ranked lists (see ai_commerce.arrangement)
+        ranked_lists = None                               # ranked(surface, ...) -> [Shown] or None, for previews
+        arm_outcomes = None                               # arm_outcomes(arm_ids) -> {arm id: ArmOutcome}
 
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
@@ -60,6 +64,10 @@ class CapabilityConfig(AppConfig):
     dashboard_template = None
     urls = None
     stock_outlook = None  # see ai_commerce.stock_outlook: how long each product's stock lasts, for the others
+    review_standing = None  # see ai_commerce.review_standing: each product's review sentiment, for the others
+    arranger = None  # see ai_commerce.arrangement: the staff rules every ranked list applies
+    ranked_lists = None  # see ai_commerce.arrangement.ranked: the lists a capability serves, for previews
+    arm_outcomes = None  # see ai_commerce.arrangement.arm_outcomes: how experiment arms do
     def ready(self):
         django_checks.register(check_core_installed)
         if self.settings_check:

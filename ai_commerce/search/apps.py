@@ -23,3 +23,5 @@ class SearchConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.search.dashboard.panel"
     dashboard_template = "admin/ai_commerce_search/dashboard_panel.html"
     urls = "ai_commerce.search.urls"
+    # Search results and re-ranked listings, for the merchandising preview (ai_commerce.arrangement.ranked).
+    ranked_lists = "ai_commerce.search.previews.ranked"

@@ -22,6 +22,8 @@ class SentimentConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.sentiment.dashboard.panel"
     dashboard_template = "admin/ai_commerce_sentiment/dashboard_panel.html"
     urls = "ai_commerce.sentiment.urls"
+    # Average score and flagged reviews per product, for merchandising rules through ai_commerce.review_standing.
+    review_standing = "ai_commerce.sentiment.standing.provide"
 
     def connect(self):
         from . import receivers

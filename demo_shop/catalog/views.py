@@ -31,7 +31,7 @@ class ProductListView(ListView):
             # A category page: the same products, ordered for this shopper (ai_commerce.search), then paginated.
             user = self.request.user if self.request.user.is_authenticated else None
             return rerank(products.order_by("name", "pk"), user=user, session_key=self.request.session.session_key,
-                          context="category")
+                          context="category", category=self.category.name)
         return products.order_by("name", "pk")
 
     def get_context_data(self, **kwargs):
