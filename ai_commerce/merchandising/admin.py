@@ -36,7 +36,10 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        exclude = ("updated_by",)
+        fields = ("name", "action", "enabled", "priority", "starts_at", "ends_at", "note", "surfaces", "query",
+                  "query_match", "category", "arm", "product", "position", "factor", "stock_level", "field", "cap",
+                  "trade_off", "if_category", "if_price_min", "if_price_max", "if_stock_below", "if_new_days",
+                  "if_score_below", "if_flagged", "if_cover_below")
 
 
 def _plain(value):
