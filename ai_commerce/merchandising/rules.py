@@ -91,6 +91,15 @@ class Spec:
     if_score_below: float | None
     if_flagged: bool
     if_cover_below: float | None
+    # Compiled from the fields above (``__post_init__``): the conditions as small predicates.
+    checks: tuple = ()
+    uses_standing: bool = False
+    uses_outlook: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "checks", tuple(_checks(self)))
+        object.__setattr__(self, "uses_standing", self.if_score_below is not None or self.if_flagged)
+        object.__setattr__(self, "uses_outlook", self.if_cover_below is not None)
 
     @classmethod
     def of(cls, row):
@@ -117,57 +126,63 @@ class Spec:
             return False
         return self.arm is None or self.arm == scope.arm
 
-    @property
-    def conditional(self):
-        return bool(self.if_category or self.if_price_min is not None or self.if_price_max is not None
-                    or self.if_stock_below is not None or self.if_new_days is not None or self.uses_standing
-                    or self.uses_outlook or self.action == Rule.Action.HIDE)
-
-    @property
-    def uses_standing(self):
-        return self.if_score_below is not None or self.if_flagged
-
-    @property
-    def uses_outlook(self):
-        return self.if_cover_below is not None
+    def matching(self, candidates, keyed, facts):
+        """The pks of ``candidates`` the rule acts on (``keyed``: {pk: pk} of them, for its own product)."""
+        if self.product_id is not None:
+            pk = keyed.get(self.product_id, keyed.get(str(self.product_id)))
+            return [pk] if pk is not None and self.matches(pk, facts) else []
+        values, checks = facts.values, self.checks
+        if len(checks) == 1:  # the usual rule: one condition, called directly
+            check = checks[0]
+            return [pk for pk in candidates if check(values.get(pk) or _NONE, facts, pk)]
+        return [pk for pk in candidates if all(check(values.get(pk) or _NONE, facts, pk) for check in checks)]
 
     def matches(self, pk, facts):
         """Whether product ``pk`` is one the rule acts on (its product, and every condition that is set)."""
-        if self.product_id is not None and str(pk) != str(self.product_id):
+        if self.product_id is not None and pk != self.product_id and str(pk) != str(self.product_id):
             return False
-        if not self.conditional:
-            return True
-        values = facts.values.get(pk) or {}
-        if self.action == Rule.Action.HIDE:
-            stock = values.get("stock")
-            if stock is None or stock >= self.stock_level:
-                return False
-        if self.if_category and values.get("category") != self.if_category:
-            return False
-        price = values.get("price")
-        if self.if_price_min is not None and (price is None or price < self.if_price_min):
-            return False
-        if self.if_price_max is not None and (price is None or price > self.if_price_max):
-            return False
-        if self.if_stock_below is not None and (values.get("stock") is None or values["stock"] >= self.if_stock_below):
-            return False
-        if self.if_new_days is not None:
-            created = values.get("created")
-            if created is None or created < facts.now - timedelta(days=self.if_new_days):
-                return False
-        if self.uses_standing:
-            standing = facts.standing.get(pk)
-            if standing is None:
-                return False
-            if self.if_score_below is not None and not standing.average_score < self.if_score_below:
-                return False
-            if self.if_flagged and not standing.flagged:
-                return False
-        if self.uses_outlook:
-            outlook = facts.outlook.get(pk)
-            if outlook is None or outlook.days_of_cover is None or not outlook.days_of_cover < self.if_cover_below:
+        values = facts.values.get(pk) or _NONE
+        for check in self.checks:
+            if not check(values, facts, pk):
                 return False
         return True
+
+
+_NONE = {}
+
+
+def _below(value, limit):
+    return value is not None and value < limit
+
+
+def _checks(rule):
+    """The predicates ``(values, facts, pk) -> bool`` of the conditions ``rule`` sets (all must hold)."""
+    if rule.action == Rule.Action.HIDE:
+        level = rule.stock_level
+        yield lambda v, f, pk: _below(v.get("stock"), level)
+    if rule.if_category:
+        category = rule.if_category
+        yield lambda v, f, pk: v.get("category") == category
+    if rule.if_price_min is not None:
+        low = rule.if_price_min
+        yield lambda v, f, pk: v.get("price") is not None and v["price"] >= low
+    if rule.if_price_max is not None:
+        high = rule.if_price_max
+        yield lambda v, f, pk: v.get("price") is not None and v["price"] <= high
+    if rule.if_stock_below is not None:
+        level = rule.if_stock_below
+        yield lambda v, f, pk: _below(v.get("stock"), level)
+    if rule.if_new_days is not None:
+        days = timedelta(days=rule.if_new_days)
+        yield lambda v, f, pk: v.get("created") is not None and v["created"] >= f.now - days
+    if rule.if_score_below is not None:
+        score = rule.if_score_below
+        yield lambda v, f, pk: pk in f.standing and f.standing[pk].average_score < score
+    if rule.if_flagged:
+        yield lambda v, f, pk: pk in f.standing and f.standing[pk].flagged > 0
+    if rule.if_cover_below is not None:
+        cover = rule.if_cover_below
+        yield lambda v, f, pk: pk in f.outlook and _below(f.outlook[pk].days_of_cover, cover)
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,12 @@ post_delete.connect(forget_rules, sender=Rule)
 
 
 def _load():
-    return tuple(Spec.of(row) for row in Rule.objects.enabled().order_by("-priority", "pk").values(*_FIELDS))
+    """The enabled rules' rows, highest priority first (one query); what the cache keeps."""
+    return tuple(Rule.objects.enabled().order_by("-priority", "pk").values(*_FIELDS))
+
+
+def _compiled(rows):
+    return tuple(Spec.of(row) for row in rows)
 
 
 @contextlib.contextmanager
@@ -212,7 +232,7 @@ def enabled_rules():
         return f"preview-{id(previewed)}", previewed
     stamp = cache.stamp(_alias(), RULES_STAMP)
     if stamp == cache.DOWN:
-        return stamp, _load()
+        return stamp, _compiled(_load())
     found = _memo.get(stamp)
     if found is not None:
         return stamp, found
@@ -221,6 +241,7 @@ def enabled_rules():
     if found is None:
         found = _load()
         cache.set(_alias(), key, found, app_settings.MERCHANDISING["CACHE_SECONDS"])
+    found = _compiled(found)  # the predicates live in this process only (a cache keeps plain rows)
     with _lock:
         _memo.clear()
         _memo[stamp] = found
@@ -286,27 +307,32 @@ class Rules:
         present, pinned = set(ids), {str(pk) for pk in self.pinned}
         candidates = [*ids, *(pk for pk in values if pk not in present and str(pk) in pinned)]
         facts = self._facts(candidates, values)
-        hidden = {pk for rule in self.filters for pk in candidates if rule.matches(pk, facts)}
-        order = [pk for pk in ids if pk not in hidden]
-        weight = {pk: 1 / math.log2(i + 2) for i, pk in enumerate(order)}
+        keyed = {pk: pk for pk in candidates}
+        if candidates and not isinstance(candidates[0], str):  # a rule's product as text finds an int pk too
+            keyed.update({str(pk): pk for pk in candidates if pk is not None})
+        hidden = set()
+        for rule in self.filters:
+            hidden.update(rule.matching(candidates, keyed, facts))
+        order = [pk for pk in ids if pk not in hidden] if hidden else ids
+        factors = {}
+        for rule in self.weighers:
+            for pk in rule.matching(order, keyed, facts):
+                if pk not in hidden:
+                    factors[pk] = factors.get(pk, 1.0) * rule.factor
+        weight = None
         featured = set()
-        if self.weighers:
+        if factors or self.diversifiers:
+            weight = {pk: factors.get(pk, 1.0) / math.log2(i + 2) for i, pk in enumerate(order)}
+        if factors:
             before = {pk: i for i, pk in enumerate(order)}
-            boosted = set()
-            for rule in self.weighers:
-                for pk in order:
-                    if rule.matches(pk, facts):
-                        weight[pk] *= rule.factor
-                        if rule.factor > 1:
-                            boosted.add(pk)
-            order.sort(key=lambda pk: -weight[pk])
-            featured |= {pk for i, pk in enumerate(order) if pk in boosted and i < before[pk]}
+            order = sorted(order, key=lambda pk: -weight[pk])
+            featured = {pk for i, pk in enumerate(order) if factors.get(pk, 1.0) > 1 and i < before[pk]}
         for rule in self.caps:
             order = _capped(order, rule, values, complete)
         if self.diversifiers:
             order = _diversified(order, weight, self.diversifiers[0], values)
-        order, pinned = self._pin(order, hidden, facts, values)
-        return arrangement.Arranged(order, frozenset(featured | pinned))
+        order, placed = self._pin(order, hidden, facts, values)
+        return arrangement.Arranged(list(order), frozenset(featured | placed))
 
     def _pin(self, order, hidden, facts, values):
         by_key = {str(pk): pk for pk in values}
@@ -329,14 +355,18 @@ class Rules:
 
 
 def _capped(order, rule, values, complete):
-    kept, over, counts = [], [], {}
+    kept, over, counts, cap = [], [], {}, rule.cap
+    if rule.field == Rule.Field.PRICE_BAND:
+        value_of = {pk: field_value(values.get(pk), rule.field) for pk in order}.get
+    else:
+        value_of = lambda pk: (values.get(pk) or _NONE).get(rule.field)  # noqa: E731
     for pk in order:
-        value = field_value(values.get(pk), rule.field)
+        value = value_of(pk)
         if value is None:
             kept.append(pk)
             continue
-        counts[value] = counts.get(value, 0) + 1
-        (kept if counts[value] <= rule.cap else over).append(pk)
+        n = counts[value] = counts.get(value, 0) + 1
+        (kept if n <= cap else over).append(pk)
     return kept + over if complete else kept
 
 
@@ -346,15 +376,16 @@ def _diversified(order, weight, rule, values):
     if len(head) < 3:
         return order
     top = max(weight[pk] for pk in head) or 1.0
+    field = {pk: field_value(values.get(pk), rule.field) for pk in head}
+    relevance = {pk: rule.trade_off * weight[pk] / top for pk in head}
+    penalty = 1 - rule.trade_off
     remaining, chosen, shown = list(head), [], set()
     while remaining:
-        best = max(remaining, key=lambda pk: rule.trade_off * weight[pk] / top - (1 - rule.trade_off) * (
-            field_value(values.get(pk), rule.field) in shown))
+        best = max(remaining, key=lambda pk: relevance[pk] - penalty * (field[pk] in shown))
         remaining.remove(best)
         chosen.append(best)
-        value = field_value(values.get(best), rule.field)
-        if value is not None:
-            shown.add(value)
+        if field[best] is not None:
+            shown.add(field[best])
     return chosen + tail
 
 
