@@ -8,8 +8,9 @@ The lists are Online Retail's (``../shared/data/online_retail.csv.gz``, read in 
 lines in the last 30 days, with their real prices and, as the category a cap or diversify rule reads, the last word
 of their description ("HOLDER", "BAG", "MUG", ...); stock is the product's lines in those 30 days. Each case times
 what a surface does per list once the rules are cached (as on every warm request): pick the rules that apply to the
-list's scope (``rules.for_scope``) and arrange it (``Rules.arrange``), for a placement's candidates (k=10 over-fetched
-3x: 30 products) and for a search's candidates (100, the learned ranking's depth, and 1,000, the largest pool), with 0, 1, 20 and 200 enabled rules. The 200 are
+list's scope (``rules.for_scope``) and arrange it (``Rules.arrange``), for a placement's candidates (k=10
+over-fetched 3x: 30 products) and for a search's candidates (100, the learned ranking's depth, and 1,000, the
+largest pool), with 0, 1, 20 and 200 enabled rules. The 200 are
 a shop's mix: pins and boosts scoped to queries, categories and placements, a few global filters and buries on
 price and stock, one cap and one diversify rule. The baseline in the same run is the list without rules (0). The
 SQL side (at most one statement per list, none once cached) is a test (``tests/merchandising``), not timed here.
@@ -44,7 +45,8 @@ def catalogue(path):
     rows = []
     with gzip.open(path, "rt", encoding="latin-1") as f:
         for row in csv.DictReader(f):
-            if row["InvoiceNo"].startswith("C") or float(row["Quantity"] or 0) <= 0 or float(row["UnitPrice"] or 0) <= 0:
+            returned = row["InvoiceNo"].startswith("C")
+            if returned or float(row["Quantity"] or 0) <= 0 or float(row["UnitPrice"] or 0) <= 0:
                 continue
             rows.append((row["StockCode"], row["Description"], row["UnitPrice"], row["InvoiceDate"]))
     parse = lambda s: dt.datetime.fromisoformat(s).replace(tzinfo=dt.UTC)  # noqa: E731

@@ -142,10 +142,7 @@ class Spec:
         if self.product_id is not None and pk != self.product_id and str(pk) != str(self.product_id):
             return False
         values = facts.values.get(pk) or _NONE
-        for check in self.checks:
-            if not check(values, facts, pk):
-                return False
-        return True
+        return all(check(values, facts, pk) for check in self.checks)
 
 
 _NONE = {}
