@@ -17,3 +17,4 @@ class MerchandisingConfig(capabilities.CapabilityConfig):
     arranger = "ai_commerce.merchandising.rules.ARRANGER"
     dashboard_panel = "ai_commerce.merchandising.dashboard.panel"
     dashboard_template = "admin/ai_commerce_merchandising/dashboard_panel.html"
+    urls = "ai_commerce.merchandising.urls"

@@ -12,7 +12,7 @@ from ai_commerce.merchandising import rules as engine
 from ai_commerce.merchandising.admin import preview
 from ai_commerce.merchandising.checks import check_merchandising_settings
 from ai_commerce.merchandising.conf import DEFAULTS
-from ai_commerce.merchandising.models import Rule, problems
+from ai_commerce.merchandising.models import Rule, RuleChange, problems
 from ai_commerce.models import ModelVersion
 from ai_commerce.recommendations import serving
 from ai_commerce.recommendations.models import TrendingProduct
@@ -335,3 +335,25 @@ def test_rule_problems():
     assert set(problems(Rule(action="bury", factor=2))) == {"factor"}
     assert set(problems(Rule(action="exclude", surfaces=["nowhere"]))) == {"surfaces"}
     assert set(problems(Rule(action="exclude", starts_at=NOW, ends_at=NOW))) == {"ends_at"}
+
+
+# -- the staff API ----------------------------------------------------------------------------------------------
+def test_the_api_writes_audited_rules_and_refuses_bad_ones_with_field_errors(shop, admin_client):
+    url = "/ai/api/merchandising/rules/"
+    created = admin_client.post(url, {"name": "Jug first", "action": "pin", "product": shop["jugs"][0].pk,
+                                      "surfaces": ["trending"]}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert pks(trending())[0] == shop["jugs"][0].pk
+    pk = created.json()["id"]
+    moved = admin_client.patch(f"{url}{pk}/", {"position": 2}, content_type="application/json")
+    assert moved.status_code == 200 and pks(trending())[1] == shop["jugs"][0].pk
+    changes = list(Rule.objects.get(pk=pk).changes.order_by("pk").values_list("action", "changes"))
+    assert changes[0][0] == "created" and changes[1] == ("changed", {"position": [1, 2]})
+    for body, field in (({"name": "x", "action": "pin"}, "product"),
+                        ({"name": "x", "action": "boost", "factor": 0.5}, "factor"),
+                        ({"name": "x", "action": "exclude", "surfaces": ["nowhere"]}, "surfaces"),
+                        ({"name": "x", "action": "shout"}, "action")):
+        refused = admin_client.post(url, body, content_type="application/json")
+        assert refused.status_code == 400 and field in refused.json(), refused.content
+    assert admin_client.delete(f"{url}{pk}/").status_code == 204
+    assert RuleChange.objects.filter(rule_name="Jug first", action="deleted").exists()
