@@ -252,7 +252,7 @@ def enabled_rules():
     if found is None:
         found = _load()
         cache.set(_alias(), key, found, app_settings.MERCHANDISING["CACHE_SECONDS"])
-    found = _compiled(found)  # the predicates live in this process only (a cache keeps plain rows)
+    found = _compiled(found)  # compiled conditions live in this process only (a cache keeps plain rows)
     with _lock:
         _memo.clear()
         _memo[stamp] = found
