@@ -52,7 +52,7 @@ def is_our_write(instance):
     """Whether ``instance`` is being saved by ai_commerce's own write-back (a receiver may then skip re-scoring)."""
     return getattr(instance, OUR_WRITE, False)
 
-PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category")
+PRODUCT_ATTRIBUTES = ("title", "description", "price", "cost", "stock", "active", "category", "created")
 ORDER_ATTRIBUTES = ("number", "user", "email", "status", "created", "shipped", "tracking")
 ORDER_LINE_ATTRIBUTES = ("user", "product", "quantity", "unit_price", "created", "order", "status")
 REVIEW_ATTRIBUTES = ("user", "product", "rating", "title", "text", "created", "moderation_status", "incentivized")

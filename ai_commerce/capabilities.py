@@ -25,6 +25,10 @@ Import the module, not the class, so that Django finds one AppConfig in ``apps.p
         stock_outlook = "shop.restock.outlook.provide"    # provide(product_ids) -> {pk: StockOutlook}, or None
         product_lookup = None        # find(words, k) -> [NamedProduct]; see ai_commerce.product_lookup
         review_insights = None       # provide(product_ids) -> {pk: ReviewInsight}; see ai_commerce.review_insights
+        review_standing = None       # provide(product_ids) -> {pk: Standing}; see ai_commerce.review_insights
+        arranger = None              # staff rules for ranked lists (see ai_commerce.arrangement)
+        ranked_lists = None          # ranked(surface, ...) -> [Shown] or None, for previews
+        arm_outcomes = None          # arm_outcomes(arm_ids) -> {arm id: ArmOutcome}
 
 Dotted paths are imported only when they are used, so declaring a trainer never imports its training stack. The
 core asks for what it needs (the registry for the trainer, privacy for the forgetter, the dashboard for the panel),
@@ -65,6 +69,10 @@ class CapabilityConfig(AppConfig):
     stock_outlook = None    # ai_commerce.stock_outlook: how long each product's stock lasts
     product_lookup = None   # ai_commerce.product_lookup: which products a shopper's words name
     review_insights = None  # ai_commerce.review_insights: what published reviews say of a product
+    review_standing = None  # ai_commerce.review_insights.standing: many products' review sentiment, one query
+    arranger = None  # see ai_commerce.arrangement: the staff rules every ranked list applies
+    ranked_lists = None  # see ai_commerce.arrangement.ranked: the lists a capability serves, for previews
+    arm_outcomes = None  # see ai_commerce.arrangement.arm_outcomes: how experiment arms do
 
     def ready(self):
         django_checks.register(check_core_installed)

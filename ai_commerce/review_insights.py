@@ -1,17 +1,23 @@
-"""Review insights: what a product's published reviews say, counted, for the capabilities that quote customers.
+"""Review insights: what the shop's reviews say of each product, for the capabilities that quote customers or
+steer by them.
 
-Capabilities never import each other. A capability that reads the shop's reviews (sentiment) names its provider in
-``CapabilityConfig.review_insights``; the others ask this module and get ``{}`` when none is installed or a product
-has no summary yet::
+Capabilities never import each other. A capability that reads the shop's reviews (sentiment) names its providers in
+``CapabilityConfig.review_insights`` (one product's reviews in detail) and ``CapabilityConfig.review_standing``
+(many products at once, cheaply); the others ask this module and get ``{}`` when none is installed or a product has
+no reviews yet::
 
     from ai_commerce import review_insights
 
-    insight = review_insights.for_products([pk]).get(pk)     # ReviewInsight, or None
+    insight = review_insights.for_products([pk]).get(pk)     # ReviewInsight, or None: the assistant quotes it
     insight.reviews, insight.average_rating, insight.aspects, insight.pros, insight.cons
+
+    standing = review_insights.standing([pk, ...])           # {pk: Standing}: merchandising rules read it
+    standing[pk].average_score, standing[pk].review_count, standing[pk].flagged
 
 Everything in an insight comes from published reviews only (the provider's rule: shown by the host, not hidden by
 staff, not waiting for them), and every sentence in it is one a customer wrote. A provider is
-``provide(product_ids) -> {pk: ReviewInsight}`` and costs a constant number of queries.
+``provide(product_ids) -> {pk: ReviewInsight}`` and costs a constant number of queries; a standing provider is
+``provide(product_ids) -> {pk: Standing}`` and costs one query.
 """
 
 from dataclasses import dataclass
@@ -53,6 +59,15 @@ class ReviewInsight:
     tier: str = ""                        # the reviews counted: "" every published one, or the provider's tier
 
 
+@dataclass(frozen=True)
+class Standing:
+    """One product's reviews as sentiment scores them (moderation included): a cheap summary of many products."""
+
+    average_score: float   # the mean sentiment score of its reviews, from -1 (negative) to 1 (positive)
+    review_count: int
+    flagged: int = 0       # reviews with a moderation flag (burst, non-buyer, mismatch, ...)
+
+
 def available():
     """Whether a provider is installed: without one, a caller reads reviews on its own; with one, a product missing
     from ``for_products`` has no published review."""
@@ -66,4 +81,14 @@ def for_products(product_ids):
     for provide in capabilities.providers("review_insights"):
         for pk, insight in provide(ids).items():
             out.setdefault(pk, insight)
+    return out
+
+
+def standing(product_ids):
+    """Return ``{pk: Standing}`` for the reviewed products among ``product_ids``; ``{}`` without a provider."""
+    ids = list(product_ids)
+    out = {}
+    for provide in capabilities.providers("review_standing"):
+        for pk, found in provide(ids).items():
+            out.setdefault(pk, found)
     return out

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ai_commerce.forecast",
     "ai_commerce.search",
     "ai_commerce.assistant",
+    "ai_commerce.merchandising",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,7 @@ AI_COMMERCE = {
         "stock": "stock",
         "active": "is_active",
         "category": "category__name",
+        "created": "created_at",
     },
     "ORDER_LINE_MODEL": "orders.OrderLine",
     "ORDER_LINE_FIELDS": {

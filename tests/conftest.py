@@ -19,7 +19,7 @@ def _suite_of_settings():
 # One settings module per pytest run: `pytest` runs the package's suites (core and one folder per capability) on the
 # althost shop, `pytest --ds=tests.demo_settings` runs tests/demo on the demo shop, and
 # `pytest --ds=tests.oscar_settings` runs tests/oscar on a django-oscar shop.
-PACKAGE_SUITES = ["core", "recommendations", "sentiment", "pricing", "forecast", "search", "assistant"]
+PACKAGE_SUITES = ["core", "recommendations", "sentiment", "pricing", "forecast", "search", "assistant", "merchandising"]
 #: The settings module of each suite that has a folder of its own; any other settings module runs the package's.
 SUITE_SETTINGS = {"tests.demo_settings": "demo", "tests.oscar_settings": "oscar"}
 _collected = PACKAGE_SUITES if _suite_of_settings() == "core" else [_suite_of_settings()]

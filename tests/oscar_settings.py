@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ai_commerce.forecast",
     "ai_commerce.search",
     "ai_commerce.assistant",
+    "ai_commerce.merchandising",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

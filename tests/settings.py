@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "ai_commerce.forecast",
     "ai_commerce.search",
     "ai_commerce.assistant",
+    "ai_commerce.merchandising",
     "tests.restock",  # a capability of the tests' own, installed like any other (no edit to the core)
 ]
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ AI_COMMERCE = {
         "stock": "stockrecords__num_in_stock",
         "active": "listed",
         "category": "sections__name",
+        "created": "added",
     },
     "ORDER_LINE_MODEL": "althost.SaleLine",
     "ORDER_LINE_FIELDS": {

@@ -39,7 +39,8 @@ shopper without replacing them: in a forked ``catalogue`` app, re-rank the produ
             context = super().get_context_data(**kwargs)   # haystack's (or Oscar's) page of products
             ids = [result.object.pk for result in context["page_obj"].object_list]
             context["reranked_ids"] = rerank(ids, user=self.request.user,
-                                             session_key=self.request.session.session_key, context="category")
+                                             session_key=self.request.session.session_key, context="category",
+                                             category=self.category.name)
             return context
 
 or serve ``ai_commerce.search.views.SearchPageView`` (typo-tolerant, learned ranking) at Oscar's search URL.
@@ -76,6 +77,7 @@ def settings(*, cost=None, excluded_statuses=EXCLUDED_STATUSES, **overrides):
             "stock": "stockrecords__num_in_stock",
             "active": "is_public",
             "category": "categories__name",
+            "created": "date_created",
         },
         "ORDER_LINE_MODEL": "order.Line",
         "ORDER_LINE_FIELDS": {

@@ -65,6 +65,7 @@ def dashboard(request, site):
                          if isinstance(v.metrics.get(name), int | float)] for name in names}
         cards.append({
             "kind": kind, "label": capability.label_text, **overview[kind],
+            "trains": registry.get_trainer(kind) is not None,
             "metrics_chart": charts.line_chart(series, title=_("Held-out metrics of each %(kind)s version")
                                                % {"kind": capability.label_text}),
             "version_count": len(versions),

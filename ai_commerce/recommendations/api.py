@@ -10,6 +10,9 @@
   from their own history only, with ``served`` and ``reason`` (what serves and why); an anonymous visitor gets an
   empty list and the reason, never anyone else's.
 
+Each takes ``&page=<token>`` (``{% page_token %}``): the list leaves out what the page's tags and earlier calls
+showed, and adds its own (``ai_commerce.page``), so a page never repeats a product across its placements.
+
 ``k`` runs from 1 to 50; anything else is a 400 naming the field. Each response says which model version (and
 experiment arm) served it, every item carries its ``attribution`` and its ``click_url`` (``<ai>/r/?a=...&s=...``,
 signed for the visitor who asked: the only link whose click is credited), and the
@@ -25,12 +28,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ai_commerce import page
 from ai_commerce.adapter import get_adapter
 from ai_commerce.api import JSONErrors
 from ai_commerce.serializers import ErrorSerializer
 
 from . import buy_again, serving
 from .attribution import log_impressions, shown
+from .experiments import visitor_key
 from .serializers import (
     BuyAgainSerializer,
     PlacementQuerySerializer,
@@ -52,10 +57,20 @@ class PlacementView(JSONErrors, APIView):
         query.is_valid(raise_exception=True)
         return query.validated_data
 
+    def shown_before(self, query):
+        """The products the page (``?page=``) showed already, left out of this list."""
+        self.page = page.of(self.request, query.get("page"), visitor_key(self.request.user,
+                                                                         self.request.session.session_key))
+        return frozenset(self.page.products) if self.page is not None else frozenset()
+
     def respond(self, results):
         """The served list, with the version (and experiment arm) that served it; its impressions are logged here,
         after the response, so a headless shop gets click-through rates without reporting them."""
         log_impressions(shown(results), self.request)
+        shown_page = getattr(self, "page", None)
+        if shown_page is not None:
+            shown_page.products.update(item.product.pk for item in results)
+            page.remember(shown_page, visitor_key(self.request.user, self.request.session.session_key))
         version, arm = (results[0].model_version, results[0].arm) if results else (serving.active_version_id(), 0)
         return Response(PlacementSerializer({"placement": self.placement, "model_version": version, "arm": arm,
                                              "results": results}, context={"request": self.request}).data)
@@ -93,7 +108,8 @@ class RecommendationsView(PlacementView):
                 raise Http404("Unknown user.")
         session = None if user is not None else request.session.session_key
         categories = [query["category"]] if "category" in query else None
-        return self.respond(serving.recommended_for(user, session_key=session, k=query["k"], categories=categories))
+        return self.respond(serving.recommended_for(user, session_key=session, k=query["k"], categories=categories,
+                                                    exclude=self.shown_before(query)))
 
 
 class ProductPlacementView(PlacementView):
@@ -105,7 +121,7 @@ class ProductPlacementView(PlacementView):
         query = self.query(request)
         categories = [query["category"]] if "category" in query else None
         return self.respond(type(self).serve(self.product(product_id), k=query["k"], categories=categories,
-                                             **self.visitor(request)))
+                                             exclude=self.shown_before(query), **self.visitor(request)))
 
 
 class SimilarView(ProductPlacementView):
@@ -123,7 +139,8 @@ class TrendingView(PlacementView):
 
     def get(self, request):
         query = self.query(request)
-        return self.respond(serving.trending(k=query["k"], category=query.get("category"), **self.visitor(request)))
+        return self.respond(serving.trending(k=query["k"], category=query.get("category"),
+                                             exclude=self.shown_before(query), **self.visitor(request)))
 
 
 class BuyAgainView(PlacementView):

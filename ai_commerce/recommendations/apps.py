@@ -25,6 +25,10 @@ class RecommendationsConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.recommendations.dashboard.panel"
     dashboard_template = "admin/ai_commerce_recommendations/dashboard_panel.html"
     urls = "ai_commerce.recommendations.urls"
+    # The placements' lists for the merchandising preview, and how experiment arms do (a rule may be an arm), through
+    # ai_commerce.arrangement.
+    ranked_lists = "ai_commerce.recommendations.previews.ranked"
+    arm_outcomes = "ai_commerce.recommendations.previews.arm_outcomes"
 
     def connect(self):
         from django.db.models.signals import post_delete, post_save

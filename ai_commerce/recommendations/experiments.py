@@ -27,7 +27,7 @@ import hashlib
 from django.db import transaction
 from django.utils import timezone
 
-from ai_commerce import cache, registry
+from ai_commerce import arrangement, cache, registry
 from ai_commerce.conf import app_settings
 from ai_commerce.models import ModelVersion
 
@@ -94,8 +94,10 @@ def problems(experiment, arms):
                     model_version=version).exists():
                 errors["arms"] = f"{arm.name}: {version} has no serving rows, so it cannot serve"
         versions = [arm.version_id for arm in arms]
-        if "arms" not in errors and len(set(versions)) != len(versions):
-            errors["arms"] = "two arms serve the same version"
+        # Two arms may serve one version when a merchandising rule runs in one of them (the rule against "no rule").
+        if "arms" not in errors and len(set(versions)) != len(versions) and not arrangement.rules_of_arms(
+                [arm.pk for arm in arms if arm.pk]):
+            errors["arms"] = "two arms serve the same version (and no merchandising rule runs in either)"
     return errors
 
 

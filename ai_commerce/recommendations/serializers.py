@@ -8,6 +8,11 @@ class PlacementQuerySerializer(serializers.Serializer):
                                  error_messages={"max_value": f"k must be from 1 to {MAX_K}.",
                                                  "min_value": f"k must be from 1 to {MAX_K}."})
     category = serializers.CharField(required=False, max_length=200, help_text="Only products of this category.")
+    page = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{8,64}$", required=False,
+        error_messages={"invalid": "page must be the page's token (the page_token tag): 8 to 64 letters, digits, "
+                                   "- or _."},
+        help_text="The page's token ({% page_token %}): leave out what the page showed already, and add this list.")
 
 
 class RecommendationsQuerySerializer(PlacementQuerySerializer):

@@ -45,7 +45,7 @@ from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ai_commerce import cache, stock_outlook
+from ai_commerce import arrangement, cache, stock_outlook
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction, ModelVersion
@@ -165,7 +165,8 @@ def _served(placement, version, subject, compute, arm=0):
     stamp = served_stamp()
     if stamp == cache.DOWN:
         return Served(placement, None, compute)
-    key = f"ai_commerce:served:{version or 0}:{arm}:{stamp}:{placement}:{cache.digest(subject, get_language())}"
+    subject = (subject, get_language(), arrangement.stamp())  # the staff rules in effect now (merchandising)
+    key = f"ai_commerce:served:{version or 0}:{arm}:{stamp}:{placement}:{cache.digest(*subject)}"
     return Served(placement, key, compute)
 
 
@@ -230,11 +231,14 @@ def reason_text(code, because_title=None, category=""):
         return _("Trending in %(category)s") % {"category": category} if category else _("Trending now")
     if code == Reason.POPULAR:
         return _("Popular")
+    if code == arrangement.FEATURED:
+        return _("Featured")
     return _("You might also like")
 
 
 def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None, exclude_categories=None):
-    """Walk the candidate ``ladder`` (lists of Rec, best first), keep the first ``k`` eligible products."""
+    """Walk the candidate ``ladder`` (lists of Rec, best first), keep the first ``k`` eligible products, arranged by
+    the staff's rules (``ai_commerce.arrangement``) before the backfill."""
     adapter = get_adapter()
     excluded = {str(pk) for pk in exclude}
     candidates, seen = [], set()
@@ -244,7 +248,10 @@ def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None,
             if key not in seen and key not in excluded:
                 seen.add(key)
                 candidates.append(row)
-    wanted = {row.item for row in candidates} | {row.because for row in candidates if row.because}
+    category = next(iter(categories)) if categories is not None and len(categories) == 1 else ""
+    rules = arrangement.for_scope(arrangement.Scope(placement, category=category or "", arm=arm))
+    pinned = [pk for pk in rules.pinned if str(pk) not in excluded]
+    wanted = {row.item for row in candidates} | {row.because for row in candidates if row.because} | set(pinned)
     # One rule for every placement and the backfill alike: the adapter's eligible(), overridden or not (pre-orders,
     # B2B), evaluated in the same query as the products (the reasons' "because" products need not be eligible).
     base = adapter.get_product_queryset()
@@ -268,18 +275,49 @@ def _serve(placement, version, ladder, k, *, arm=0, exclude=(), categories=None,
         title = getattr(because, "ai_title", None) if because is not None else None
         chosen.append(Recommended(product, float(row.score), reason_text(row.reason, title, row.category),
                                   row.reason, placement, version, arm))
-    chosen = running_out_last(chosen)[:k]
+    chosen = running_out_last(chosen)
+    if rules:
+        chosen = _arranged(chosen, rules, [products.get(str(pk)) for pk in pinned], eligible, placement, version, arm)
+    chosen = chosen[:k]
     if len(chosen) == k:
         return chosen
     # Backfill from the rest of the catalog: one query, whatever is missing.
-    queryset = adapter.eligible().exclude(pk__in=[*seen, *exclude])
+    queryset = adapter.eligible().exclude(pk__in=[*seen, *exclude, *(item.product.pk for item in chosen)])
     if categories is not None:
         queryset = queryset.filter(ai_category__in=list(categories))
     if exclude_categories:
         queryset = queryset.exclude(ai_category__in=list(exclude_categories))
-    for product in queryset.order_by("pk")[:k - len(chosen)]:
+    missing = k - len(chosen)
+    backfill = list(queryset.order_by("pk")[:missing * (OVERFETCH if rules else 1)])
+    if rules:  # the rules' filters and caps hold for the backfill too
+        values = {p.pk: _values(p) for p in [*(item.product for item in chosen), *backfill]}
+        kept = set(rules.arrange(list(values), values).ids)
+        backfill = [p for p in backfill if p.pk in kept]
+    for product in backfill[:missing]:
         chosen.append(Recommended(product, 0.0, reason_text("catalog"), "catalog", placement, version, arm))
     return chosen
+
+
+def _values(product):
+    return {name: getattr(product, f"ai_{name}", None) for name in ("category", "price", "stock", "created")}
+
+
+def _arranged(chosen, rules, pinned, eligible, placement, version, arm):
+    """``chosen`` arranged by the staff's ``rules``; the ``pinned`` products join when the shop's filters let them,
+    and an item a rule placed says "Featured"."""
+    by_pk = {item.product.pk: item for item in chosen}
+    values = {item.product.pk: _values(item.product) for item in chosen}
+    values.update({p.pk: _values(p) for p in pinned if eligible(p) and p.pk not in values})
+    arranged = rules.arrange(list(by_pk), values)
+    out = []
+    for pk in arranged.ids:
+        item = by_pk.get(pk)
+        if pk in arranged.featured:
+            product = item.product if item is not None else next(p for p in pinned if p is not None and p.pk == pk)
+            item = Recommended(product, item.score if item else 0.0, reason_text(arrangement.FEATURED),
+                               arrangement.FEATURED, placement, version, arm)
+        out.append(item)
+    return out
 
 
 def running_out_last(chosen):

@@ -26,3 +26,5 @@ class SearchConfig(capabilities.CapabilityConfig):
     # Which products a shopper's words name (typos, stems and synonyms as search reads them), for the assistant
     # through ai_commerce.product_lookup.
     product_lookup = "ai_commerce.search.lookup.find"
+    # Search results and re-ranked listings, for the merchandising preview (ai_commerce.arrangement.ranked).
+    ranked_lists = "ai_commerce.search.previews.ranked"

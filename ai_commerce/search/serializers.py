@@ -32,6 +32,7 @@ class SearchResultSerializer(serializers.Serializer):
     score = serializers.FloatField()
     matched = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                     help_text='Why it matched: {field: [words]}, e.g. {"title": ["mug"]}.')
+    featured = serializers.BooleanField(help_text="A staff rule placed it (merchandising: pinned, or boosted up).")
     click_url = serializers.CharField(help_text="The product's link through the click log, signed for the visitor "
                                                 "who searched.")
 

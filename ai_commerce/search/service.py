@@ -1,8 +1,9 @@
 """Search the catalogue, suggest as the shopper types, and re-rank a listing: what the web process calls.
 
 ``search`` costs at most three SQL statements (the serving version when it is looked up again, the shop's
-eligibility of the matched products, the page's products), and one more for a known shopper when the learned
-ranking weighs their taste; the search itself is logged after the response.
+eligibility of the matched products, the page's products), one more for a known shopper when the learned ranking
+weighs their taste, and one more while the staff's rules are not cached (``ai_commerce.arrangement``: they apply
+after the ranking, to search results and re-ranked listings alike); the search itself is logged after the response.
 """
 
 import math
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ai_commerce import deferred
+from ai_commerce import arrangement, deferred
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
 from ai_commerce.models import Interaction
@@ -33,6 +34,7 @@ class Result:
     position: int  # 1 is the first result of the whole list, not of the page
     score: float
     matched: dict  # {field: [words]}
+    featured: bool = False  # a staff rule placed it (pinned, or boosted up)
 
 
 @dataclass
@@ -55,8 +57,12 @@ class SearchPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
+VALUES = ("category", "price", "stock", "created")
+
+
 def _eligible(ids, *, category=None, in_stock=None):
-    """The subset of ``ids`` a shopper may find now (the adapter's active and stock, the category), one query."""
+    """{pk: mapped values} of the ``ids`` a shopper may find now (the adapter's active and stock, the category),
+    one query."""
     adapter = get_adapter()
     queryset = adapter.products(adapter.get_product_queryset().filter(pk__in=ids))
     if adapter.has("active"):
@@ -65,7 +71,8 @@ def _eligible(ids, *, category=None, in_stock=None):
         queryset = queryset.filter(ai_stock__gt=0)
     if category and adapter.has("category"):
         queryset = queryset.filter(ai_category=category)
-    return set(queryset.values_list("pk", flat=True))
+    names = [f"ai_{name}" for name in VALUES if adapter.has(name)]
+    return {row["pk"]: {name[3:]: row[name] for name in names} for row in queryset.values("pk", *names)}
 
 
 def _did_you_mean(index, matches):
@@ -126,7 +133,10 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
                 "category": best}
     pool.sort(key=lambda p: (-matches.matched.get(p, 0), -matches.scores.get(p, 0.0), -index.popularity[p]))
     pool = pool[:conf["MAX_CANDIDATES"]]
-    eligible = _eligible([index.ids[p] for p in pool], category=category, in_stock=in_stock) if pool else set()
+    rules = arrangement.for_scope(arrangement.Scope("search", query=query, category=category or ""))
+    pinned = [index.position[pk] for pk in rules.pinned if pk in index.position] if query.strip() else []
+    eligible = _eligible([index.ids[p] for p in [*pool, *pinned]], category=category,
+                         in_stock=in_stock) if pool or pinned else {}
     pool = [p for p in pool if index.ids[p] in eligible]
     key = query_key(query)
     depth = pool[:conf["RERANK_DEPTH"]]
@@ -134,8 +144,13 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
     scores = dict(zip(depth, st.ranker.score(index, matches, depth, key, affinity), strict=True))
     head = sorted(depth, key=lambda p: (-matches.matched.get(p, 0), -scores[p]))
     ordered = head + pool[len(depth):]
+    featured = frozenset()
+    if rules:
+        arranged = rules.arrange([index.ids[p] for p in ordered], eligible, complete=True)
+        ordered, featured = [index.position[pk] for pk in arranged.ids], arranged.featured
     swap = 0
-    if page == 1 and log and query.strip():  # a few first pages swap two results, to measure position bias
+    # A few first pages swap two results, to measure position bias; never a page where a staff rule placed one.
+    if page == 1 and log and query.strip() and not featured:
         ordered, swap = explore(ordered, _share(conf.get("EXPLORE_SHARE")), _explorer)
     if rescue == SearchQuery.Rescue.RELAXED and ordered:
         top = ordered[0]
@@ -146,7 +161,8 @@ def search(query, *, user=None, session_key=None, category=None, in_stock=None, 
     shown = ordered[start:start + page_size]
     objects = get_adapter().get_product_queryset().in_bulk([index.ids[p] for p in shown]) if shown else {}
     results = [Result(objects[index.ids[p]], index.titles[p], start + i + 1,
-                      round(scores.get(p, matches.scores.get(p, 0.0)), 4), index.why(matches, p))
+                      round(scores.get(p, matches.scores.get(p, 0.0)), 4), index.why(matches, p),
+                      index.ids[p] in featured)
                for i, p in enumerate(shown) if index.ids[p] in objects]
     result = SearchPage(query=query.strip(), results=results, total=len(ordered), page=page, page_size=page_size,
                         did_you_mean=_did_you_mean(index, matches), rescue=rescue, rescue_note=note,
@@ -207,12 +223,26 @@ def taste(index, user, session_key):
                             if pid in index.position) or None
 
 
-def rerank(products, *, user=None, session_key=None, context="default"):
+def rerank(products, *, user=None, session_key=None, context="default", category=""):
     """The same products reordered for this shopper: a queryset gives a list of its objects, a list of ids a list
-    of ids. Nothing is dropped; a product the serving index does not know (new) keeps its place. How far the
-    learned order may move a product is ``RERANK_BLEND[context]`` (else ``["default"]``)."""
+    of ids. The learned order drops nothing; a product the serving index does not know (new) keeps its place. How
+    far the learned order may move a product is ``RERANK_BLEND[context]`` (else ``["default"]``). Then the staff's
+    rules for listings (in ``category``, when the listing is one) apply: they may pin, move or hide products of the
+    listing (one query for the products' mapped values while a rule applies)."""
     is_ids = not hasattr(products, "model")
     items = list(products)
+    user = user if getattr(user, "is_authenticated", user is not None) else None
+    rules = arrangement.for_scope(arrangement.Scope("listing", category=category or ""))
+    items = _learned_order(items, is_ids, user, session_key, context)
+    if not rules or not items:
+        return items
+    ids = items if is_ids else [obj.pk for obj in items]
+    arranged = rules.arrange(ids, get_adapter().product_values(ids), complete=True)
+    by_pk = dict(zip(ids, items, strict=True))
+    return [by_pk[pk] for pk in arranged.ids]
+
+
+def _learned_order(items, is_ids, user, session_key, context):
     ids = items if is_ids else [obj.pk for obj in items]
     n = len(ids)
     if n < 2:

@@ -22,8 +22,10 @@ class SentimentConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.sentiment.dashboard.panel"
     dashboard_template = "admin/ai_commerce_sentiment/dashboard_panel.html"
     urls = "ai_commerce.sentiment.urls"
-    # What published reviews say of a product, for the assistant through ai_commerce.review_insights.
+    # What reviews say of a product, through ai_commerce.review_insights: in detail for the assistant, and as each
+    # product's average score and flagged reviews for merchandising rules.
     review_insights = "ai_commerce.sentiment.insights.provide"
+    review_standing = "ai_commerce.sentiment.insights.standing"
 
     def connect(self):
         from . import receivers

@@ -1,11 +1,16 @@
-"""What published reviews say of each product, for the other capabilities through ``ai_commerce.review_insights``
-(the assistant quotes it): the counted reviews of the summaries, their stars, every aspect they mention with the
-sentences customers wrote about it, and the summary's pros and cons with how many reviews back each."""
+"""What reviews say of each product, for the other capabilities through ``ai_commerce.review_insights``: ``provide``
+(the assistant quotes it) gives the counted reviews of the summaries, their stars, every aspect they mention with the
+sentences customers wrote about it, and the summary's pros and cons with how many reviews back each; ``standing``
+(merchandising rules read it) gives many products' average score and flagged reviews in one query."""
 
-from ai_commerce.review_insights import AspectCount, Quote, ReviewInsight
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from ai_commerce.review_insights import AspectCount, Quote, ReviewInsight, Standing
 from ai_commerce.tuning import tuned
 
 from .aspects import aspect_lexicon
+from .models import ProductSentiment, ReviewSentiment
 from .reviews import summary_tier
 from .summaries import counted_reviews
 from .summary import aspect_table, summarize
@@ -45,3 +50,13 @@ def provide(product_ids):
     """``{pk: ReviewInsight}`` of those of ``product_ids`` with published reviews (one query)."""
     tier, lexicon = summary_tier(), aspect_lexicon(tuned("SENTIMENT"))
     return {pk: insight(reviews, tier, lexicon) for pk, reviews in counted_reviews(product_ids, tier).items()}
+
+
+def standing(product_ids):
+    """Return {pk: Standing} of the reviewed products among ``product_ids`` (their summary and flagged reviews)."""
+    flagged = (ReviewSentiment.objects.flagged().filter(product_id=OuterRef("product_id")).order_by()
+               .values("product_id").annotate(n=Count("pk")).values("n"))
+    rows = (ProductSentiment.objects.filter(product_id__in=list(product_ids))
+            .annotate(flagged=Coalesce(Subquery(flagged, output_field=IntegerField()), 0))
+            .values_list("product_id", "average_score", "review_count", "flagged"))
+    return {pk: Standing(float(score), int(count), int(n)) for pk, score, count, n in rows}

@@ -50,11 +50,12 @@ class ProductListView(ListView):
             if self.category is None:
                 return products.none()
             products = products.filter(Q(category=self.category) | Q(category__parent=self.category))
-        # The same products, ordered for this shopper, then paginated.
+        # The same products, ordered for this shopper (and the staff's rules for the listing), then paginated.
         user = self.request.user if self.request.user.is_authenticated else None
         ids = list(products.order_by("name", "pk").values_list("pk", flat=True))
         return ReRanked(products, rerank(ids, user=user, session_key=self.request.session.session_key,
-                                         context="category" if self.category else "listing"))
+                                         context="category" if self.category else "listing",
+                                         category=self.category.name if self.category else ""))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

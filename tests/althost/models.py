@@ -14,6 +14,7 @@ class Item(models.Model):
     summary = models.TextField(blank=True)
     listed = models.BooleanField(default=True)
     sections = models.ManyToManyField(Section, blank=True, related_name="items")
+    added = models.DateTimeField(null=True, blank=True)  # when the item was listed ("new within N days")
 
 
 class StockRecord(models.Model):

@@ -40,6 +40,7 @@ def test_reads_mapped_fields_by_the_rule_for_several_rows(item):
         "stock": 5,  # summed
         "active": True,
         "category": "Summer",  # smallest of the many-to-many values
+        "created": None,  # mapped (``added``), not set on this item
     }
 
 

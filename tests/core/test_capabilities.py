@@ -19,7 +19,7 @@ from tests.factories import ItemFactory, UserFactory
 from tests.restock.models import UserDemand
 
 pytestmark = pytest.mark.django_db
-CORE_KINDS = ["recommendations", "sentiment", "pricing", "forecast", "search", "assistant"]
+CORE_KINDS = ["recommendations", "sentiment", "pricing", "forecast", "search", "assistant", "merchandising"]
 
 
 @pytest.fixture

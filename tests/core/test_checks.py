@@ -168,6 +168,7 @@ SUB_APP_CHECKS = {
     "FORECAST": "ai_commerce.forecast.checks.check_forecast_settings",
     "SEARCH": "ai_commerce.search.checks.check_search_settings",
     "ASSISTANT": "ai_commerce.assistant.checks.check_assistant_settings",
+    "MERCHANDISING": "ai_commerce.merchandising.checks.check_merchandising_settings",
 }
 
 
@@ -233,6 +234,11 @@ def search_titles_only(settings, monkeypatch):
     fields = {k: v for k, v in settings.AI_COMMERCE["PRODUCT_FIELDS"].items() if k not in ("description", "category")}
     patch(settings, PRODUCT_FIELDS=fields)
     return import_string(SUB_APP_CHECKS["SEARCH"])()
+
+
+def merchandising_without_created(settings, monkeypatch):
+    patch(settings, PRODUCT_FIELDS={k: v for k, v in settings.AI_COMMERCE["PRODUCT_FIELDS"].items() if k != "created"})
+    return import_string(SUB_APP_CHECKS["MERCHANDISING"])()
 
 
 def fan_out_without_result_backend(settings, monkeypatch):
@@ -427,6 +433,11 @@ PROBLEMS = [
     ("ai_commerce.E143", sub_app("RECOMMENDATIONS", CLICK_RATE="30/fortnight")),
     ("ai_commerce.E149", sub_app("RECOMMENDATIONS", DEMOTE_RUNNING_OUT="yes")),
     ("ai_commerce.E144", sub_app("RECOMMENDATIONS", BUY_AGAIN="yes")),
+    ("ai_commerce.E150", sub_app("MERCHANDISING", CACHE="nope")),
+    ("ai_commerce.E151", sub_app("MERCHANDISING", CACHE_SECONDS=0)),
+    ("ai_commerce.E152", sub_app("MERCHANDISING", PRICE_BANDS=[50, 10])),
+    ("ai_commerce.E153", sub_app("MERCHANDISING", DIVERSIFY_DEPTH=True)),
+    ("ai_commerce.W150", merchandising_without_created),
 ]
 
 

@@ -117,9 +117,11 @@ def test_dashboard_shows_every_capability_with_charts(admin_client):
     assert response.status_code == 200
     page = response.content.decode()
     # restock: the tests' own capability
-    for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "assistant", "restock"):
+    for kind in ("recommendations", "sentiment", "pricing", "forecast", "search", "assistant", "merchandising",
+                 "restock"):
         assert f'id="ai-{kind}"' in page
-    # held-out metrics per kind (7), sentiment per month, events per day
+    assert 'id="ai-merchandising-panel"' in page
+    # held-out metrics per kind that trains (7: merchandising does not), sentiment per month, events per day
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="ai-chart"') == 7 + 1 + 1
     assert "Retrain now" in page and "data-ai-progress-url" in page
     assert "?flag=any" in page and "?status__exact=pending" in page
@@ -134,11 +136,11 @@ def test_dashboard_costs_the_same_queries_whatever_the_data_size(admin_client, d
     ensure_schedules()
     populate(1)
     # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast, 1 search
-    # (no searches yet: the newest one's date), 2 assistant, schedules
-    with django_assert_max_num_queries(24):
+    # (no searches yet: the newest one's date), 2 assistant, 2 merchandising (rules, audit log), schedules
+    with django_assert_max_num_queries(26):
         assert admin_client.get(DASHBOARD).status_code == 200
     populate(5)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(26):
         assert admin_client.get(DASHBOARD).status_code == 200
 
 

@@ -31,11 +31,12 @@ ACTORS = ("anonymous", "customer", "staff", "staff+perm", "staff+others", "super
 LOGIN = "login"
 REC, PRICE, CORE = "ai_commerce_recommendations", "ai_commerce_pricing", "ai_commerce"
 FC, SE, AS = "ai_commerce_forecast", "ai_commerce_search", "ai_commerce_assistant"
-AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC, SE, AS)
+ME = "ai_commerce_merchandising"
+AI_APPS = (CORE, REC, PRICE, "ai_commerce_sentiment", FC, SE, AS, ME)
 ADMIN = "/admin/"
 
 # A path names the world's objects in braces: {product}, {version}, {shopper}, {policy}, {pending} (a pending
-# suggestion), {approved}, {applied}, {draft} (an experiment), {running}, {forecast} (a product's forecast in the
+# suggestion), {approved}, {applied}, {draft} (an experiment), {running}, {rule} (a merchandising rule), {forecast} (a product's forecast in the
 # serving forecast version), {reorder} (an open reorder suggestion), {ipolicy} (an inventory policy), {faq} (an FAQ
 # entry), {conversation} (a handed-over conversation of a shopper who is none of the callers) and {answer} (the
 # assistant's message in it: nobody else may read it, rate it or hand it over).
@@ -95,6 +96,13 @@ TABLE = [
     ("POST",   "/ai/api/recommendations/experiments/{running}/stop/",       f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
     ("POST",   "/ai/api/recommendations/experiments/{running}/conclude/",   f"{REC}.change_experiment",        403,   403,   403,   200,   403,   200),
     ("GET",    "/ai/api/recommendations/experiments/{running}/results/",    f"{REC}.view_experiment",          403,   403,   403,   200,   403,   200),
+    # The staff API: merchandising rules.
+    ("GET",    "/ai/api/merchandising/rules/",                              f"{ME}.view_rule",                 403,   403,   403,   200,   403,   200),
+    ("POST",   "/ai/api/merchandising/rules/",                              f"{ME}.add_rule",                  403,   403,   403,   201,   403,   201),
+    ("GET",    "/ai/api/merchandising/rules/{rule}/",                       f"{ME}.view_rule",                 403,   403,   403,   200,   403,   200),
+    ("PUT",    "/ai/api/merchandising/rules/{rule}/",                       f"{ME}.change_rule",               403,   403,   403,   200,   403,   200),
+    ("PATCH",  "/ai/api/merchandising/rules/{rule}/",                       f"{ME}.change_rule",               403,   403,   403,   200,   403,   200),
+    ("DELETE", "/ai/api/merchandising/rules/{rule}/",                       f"{ME}.delete_rule",               403,   403,   403,   204,   403,   204),
     # The admin: the AI dashboard and the other custom pages.
     ("GET",    "ai_commerce/dashboard/",                                    f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   403,   200),
     ("GET",    "ai_commerce/dashboard/progress/",                           (f"{CORE}.view_modelversion", f"{CORE}.view_trainingrun"),
@@ -103,6 +111,7 @@ TABLE = [
     ("POST",   "ai_commerce/dashboard/rollback/pricing/",                   f"{CORE}.change_modelversion",     LOGIN, LOGIN, 403,   302,   403,   302),
     ("GET",    "ai_commerce/modelversion/compare/?ids={version}",           f"{CORE}.view_modelversion",       LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{REC}/experiment/{{running}}/results/",                    f"{REC}.view_experiment",          LOGIN, LOGIN, 403,   200,   200,   200),
+    ("POST",   f"{ME}/rule/preview/",                                       f"{ME}.view_rule",                 LOGIN, LOGIN, 403,   200,   200,   200),
     # The admin: changelists, add and change pages (change grants view, as Django has it).
     ("GET",    "ai_commerce/interaction/",                                  f"{CORE}.view_interaction",        LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    "ai_commerce/erasure/",                                      f"{CORE}.view_erasure",            LOGIN, LOGIN, 403,   200,   200,   200),
@@ -134,6 +143,10 @@ TABLE = [
     ("GET",    f"{FC}/productforecast/",                                    f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/productforecast/{{forecast}}/change/",                f"{FC}.view_productforecast",      LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{FC}/stocksnapshot/",                                      f"{FC}.view_stocksnapshot",        LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{ME}/rule/",                                               f"{ME}.view_rule",                 LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{ME}/rule/add/",                                           f"{ME}.add_rule",                  LOGIN, LOGIN, 403,   200,   403,   200),
+    ("GET",    f"{ME}/rule/{{rule}}/change/",                               f"{ME}.change_rule",               LOGIN, LOGIN, 403,   200,   200,   200),
+    ("GET",    f"{ME}/rulechange/",                                         f"{ME}.view_rulechange",           LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{SE}/synonym/",                                            f"{SE}.view_synonym",              LOGIN, LOGIN, 403,   200,   200,   200),
     ("GET",    f"{SE}/synonym/add/",                                        f"{SE}.add_synonym",               LOGIN, LOGIN, 403,   200,   403,   200),
     ("GET",    f"{SE}/searchquery/",                                        f"{SE}.view_searchquery",          LOGIN, LOGIN, 403,   200,   200,   200),
@@ -165,6 +178,9 @@ BODIES = {
     ("POST", "/ai/api/assistant/human/"): {"conversation": "{conversation}"},
     ("PUT", "/ai/api/pricing/policies/{policy}/"): {"name": "Everything, renamed"},
     ("PATCH", "/ai/api/pricing/policies/{policy}/"): {"max_change_pct": "5"},
+    ("POST", "/ai/api/merchandising/rules/"): {"name": "Pin a mug", "action": "pin", "product": "{product}"},
+    ("PUT", "/ai/api/merchandising/rules/{rule}/"): {"name": "Hide out of stock", "action": "hide"},
+    ("PATCH", "/ai/api/merchandising/rules/{rule}/"): {"priority": 5},
     ("POST", "/ai/api/recommendations/experiments/"): {"name": "api", "metric": "ctr", "base_rate": 0.03,
                                                        "min_effect_pct": 25, "arms": ARMS},
     ("PUT", "/ai/api/recommendations/experiments/{draft}/"): {"name": "api", "metric": "ctr", "base_rate": 0.05,
@@ -261,7 +277,10 @@ def world(db):
     experiments.start(running)
     forecast, reorder = forecast_world(mugs[4])
     faq, conversation, answer = assistant_world()
-    return {"forecast": forecast.pk, "reorder": reorder.pk, "faq": faq.pk, "conversation": conversation.pk,
+    from ai_commerce.merchandising.models import Rule
+
+    rule = Rule.objects.create(name="Bury a mug", action="bury", factor=0.5, product=mugs[1])
+    return {"rule": rule.pk,"forecast": forecast.pk, "reorder": reorder.pk, "faq": faq.pk, "conversation": conversation.pk,
             "answer": answer.pk,
             "ipolicy": InventoryPolicy.objects.create(name="Everything").pk,
             "product": mugs[0].pk, "version": version.pk, "shopper": shopper.pk, "policy": policy.pk,

@@ -57,6 +57,8 @@ def test_the_adapter_reads_products_as_oscars_default_strategy_sells_them(shop):
     assert isinstance(adapter, OscarAdapter)
     values = adapter.product_values([shop.two_records.pk, shop.sold_out.pk, shop.hidden.pk, shop.child.pk])
     # Two stock records (20.00 from the first partner, then 15.00): Oscar sells at the first one's price.
+    created = values[shop.two_records.pk].pop("created")  # Oscar's date_created, for "new within N days"
+    assert created == type(shop.two_records).objects.get(pk=shop.two_records.pk).date_created
     assert values[shop.two_records.pk] == {"title": "Staple 0", "description": "A staple 0.", "price": Decimal("20.00"),
                                            "stock": 50, "active": True, "category": "Tea"}
     assert values[shop.sold_out.pk]["stock"] == 0  # 5 in stock, 5 allocated: net_stock_level

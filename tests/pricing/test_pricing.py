@@ -533,6 +533,7 @@ def test_a_pending_suggestion_the_newest_estimate_no_longer_supports_is_withdraw
     assert counts["no estimate"] == without + 1
     suggestion.refresh_from_db()
     assert suggestion.status == Status.EXPIRED
-    assert suggestion.closed_reason == "Withdrawn: the newest estimate makes none (no estimate: too few weeks with sales)"
+    assert suggestion.closed_reason == ("Withdrawn: the newest estimate makes none "
+                                        "(no estimate: too few weeks with sales)")
     # The products that still have evidence get a fresh pending suggestion.
     assert set(PriceSuggestion.objects.filter(status=Status.PENDING).values_list("product_id", flat=True)) == others

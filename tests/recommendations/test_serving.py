@@ -127,12 +127,13 @@ def test_query_cost_does_not_grow_with_k(shop, k, django_assert_max_num_queries)
     recs(version, user, [(m, "bought_with", mugs[0]) for m in mugs[1:]])
     trending_rows(version, shop["jugs"])
     # active version, candidate rows, trending rows, purchases, products, the forecast's stock outlook (installed
-    # here), one backfill when candidates run out
-    with django_assert_max_num_queries(7):
+    # here), one backfill when candidates run out, and the merchandising rules (installed here: one statement while
+    # their cache is cold, the target of issue 30)
+    with django_assert_max_num_queries(7 + 1):
         serving.recommended_for(user, k=k)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8 + 1):
         serving.similar_to(mugs[0], k=k)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(5 + 1):
         serving.trending(k=k)
 
 
@@ -254,8 +255,8 @@ def test_without_an_active_version_every_placement_serves_popularity_from_the_ev
     bought(jugs[1], newest - dt.timedelta(days=20))
     bought(mugs[0], newest - dt.timedelta(days=200), times=5)  # popular, but not lately
     bought(mugs[7], newest - dt.timedelta(days=100), times=9, kind="view")  # looked at, never bought
-    with django_assert_max_num_queries(5):  # the active version, one count of the log, the products, the stock
-        # outlook (the forecast is installed here), the backfill
+    with django_assert_max_num_queries(5 + 1):  # the active version, one count of the log, the products, the stock
+        # outlook (the forecast is installed here), the backfill, the merchandising rules (cold cache)
         got = serving.trending(k=5)
     assert ids(got)[:4] == [mugs[5].pk, jugs[1].pk, mugs[0].pk, mugs[7].pk]
     assert [i.reason for i in got[:4]] == ["Trending now", "Trending now", "Popular", "Popular"]
@@ -330,7 +331,8 @@ def test_template_tags_render_reasons_and_attribution_and_never_raise(shop, djan
     page = Template("{% load ai_recommendations %}{% bought_together product k=2 %}")
     # The placement's reads (the stock outlook among them), one insert of its impressions, and (cold) whether the
     # shopper was forgotten: that answer is cached, and a warm page costs its inserts only (tests/core/test_page.py).
-    with django_assert_max_num_queries(9):
+    # One more while the merchandising rules' cache is cold (installed here).
+    with django_assert_max_num_queries(9 + 1):
         html = page.render(Context({"product": mugs[0], "request": request}))
     assert "Bought together with Mugs 0" in html and f'data-ai-attribution="bought_together:{version.pk}"' in html
     assert html.count('class="ai-item"') == 2

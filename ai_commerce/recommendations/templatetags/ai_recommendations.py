@@ -9,6 +9,7 @@
 ``{% distinct_placements %}`` before the first placement makes the page's placements distinct: each shows no
 product that an earlier one on the page showed (in the order the page renders them), and a list that is only what
 everyone gets (trending and popular products, for a visitor without history) is shown once, not under two titles.
+The page's API calls share it: pass ``{% page_token %}`` as ``?page=`` (``ai_commerce.page``).
 
 Each renders ``ai_commerce/recommendations/<placement>.html`` (override it, or pass ``template="..."``) with
 ``items``: each has ``product``, ``reason`` and ``attribution`` (placement:model version[:experiment arm], rendered
@@ -20,12 +21,12 @@ products; the impressions are logged on every request, after the response.
 """
 
 import logging
-from dataclasses import dataclass, field
 
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from ai_commerce import page
 from ai_commerce.conf import app_settings
 from ai_commerce.fragments import Fragment
 
@@ -33,6 +34,7 @@ from .. import buy_again as buy_again_service
 from .. import serving
 from ..attribution import log_impressions, sign_links
 from ..attribution import shown as served_items
+from ..experiments import visitor_key
 
 logger = logging.getLogger(__name__)
 register = template.Library()
@@ -45,20 +47,19 @@ TITLES = {"recommended": _("Recommended for you"), "similar": _("Similar items")
 GENERIC_REASONS = {"trending", "popular", "catalog"}
 
 
-@dataclass
-class PageShown:
-    """What the distinct placements of one page have shown so far (on the request, as ``ai_commerce_page``)."""
-
-    products: set = field(default_factory=set)
-    generic: bool = False  # a list of only trending or popular products
-
-
 @register.simple_tag(takes_context=True)
 def distinct_placements(context):
     request = context.get("request")
-    if request is not None and getattr(request, "ai_commerce_page", None) is None:
-        request.ai_commerce_page = PageShown()
+    if request is not None:
+        page.begin(request)
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def page_token(context):
+    """The token of this page's distinct placements, for its API calls (``?page=``); empty without one."""
+    shown = page.of(context.get("request"))
+    return shown.token if shown is not None else ""
 
 
 def _render(context, placement, plan, template_name, scoped=False):
@@ -66,8 +67,8 @@ def _render(context, placement, plan, template_name, scoped=False):
     ``scoped`` list (trending in one category) is never the list that everyone gets."""
     try:
         request = context.get("request")
-        page = getattr(request, "ai_commerce_page", None)
-        served = plan(frozenset(page.products) if page else frozenset())
+        shown_before = page.of(request)
+        served = plan(frozenset(shown_before.products) if shown_before else frozenset())
         if served is None:
             return ""
         names = [template_name, f"ai_commerce/recommendations/{placement}.html"] if template_name else [
@@ -85,16 +86,23 @@ def _render(context, placement, plan, template_name, scoped=False):
             shown = served_items(items)
             html = fragment.render({"items": items, "placement": placement, "title": TITLES[placement]}, request,
                                    payload=(shown, generic))
-        if page is not None:
-            if generic and page.generic:
+        if shown_before is not None:
+            if generic and shown_before.generic:
                 return ""  # the page showed what everyone gets already
-            page.generic |= generic
-            page.products.update(product_id for _placement, _version, product_id, *_rest in shown)
+            shown_before.generic |= generic
+            shown_before.products.update(product_id for _placement, _version, product_id, *_rest in shown)
+            page.remember(shown_before, visitor_of(request))
         log_impressions(shown, request)
         return mark_safe(sign_links(html, shown, request))  # the links, for this visitor
     except Exception:
         logger.exception("ai_commerce could not render the %s placement", placement)
         return ""
+
+
+def visitor_of(request):
+    """The visitor a page's shown products are kept for (``u:<id>``, ``s:<session>``, or None)."""
+    user = getattr(request, "user", None)
+    return visitor_key(user, getattr(getattr(request, "session", None), "session_key", None))
 
 
 def _visitor(context):
