@@ -66,6 +66,7 @@ def _features(units, price, origin, horizon, first, categories, day_of_week, day
     recent_price = _last(price[:, max(0, origin - 91):origin])
     year_price = _nanmean(price[:, max(0, origin - 364):origin])
     price_ratio = recent_price / year_price
+    at_price_level, at_price_days = _since_price_change(units, price, origin, recent_price)
     category_level = np.full(n, np.nan)
     for code in np.unique(categories):
         members = categories == code
@@ -80,11 +81,30 @@ def _features(units, price, origin, horizon, first, categories, day_of_week, day
             np.full(n, k), np.full(n, day_of_week(target)), np.full(n, day_of_year(target)), categories,
             lvl[7] / scale, lvl[28] / scale, lvl[91] / scale, lvl[364] / scale, weekday / scale, zero_share, age,
             last_year / scale, last_year_level / scale, np.log(scale), price_ratio, category_level,
+            at_price_level / scale, at_price_days,
         ]))
     return np.stack(columns, axis=1).reshape(n * horizon, -1), scale
 
 
 CATEGORICAL = [3]  # the category code
+#: How far back the level at the current price looks, and the relative change that counts as a new price.
+PRICE_WINDOW, PRICE_CHANGE = 91, 0.01
+
+
+def _since_price_change(units, price, origin, newest):
+    """Return (mean units, days) since each product's price last changed to ``newest`` (the newest price paid),
+    within ``PRICE_WINDOW`` days: the demand at the price it sells at now, which a level over a window that mixes
+    prices blurs. NaN where no price was paid in the window."""
+    start = max(0, origin - PRICE_WINDOW)
+    window = price[:, start:origin]
+    other = ~np.isnan(window) & (np.abs(window - newest[:, None]) > PRICE_CHANGE * newest[:, None])
+    width = window.shape[1]
+    changed = np.where(other.any(axis=1), width - 1 - np.argmax(other[:, ::-1], axis=1), -1)  # last other price
+    days = width - 1 - changed
+    level = np.full(units.shape[0], np.nan)
+    for i in np.flatnonzero(~np.isnan(newest)):
+        level[i] = _nanmean(units[i:i + 1, start + changed[i] + 1:origin])[0]
+    return level, np.where(np.isnan(newest), np.nan, days.astype(float))
 
 
 def forecast(series, horizon, *, end=None, categories=None, prices=None):

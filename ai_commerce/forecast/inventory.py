@@ -4,8 +4,9 @@ suggested order quantity, each with its reason in words.
 For a product with stock ``s``, on order ``o``, lead time ``L`` and review period ``R`` (its ``InventoryPolicy``,
 the most specific one winning), and a daily forecast with 80% bounds:
 
-- stockout day: the first day the cumulative forecast reaches ``s``; its band, the same day under the 80% high and
-  low bounds (the 80% bounds of each day, summed: a band that leans wide);
+- stockout day: ``s`` (and the deliveries on order, on the days they arrive) run against simulated demand paths of
+  the forecast (``stockout.outlook``): the centre of the most likely week when the product more likely than not
+  runs out within the horizon, and its 80% band;
 - days of cover: ``s`` / the mean daily forecast over the horizon;
 - reorder point: demand over ``L`` plus safety stock ``z`` x its standard deviation (from the 80% interval's width,
   days independent), ``z`` the service level's normal quantile;
@@ -19,7 +20,7 @@ from statistics import NormalDist
 
 from ai_commerce.adapter import get_adapter
 
-from . import ordering
+from . import ordering, stockout
 from .models import InventoryPolicy, ProductForecast, ReorderSuggestion
 
 Z80 = NormalDist().inv_cdf(0.9)
@@ -43,22 +44,13 @@ class PolicyResolver:
         return self.by_product.get(product_id) or self.by_category.get(category or "") or self.fallback
 
 
-def _crossing(daily, stock):
-    """Index of the first day by whose end the cumulative demand reaches ``stock``; None within the horizon."""
-    total = 0.0
-    for i, units in enumerate(daily):
-        total += units
-        if total >= stock - 1e-9:
-            return i
-    return None
-
-
 def _num(x):
     return f"{x:.0f}" if x >= 10 else f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def decide(mean, lo80, hi80, stock, on_order, policy, start, overstock_days):
-    """Return the fields of a ``ReorderSuggestion`` (without version and product) for one product's forecast."""
+def decide(mean, lo80, hi80, stock, on_order, policy, start, overstock_days, arrivals=None):
+    """Return the fields of a ``ReorderSuggestion`` (without version and product) for one product's forecast;
+    ``arrivals`` ({day index from ``start``: units}) are the deliveries on order that the stockout day counts."""
     h = len(mean)
     rate, low, high = sum(mean) / h, sum(lo80) / h, sum(hi80) / h
     stock = max(int(stock or 0), 0)
@@ -80,8 +72,10 @@ def decide(mean, lo80, hi80, stock, on_order, policy, start, overstock_days):
     if position <= reorder_point and up_to > position:
         qty = max(math.ceil(up_to - position), policy.min_order_qty)
         qty = math.ceil(qty / policy.pack_size) * policy.pack_size
-    out_day, early, late = (_crossing(mean, stock), _crossing(hi80, stock), _crossing(lo80, stock)) if stock else (
-        0, 0, 0)
+    out_day = early = late = 0
+    if stock:
+        seen = stockout.outlook({"mean": mean, "lo80": lo80, "hi80": hi80}, stock, arrivals)
+        out_day, early, late = seen.day, seen.earliest, seen.latest
 
     def day(i):
         return None if i is None else start + timedelta(days=i)
@@ -126,6 +120,7 @@ def plan(version, overstock_days):
     values = adapter.product_values([f.product_id for f in forecasts])
     start = forecasts[0].start
     pending = ordering.on_order(values, start)
+    arriving = ordering.arrivals(values, start)
     resolve = PolicyResolver()
     rows = []
     for f in forecasts:
@@ -133,7 +128,8 @@ def plan(version, overstock_days):
             continue
         stock = values[f.product_id].get("stock")
         policy = resolve(f.product_id, values[f.product_id].get("category") or f.category)
-        fields = decide(f.mean, f.lo80, f.hi80, stock, pending.get(f.product_id, 0), policy, start, overstock_days)
+        fields = decide(f.mean, f.lo80, f.hi80, stock, pending.get(f.product_id, 0), policy, start, overstock_days,
+                        arriving.get(f.product_id))
         rows.append(ReorderSuggestion(model_version=version, product_id=f.product_id, **fields))
     ReorderSuggestion.objects.filter(status=ReorderSuggestion.Status.OPEN).update(
         status=ReorderSuggestion.Status.REPLACED)

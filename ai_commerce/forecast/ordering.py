@@ -39,3 +39,16 @@ def on_order(product_ids, on_day):
         if row["arrives_on"] is None or row["arrives_on"] > on_day:
             totals[row["product_id"]] = totals.get(row["product_id"], 0) + (row["ordered_qty"] or 0)
     return totals
+
+
+def arrivals(product_ids, on_day):
+    """Deliveries still on order by ``on_day`` (as ``on_order`` counts them), per product, as {days after ``on_day``:
+    units}."""
+    out = {}
+    for row in ReorderSuggestion.objects.on_order().filter(product_id__in=list(product_ids),
+                                                           arrives_on__gt=on_day).values(
+            "product_id", "ordered_qty", "arrives_on"):
+        days = out.setdefault(row["product_id"], {})
+        offset = (row["arrives_on"] - on_day).days
+        days[offset] = days.get(offset, 0) + (row["ordered_qty"] or 0)
+    return out

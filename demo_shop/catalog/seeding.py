@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -37,6 +38,7 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from demo_shop.catalog.models import Category, PriceHistory, Product, SimulationTruth
+from demo_shop.catalog.stock import QUANTITY_P, StockPath, trajectory
 from demo_shop.orders.models import Order, OrderLine
 from demo_shop.reviews.models import Review
 from demo_shop.reviews.text import ReviewWriter
@@ -154,8 +156,7 @@ HOUR_WEIGHTS = np.array(
     [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3.5, 4, 4.5, 5, 6, 6, 5, 5, 5.5, 6, 7, 8.5, 9, 8, 5.5, 2.5], dtype=float
 )
 ORDER_SIZE_P = np.array([0.45, 0.30, 0.15, 0.10])  # 1, 2, 3 or 4 lines per basket
-QUANTITY_P = np.array([0.85, 0.11, 0.04])  # 1, 2 or 3 units per line
-MEAN_QUANTITY = float(np.dot(QUANTITY_P, [1, 2, 3]))
+MEAN_QUANTITY = float(np.dot(QUANTITY_P, [1, 2, 3]))  # 1, 2 or 3 units per line
 STRAY_SHARE = 0.18  # baskets bought by customers outside the product's taste cluster
 RATING_P = np.array([0.04, 0.07, 0.12, 0.22, 0.55])
 REVIEW_SHARE = 0.075
@@ -188,6 +189,9 @@ class Simulation:
     orders: list = field(default_factory=list)  # (customer index, created_at, [(product index, qty, price)])
     reviews: list = field(default_factory=list)  # dicts with customer/product indexes and fields
     config: SeedConfig | None = None  # what it was simulated from
+    stock: StockPath = None  # end-of-day stock, sold quantities and deliveries of every product
+    start_date: dt.date = None  # the first simulated day (day 0 of ``stock``)
+    expected_units: np.ndarray = None  # products x days: the true expected units wanted (the forecast's ideal)
 
 
 def psychological_price(value):
@@ -245,6 +249,7 @@ def simulate(config: SeedConfig) -> Simulation:
     sim = Simulation(config=config)
     days = config.days
     start = config.end_date - dt.timedelta(days=days - 1)
+    sim.start_date = start
     start_dt = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     end_dt = dt.datetime.combine(config.end_date, dt.time.max, tzinfo=dt.UTC)
 
@@ -291,12 +296,6 @@ def simulate(config: SeedConfig) -> Simulation:
         sku = f"{prefix}-{i + 1:05d}"
         price = psychological_price(float(rng.lognormal(math.log(median), sigma)))
         base_price[i] = float(price)
-        if inactive[i]:
-            stock = 0 if prng.random() < 0.7 else prng.randint(1, 10)
-        elif prng.random() < 0.06:
-            stock = 0
-        else:
-            stock = int(min(500, max(1, rng.lognormal(math.log(25 * popularity[i] + 5), 0.7))))
         if launch[i] > 0:
             created = start_dt + dt.timedelta(days=int(launch[i]))  # on sale from midnight of its launch day
         else:
@@ -313,7 +312,7 @@ def simulate(config: SeedConfig) -> Simulation:
                 "description": description,
                 "category_slug": slug,
                 "cost": (price * Decimal(str(round(cost_share[i], 3)))).quantize(CENT),
-                "stock": stock,
+                "stock": 0,  # set from the stock trajectory below
                 "is_active": not inactive[i],
                 "created_at": created,
                 "noun": noun.lower(),
@@ -347,7 +346,13 @@ def simulate(config: SeedConfig) -> Simulation:
     weight = popularity * np.sqrt(cluster_share[cluster] * n_clusters)
     shape = weight[:, None] * (price_matrix / base_price[:, None]) ** elasticity[:, None] * season[None, :] * alive
     scale = config.order_lines / max(shape.sum(), 1e-9)
-    lines_per_day = rng.poisson(shape * scale)
+    lines_per_day = rng.poisson(shape * scale)  # the lines wanted: those that find the shelf empty are lost
+    # The stock, day by day (its own random stream): deliveries, sales off the shelf, stockouts.
+    sim.expected_units = shape * scale * MEAN_QUANTITY
+    sim.stock = trajectory(lines_per_day, sim.expected_units, launch, stop,
+                           np.random.default_rng([config.seed, 1]))
+    for i in range(n):
+        sim.products[i]["stock"] = int(sim.stock.end_of_day[i, -1])
     base_daily_lines = weight * scale
     for i in range(n):
         sim.truths.append(
@@ -387,19 +392,21 @@ def simulate(config: SeedConfig) -> Simulation:
     # Baskets: each day's lines are grouped by taste cluster into orders of 1-4 lines.
     hour_p = HOUR_WEIGHTS / HOUR_WEIGHTS.sum()
     for d in progress(range(days), desc="simulating days", unit="day"):
-        counts = lines_per_day[:, d]
-        items = np.repeat(np.arange(n), counts)
+        sold = sim.stock.quantities[d]  # per product, the units of each line sold that day
+        items = np.repeat(np.arange(n), [len(q) for q in sold])
         if not len(items):
             continue
+        units = np.array([q for per_product in sold for q in per_product], dtype=np.int64)
         stray = rng.random(len(items)) < STRAY_SHARE
         day_start = start_dt + dt.timedelta(days=d)
-        groups = [(pools[c], items[~stray & (cluster[items] == c)]) for c in range(n_clusters)]
-        groups.append((everyone, items[stray]))
-        for pool, group in groups:
-            if not len(group):
+        at = np.arange(len(items))
+        groups = [(pools[c], at[~stray & (cluster[items] == c)]) for c in range(n_clusters)]
+        groups.append((everyone, at[stray]))
+        for pool, positions in groups:
+            if not len(positions):
                 continue
-            group = rng.permutation(group)
-            quantities = rng.choice(3, size=len(group), p=QUANTITY_P) + 1
+            positions = rng.permutation(positions)
+            group, quantities = items[positions], units[positions]
             ends = np.cumsum(rng.choice(4, size=len(group), p=ORDER_SIZE_P) + 1)
             ends = np.append(ends[ends < len(group)], len(group))
             starts = np.concatenate(([0], ends[:-1]))
@@ -552,6 +559,9 @@ def write(sim: Simulation, progress=True):
     ]
     _bulk_create(Review, reviews, bar, "reviews")
     searches, clicks = write_searches(sim, products, users, bar)
+    snapshots = _stock_snapshots(sim, products)
+    if snapshots:
+        _bulk_create(type(snapshots[0]), snapshots, bar, "stock snapshots")
     return {
         "categories": len(categories),
         "products": len(products),
@@ -563,6 +573,7 @@ def write(sim: Simulation, progress=True):
         "reviews": len(reviews),
         "searches": searches,
         "search clicks": clicks,
+        **({"stock snapshots": len(snapshots)} if snapshots else {}),
     }
 
 
@@ -619,6 +630,23 @@ def write_searches(sim: Simulation, products, users, bar):
               for search, s in zip(searches, simulated, strict=True) for pid in s["labels"]]
     _bulk_create(SearchClick, clicks, bar, "search clicks")
     return len(searches), len(clicks)
+
+
+
+def _stock_snapshots(sim, products):
+    """The end-of-day stock of every product on every day it was on sale, as the forecast's nightly snapshot would
+    have read it (days at zero are the stockouts it censors); none when the forecast is not installed."""
+    if sim.stock is None or not apps.is_installed("ai_commerce.forecast"):
+        return []
+    Snapshot = apps.get_model("ai_commerce_forecast", "StockSnapshot")
+    start = sim.start_date
+    rows = []
+    for i, product in enumerate(products):
+        first = max(0, (product.created_at.date() - start).days)
+        for d in range(first, sim.stock.end_of_day.shape[1]):
+            rows.append(Snapshot(product=product, day=start + dt.timedelta(days=d),
+                                 stock=int(sim.stock.end_of_day[i, d])))
+    return rows
 
 
 def seed_demo_shop(config: SeedConfig):

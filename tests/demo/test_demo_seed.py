@@ -1,6 +1,7 @@
 """demo_seed: deterministic, sane, and consistent with the ground truth it stores."""
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -320,3 +321,46 @@ def test_customers_search_minutes_before_they_order_and_click_what_the_lexical_r
         assert click.search.shown[click.position - 1] == click.product_id
     call_command("demo_seed", *TINY, "--seed", "5", "--flush")
     assert SearchQuery.objects.count() == len(searches)
+
+
+def test_stock_runs_day_by_day_with_deliveries_and_stockouts_that_lose_sales():
+    """Each product's shelf: yesterday's stock plus today's deliveries minus today's sales, never below zero; the
+    shop reorders (deliveries arrive after the product's lead time), some products still run out, and a day that
+    starts with an empty shelf sells nothing."""
+    config = seeding.SeedConfig(seed=4, products=40, customers=200, order_lines=12_000, days=240, progress=False,
+                                end_date=dt.date(2026, 10, 31))
+    sim = seeding.simulate(config)
+    shelf = sim.stock.end_of_day
+    sold = np.zeros(shelf.shape)
+    for _customer, created, lines in sim.orders:
+        for product, quantity, _price in lines:
+            sold[product, (created.date() - sim.start_date).days] += quantity
+    delivered = np.zeros(shelf.shape)
+    for i, deliveries in enumerate(sim.stock.deliveries):
+        for ordered, arrives, units in deliveries:
+            assert arrives - ordered == sim.stock.lead_days[i] and units > 0
+            if arrives < config.days:
+                delivered[i, arrives] += units
+    assert (shelf >= 0).all()
+    for i, product in enumerate(sim.products):
+        assert product["stock"] == shelf[i, -1]
+        first = int(np.flatnonzero(sold[i])[0])
+        assert np.array_equal(shelf[i, first + 1:], shelf[i, first:-1] + delivered[i, first + 1:] - sold[i, first + 1:])
+    empty_before = np.zeros(shelf.shape, dtype=bool)  # on sale since before the day, whose shelf was empty
+    empty_before[:, 1:] = (shelf[:, :-1] == 0) & (np.arange(1, shelf.shape[1]) > np.argmax(sold > 0, axis=1)[:, None])
+    assert not sold[empty_before & (delivered == 0)].any()  # an empty shelf sells nothing until a delivery
+    assert 0.01 < (shelf == 0).mean() < 0.2 and sum(map(len, sim.stock.deliveries)) > 40
+
+
+@pytest.mark.django_db
+def test_seeding_writes_a_daily_stock_snapshot_that_ends_at_the_products_stock():
+    from ai_commerce.forecast import history
+    from ai_commerce.forecast.models import StockSnapshot
+
+    seed("--seed", "7")
+    product = Product.objects.order_by("sku").first()
+    days = list(StockSnapshot.objects.filter(product=product).order_by("day").values_list("day", "stock"))
+    assert days[-1] == (timezone.localdate() - dt.timedelta(days=1), product.stock)
+    assert {b - a for (a, _), (b, _) in itertools.pairwise(days)} == {dt.timedelta(days=1)}
+    demand = history.load()
+    assert demand.sees_stockouts and np.isnan(demand.units).any()  # the days out of stock are censored
