@@ -122,6 +122,16 @@ def providers(slot):
     return [import_string(path) for config in installed() if (path := getattr(config, slot, None))]
 
 
+def merged(slot, *args):
+    """Ask every provider of ``slot`` with ``args`` and merge their ``{key: value}`` answers: for a key two providers
+    know, the first in ``INSTALLED_APPS`` wins; ``{}`` without a provider."""
+    out = {}
+    for provide in providers(slot):
+        for key, value in provide(*args).items():
+            out.setdefault(key, value)
+    return out
+
+
 def kinds():
     """Return the kinds of the installed capabilities, in ``INSTALLED_APPS`` order."""
     return [config.kind for config in installed()]

@@ -76,19 +76,9 @@ def available():
 
 def for_products(product_ids):
     """Return ``{pk: ReviewInsight}`` for those of ``product_ids`` that have one; ``{}`` without a provider."""
-    ids = list(product_ids)
-    out = {}
-    for provide in capabilities.providers("review_insights"):
-        for pk, insight in provide(ids).items():
-            out.setdefault(pk, insight)
-    return out
+    return capabilities.merged("review_insights", list(product_ids))
 
 
 def standing(product_ids):
     """Return ``{pk: Standing}`` for the reviewed products among ``product_ids``; ``{}`` without a provider."""
-    ids = list(product_ids)
-    out = {}
-    for provide in capabilities.providers("review_standing"):
-        for pk, found in provide(ids).items():
-            out.setdefault(pk, found)
-    return out
+    return capabilities.merged("review_standing", list(product_ids))

@@ -46,12 +46,7 @@ class StockOutlook:
 def for_products(product_ids=None):
     """Return {product pk: StockOutlook} for ``product_ids`` (None: every planned product); {} without a provider.
     The first provider that knows a product wins."""
-    ids = None if product_ids is None else list(product_ids)
-    out = {}
-    for provide in capabilities.providers("stock_outlook"):
-        for pk, outlook in provide(ids).items():
-            out.setdefault(pk, outlook)
-    return out
+    return capabilities.merged("stock_outlook", None if product_ids is None else list(product_ids))
 
 
 def running_out_within(days=None, product_ids=None):

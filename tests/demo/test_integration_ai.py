@@ -50,6 +50,7 @@ def test_the_adapter_reads_and_writes_the_demo_fields(product):
         "stock": 3,
         "active": True,
         "category": "Dresses",
+        "created": product.created_at,
     }
     assert adapter.set_price(product.pk, Decimal("44.99")) == 1
     product.refresh_from_db()
