@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from demo_shop.catalog.views import ProductDetailView, ProductListView, SearchView
+from demo_shop.catalog.search_views import SearchView
+from demo_shop.catalog.views import ProductDetailView, ProductListView
 from demo_shop.orders import views as order_views
 
 urlpatterns = [

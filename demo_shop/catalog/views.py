@@ -1,10 +1,9 @@
 """Shop pages of the catalog: the product list (home) and the product page."""
 
+from django.apps import apps
 from django.db.models import Avg, Count, Prefetch, Q
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 
-from ai_commerce.search.service import rerank
-from ai_commerce.search.views import SearchPageMixin
 from demo_shop.reviews.models import Review
 
 from .models import Category, Product
@@ -50,6 +49,10 @@ class ProductListView(ListView):
             if self.category is None:
                 return products.none()
             products = products.filter(Q(category=self.category) | Q(category__parent=self.category))
+        if not apps.is_installed("ai_commerce.search"):  # the shop's own order, as without ai_commerce
+            return products.order_by("name", "pk")
+        from ai_commerce.search.service import rerank
+
         # The same products, ordered for this shopper (and the staff's rules for the listing), then paginated.
         user = self.request.user if self.request.user.is_authenticated else None
         ids = list(products.order_by("name", "pk").values_list("pk", flat=True))
@@ -87,9 +90,3 @@ class ProductDetailView(DetailView):
         )
         context["max_quantity"] = min(self.object.stock, 99)
         return context
-
-
-class SearchView(SearchPageMixin, TemplateView):
-    """The shop's search page: ai_commerce.search's results, typo-tolerant, with a signed link per result."""
-
-    template_name = "catalog/search.html"
