@@ -51,7 +51,7 @@ MEDIA = Path(tempfile.gettempdir()) / "ai_commerce_bench_web_media"
 SQLITE = Path(tempfile.gettempdir()) / "ai_commerce_bench_web.sqlite3"
 AI_TAG = re.compile(r"\{%\s*(?:load\s+ai_\w+|record_view|product_sentiment|bought_together|similar_products|"
                     r"recommended_products|trending_products|distinct_placements|product_reviews|search_box|"
-                    r"ai_assistant)\b[^%]*%\}")
+                    r"ai_assistant|buy_again)\b[^%]*%\}")
 #: What a night's schedules have trained before the shop is measured.
 KINDS = ("recommendations", "sentiment", "pricing", "forecast", "search", "assistant")
 #: Words the search page and API are asked for (the demo's catalogue words, one misspelled).
