@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from tests.conftest import need_service
-from tests.demo.conftest import TINY_RECOMMENDATIONS
+from tests.demo.conftest import SEEDED_UNTIL, TINY_RECOMMENDATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -67,7 +67,7 @@ def trained_shop(settings):
 
     require_train_extra()
 
-    call_command("demo_seed", seed=5, products=40, customers=300, order_lines=8000, days=220)
+    call_command("demo_seed", seed=5, products=40, customers=300, order_lines=8000, days=220, end_date=SEEDED_UNTIL)
     call_command("ai_commerce_import_history")
     # Extend the demo's SENTIMENT (its published status among it) rather than replace it.
     settings.AI_COMMERCE = {

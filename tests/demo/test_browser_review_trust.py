@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from tests.demo.conftest import SEEDED_UNTIL
 from tests.demo.test_browser import browser, page, shot  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -17,7 +18,7 @@ def scored_shop():
     from ai_commerce.sentiment.models import ProductSentiment
     from demo_shop.catalog.models import Product
 
-    call_command("demo_seed", seed=5, products=20, customers=120, order_lines=2500, days=200)
+    call_command("demo_seed", seed=5, products=20, customers=120, order_lines=2500, days=200, end_date=SEEDED_UNTIL)
     call_command("ai_commerce_score_reviews")
     return Product.objects.get(pk=ProductSentiment.objects.order_by("-review_count").first().product_id)
 

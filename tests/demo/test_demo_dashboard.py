@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from ai_commerce.models import Interaction, ModelVersion
 from ai_commerce.pricing.models import PriceSuggestion
+from tests.demo.conftest import SEEDED_UNTIL
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,8 @@ DASHBOARD = "/admin/ai_commerce/dashboard/"
 
 @pytest.fixture
 def trained(settings):
-    call_command("demo_seed", seed=5, products=30, customers=300, order_lines=12000, days=240, verbosity=0)
+    call_command("demo_seed", seed=5, products=30, customers=300, order_lines=12000, days=240,
+                 end_date=SEEDED_UNTIL, verbosity=0)
     call_command("ai_commerce_import_history", verbosity=0)
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SENTIMENT": {"MIN_REVIEWS": 100}}
     call_command("ai_commerce_train", "sentiment", verbosity=0)

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from ai_commerce.sentiment.models import ProductSentiment, ReviewSentiment
 from ai_commerce.sentiment.summaries import refresh_summaries
 from demo_shop.reviews.models import Review
+from tests.demo.conftest import SEEDED_UNTIL
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,8 @@ def unpublished_quotes_and_counts():
 
 
 def test_no_hidden_or_pending_review_is_quoted_or_counted(settings):
-    call_command("demo_seed", seed=5, products=30, customers=150, order_lines=3000, days=120, verbosity=0)
+    call_command("demo_seed", seed=5, products=30, customers=150, order_lines=3000, days=120,
+                 end_date=SEEDED_UNTIL, verbosity=0)
     assert Review.objects.exclude(status=Review.Status.PUBLISHED).count() >= 5
     call_command("ai_commerce_score_reviews")  # the lexicon cold start, as before the first training
     assert ReviewSentiment.objects.count() == Review.objects.count()

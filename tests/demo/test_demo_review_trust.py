@@ -4,6 +4,8 @@ review."""
 import pytest
 from django.core.management import call_command
 
+from tests.demo.conftest import SEEDED_UNTIL
+
 pytestmark = pytest.mark.django_db
 
 
@@ -14,7 +16,7 @@ def test_every_demo_review_gets_the_tier_its_orders_say_and_fraud_flags_hide_not
     from demo_shop.orders.models import OrderLine
     from demo_shop.reviews.models import Review
 
-    call_command("demo_seed", seed=11, products=20, customers=120, order_lines=2500, days=200)
+    call_command("demo_seed", seed=11, products=20, customers=120, order_lines=2500, days=200, end_date=SEEDED_UNTIL)
     call_command("ai_commerce_score_reviews", verbosity=0)
     placed = {}
     for user, product, when in OrderLine.objects.values_list("order__customer", "product", "order__created_at"):

@@ -16,7 +16,7 @@ from demo_shop.catalog.models import Category, Product
 from demo_shop.orders.models import Order, OrderLine
 from demo_shop.reviews.models import Review
 from tests.core.test_no_tensorflow import WEB_SCRIPT, run_guard
-from tests.demo.conftest import TINY_RECOMMENDATIONS
+from tests.demo.conftest import SEEDED_UNTIL, TINY_RECOMMENDATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_orders_and_reviews_become_events(product, django_user_model):
 
 
 def test_seeded_history_imports_once(capsys):
-    call_command("demo_seed", seed=3, products=30, customers=40, order_lines=400, days=60)
+    call_command("demo_seed", seed=3, products=30, customers=40, order_lines=400, days=60, end_date=SEEDED_UNTIL)
     Interaction.objects.all().delete()  # demo_seed bulk-creates, so signals did not fire
     call_command("ai_commerce_import_history")
     lines, reviews = OrderLine.objects.count(), Review.objects.count()
@@ -96,7 +96,7 @@ def test_the_product_page_shows_what_reviewers_say(client, admin_client, setting
     from ai_commerce.models import ModelVersion
     from ai_commerce.sentiment.models import ReviewSentiment
 
-    call_command("demo_seed", seed=5, products=30, customers=150, order_lines=3000, days=120)
+    call_command("demo_seed", seed=5, products=30, customers=150, order_lines=3000, days=120, end_date=SEEDED_UNTIL)
     reviews = Review.objects.count()
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "SENTIMENT": {"MIN_REVIEWS": min(reviews, 100)}}
     call_command("ai_commerce_train", "sentiment")
@@ -118,7 +118,7 @@ def test_staff_apply_a_price_suggestion_and_the_product_page_shows_it(client, ad
     """As after `make demo`: train pricing on the seeded orders, approve and apply one suggestion in the admin."""
     from ai_commerce.pricing.models import ElasticityEstimate, PriceSuggestion
 
-    call_command("demo_seed", seed=5, products=30, customers=300, order_lines=12000, days=240)
+    call_command("demo_seed", seed=5, products=30, customers=300, order_lines=12000, days=240, end_date=SEEDED_UNTIL)
     call_command("ai_commerce_train", "pricing")
     assert ElasticityEstimate.objects.exclude(elasticity=None).exists()
     pending = PriceSuggestion.objects.filter(status="pending")
@@ -140,7 +140,7 @@ def test_pages_show_recommendations_with_reasons_after_training(client, settings
     """As after `make demo`: seed, backfill the event log, train recommendations (tiny), then browse."""
     from ai_commerce.recommendations.models import Recommendation
 
-    call_command("demo_seed", seed=5, products=40, customers=300, order_lines=6000, days=200)
+    call_command("demo_seed", seed=5, products=40, customers=300, order_lines=6000, days=200, end_date=SEEDED_UNTIL)
     call_command("ai_commerce_import_history")
     settings.AI_COMMERCE = {**settings.AI_COMMERCE, "RECOMMENDATIONS": TINY_RECOMMENDATIONS}
     call_command("ai_commerce_train", "recommendations")
