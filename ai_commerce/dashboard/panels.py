@@ -3,7 +3,7 @@
     from ai_commerce.dashboard import panels
     panels.overview(kinds)                     # active version and last run per kind (2 queries)
     panels.versions_over_time(kinds)           # the versions charted per kind (1 query)
-    panels.events_per_day(days=60)             # one grouped query: {kind: {day: count}}
+    panels.events_per_day(days=60)             # {kind: [count per day]} up to the newest event (2 queries)
     panels.key_metrics(version)                # the capability's key metrics of a version
 
 Each capability draws its own panel (``CapabilityConfig.dashboard_panel``); nothing here names one.
@@ -77,10 +77,17 @@ def versions_over_time(kinds):
     return {kind: list(reversed(by_kind[kind][:VERSIONS_CHARTED])) for kind in kinds}
 
 
-def day_range(days, now=None):
-    """Return the ``days`` calendar days ending today (local time), oldest first."""
+def newest_day(queryset, field, now=None):
+    """Return the local day of ``queryset``'s newest ``field`` (no later than today), or today when it is empty: the
+    day a monitoring window ends on, so a shop whose data stopped still sees its last weeks. One query."""
     today = timezone.localdate(now or timezone.now())
-    return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    newest = queryset.aggregate(newest=Max(field))["newest"]
+    return today if newest is None else min(_as_date(newest), today)
+
+
+def day_range(days, end):
+    """Return the ``days`` calendar days ending on ``end``, oldest first."""
+    return [end - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
 def _as_date(value):
@@ -88,8 +95,9 @@ def _as_date(value):
 
 
 def events_per_day(days=60, now=None):
-    """Return ``(day list, {event kind: [count per day]})`` for the last ``days`` days, in one grouped query."""
-    dates = day_range(days, now)
+    """Return ``(day list, {event kind: [count per day]})`` for the ``days`` days up to the newest event's day, in two
+    queries."""
+    dates = day_range(days, newest_day(Interaction.objects.all(), "occurred_at", now))
     since = timezone.make_aware(datetime.combine(dates[0], time.min))
     rows = (Interaction.objects.filter(occurred_at__gte=since).annotate(day=TruncDay("occurred_at"))
             .values("day", "kind").annotate(n=Count("pk")).order_by())

@@ -14,6 +14,7 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -82,6 +83,7 @@ def dashboard(request, site):
                                          title=_("Events per day (purchases are order lines, ratings are reviews)"),
                                          y_label=_("events")),
         "volume_total": sum(sum(values) for values in volume.values()),
+        "volume_end": dates[-1], "volume_quiet_days": (timezone.localdate() - dates[-1]).days,
         "progress_url": reverse(f"{site.name}:ai_commerce_dashboard_progress"),
         "versions_url": admin_url(site, "ai_commerce_modelversion_changelist"),
         "runs_url": admin_url(site, "ai_commerce_trainingrun_changelist"),

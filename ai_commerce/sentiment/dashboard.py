@@ -1,7 +1,7 @@
 """The sentiment panel of the AI dashboard: labels per month, products whose sentiment falls, flagged reviews.
 
 ``panel(request, site, active)`` is what ``SentimentConfig.dashboard_panel`` names; it renders through
-``admin/ai_commerce_sentiment/dashboard_panel.html``. Four queries.
+``admin/ai_commerce_sentiment/dashboard_panel.html``. Five queries.
 """
 
 from datetime import datetime, time, timedelta
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ai_commerce.conf import get_product_model
 from ai_commerce.dashboard import charts
+from ai_commerce.dashboard.panels import newest_day
 from ai_commerce.dashboard.views import admin_url
 
 from .models import Label, ProductSentiment, ReviewSentiment
@@ -34,8 +35,9 @@ def panel(request, site, active):
 
 
 def sentiment_labels_per_month(months=12, now=None):
-    """Return ``(month list, {label: [count per month]})`` for reviews written in the last ``months`` months."""
-    today = timezone.localdate(now or timezone.now())
+    """Return ``(month list, {label: [count per month]})`` for reviews written in the ``months`` months up to the
+    newest review's (two queries)."""
+    today = newest_day(ReviewSentiment.objects.all(), "reviewed_at", now)
     first = today.replace(day=1)
     for _month in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
@@ -86,7 +88,7 @@ def falling_products(limit=10, drop=FALLING_DROP, min_reviews=MIN_REVIEWS_PER_MO
 
 
 def sentiment_panel(now=None):
-    """Return labels per month, falling products and flagged review counts (4 queries)."""
+    """Return labels per month, falling products and flagged review counts (5 queries)."""
     months, series = sentiment_labels_per_month(now=now)
     flagged = ReviewSentiment.objects.flagged().aggregate(
         total=Count("pk"), pending=Count("pk", filter=Q(moderation=ReviewSentiment.Moderation.PENDING)))

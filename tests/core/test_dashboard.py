@@ -135,13 +135,33 @@ def test_dashboard_costs_the_same_queries_whatever_the_data_size(admin_client, d
 
     ensure_schedules()
     populate(1)
-    # session, user, 2 overview, versions, events, 4 recommendations, 4 sentiment, 4 pricing, 2 forecast, 1 search
-    # (no searches yet: the newest one's date), 2 assistant, 2 merchandising (rules, audit log), schedules
-    with django_assert_max_num_queries(26):
+    # session, user, 2 overview, versions, 2 events (the newest one's day, the counts), 4 recommendations,
+    # 5 sentiment, 4 pricing, 2 forecast, 1 search (no searches yet: the newest one's date), 2 assistant,
+    # 2 merchandising (rules, audit log), schedules
+    with django_assert_max_num_queries(28):
         assert admin_client.get(DASHBOARD).status_code == 200
     populate(5)
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(28):
         assert admin_client.get(DASHBOARD).status_code == 200
+
+
+def test_the_charts_end_on_the_newest_data_and_say_when_it_stopped(admin_client):
+    """A shop whose events stopped (or a demo seeded weeks ago) still sees its last weeks, not empty charts."""
+    item = ItemFactory()
+    stopped = timezone.now() - dt.timedelta(days=400)
+    Interaction.objects.bulk_create([event(item, "purchase", when=stopped - dt.timedelta(days=d)) for d in range(3)])
+    ReviewSentiment.objects.create(review_key="old", product=item, label="positive", score=0.8, confidence=0.9,
+                                   reviewed_at=stopped)
+    page = admin_client.get(DASHBOARD).content.decode()
+    end = timezone.localdate(stopped)
+    assert f"3 events in the 60 days to {end:%Y-%m-%d}." in page
+    assert f"No event since {end:%Y-%m-%d} (400 days ago)" in page
+    months, series = sentiment_dashboard.sentiment_labels_per_month()
+    assert months[-1] == f"{end:%Y-%m}" and series == {"positive": [0] * 11 + [1]}
+
+    Interaction.objects.bulk_create([event(item)])  # trading again: the window ends today, nothing to warn of
+    page = admin_client.get(DASHBOARD).content.decode()
+    assert f"1 events in the 60 days to {timezone.localdate():%Y-%m-%d}." in page and "No event since" not in page
 
 
 def test_coverage_counts_active_users_and_products():

@@ -35,8 +35,8 @@ def test_the_dashboard_charts_the_demo_shops_real_data(admin_client, trained, dj
     # 5 of them the forecast panel's (at-risk list, its first chart), 10 search's (the demo has searches: top queries,
     # their conversion as the trainer credits it (tuning, searches, clicks, baskets and orders), zero-result queries,
     # totals, click-through by position), 2 the assistant's, 2 the merchandising panel's (its rules, its audit
-    # log)
-    with django_assert_max_num_queries(34 + 2):
+    # log), 2 the newest event's and review's days (where the charts end)
+    with django_assert_max_num_queries(36 + 2):
         response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
     page = response.content.decode()
