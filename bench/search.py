@@ -14,10 +14,12 @@ and looks down the ten results the shop showed (the lexical ranking: the logging
 sharing words with it is clicked now and then. The sessions are in time order; the newest 20% are held out.
 
 **Systems, in the same run** (``ai_commerce.search.learning.learn``, what the trainer runs): lexical alone, lexical
-plus popularity, the learned ranker, and what serves (the best of them on held-out sessions). NDCG@10 and MRR on the
-held-out sessions; then the same sessions with their clean queries and with one edit in each word of 5+ letters
-(misspelled / clean NDCG of what serves); the zero-result rate of held-out queries for which some product holds one
-of their words (none should find nothing).
+plus popularity, the learned ranker, and what serves (the best of them on held-out sessions), each as judged (the
+statistics and taste groups of the sessions before the held-out ones); and, on the truth only, an oracle that knows
+the simulator's expected demand and taste clusters (how far the simulated shoppers let any ranking go). NDCG@10 and
+MRR on the held-out sessions; then the same sessions with their clean queries and with one edit in each word of 5+
+letters (misspelled / clean NDCG of what serves, as judged); the zero-result rate of held-out queries for which some
+product holds one of their words (none should find nothing).
 
 **Latency** on a 10,000-product catalogue of the generator (in process: the index's match and ranking, suggest, a
 listing re-rank of 500 ids; the SQL of a search is bounded separately, <= 3 statements, by the tests), the index
@@ -185,12 +187,14 @@ def run_shop(name, n_sessions, seed, explore_share):
         "mrr": {"serves": metrics.get("mrr"), "lexical": metrics.get("lexical_mrr"),
                 "lexical_popularity": metrics.get("lexical_popularity_mrr"), "learned": metrics.get("learned_mrr")},
         "truth_ndcg_at_10": {k: round(v[0], 4) for k, v in truth.items()},
+        "held_out_without_history": round(sum(s.affinity is None for s in truth_sessions) / len(truth_sessions), 4),
         "truth_mrr": {k: round(v[1], 4) for k, v in truth.items()},
         "clean_ndcg_at_10": round(clean_ndcg, 4), "misspelled_ndcg_at_10": round(typo_ndcg, 4),
         "misspelled_over_clean": round(typo_ndcg / clean_ndcg, 3) if clean_ndcg else None,
         "lexical_misspelled_ndcg_at_10": round(lexical_typo_ndcg, 4),
         "zero_result_rate": round(zero / considered, 4) if considered else None, "zero_result_queries": considered,
         "fit_seconds": round(fit_seconds, 1), "weights": metrics.get("weights"),
+        "taste_groups": metrics.get("taste_groups"),
         "examination_eta": metrics.get("examination_eta"), "swaps": metrics.get("swaps"),
     }
 
