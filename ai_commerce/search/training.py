@@ -30,7 +30,7 @@ def basket_events(since=None):
     events = Interaction.objects.filter(kind__in=[Interaction.Kind.CART, Interaction.Kind.PURCHASE])
     if since is not None:
         events = events.filter(occurred_at__gte=since)
-    return [(("u", user_id) if user_id else ("s", session_key), product_id, when)
+    return [(user_id or f"s:{session_key}", product_id, when)  # a user's id, or a guest's session (a str)
             for user_id, session_key, product_id, when in events.values_list(
                 "user_id", "session_key", "product_id", "occurred_at").iterator(chunk_size=10_000)
             if user_id or session_key]

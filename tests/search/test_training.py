@@ -320,3 +320,18 @@ def test_a_learned_ranking_weighs_the_share_of_the_shoppers_products_in_each_tas
     ceramic = {index.position[item.pk] for item in shop[:3]}
     assert all(scores[p] == 0.75 for p in ceramic) and all(scores[p] == 0.25 for p in positions if p not in ceramic)
     assert ranker.score(index, matches, positions, "mug") == [0.0] * len(positions)  # anonymous
+
+
+def test_the_trainer_learns_taste_groups_from_baskets_and_purchases_of_users_and_guests(shop):
+    from ai_commerce.search.training import basket_events
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    now = timezone.now()
+    Interaction.objects.create(user=user, product_id=shop[0].pk, source="app", kind="purchase", occurred_at=now)
+    Interaction.objects.create(session_key="g1", product_id=shop[1].pk, source="app", kind="cart", occurred_at=now)
+    Interaction.objects.create(session_key="g1", product_id=shop[2].pk, source="app", kind="view", occurred_at=now)
+    Interaction.objects.create(user=user, product_id=shop[3].pk, source="app", kind="purchase",
+                               occurred_at=now - dt.timedelta(days=400))
+    events = sorted(basket_events(since=now - dt.timedelta(days=365)), key=str)
+    assert events == sorted([(user.pk, shop[0].pk, now), ("s:g1", shop[1].pk, now)], key=str)
