@@ -4,7 +4,9 @@ and ``bench/search.py``. Worker only (scikit-learn).
 Labels: an order of a shown product is 3, a basket 2, a click 1. The sessions are split by time: the newest
 ``holdout`` share is held out. Inside the rest, statistics (click and order rates per query and product, corrected
 for position bias by inverse propensity, and the query's category affinity) come from the older half and the
-ranker learns from the newer half, as it will serve: statistics of the past applied to new searches. Three rankers
+ranker learns from the newer half, as it will serve: statistics of the past applied to new searches (and, cross-fitted,
+from the older half with the newer half's statistics). Taste groups (``taste_groups``: products bought by the same
+shoppers) are learned from the shop's baskets and purchases before the sessions they describe. Three rankers
 are judged on the held-out sessions with the statistics of every training session: lexical alone, lexical plus
 popularity (its weight chosen on the training sessions) and the learned linear ranker (pairwise logistic
 regression, RankNet's loss on a linear score).

@@ -1,7 +1,8 @@
 """How matched products are ordered: by their lexical score, by lexical score plus popularity, or by a learned
 linear ranker over per-field lexical scores, popularity, the click and order rates of this query's shoppers, and
-the shopper's own taste (their share of past events in the product's category, and whether they had to do with
-the product itself before, ``affinity``).
+the shopper's own taste (their share of past events in the product's category, whether they had to do with the
+product itself before, ``affinity``, and the share of their products in the product's taste group: products bought
+by the same shoppers, ``groups``, learned by the trainer).
 
 A ranker is a small dict of numbers (stored as the version's ``ranker.json``), scored here in pure Python: the web
 process needs no scikit-learn to serve what the worker learned.
