@@ -14,10 +14,12 @@ and looks down the ten results the shop showed (the lexical ranking: the logging
 sharing words with it is clicked now and then. The sessions are in time order; the newest 20% are held out.
 
 **Systems, in the same run** (``ai_commerce.search.learning.learn``, what the trainer runs): lexical alone, lexical
-plus popularity, the learned ranker, and what serves (the best of them on held-out sessions). NDCG@10 and MRR on the
-held-out sessions; then the same sessions with their clean queries and with one edit in each word of 5+ letters
-(misspelled / clean NDCG of what serves); the zero-result rate of held-out queries for which some product holds one
-of their words (none should find nothing).
+plus popularity, the learned ranker, and what serves (the best of them on held-out sessions), each as judged (the
+statistics and taste groups of the sessions before the held-out ones); and, on the truth only, an oracle that knows
+the simulator's expected demand and taste clusters (how far the simulated shoppers let any ranking go). NDCG@10 and
+MRR on the held-out sessions; then the same sessions with their clean queries and with one edit in each word of 5+
+letters (misspelled / clean NDCG of what serves, as judged); the zero-result rate of held-out queries for which some
+product holds one of their words (none should find nothing).
 
 **Latency** on a 10,000-product catalogue of the generator (in process: the index's match and ranking, suggest, a
 listing re-rank of 500 ids; the SQL of a search is bounded separately, <= 3 statements, by the tests), the index
@@ -53,7 +55,7 @@ def catalogue(name, with_orders=False, **overrides):
             sold[product] += qty
     rows = [(i, p["name"], names[p["category_slug"]], p.get("description", "")) for i, p in enumerate(sim.products)]
     if with_orders:
-        return rows, sold, sorted(sim.orders, key=lambda o: o[1])
+        return rows, sold, sorted(sim.orders, key=lambda o: o[1]), sim
     return rows, sold
 
 
@@ -91,13 +93,46 @@ def lexical_order(index, query, ranker=None, k=10):
     return [index.ids[p] for p in order[:k]]
 
 
+def oracle(sim, index, sessions, simulated):
+    """NDCG@10 and MRR of a ranking that knows what no shop knows: the simulator's own expected demand for each
+    product on the day of the search and the taste cluster of the shopper and of each product. It orders the same
+    candidates (full matches first, as every system) by the chance that this shopper wanted the product that day,
+    ``expected units x (0.82 x [same cluster] / the cluster's share of buying + 0.18)``, the generator's own
+    draw (``demo_shop.catalog.seeding.simulate``). Not a strict ceiling (it does not weigh how likely each product
+    was to be described by the shopper's words), but what the simulated shoppers leave to learn."""
+    import math
+
+    from ai_commerce.search import learning
+    from demo_shop.catalog.seeding import STRAY_SHARE
+
+    clusters = np.asarray([t["taste_cluster"] for t in sim.truths])
+    buying = np.bincount(sim.customer_clusters, weights=sim.customer_activity, minlength=clusters.max() + 1)
+    buying = buying / buying.sum()
+    ndcg, mrr = [], []
+    for session, s in zip(sessions, simulated, strict=True):
+        matches, pool = learning.candidates(index, session)
+        day = (s["at"].date() - sim.start_date).days
+        same = clusters == sim.customer_clusters[s["visitor"]]
+
+        def chance(p, day=day, same=same):
+            pid = index.ids[p]
+            taste = (1 - STRAY_SHARE) * same[pid] / buying[clusters[pid]] + STRAY_SHARE
+            return math.log(sim.expected_units[pid, day] + 1e-12) + math.log(taste)
+
+        order = sorted(pool, key=lambda p: (-matches.matched.get(p, 0), -chance(p)))
+        a, b = learning.ndcg_mrr(order, session.labels, index)
+        ndcg.append(a)
+        mrr.append(b)
+    return float(np.mean(ndcg)), float(np.mean(mrr))
+
+
 def run_shop(name, n_sessions, seed, explore_share):
     from ai_commerce.search import learning
     from ai_commerce.search.index import SearchIndex
     from ai_commerce.search.ranking import explore
     from demo_shop.catalog import search_sessions
 
-    rows, sold, orders = catalogue(name, with_orders=True)
+    rows, sold, orders, sim = catalogue(name, with_orders=True)
     index = SearchIndex.build(rows, sold)
     products = [{"id": pid, "title": title, "popularity": sold.get(pid, 0)} for pid, title, _c, _d in rows]
     wants = [(customer, product, when) for customer, when, lines in orders for product, _q, _p in lines]
@@ -114,7 +149,9 @@ def run_shop(name, n_sessions, seed, explore_share):
                 for s in simulated]
     t = time.monotonic()
     rankers = {}
-    ranker, metrics = learning.learn(index, sessions, holdout=0.2, min_sessions=40, rankers_out=rankers)
+    events = [(customer, rows[product][0], when) for customer, when, lines in orders for product, _q, _p in lines]
+    _serves, metrics = learning.learn(index, sessions, holdout=0.2, min_sessions=40, rankers_out=rankers,
+                                     events=events)
     fit_seconds = time.monotonic() - t
     labelled = [s for s in simulated if s["labels"]]
     first_held = labelled[int(len(labelled) * 0.8)]["at"]
@@ -123,13 +160,15 @@ def run_shop(name, n_sessions, seed, explore_share):
                       for s in simulated if s["at"] >= first_held]
     truth = {name: learning.evaluate(r, index, truth_sessions, debias=False) for name, r in rankers.items()}
     truth["serves"] = truth[metrics["serving"]]
+    truth["oracle"] = oracle(sim, index, truth_sessions, [s for s in simulated if s["at"] >= first_held])
     held = [s for s in simulated if s["at"] >= first_held and s["labels"]]
     rng = np.random.default_rng(seed + 1)
     clean = [learning.Session(s["clean"], s["shown"], {s["target"]: 3}, 0, s["at"], s["affinity"]) for s in held]
     typo = [learning.Session(search_sessions.with_typos(s["clean"], rng), s["shown"], {s["target"]: 3}, 0, s["at"],
                              s["affinity"]) for s in held]
-    clean_ndcg = learning.evaluate(ranker, index, clean, debias=False)[0]
-    typo_ndcg = learning.evaluate(ranker, index, typo, debias=False)[0]
+    judged = rankers[metrics["serving"]]  # as judged: the statistics and groups of the sessions before the held-out
+    clean_ndcg = learning.evaluate(judged, index, clean, debias=False)[0]
+    typo_ndcg = learning.evaluate(judged, index, typo, debias=False)[0]
     lexical_typo_ndcg = learning.evaluate(learning.Ranker(), index, typo, debias=False)[0]
     zero = considered = 0
     for s, original in [*zip(clean, held, strict=True), *zip(typo, held, strict=True)]:
@@ -148,12 +187,14 @@ def run_shop(name, n_sessions, seed, explore_share):
         "mrr": {"serves": metrics.get("mrr"), "lexical": metrics.get("lexical_mrr"),
                 "lexical_popularity": metrics.get("lexical_popularity_mrr"), "learned": metrics.get("learned_mrr")},
         "truth_ndcg_at_10": {k: round(v[0], 4) for k, v in truth.items()},
+        "held_out_without_history": round(sum(s.affinity is None for s in truth_sessions) / len(truth_sessions), 4),
         "truth_mrr": {k: round(v[1], 4) for k, v in truth.items()},
         "clean_ndcg_at_10": round(clean_ndcg, 4), "misspelled_ndcg_at_10": round(typo_ndcg, 4),
         "misspelled_over_clean": round(typo_ndcg / clean_ndcg, 3) if clean_ndcg else None,
         "lexical_misspelled_ndcg_at_10": round(lexical_typo_ndcg, 4),
         "zero_result_rate": round(zero / considered, 4) if considered else None, "zero_result_queries": considered,
         "fit_seconds": round(fit_seconds, 1), "weights": metrics.get("weights"),
+        "taste_groups": metrics.get("taste_groups"),
         "examination_eta": metrics.get("examination_eta"), "swaps": metrics.get("swaps"),
     }
 
@@ -365,6 +406,11 @@ def main():
         for system in ("serves", "lexical", "lexical_popularity", "learned"):
             print(f"{system:<20}{r['ndcg_at_10'][system] or 0:>10.4f}{r['mrr'][system] or 0:>10.4f}"
                   f"{r['truth_ndcg_at_10'].get(system, 0):>16.4f}{r['truth_mrr'].get(system, 0):>12.4f}")
+        print(f"{'oracle':<20}{'':>10}{'':>10}{r['truth_ndcg_at_10']['oracle']:>16.4f}{r['truth_mrr']['oracle']:>12.4f}")
+        truth = r["truth_ndcg_at_10"]
+        print(f"truth NDCG@10, what serves: {truth['serves'] / truth['lexical']:.3f}x lexical (target 1.20x), "
+              f"{truth['serves'] / truth['lexical_popularity']:.3f}x lexical + popularity (target 1.10x); the oracle "
+              f"{truth['oracle'] / truth['lexical']:.3f}x and {truth['oracle'] / truth['lexical_popularity']:.3f}x")
         print(f"clean {r['clean_ndcg_at_10']:.4f}  misspelled {r['misspelled_ndcg_at_10']:.4f} "
               f"(ratio {r['misspelled_over_clean']}); lexical misspelled {r['lexical_misspelled_ndcg_at_10']:.4f}; "
               f"zero-result rate {r['zero_result_rate']:.2%} of {r['zero_result_queries']}")

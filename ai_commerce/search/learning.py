@@ -4,12 +4,15 @@ and ``bench/search.py``. Worker only (scikit-learn).
 Labels: an order of a shown product is 3, a basket 2, a click 1. The sessions are split by time: the newest
 ``holdout`` share is held out. Inside the rest, statistics (click and order rates per query and product, corrected
 for position bias by inverse propensity, and the query's category affinity) come from the older half and the
-ranker learns from the newer half, as it will serve: statistics of the past applied to new searches. Three rankers
+ranker learns from the newer half, as it will serve: statistics of the past applied to new searches (and, cross-fitted,
+from the older half with the newer half's statistics). Taste groups (``taste_groups``: products bought by the same
+shoppers) are learned from the shop's baskets and purchases before the sessions they describe. Three rankers
 are judged on the held-out sessions with the statistics of every training session: lexical alone, lexical plus
 popularity (its weight chosen on the training sessions) and the learned linear ranker (pairwise logistic
 regression, RankNet's loss on a linear score).
 """
 
+import bisect
 import math
 import random
 from collections import defaultdict
@@ -61,6 +64,51 @@ def learned_synonyms(sessions, index, *, min_choices=3, share=0.6):
         if counts[best] >= share * len(titles) and not index.corrections(word):
             out[word] = [best]
     return out
+
+
+#: Taste groups: products embedded by who bought them (this many dimensions), then clustered.
+GROUP_DIMENSIONS = 16
+GROUP_COUNTS = (2, 3, 4, 6, 8, 10, 12, 16, 20, 25, 30)
+#: A product bought by fewer distinct shoppers has no group.
+GROUP_MIN_BUYERS = 2
+
+
+def taste_groups(events, *, seed=0, counts=None):
+    """``{product id (str): group}``: products bought (or put in the basket) by the same shoppers, grouped. Each
+    product is the unit vector of its buyers, reduced to ``GROUP_DIMENSIONS`` by truncated SVD, and the vectors are
+    clustered by k-means, k chosen among ``GROUP_COUNTS`` by the silhouette. ``events``: (shopper, product id)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import normalize
+
+    shoppers, products, pairs = {}, {}, set()
+    for who, pid in events:
+        pairs.add((products.setdefault(pid, len(products)), shoppers.setdefault(who, len(shoppers))))
+    if len(products) < 4 or len(shoppers) < 2:
+        return {}
+    rows, cols = zip(*pairs, strict=True)
+    matrix = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(products), len(shoppers)))
+    buyers = np.asarray(matrix.sum(axis=1)).ravel()
+    keep = np.flatnonzero(buyers >= GROUP_MIN_BUYERS)
+    dims = min(GROUP_DIMENSIONS, len(shoppers) - 1, len(keep) - 1)
+    if len(keep) < 4 or dims < 1:
+        return {}
+    vectors = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(normalize(matrix[keep])))
+    best, best_score = None, -2.0
+    rng = np.random.RandomState(seed)
+    for k in counts or GROUP_COUNTS:
+        if k >= len(keep):
+            break
+        labels = KMeans(k, n_init=4, random_state=seed).fit_predict(vectors)
+        score = silhouette_score(vectors, labels, sample_size=min(len(keep), 3000), random_state=rng)
+        if score > best_score:
+            best, best_score = labels, score
+    if best is None:
+        return {}
+    ids = list(products)
+    return {str(ids[keep[i]]): int(g) for i, g in enumerate(best)}
 
 
 def propensity(position, eta=None):
@@ -203,25 +251,27 @@ def evaluate(ranker, index, sessions, prepared=None, debias=True, eta=None):
     return (gained / ideal if ideal else 0.0), (reciprocal / mass if mass else 0.0)
 
 
-def fit_linear(index, sessions, prepared, stats, prior, seed=0, eta=None):
-    """Fit the learned ranker's weights on ``sessions`` (pairwise logistic regression over standardised
-    features). A pair is a chosen product over one the shopper was shown and passed by (a product never shown was
-    never judged, so it is no negative), weighted by the gain's difference and the chosen product's inverse
-    propensity (a choice far down the list says more)."""
+def fit_linear(index, blocks, seed=0, eta=None):
+    """Fit the learned ranker's weights (pairwise logistic regression over standardised features) on ``blocks``:
+    (sessions, their candidates, the Ranker whose statistics and groups describe them). A pair is a chosen product
+    over one the shopper was shown and passed by (a product never shown was never judged, so it is no negative),
+    weighted by the gain's difference and the chosen product's inverse propensity (a choice far down the list says
+    more)."""
     from sklearn.linear_model import LogisticRegression
 
-    probe = Ranker(LEARNED, queries=stats, prior=prior)
     rows, pairs, rng = [], [], random.Random(seed)
-    for s, (m, pool) in zip(sessions, prepared, strict=True):
-        feats = {p: probe.features(index, m, p, s.key, s.affinity) for p in pool}
-        rows.extend(feats.values())
-        gains = {p: s.labels.get(index.ids[p], 0) for p in pool}
-        ips = ips_weights(s, eta)
-        shown = {index.position.get(pid) for pid in s.shown}
-        session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b] and b in shown]
-        rng.shuffle(session_pairs)
-        pairs.extend((feats[a], feats[b], (gains[a] - gains[b]) * ips.get(index.ids[a], 1.0))
-                     for a, b in session_pairs[:PAIRS_PER_SESSION])
+    for sessions, prepared, probe in blocks:
+        for s, (m, pool) in zip(sessions, prepared, strict=True):
+            shares = probe.group_shares(s.affinity)
+            feats = {p: probe.features(index, m, p, s.key, s.affinity, shares) for p in pool}
+            rows.extend(feats.values())
+            gains = {p: s.labels.get(index.ids[p], 0) for p in pool}
+            ips = ips_weights(s, eta)
+            shown = {index.position.get(pid) for pid in s.shown}
+            session_pairs = [(a, b) for a in pool for b in pool if gains[a] > gains[b] and b in shown]
+            rng.shuffle(session_pairs)
+            pairs.extend((feats[a], feats[b], (gains[a] - gains[b]) * ips.get(index.ids[a], 1.0))
+                         for a, b in session_pairs[:PAIRS_PER_SESSION])
     if not pairs:
         return None
     x = np.asarray(rows, dtype=float)
@@ -235,9 +285,11 @@ def fit_linear(index, sessions, prepared, stats, prior, seed=0, eta=None):
     return [round(float(w), 6) for w in model.coef_[0]], [float(v) for v in mean], [float(v) for v in scale]
 
 
-def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
+def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None, events=()):
     """Choose and fit what ranks, judged on the newest sessions. Return (Ranker, metrics); ``rankers_out`` (a dict),
-    when given, receives every ranker judged (for a benchmark)."""
+    when given, receives every ranker judged (for a benchmark). ``events``: the shop's baskets and purchases as
+    (shopper, product id, when), from which the taste groups are learned (each from the events before the
+    sessions it serves: the fit's, the held-out ones', and all for what serves)."""
     ordered = sorted(sessions, key=lambda s: (s.at is None, s.at))
     labelled = [s for s in ordered if s.labels]
     metrics = {"sessions": len(labelled), "searches": len(ordered), "features": list(FEATURES)}
@@ -264,14 +316,30 @@ def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
                          eta=eta)[0]
         if score > best + 1e-9:
             best_weight, best = weight, score
-    fitted = fit_linear(index, recent, prepared_recent, stats_past, prior_past, eta=eta)
+    events = sorted(events, key=lambda e: e[2])
+    whens = [e[2] for e in events]
+
+    def groups_before(at):
+        end = len(events) if at is None else bisect.bisect_left(whens, at)
+        return taste_groups((who, pid) for who, pid, _at in events[:end])
+
+    # Cross-fitted: the newer half's features take their statistics from the older half (as they will serve), and
+    # the older half's from the newer half, so both halves teach the weights without seeing their own choices.
+    groups_fit = groups_before(ordered[inner].at)
+    older = [s for s in past if s.labels]
+    stats_recent, prior_recent = query_stats(ordered[inner:cut], index, eta)
+    fitted = fit_linear(index, [
+        (recent, prepared_recent, Ranker(LEARNED, queries=stats_past, prior=prior_past, groups=groups_fit)),
+        (older, [candidates(index, s) for s in older],
+         Ranker(LEARNED, queries=stats_recent, prior=prior_recent, groups=groups_fit))], eta=eta)
     stats, prior = query_stats(before, index, eta)
     prepared_held = [candidates(index, s) for s in held]
     rankers = {LEXICAL: Ranker(LEXICAL),
                LEXICAL_POPULARITY: Ranker(LEXICAL_POPULARITY, popularity_weight=best_weight)}
     if fitted is not None:
         w, mean, scale = fitted
-        rankers[LEARNED] = Ranker(LEARNED, weights=w, mean=mean, scale=scale, queries=stats, prior=prior)
+        rankers[LEARNED] = Ranker(LEARNED, weights=w, mean=mean, scale=scale, queries=stats, prior=prior,
+                                  groups=groups_before(ordered[cut].at))
     judged = {name: evaluate(r, index, held, prepared_held, eta=eta) for name, r in rankers.items()}
     if rankers_out is not None:
         rankers_out.update(rankers)
@@ -289,10 +357,13 @@ def learn(index, sessions, *, holdout=0.2, min_sessions=40, rankers_out=None):
                   f"popularity, on {len(held)} held-out sessions.")
     else:
         reason = "No pair of results with different labels to learn from; " + serving.replace("_", " ") + " serves."
-    if serving == LEARNED:  # what serves uses the statistics of every session
-        all_stats, all_prior = query_stats(ordered, index, eta)
-        rankers[LEARNED].queries, rankers[LEARNED].prior = all_stats, all_prior
+    chosen = rankers[serving]
+    if serving == LEARNED:  # what serves uses the statistics and groups of every session (a copy: the judged one
+        all_stats, all_prior = query_stats(ordered, index, eta)  # stays as judged, for a benchmark)
+        chosen = Ranker(LEARNED, weights=chosen.weights, mean=chosen.mean, scale=chosen.scale, queries=all_stats,
+                        prior=all_prior, groups=groups_before(None))
     metrics.update(serving=serving, reason=reason, ndcg_at_10=round(judged[serving][0], 4),
                    mrr=round(judged[serving][1], 4), held_out=len(held), popularity_weight=best_weight,
-                   weights=dict(zip(FEATURES, rankers[LEARNED].weights, strict=True)) if LEARNED in rankers else {})
-    return rankers[serving], metrics
+                   weights=dict(zip(FEATURES, rankers[LEARNED].weights, strict=True)) if LEARNED in rankers else {},
+                   taste_groups=len(set(chosen.groups.values())))
+    return chosen, metrics

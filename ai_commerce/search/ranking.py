@@ -1,7 +1,8 @@
 """How matched products are ordered: by their lexical score, by lexical score plus popularity, or by a learned
 linear ranker over per-field lexical scores, popularity, the click and order rates of this query's shoppers, and
-the shopper's own taste (their share of past events in the product's category, and whether they had to do with
-the product itself before, ``affinity``).
+the shopper's own taste (their share of past events in the product's category, whether they had to do with the
+product itself before, ``affinity``, and the share of their products in the product's taste group: products bought
+by the same shoppers, ``groups``, learned by the trainer).
 
 A ranker is a small dict of numbers (stored as the version's ``ranker.json``), scored here in pure Python: the web
 process needs no scikit-learn to serve what the worker learned.
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from . import text
 
 FEATURES = ("title", "category", "description", "coverage", "typo", "popularity", "click_rate", "order_rate",
-            "category_affinity", "shopper_affinity", "shopper_product")
+            "category_affinity", "shopper_affinity", "shopper_product", "shopper_group")
+#: The features read from the shopper's taste (worth a query to read it when one weighs).
+PERSONAL = ("shopper_affinity", "shopper_product", "shopper_group")
 LEXICAL, LEXICAL_POPULARITY, LEARNED = "lexical", "lexical_popularity", "learned"
 #: A shopper's taste is read from their newest this many events.
 TASTE_EVENTS = 200
@@ -74,22 +77,36 @@ class Session:
 
 class Ranker:
     def __init__(self, kind=LEXICAL, *, weights=None, mean=None, scale=None, popularity_weight=0.0, queries=None,
-                 prior=(0.0, 0.0), synonyms=None):
+                 prior=(0.0, 0.0), synonyms=None, groups=None):
         self.kind, self.weights, self.mean, self.scale = kind, weights, mean, scale
+        self.groups = groups or {}  # {product id (str): taste group}, from who bought what (learning.taste_groups)
         self.synonyms = synonyms or {}  # learned from behaviour: {shopper's word: [catalogue words]}
         self.popularity_weight, self.queries, self.prior = popularity_weight, queries or {}, tuple(prior)
 
     def dumps(self):
         return json.dumps({"kind": self.kind, "weights": self.weights, "mean": self.mean, "scale": self.scale,
                            "popularity_weight": self.popularity_weight, "queries": self.queries,
-                           "prior": list(self.prior), "synonyms": self.synonyms}).encode()
+                           "prior": list(self.prior), "synonyms": self.synonyms, "groups": self.groups}).encode()
 
     @classmethod
     def loads(cls, data):
         raw = json.loads(data)
         return cls(raw.pop("kind"), **raw)
 
-    def features(self, index, matches, position, key, affinity=None):
+    def group_shares(self, affinity):
+        """The share of the shopper's products (``affinity["products"]``) in each taste group."""
+        counts = {}
+        for pid in (affinity or {}).get("products", ()):
+            group = self.groups.get(str(pid))
+            if group is not None:
+                counts[group] = counts.get(group, 0) + 1
+        total = sum(counts.values())
+        return {g: n / total for g, n in counts.items()} if total else {}
+
+    def features(self, index, matches, position, key, affinity=None, shares=None):
+        """The feature row of ``position``; ``shares``: ``group_shares(affinity)``, computed once per search."""
+        if shares is None:
+            shares = self.group_shares(affinity)
         per_field = matches.fields.get(position) or dict.fromkeys(("title", "category", "description"), 0.0)
         stats = self.queries.get(key) or {}
         pid = str(index.ids[position])
@@ -100,7 +117,8 @@ class Ranker:
                 matches.matched.get(position, 0) / max(1, len(matches.words)), float(matches.typo.get(position, 0)),
                 math.log1p(index.popularity[position]), click, order,
                 (stats.get("categories") or {}).get(category, 0.0), taste.get("categories", {}).get(category, 0.0),
-                taste.get("products", {}).get(index.ids[position], 0.0)]
+                taste.get("products", {}).get(index.ids[position], 0.0),
+                shares.get(self.groups.get(pid), 0.0)]
 
     def score(self, index, matches, positions, key, affinity=None):
         """Scores of ``positions`` (higher first) for the query whose statistics are under ``key``, for a shopper
@@ -111,16 +129,16 @@ class Ranker:
             return [matches.scores.get(p, 0.0) + self.popularity_weight * math.log1p(index.popularity[p])
                     for p in positions]
         n = len(self.weights)  # a version saved before a feature was appended reads the ones it knew
-        return [linear(self.features(index, matches, p, key, affinity)[:n], self.weights, self.mean, self.scale)
-                for p in positions]
+        shares = self.group_shares(affinity)
+        return [linear(self.features(index, matches, p, key, affinity, shares)[:n], self.weights, self.mean,
+                       self.scale) for p in positions]
 
     @property
     def personal(self):
         """Whether the shopper's taste changes this ranker's order (worth a query to read it)."""
         if self.kind != LEARNED or not self.weights:
             return False
-        return any(self.weights[FEATURES.index(f)] != 0 for f in ("shopper_affinity", "shopper_product")
-                   if FEATURES.index(f) < len(self.weights))
+        return any(self.weights[FEATURES.index(f)] != 0 for f in PERSONAL if FEATURES.index(f) < len(self.weights))
 
 
 def linear(x, weights, mean, scale):

@@ -20,6 +20,20 @@ from .index import SearchIndex
 from .sessions import load_sessions
 
 POPULARITY_DAYS = 90
+#: The baskets and purchases the taste groups are learned from: this many days up to the newest event.
+GROUP_DAYS = 365
+
+
+def basket_events(since=None):
+    """The shop's baskets and purchases as (shopper, product id, when), the shopper a user or a guest's session:
+    who bought what, from which ``learning.taste_groups`` groups the products."""
+    events = Interaction.objects.filter(kind__in=[Interaction.Kind.CART, Interaction.Kind.PURCHASE])
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    return [(user_id or f"s:{session_key}", product_id, when)  # a user's id, or a guest's session (a str)
+            for user_id, session_key, product_id, when in events.values_list(
+                "user_id", "session_key", "product_id", "occurred_at").iterator(chunk_size=10_000)
+            if user_id or session_key]
 
 
 def train(reporter):
@@ -36,8 +50,9 @@ def train(reporter):
     reporter.progress(40, "reading search sessions")
     sessions = load_sessions(conf["ATTRIBUTION_DAYS"], dict(zip(index.ids, index.categories, strict=True)))
     reporter.progress(55, f"learning the ranking from {len(sessions)} searches")
+    events = basket_events(newest - timedelta(days=GROUP_DAYS) if newest else None)
     ranker, metrics = learning.learn(index, sessions, holdout=conf["HOLDOUT_SHARE"],
-                                     min_sessions=conf["MIN_SESSIONS"])
+                                     min_sessions=conf["MIN_SESSIONS"], events=events)
     metrics["products"] = len(index.ids)
     ranker.synonyms = learning.learned_synonyms(sessions, index)
     metrics["learned_synonyms"] = ranker.synonyms

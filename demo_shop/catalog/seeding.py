@@ -192,6 +192,8 @@ class Simulation:
     stock: StockPath = None  # end-of-day stock, sold quantities and deliveries of every product
     start_date: dt.date = None  # the first simulated day (day 0 of ``stock``)
     expected_units: np.ndarray = None  # products x days: the true expected units wanted (the forecast's ideal)
+    customer_clusters: np.ndarray = None  # per customer, their taste cluster (products' are in ``truths``)
+    customer_activity: np.ndarray = None  # per customer, how often they buy (relative)
 
 
 def psychological_price(value):
@@ -371,6 +373,7 @@ def simulate(config: SeedConfig) -> Simulation:
     # Lognormal activity (a few loyal customers, a long tail of occasional ones), capped so that no
     # single account dominates the history.
     activity = np.clip(rng.lognormal(0.0, 1.3, size=m), 0.02, 12.0)
+    sim.customer_clusters, sim.customer_activity = customer_cluster, activity
     for j in range(m):
         first, last = prng.choice(FIRST_NAMES), prng.choice(LAST_NAMES)
         username = f"{first}.{last}{j + 1}"

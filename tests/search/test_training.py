@@ -107,7 +107,7 @@ def test_the_ranking_learned_from_clicks_and_orders_beats_lexical_on_held_out_se
     page = service.search("mug", log=False)
     assert page.ranker == m["serving"] and page.results[0].title == "Green ceramic mug"
     # Shoppers who typed "cup" (the simulator's synonym of "mug") chose mugs: "cup" is learned as a synonym.
-    assert m["learned_synonyms"].get("cup") == ["mug"]
+    assert m["learned_synonyms"].get("cup") == ["mug"] and "taste_groups" in m
     found = service.search("cup", log=False)
     assert found.rescue == "" and found.results[0].title == "Green ceramic mug"
     assert found.results[0].matched["title"] == ["mug (synonym)"]
@@ -283,3 +283,55 @@ def test_a_known_shoppers_search_is_ranked_by_their_taste_in_one_more_statement(
         page = service.search("ceramic mug", session_key="s1", log=False)
     assert page.results[0].title == "Green ceramic mug" and page.ranker == "learned"
     assert sorted(r.title for r in page.results) == sorted(anonymous)
+
+
+def test_taste_groups_gather_the_products_bought_by_the_same_shoppers():
+    import random
+
+    rng = random.Random(2)
+    events = []
+    for shopper in range(60):  # shoppers 0-29 buy products 1-6, the others 7-12; one basket in ten strays
+        own = range(1, 7) if shopper < 30 else range(7, 13)
+        for _ in range(5):
+            pid = rng.randint(1, 12) if rng.random() < 0.1 else rng.choice(own)
+            events.append((("u", shopper), pid))
+    events.append((("u", 99), 13))  # bought by one shopper only: no group
+    groups = learning.taste_groups(events)
+    assert set(groups) == {str(p) for p in range(1, 13)}
+    assert len({groups[str(p)] for p in range(1, 7)}) == 1 and len({groups[str(p)] for p in range(7, 13)}) == 1
+    assert groups["1"] != groups["7"]
+    assert learning.taste_groups(events[:2]) == {}
+
+
+def test_a_learned_ranking_weighs_the_share_of_the_shoppers_products_in_each_taste_group(shop):
+    from ai_commerce.search.ranking import FEATURES, LEARNED, Ranker
+
+    index = serving.state().index
+    matches = index.match("mug")
+    positions = sorted(matches.scores)
+    weights = [1.0 if f == "shopper_group" else 0.0 for f in FEATURES]
+    groups = {str(item.pk): 0 if n < 3 else 1 for n, item in enumerate(shop)}  # the ceramic mugs, the rest
+    ranker = Ranker(LEARNED, weights=weights, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES), groups=groups)
+    assert ranker.personal and Ranker.loads(ranker.dumps()).groups == groups
+    # Three of the shopper's four products are in the ceramic mugs' group (a cushion is in the other).
+    taste = {"categories": {"Home": 1.0}, "products": {shop[0].pk: 1.0, shop[1].pk: 1.0, shop[2].pk: 1.0,
+                                                      shop[6].pk: 1.0}}
+    scores = dict(zip(positions, ranker.score(index, matches, positions, "mug", taste), strict=True))
+    ceramic = {index.position[item.pk] for item in shop[:3]}
+    assert all(scores[p] == 0.75 for p in ceramic) and all(scores[p] == 0.25 for p in positions if p not in ceramic)
+    assert ranker.score(index, matches, positions, "mug") == [0.0] * len(positions)  # anonymous
+
+
+def test_the_trainer_learns_taste_groups_from_baskets_and_purchases_of_users_and_guests(shop):
+    from ai_commerce.search.training import basket_events
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    now = timezone.now()
+    Interaction.objects.create(user=user, product_id=shop[0].pk, source="app", kind="purchase", occurred_at=now)
+    Interaction.objects.create(session_key="g1", product_id=shop[1].pk, source="app", kind="cart", occurred_at=now)
+    Interaction.objects.create(session_key="g1", product_id=shop[2].pk, source="app", kind="view", occurred_at=now)
+    Interaction.objects.create(user=user, product_id=shop[3].pk, source="app", kind="purchase",
+                               occurred_at=now - dt.timedelta(days=400))
+    events = sorted(basket_events(since=now - dt.timedelta(days=365)), key=str)
+    assert events == sorted([(user.pk, shop[0].pk, now), ("s:g1", shop[1].pk, now)], key=str)
