@@ -10,7 +10,9 @@ import math
 import random
 import secrets
 from dataclasses import dataclass, field
+from itertools import repeat
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from ai_commerce import arrangement, deferred
@@ -243,6 +245,10 @@ def rerank(products, *, user=None, session_key=None, context="default", category
 
 
 def _learned_order(items, is_ids, user, session_key, context):
+    """``items`` in the learned order blended with theirs: each known product's learned score (the log of its
+    popularity, plus twice the shopper's share of its category) ranks it among the known ones, and its place is
+    ``(1 - blend) * its position + blend * its learned rank`` (scaled to the list); unknown products keep their
+    places. A few array operations over the list (the scores per product come with the index, once per version)."""
     ids = items if is_ids else [obj.pk for obj in items]
     n = len(ids)
     if n < 2:
@@ -253,12 +259,20 @@ def _learned_order(items, is_ids, user, session_key, context):
     index = st.index
     user = user if getattr(user, "is_authenticated", user is not None) else None
     categories = (taste(index, user, session_key) or {}).get("categories", {})
-    known = [i for i, pid in enumerate(ids) if pid in index.position]
-    learned = {i: math.log1p(index.popularity[index.position[ids[i]]]) +
-               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) for i in known}
-    by_learned = sorted(known, key=lambda i: (-learned[i], i))
-    learned_rank = {i: r for r, i in enumerate(by_learned)}
-    reordered = sorted(known, key=lambda i: ((1 - blend) * i + blend * learned_rank[i] * n / max(1, len(known)), i))
-    slots = iter(reordered)
-    order = [i if ids[i] not in index.position else next(slots) for i in range(n)]
-    return [items[i] for i in order]
+    log_popularity, category_code, category_names = index.listing
+    positions = np.fromiter(map(index.position.get, ids, repeat(-1)), dtype=np.int64, count=n)
+    known = np.flatnonzero(positions >= 0)
+    if not len(known):
+        return items
+    at = positions[known]
+    learned = log_popularity[at]
+    if categories:
+        shares = np.array([float(categories.get(name, 0)) for name in category_names])
+        learned = learned + 2.0 * shares[category_code[at]]
+    by_learned = np.lexsort((known, -learned))
+    learned_rank = np.empty(len(known), dtype=np.int64)
+    learned_rank[by_learned] = np.arange(len(known))
+    place = (1 - blend) * known + blend * learned_rank * n / max(1, len(known))
+    order = np.arange(n)
+    order[known] = known[np.lexsort((known, place))]
+    return list(map(items.__getitem__, order.tolist()))
