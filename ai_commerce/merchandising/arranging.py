@@ -80,7 +80,7 @@ class Columns:
     def __init__(self, candidates, values, standing, outlook, now):
         self.candidates, self.values, self.standing, self.outlook, self.now = (
             candidates, values, standing, outlook, now)
-        self._columns, self._meeting, self._codes, self._rows = {}, {}, {}, None
+        self._columns, self._meeting, self._codes, self._numbers, self._rows = {}, {}, {}, {}, None
 
     def column(self, name):
         found = self._columns.get(name)
@@ -96,6 +96,21 @@ class Columns:
                     found = [row.get(name) if row else None for row in self._rows]
             self._columns[name] = found
         return found
+
+    def numbers(self, name):
+        """The column as an int64 (or float64) array when every value is an int (or every one a float), else None:
+        then a comparison with an int (or a float) is the same in numpy as in Python."""
+        if name not in self._numbers:
+            column, found = self.column(name), None
+            types = set(map(type, column))
+            dtype = {int: np.int64, float: np.float64}.get(types.pop()) if len(types) == 1 else None
+            if dtype is not None:
+                try:
+                    found = np.fromiter(column, dtype, len(column))
+                except OverflowError:  # an int beyond 64 bits
+                    found = None
+            self._numbers[name] = found
+        return self._numbers[name]
 
     def value(self, name, pk):
         """One product's value of ``name`` (None when it has none)."""
@@ -117,7 +132,15 @@ class Columns:
         if found is None:
             found = None  # every candidate
             for name, test, value in conditions:
-                found = _meet(self.column(name), found, test, value, self.now)
+                compare = _COMPARE.get(test)
+                numbers = self.numbers(name) if compare is not None and _exact(value) else None
+                if numbers is None or (numbers.dtype == np.int64 and type(value) is not int):
+                    found = _meet(self.column(name), found, test, value, self.now)
+                elif found is None:
+                    found = np.flatnonzero(compare(numbers, value)).tolist()
+                else:
+                    at = np.array(found, dtype=np.int64)
+                    found = at[compare(numbers[at], value)].tolist()
                 if not found:
                     break
             found = list(range(len(self.candidates))) if found is None else found
@@ -133,13 +156,13 @@ class Columns:
         found = self._codes.get(field)
         if found is None:
             if field == Rule.Field.PRICE_BAND:
-                found = _band_codes(self.column("price"))
+                found = np.array(_band_codes(self.column("price")), dtype=np.int64)
             else:
                 column = self.column(field)
-                seen = {value: code for code, value in enumerate(dict.fromkeys(column))}
+                seen = dict.fromkeys(column)
+                seen = dict(zip(seen, range(len(seen)), strict=True))
                 seen[None] = -1
-                found = list(map(seen.__getitem__, column))
-            found = np.array(found, dtype=np.int64)
+                found = np.fromiter(map(seen.__getitem__, column), np.int64, len(column))
             self._codes[field] = found
         return found
 
@@ -149,6 +172,15 @@ class Columns:
         if field == Rule.Field.PRICE_BAND:
             return [price_band(column[i]) for i in positions]
         return [column[i] for i in positions]
+
+
+_COMPARE = {"below": np.less, "at_least": np.greater_equal, "at_most": np.less_equal}
+
+
+def _exact(value):
+    """Whether numpy compares ``value`` with an int64 or float64 column as Python does: an int, or a float (a float
+    column only), within the range where a float holds every int."""
+    return type(value) in (int, float) and abs(value) <= 2 ** 53
 
 
 def _meet(column, positions, test, value, now):
