@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from ai_commerce import arrangement, deferred
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
-from ai_commerce.models import Interaction
 
-from . import serving, text
+from . import serving, shoppers, text
 from .models import SearchQuery
-from .ranking import TASTE_EVENTS, explore, query_key, shopper_affinity
+from .ranking import explore, query_key, shopper_affinity
 
 _explorer = random.Random()
 #: The trigram similarity a category name needs to rescue a query that matched no product.
@@ -213,14 +212,13 @@ def suggest(query, limit=8):
 
 def taste(index, user, session_key):
     """The shopper's taste: their share of their newest events per category and per product
-    (``ranking.shopper_affinity``, one query), or None for a shopper we know nothing of."""
+    (``ranking.shopper_affinity``; one query, none while ``shoppers`` has the visitor cached), or None for a shopper
+    we know nothing of."""
     if user is not None and not getattr(user, "is_authenticated", True):
         user = None
     if user is None and not session_key:
         return None
-    events = Interaction.objects.filter(user=user) if user is not None else Interaction.objects.filter(
-        session_key=session_key)
-    products = events.order_by("-occurred_at").values_list("product_id", flat=True)[:TASTE_EVENTS]
+    products = shoppers.newest_products(getattr(user, "pk", user), session_key)
     return shopper_affinity((pid, index.categories[index.position[pid]]) for pid in products
                             if pid in index.position) or None
 
