@@ -210,9 +210,9 @@ def pages(args, folder):
             for page in ("product", "home"):
                 counts = {v: ask(v, do="statements", page=page, visitor=visitor) for v in children}
                 samples = {v: {"ready": [], "after": []} for v in children}
-                for offset in range(0, args.requests, BLOCK):
+                for offset in range(0, args.requests, args.block):
                     for variant in children:
-                        got = ask(variant, do="time", page=page, visitor=visitor, n=BLOCK, offset=offset)
+                        got = ask(variant, do="time", page=page, visitor=visitor, n=args.block, offset=offset)
                         samples[variant]["ready"] += got["ready"]
                         samples[variant]["after"] += got["after"]
                 full, bare = counts["with ai_commerce"], counts["bare"]
@@ -469,6 +469,8 @@ def main(argv=None):
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
+    parser.add_argument("--block", type=int, default=BLOCK,
+                        help="requests per turn of each variant (fewer: a busy moment of a shared machine hits both)")
     parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database's name (--db postgres)")
     parser.add_argument("--pages-only", action="store_true",
                         help="time the pages in-process only (no gunicorn memory or load runs)")
