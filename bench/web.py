@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 END_DATE = "2026-10-31"  # a fixed history, so that runs on different days compare
 DATABASE = "ai_commerce_bench_web"
-MEDIA = Path(tempfile.gettempdir()) / "ai_commerce_bench_web_media"
+MEDIA = Path(tempfile.gettempdir()) / "{database}_media"  # the models' files of the database's shop
 SQLITE = Path(tempfile.gettempdir()) / "ai_commerce_bench_web.sqlite3"
 AI_TAG = re.compile(r"\{%\s*(?:load\s+ai_\w+|record_view|product_sentiment|bought_together|similar_products|"
                     r"recommended_products|trending_products|distinct_placements|product_reviews|search_box|"
@@ -64,11 +64,12 @@ LOAD_PROCESSES = 4  # the load clients are spread over this many processes
 
 
 def environment(args, *, apps=True, bare_templates=None):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.web_settings", "DEMO_MEDIA_ROOT": str(MEDIA),
+    media = str(MEDIA).format(database=args.database)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.web_settings", "DEMO_MEDIA_ROOT": media,
            "PYTHONPATH": str(ROOT), "BENCH_WEB_APPS": "1" if apps else "0"}
     env.pop("BENCH_DATABASE_NAME", None)
     if args.db == "postgres":
-        env["BENCH_DATABASE_NAME"] = DATABASE
+        env["BENCH_DATABASE_NAME"] = args.database
     else:
         env["DEMO_DB_PATH"] = str(SQLITE)
     if bare_templates:
@@ -87,11 +88,11 @@ def build(args):
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
             if exists and args.reuse:
                 return "reused"
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
     elif SQLITE.exists():
         if args.reuse:
             return "reused"
@@ -209,9 +210,9 @@ def pages(args, folder):
             for page in ("product", "home"):
                 counts = {v: ask(v, do="statements", page=page, visitor=visitor) for v in children}
                 samples = {v: {"ready": [], "after": []} for v in children}
-                for offset in range(0, args.requests, BLOCK):
+                for offset in range(0, args.requests, args.block):
                     for variant in children:
-                        got = ask(variant, do="time", page=page, visitor=visitor, n=BLOCK, offset=offset)
+                        got = ask(variant, do="time", page=page, visitor=visitor, n=args.block, offset=offset)
                         samples[variant]["ready"] += got["ready"]
                         samples[variant]["after"] += got["after"]
                 full, bare = counts["with ai_commerce"], counts["bare"]
@@ -317,7 +318,7 @@ def endpoints(args, apps):
     import psycopg
 
     if args.db == "postgres":
-        with psycopg.connect(host="127.0.0.1", user="postgres", dbname=DATABASE) as conn:
+        with psycopg.connect(host="127.0.0.1", user="postgres", dbname=args.database) as conn:
             rows = conn.execute("SELECT id, slug FROM catalog_product WHERE is_active AND stock > 0 ORDER BY id "
                                 "LIMIT 200").fetchall()
     else:
@@ -468,6 +469,11 @@ def main(argv=None):
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
+    parser.add_argument("--block", type=int, default=BLOCK,
+                        help="requests per turn of each variant (fewer: a busy moment of a shared machine hits both)")
+    parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database's name (--db postgres)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="time the pages in-process only (no gunicorn memory or load runs)")
     parser.add_argument("--pages-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out")
     args = parser.parse_args(argv)
@@ -477,12 +483,12 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         bare_templates(folder)
         page_rows = pages(args, folder)
-        memory = worker_memory(args, folder)
-        load_rows = loads(args)
+        memory = {} if args.pages_only else worker_memory(args, folder)
+        load_rows = {} if args.pages_only else loads(args)
     mean = {variant: statistics.fmean(sizes) for variant, sizes in memory.items()}
     result = {"database": args.db, "build": database, "end_date": END_DATE, "requests": args.requests,
               "pages": page_rows, "worker_rss_mb": memory,
-              "worker_rss_extra_mb": round(mean["with ai_commerce"] - mean["bare"], 1),
+              "worker_rss_extra_mb": round(mean["with ai_commerce"] - mean["bare"], 1) if memory else None,
               "load": {"clients": args.clients, "seconds": args.seconds, "runs": load_rows}}
     print(f"\n{'page':<8} {'visitor':<10} {'ms':>7} {'bare ms':>8} {'ratio':>6} {'after':>6} {'SQL':>4} {'bare':>5} "
           f"{'extra':>6} {'writes':>7} {'extra cold':>11}")
@@ -491,8 +497,9 @@ def main(argv=None):
               f"{row['ratio']:>6.3f} {row['after_response_ms']:>6.2f} {row['statements_warm']:>4} "
               f"{row['bare_statements']:>5} "
               f"{row['extra_statements_warm']:>6} {row['extra_writes_warm']:>7} {row['extra_statements_cold']:>11}")
-    print(f"\nworker RSS MB: with ai_commerce {memory['with ai_commerce']}, bare {memory['bare']}; "
-          f"extra {result['worker_rss_extra_mb']} MB")
+    if memory:
+        print(f"\nworker RSS MB: with ai_commerce {memory['with ai_commerce']}, bare {memory['bare']}; "
+              f"extra {result['worker_rss_extra_mb']} MB")
     for run, rows in load_rows.items():
         print(f"\nload, {run}: {rows[0]['requests']} requests, {rows[0]['per_second']}/s, {rows[0]['errors']} errors")
         print(f"{'endpoint':<22} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'errors':>7}")

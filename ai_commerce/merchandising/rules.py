@@ -32,16 +32,16 @@ A product that a pin placed, or that a boost moved up, is *featured*: the surfac
 
 import contextlib
 import contextvars
-import math
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models.signals import post_delete, post_save
 
-from ai_commerce import arrangement, cache, review_insights, stock_outlook
+from ai_commerce import cache
 from ai_commerce.conf import app_settings
 
+from .arranging import FILTERS, WEIGHERS, Rules, price_band  # noqa: F401 (price_band: the bands, for callers)
 from .models import Rule
 
 RULES_STAMP = "merchandising:rules"
@@ -53,8 +53,8 @@ _FIELDS = ("pk", "name", "action", "priority", "starts_at", "ends_at", "surfaces
            "category", "arm", "product_id", "position", "factor", "stock_level", "field", "cap", "trade_off",
            "if_category", "if_price_min", "if_price_max", "if_stock_below", "if_new_days", "if_score_below",
            "if_flagged", "if_cover_below")
-FILTERS = (Rule.Action.EXCLUDE, Rule.Action.HIDE)
-WEIGHERS = (Rule.Action.BOOST, Rule.Action.BURY)
+#: The scope index of recent sets of rules (``_scopes``): {id(rules): (rules, Scopes)}.
+_indexes = {}
 
 
 def normalise_query(query):
@@ -95,11 +95,13 @@ class Spec:
     conditions: tuple = ()
     uses_standing: bool = False
     uses_outlook: bool = False
+    timed: bool = False  # it has a start or an end
 
     def __post_init__(self):
         object.__setattr__(self, "conditions", tuple(_conditions(self)))
         object.__setattr__(self, "uses_standing", self.if_score_below is not None or self.if_flagged)
         object.__setattr__(self, "uses_outlook", self.if_cover_below is not None)
+        object.__setattr__(self, "timed", self.starts_at is not None or self.ends_at is not None)
 
     @classmethod
     def of(cls, row):
@@ -126,39 +128,6 @@ class Spec:
             return False
         return self.arm is None or self.arm == scope.arm
 
-    def matching(self, candidates, keyed, facts):
-        """The pks of ``candidates`` the rule acts on (``keyed``: {pk: pk} of them, for its own product)."""
-        if self.product_id is not None:
-            pk = keyed.get(self.product_id)
-            return self.meeting([pk], facts) if pk is not None else []
-        return self.meeting(candidates, facts)
-
-    def matches(self, pk, facts):
-        """Whether product ``pk`` is one the rule acts on (its product, and every condition that is set)."""
-        if self.product_id is not None and pk != self.product_id and str(pk) != str(self.product_id):
-            return False
-        return bool(self.meeting([pk], facts))
-
-    def meeting(self, pks, facts):
-        """The pks of ``pks`` that meet every condition, one column at a time (a list of 1,000 products costs a
-        comprehension per condition, not a call per product)."""
-        for name, test, value in self.conditions:
-            column = facts.column(name)
-            if test == "below":
-                pks = [pk for pk in pks if (v := column.get(pk)) is not None and v < value]
-            elif test == "at_least":
-                pks = [pk for pk in pks if (v := column.get(pk)) is not None and v >= value]
-            elif test == "at_most":
-                pks = [pk for pk in pks if (v := column.get(pk)) is not None and v <= value]
-            elif test == "is":
-                pks = [pk for pk in pks if column.get(pk) == value]
-            elif test == "since":
-                since = facts.now - value
-                pks = [pk for pk in pks if (v := column.get(pk)) is not None and v >= since]
-            if not pks:
-                break
-        return pks
-
 
 def _conditions(rule):
     """The (column, test, value) conditions ``rule`` sets, all of which must hold."""
@@ -180,28 +149,6 @@ def _conditions(rule):
         yield "flagged", "is", True
     if rule.if_cover_below is not None:
         yield "cover", "below", rule.if_cover_below
-
-
-class Facts:
-    """What the conditions read about a list's products, one column (``{pk: value}``) at a time, built once."""
-
-    def __init__(self, values, standing, outlook, now):
-        self.values, self.standing, self.outlook, self.now = values, standing, outlook, now
-        self._columns = {}
-
-    def column(self, name):
-        found = self._columns.get(name)
-        if found is None:
-            if name == "score":
-                found = {pk: s.average_score for pk, s in self.standing.items()}
-            elif name == "flagged":
-                found = {pk: s.flagged > 0 for pk, s in self.standing.items()}
-            elif name == "cover":
-                found = {pk: o.days_of_cover for pk, o in self.outlook.items()}
-            else:
-                found = {pk: row.get(name) for pk, row in self.values.items() if row}
-            self._columns[name] = found
-        return found
 
 
 def _alias():
@@ -259,157 +206,70 @@ def enabled_rules():
     return stamp, found
 
 
+class Scopes:
+    """A set of rules sorted once by where they may apply, so that a list's scope looks at the rules that may cover
+    it, not at every enabled rule: the rules without a query by (surface or every surface, category or none), a
+    search's rules by exact query, and the other search rules ("contains"), each with its rank (priority order)."""
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.general, self.exact, self.contains = {}, {}, []
+        for rank, rule in enumerate(rules):
+            if rule.query:
+                if rule.surfaces and "search" not in rule.surfaces:
+                    continue  # a query's rule serves searches only
+                if rule.query_match == Rule.QueryMatch.EXACT:
+                    self.exact.setdefault(rule.query, []).append((rank, rule))
+                else:
+                    self.contains.append((rank, rule))
+                continue
+            for surface in dict.fromkeys(rule.surfaces or ("",)):
+                self.general.setdefault((surface, rule.category), []).append((rank, rule))
+        self.timed = any(rule.timed for rule in rules)
+        self.untimed_digest = None if self.timed else cache.digest(tuple(rule.pk for rule in rules))
+
+    def covering(self, scope, now):
+        """The rules that apply to ``scope`` at ``now``, in the rules' order."""
+        query = normalise_query(scope.query)
+        found = []
+        for key in {("", ""), ("", scope.category), (scope.surface, ""), (scope.surface, scope.category)}:
+            found += self.general.get(key, ())
+        if scope.surface == "search":
+            found += self.exact.get(query, ())
+            found += self.contains
+        found.sort(key=lambda ranked: ranked[0])
+        return [rule for _rank, rule in found if (not rule.timed or rule.live(now)) and rule.covers(scope, query)]
+
+    def live_digest(self, now):
+        if not self.timed:
+            return self.untimed_digest
+        return cache.digest(tuple(rule.pk for rule in self.rules if rule.live(now)))
+
+
+def _scopes(rules):
+    """The ``Scopes`` of ``rules`` (a tuple kept while it serves: the cached rules, a preview's), built once."""
+    found = _indexes.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    index = Scopes(rules)
+    with _lock:
+        if len(_indexes) >= 8:
+            _indexes.clear()
+        _indexes[id(rules)] = (rules, index)
+    return index
+
+
 def stamp(now):
     """The rules' stamp and which of them are live at ``now``: a cached list keyed by it follows every change."""
     token, rules = enabled_rules()
-    return f"{token}:{cache.digest(tuple(rule.pk for rule in rules if rule.live(now)))}"
+    return f"{token}:{_scopes(rules).live_digest(now)}"
 
 
 def for_scope(scope, now, rules=None):
     """The ``Rules`` that apply to a list served in ``scope`` at ``now``, or None when none does."""
     rules = enabled_rules()[1] if rules is None else rules
-    query = normalise_query(scope.query)
-    applying = [rule for rule in rules if rule.live(now) and rule.covers(scope, query)]
+    applying = _scopes(rules).covering(scope, now)
     return Rules(applying, now) if applying else None
-
-
-def price_band(price):
-    if price is None:
-        return None
-    return next((i for i, edge in enumerate(app_settings.MERCHANDISING["PRICE_BANDS"]) if price <= edge),
-                len(app_settings.MERCHANDISING["PRICE_BANDS"]))
-
-
-class _Keyed:
-    """The pks of a list, found by a rule's product id as it is or as text (an int pk named "12" finds 12)."""
-
-    def __init__(self, pks):
-        self.pks, self._text = pks, None
-
-    def get(self, product_id):
-        if product_id in self.pks:
-            return product_id
-        if self._text is None:
-            self._text = {str(pk): pk for pk in self.pks}
-        return self._text.get(str(product_id))
-
-
-class Rules:
-    """The rules that apply to one list, ready to arrange it (see the module docstring for the steps)."""
-
-    needs_values = True
-
-    def __init__(self, rules, now):
-        self.rules, self.now = rules, now
-        self.filters = [r for r in rules if r.action in FILTERS]
-        self.weighers = [r for r in rules if r.action in WEIGHERS]
-        self.caps = [r for r in rules if r.action == Rule.Action.CAP]
-        self.diversifiers = [r for r in rules if r.action == Rule.Action.DIVERSIFY]
-        self.pins = [r for r in rules if r.action == Rule.Action.PIN]
-        self.pinned = tuple(dict.fromkeys(r.product_id for r in self.pins))
-
-    def __repr__(self):
-        return f"<Rules {[r.name for r in self.rules]}>"
-
-    def _facts(self, candidates, values):
-        acting = [*self.filters, *self.weighers, *self.pins]
-        standing = review_insights.standing(candidates) if any(r.uses_standing for r in acting) else {}
-        outlook = stock_outlook.for_products(candidates) if any(r.uses_outlook for r in acting) else {}
-        return Facts(values, standing, outlook, self.now)
-
-    def arrange(self, ids, values=None, complete=False):
-        """Return the ``Arranged`` list of ``ids`` (eligible pks, best first); ``values`` {pk: mapped values} of
-        them and of the eligible pinned products (a pinned product without values is not placed). A ``complete``
-        list (search results, a listing) keeps the products over a cap, after the others; a list of a fixed length
-        (a placement) drops them."""
-        values = values or {}
-        ids = list(ids)
-        present, in_values = set(ids), _Keyed(values)
-        extra = list(dict.fromkeys(pk for pk in map(in_values.get, self.pinned)
-                                   if pk is not None and pk not in present))
-        candidates = [*ids, *extra]
-        facts = self._facts(candidates, values)
-        keyed = _Keyed(present.union(extra))
-        hidden = set()
-        for rule in self.filters:
-            hidden.update(rule.matching(candidates, keyed, facts))
-        order = [pk for pk in ids if pk not in hidden] if hidden else ids
-        factors = {}
-        for rule in self.weighers:
-            for pk in rule.matching(order, keyed, facts):
-                if pk not in hidden:
-                    factors[pk] = factors.get(pk, 1.0) * rule.factor
-        weight = None
-        featured = set()
-        if factors or self.diversifiers:
-            weight = {pk: factors.get(pk, 1.0) / math.log2(i + 2) for i, pk in enumerate(order)}
-        if factors:
-            before = {pk: i for i, pk in enumerate(order)}
-            order = sorted(order, key=lambda pk: -weight[pk])
-            featured = {pk for i, pk in enumerate(order) if factors.get(pk, 1.0) > 1 and i < before[pk]}
-        for rule in self.caps:
-            order = _capped(order, rule, facts, complete)
-        if self.diversifiers:
-            order = _diversified(order, weight, self.diversifiers[0], facts)
-        order, placed = self._pin(order, hidden, facts, in_values)
-        return arrangement.Arranged(list(order), frozenset(featured | placed))
-
-    def _pin(self, order, hidden, facts, by_key):
-        slots, placed = {}, set()
-        for rule in self.pins:
-            pk = by_key.get(rule.product_id)
-            if pk is None or pk in hidden or pk in placed or not rule.matches(pk, facts):
-                continue
-            slot = rule.position - 1
-            while slot in slots:
-                slot += 1
-            slots[slot] = pk
-            placed.add(pk)
-        if not slots:
-            return order, set()
-        out = [pk for pk in order if pk not in placed]
-        for slot, pk in sorted(slots.items()):
-            out.insert(min(slot, len(out)), pk)
-        return out, placed
-
-
-def _field_column(facts, field):
-    if field == Rule.Field.PRICE_BAND:
-        return {pk: price_band(price) for pk, price in facts.column("price").items()}
-    return facts.column(field)
-
-
-def _capped(order, rule, facts, complete):
-    kept, over, counts, cap = [], [], {}, rule.cap
-    value_of = _field_column(facts, rule.field).get
-    for pk in order:
-        value = value_of(pk)
-        if value is None:
-            kept.append(pk)
-            continue
-        n = counts[value] = counts.get(value, 0) + 1
-        (kept if n <= cap else over).append(pk)
-    return kept + over if complete else kept
-
-
-def _diversified(order, weight, rule, facts):
-    depth = app_settings.MERCHANDISING["DIVERSIFY_DEPTH"]
-    head, tail = order[:depth], order[depth:]
-    if len(head) < 3:
-        return order
-    top = max(weight[pk] for pk in head) or 1.0
-    column = _field_column(facts, rule.field)
-    field = {pk: column.get(pk) for pk in head}
-    relevance = {pk: rule.trade_off * weight[pk] / top for pk in head}
-    penalty = 1 - rule.trade_off
-    remaining, chosen, shown = list(head), [], set()
-    while remaining:
-        best = max(remaining, key=lambda pk: relevance[pk] - penalty * (field[pk] in shown))
-        remaining.remove(best)
-        chosen.append(best)
-        if field[best] is not None:
-            shown.add(field[best])
-    return chosen + tail
 
 
 def rules_of_arms(arm_ids):

@@ -28,3 +28,10 @@ class SearchConfig(capabilities.CapabilityConfig):
     product_lookup = "ai_commerce.search.lookup.find"
     # Search results and re-ranked listings, for the merchandising preview (ai_commerce.arrangement.ranked).
     ranked_lists = "ai_commerce.search.previews.ranked"
+
+    def connect(self):
+        from ai_commerce import events
+
+        from . import shoppers
+
+        events.events_recorded.connect(shoppers.events_recorded, dispatch_uid="ai_commerce_search_newest_products")

@@ -224,6 +224,18 @@ class SearchIndex:
         rank[sorted(range(len(self.ids)), key=self.titles.__getitem__)] = np.arange(len(self.ids))
         return norm, postings, rank, np.asarray(self.popularity, dtype=float)
 
+    @cached_property
+    def listing(self):
+        """What a listing's learned order reads per product position, computed once per index (per version): the
+        log of its popularity (``math.log1p``, as the order always used), its category's code, and the categories
+        by code."""
+        import numpy as np
+
+        names = list(dict.fromkeys(self.categories))
+        code = {name: i for i, name in enumerate(names)}
+        return (np.array([math.log1p(p) for p in self.popularity], dtype=float),
+                np.array([code[c] for c in self.categories], dtype=np.int64), names)
+
     def complete(self, query, limit):
         """Positions of the products whose titles hold every word of ``query`` (the last as a prefix, typos
         forgiven as in ``match``), best title match first, then the most popular, then by title: what suggest

@@ -10,17 +10,18 @@ import math
 import random
 import secrets
 from dataclasses import dataclass, field
+from itertools import repeat
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from ai_commerce import arrangement, deferred
 from ai_commerce.adapter import get_adapter
 from ai_commerce.conf import app_settings
-from ai_commerce.models import Interaction
 
-from . import serving, text
+from . import serving, shoppers, text
 from .models import SearchQuery
-from .ranking import TASTE_EVENTS, explore, query_key, shopper_affinity
+from .ranking import explore, query_key, shopper_affinity
 
 _explorer = random.Random()
 #: The trigram similarity a category name needs to rescue a query that matched no product.
@@ -211,14 +212,13 @@ def suggest(query, limit=8):
 
 def taste(index, user, session_key):
     """The shopper's taste: their share of their newest events per category and per product
-    (``ranking.shopper_affinity``, one query), or None for a shopper we know nothing of."""
+    (``ranking.shopper_affinity``; one query, none while ``shoppers`` has the visitor cached), or None for a shopper
+    we know nothing of."""
     if user is not None and not getattr(user, "is_authenticated", True):
         user = None
     if user is None and not session_key:
         return None
-    events = Interaction.objects.filter(user=user) if user is not None else Interaction.objects.filter(
-        session_key=session_key)
-    products = events.order_by("-occurred_at").values_list("product_id", flat=True)[:TASTE_EVENTS]
+    products = shoppers.newest_products(getattr(user, "pk", user), session_key)
     return shopper_affinity((pid, index.categories[index.position[pid]]) for pid in products
                             if pid in index.position) or None
 
@@ -243,6 +243,10 @@ def rerank(products, *, user=None, session_key=None, context="default", category
 
 
 def _learned_order(items, is_ids, user, session_key, context):
+    """``items`` in the learned order blended with theirs: each known product's learned score (the log of its
+    popularity, plus twice the shopper's share of its category) ranks it among the known ones, and its place is
+    ``(1 - blend) * its position + blend * its learned rank`` (scaled to the list); unknown products keep their
+    places. A few array operations over the list (the scores per product come with the index, once per version)."""
     ids = items if is_ids else [obj.pk for obj in items]
     n = len(ids)
     if n < 2:
@@ -253,12 +257,20 @@ def _learned_order(items, is_ids, user, session_key, context):
     index = st.index
     user = user if getattr(user, "is_authenticated", user is not None) else None
     categories = (taste(index, user, session_key) or {}).get("categories", {})
-    known = [i for i, pid in enumerate(ids) if pid in index.position]
-    learned = {i: math.log1p(index.popularity[index.position[ids[i]]]) +
-               2.0 * categories.get(index.categories[index.position[ids[i]]], 0) for i in known}
-    by_learned = sorted(known, key=lambda i: (-learned[i], i))
-    learned_rank = {i: r for r, i in enumerate(by_learned)}
-    reordered = sorted(known, key=lambda i: ((1 - blend) * i + blend * learned_rank[i] * n / max(1, len(known)), i))
-    slots = iter(reordered)
-    order = [i if ids[i] not in index.position else next(slots) for i in range(n)]
-    return [items[i] for i in order]
+    log_popularity, category_code, category_names = index.listing
+    positions = np.fromiter(map(index.position.get, ids, repeat(-1)), dtype=np.int64, count=n)
+    known = np.flatnonzero(positions >= 0)
+    if not len(known):
+        return items
+    at = positions[known]
+    learned = log_popularity[at]
+    if categories:
+        shares = np.array([float(categories.get(name, 0)) for name in category_names])
+        learned = learned + 2.0 * shares[category_code[at]]
+    by_learned = np.lexsort((known, -learned))
+    learned_rank = np.empty(len(known), dtype=np.int64)
+    learned_rank[by_learned] = np.arange(len(known))
+    place = (1 - blend) * known + blend * learned_rank * n / max(1, len(known))
+    order = np.arange(n)
+    order[known] = known[np.lexsort((known, place))]
+    return list(map(items.__getitem__, order.tolist()))

@@ -28,7 +28,8 @@ class ReRanked:
         if not isinstance(key, slice):
             return self[key:key + 1][0] if key >= 0 else self[len(self) + key]
         ids = self.ids[key]
-        objects = self.queryset.in_bulk(ids)
+        # Unordered: the listing's ordering (by name) would make the database sort rows it fetches by id.
+        objects = {obj.pk: obj for obj in self.queryset.filter(pk__in=ids).order_by()}
         return [objects[pk] for pk in ids if pk in objects]
 
 

@@ -216,6 +216,28 @@ def test_a_learned_ranking_that_weighs_taste_orders_a_known_shoppers_results_by_
     assert service.taste(index, None, "") is None
 
 
+def test_a_shoppers_taste_is_read_once_then_kept_in_step_with_their_events(shop, django_assert_num_queries):
+    from ai_commerce import events
+    from ai_commerce.search import privacy, shoppers
+    from tests.factories import UserFactory
+
+    index = serving.state().index
+    Interaction.objects.create(session_key="s2", product_id=shop[7].pk, source="app", kind="view")
+    assert service.taste(index, None, "s2")["products"] == {shop[7].pk: 1.0}  # read from the log: one query
+    events.record_event(kind="view", product=shop[10], session_key="s2")  # announced: it goes in front
+    with django_assert_num_queries(0):
+        assert service.taste(index, None, "s2")["products"] == {shop[10].pk: 1.0, shop[7].pk: 1.0}
+    Interaction.objects.create(session_key="s2", product_id=shop[9].pk, source="app", kind="view")
+    assert shoppers.newest_products(None, "s2") == [shop[10].pk, shop[7].pk]  # not announced: until it expires
+    user = UserFactory()
+    events.record_event(kind="purchase", product=shop[3], user=user, session_key="s2")
+    assert shoppers.newest_products(user.pk, "") == [shop[3].pk]
+    assert shoppers.newest_products(None, "s2") == [shop[3].pk, shop[10].pk, shop[7].pk]  # the session's too
+    privacy.forget_user(user.pk)
+    Interaction.objects.filter(user=user).delete()
+    assert shoppers.newest_products(user.pk, "") == []
+
+
 def test_explore_swaps_the_first_result_with_one_further_down_at_the_share_asked():
     import random
 
