@@ -8,13 +8,15 @@ Run from the project root (gunicorn comes with the benchmark requirements)::
 1. **Build.** A fresh demo shop (the PostgreSQL database ``ai_commerce_bench_web`` on 127.0.0.1, or a SQLite file
    with ``--db sqlite``), seeded up to a fixed end date, its history imported, recommendations and sentiment
    trained and the reviews scored. ``--reuse`` keeps a database built by an earlier run.
-2. **Pages, in-process.** The product page and the home page with every ai_commerce tag, against the same pages
-   with the tags taken out and the apps uninstalled (``bench/web_settings.py``), each variant in its own process
-   calling Django's WSGI handler as a server does, for an anonymous shopper with a session and for a signed-in
-   customer: the median time until the response is ready over ``--requests`` requests after a warm-up, the ratio
-   of medians, the median time of what runs after the response (ai_commerce's writes, when the server closes it),
-   and the SQL statements of one request with the caches warm and cold (transaction control not counted; the
-   writes after the response are counted).
+2. **Pages, in-process.** The product page and the home page in three variants, each in its own process calling
+   Django's WSGI handler as a server does: with every ai_commerce tag and the staff's rules of ``rules()`` active;
+   with every app but ``ai_commerce.merchandising`` (the difference is merchandising's increment: the rules applied
+   to the placements and the re-ranked listing); and with the tags taken out and the apps uninstalled
+   (``bench/web_settings.py``). For an anonymous shopper with a session and for a signed-in customer, the variants
+   taking turns: the median time until the response is ready over ``--requests`` requests after a warm-up, the
+   ratios of medians, the median time of what runs after the response (ai_commerce's writes, when the server
+   closes it), and the SQL statements of one request with the caches warm and cold (transaction control not
+   counted; the writes after the response are counted).
 3. **Memory.** gunicorn (2 workers x 4 threads) with and without the apps; the resident memory of each worker after
    warm-up requests over every benchmarked URL.
 4. **Load.** ``--clients`` loopback clients for ``--seconds`` against the server with ai_commerce, over the pages,
@@ -25,7 +27,8 @@ Run from the project root (gunicorn comes with the benchmark requirements)::
    connection or any status of 400 and above) per endpoint.
 
 Targets (issue 16): product page <= 1.10x the bare page and <= 2 extra statements; <= +30 MB per worker; under the
-load 0 errors and each API endpoint's p99 within 3x its p50.
+load 0 errors and each API endpoint's p99 within 3x its p50. Issue 30: the rules add <= 1 statement per ranked list
+and leave the ratios unchanged.
 """
 
 import argparse
@@ -60,13 +63,17 @@ QUERIES = ("mug", "candle", "linen", "lamp", "ceramic bowl", "cotton", "vase", "
 QUESTIONS = ("is this in stock?", "how much is it?", "what do customers say about it?", "how long does delivery take?")
 CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 PRODUCTS = 20  # product pages cycled through
+MERCHANDISING = "ai_commerce.merchandising"
+#: The in-process variants: {name: (ai_commerce installed, apps taken out of it)}.
+VARIANTS = {"with ai_commerce": (True, ()), "without merchandising": (True, (MERCHANDISING,)), "bare": (False, ())}
+RULE_PREFIX = "bench: "
 LOAD_PROCESSES = 4  # the load clients are spread over this many processes
 
 
-def environment(args, *, apps=True, bare_templates=None):
+def environment(args, *, apps=True, bare_templates=None, without=()):
     media = str(MEDIA).format(database=args.database)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.web_settings", "DEMO_MEDIA_ROOT": media,
-           "PYTHONPATH": str(ROOT), "BENCH_WEB_APPS": "1" if apps else "0"}
+           "PYTHONPATH": str(ROOT), "BENCH_WEB_APPS": "1" if apps else "0", "BENCH_WEB_WITHOUT": ",".join(without)}
     env.pop("BENCH_DATABASE_NAME", None)
     if args.db == "postgres":
         env["BENCH_DATABASE_NAME"] = args.database
@@ -105,6 +112,44 @@ def build(args):
         manage(env, "ai_commerce_train", kind)
     manage(env, "ai_commerce_score_reviews")
     return "built"
+
+
+def seed_rules_child():
+    """Replace the bench's staff rules (named ``RULE_PREFIX``...) with ``rules()``: active now, on every surface the
+    pages serve, so that the variant with merchandising pays for real rules. A shop's own rules are kept."""
+    import django
+
+    django.setup()
+    from ai_commerce.merchandising.models import Rule
+    from demo_shop.catalog.models import Product
+
+    on_sale = list(Product.objects.filter(is_active=True, stock__gt=0).order_by("pk").values_list("pk", flat=True))
+    Rule.objects.filter(name__startswith=RULE_PREFIX).delete()
+    for fields in rules(on_sale):
+        Rule.objects.create(**{**fields, "name": RULE_PREFIX + fields["name"]})
+    print(f"{Rule.objects.enabled().count()} merchandising rules enabled", flush=True)
+
+
+def rules(on_sale):
+    """Rules a merchandiser would set on the demo: pins, boost and bury, filters, a cap and diversity (by category)."""
+    middle = on_sale[len(on_sale) // 2]
+    return [
+        {"name": "pin a new arrival first on the listing and in search", "action": "pin", "product_id": middle,
+         "position": 1, "surfaces": ["listing", "search"]},
+        {"name": "pin a product third everywhere", "action": "pin", "product_id": on_sale[-1], "position": 3},
+        {"name": "pin for mugs", "action": "pin", "product_id": on_sale[len(on_sale) // 3], "position": 2,
+         "surfaces": ["search"], "query": "mug", "query_match": "contains"},
+        {"name": "boost knitwear", "action": "boost", "factor": 2.0, "if_category": "Knitwear"},
+        {"name": "bury beauty", "action": "bury", "factor": 0.5, "if_category": "Beauty"},
+        {"name": "hide the last few in stock", "action": "hide", "stock_level": 2},
+        {"name": "exclude one product", "action": "exclude", "product_id": on_sale[1]},
+        {"name": "at most 3 per category on the listing and in search", "action": "cap", "field": "category",
+         "cap": 3, "surfaces": ["listing", "search"]},
+        {"name": "at most 2 per category in the placements", "action": "cap", "field": "category", "cap": 2,
+         "surfaces": ["recommended", "similar", "bought_together", "trending", "buy_again"]},
+        {"name": "diversify the placements", "action": "diversify", "field": "category", "trade_off": 0.7,
+         "surfaces": ["recommended", "similar", "trending"]},
+    ]
 
 
 def bare_templates(folder):
@@ -192,8 +237,8 @@ BLOCK = 20  # requests per turn: the variants take turns, so that a slow moment 
 
 def pages(args, folder):
     children = {}
-    for variant, apps in (("with ai_commerce", True), ("bare", False)):
-        env = environment(args, apps=apps, bare_templates=folder)
+    for variant, (apps, without) in VARIANTS.items():
+        env = environment(args, apps=apps, bare_templates=folder, without=without)
         children[variant] = subprocess.Popen([sys.executable, __file__, "--pages-child", "1", "--db", args.db],
                                              env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                              cwd=ROOT)
@@ -216,11 +261,19 @@ def pages(args, folder):
                         samples[variant]["ready"] += got["ready"]
                         samples[variant]["after"] += got["after"]
                 full, bare = counts["with ai_commerce"], counts["bare"]
+                unarranged = counts["without merchandising"]
                 median = {v: statistics.median(samples[v]["ready"]) for v in children}
                 rows.append({"page": page, "visitor": visitor, "status": full["status"],
                              "median_ms": round(median["with ai_commerce"], 2),
                              "bare_median_ms": round(median["bare"], 2),
                              "ratio": round(median["with ai_commerce"] / median["bare"], 3),
+                             "without_merchandising_median_ms": round(median["without merchandising"], 2),
+                             "ratio_to_without_merchandising": round(
+                                 median["with ai_commerce"] / median["without merchandising"], 3),
+                             "merchandising_ms": round(median["with ai_commerce"] - median["without merchandising"],
+                                                       2),
+                             "merchandising_statements_warm": full["statements_warm"] - unarranged["statements_warm"],
+                             "merchandising_statements_cold": full["statements_cold"] - unarranged["statements_cold"],
                              "after_response_ms": round(statistics.median(samples["with ai_commerce"]["after"]), 2),
                              "statements_warm": full["statements_warm"], "bare_statements": bare["statements_warm"],
                              "extra_statements_warm": full["statements_warm"] - bare["statements_warm"],
@@ -475,11 +528,16 @@ def main(argv=None):
     parser.add_argument("--pages-only", action="store_true",
                         help="time the pages in-process only (no gunicorn memory or load runs)")
     parser.add_argument("--pages-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rules-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     if args.pages_child:
         return pages_child()
+    if args.rules_child:
+        return seed_rules_child()
     database = build(args)
+    subprocess.run([sys.executable, __file__, "--rules-child", "1", "--db", args.db], env=environment(args),
+                   check=True, cwd=ROOT)
     with tempfile.TemporaryDirectory() as folder:
         bare_templates(folder)
         page_rows = pages(args, folder)
@@ -491,12 +549,14 @@ def main(argv=None):
               "worker_rss_extra_mb": round(mean["with ai_commerce"] - mean["bare"], 1) if memory else None,
               "load": {"clients": args.clients, "seconds": args.seconds, "runs": load_rows}}
     print(f"\n{'page':<8} {'visitor':<10} {'ms':>7} {'bare ms':>8} {'ratio':>6} {'after':>6} {'SQL':>4} {'bare':>5} "
-          f"{'extra':>6} {'writes':>7} {'extra cold':>11}")
+          f"{'extra':>6} {'writes':>7} {'extra cold':>11} | {'no merch ms':>11} {'ratio':>6} {'SQL':>4} {'cold':>5}")
     for row in page_rows:
         print(f"{row['page']:<8} {row['visitor']:<10} {row['median_ms']:>7.2f} {row['bare_median_ms']:>8.2f} "
               f"{row['ratio']:>6.3f} {row['after_response_ms']:>6.2f} {row['statements_warm']:>4} "
               f"{row['bare_statements']:>5} "
-              f"{row['extra_statements_warm']:>6} {row['extra_writes_warm']:>7} {row['extra_statements_cold']:>11}")
+              f"{row['extra_statements_warm']:>6} {row['extra_writes_warm']:>7} {row['extra_statements_cold']:>11} | "
+              f"{row['without_merchandising_median_ms']:>11.2f} {row['ratio_to_without_merchandising']:>6.3f} "
+              f"{row['merchandising_statements_warm']:>4} {row['merchandising_statements_cold']:>5}")
     if memory:
         print(f"\nworker RSS MB: with ai_commerce {memory['with ai_commerce']}, bare {memory['bare']}; "
               f"extra {result['worker_rss_extra_mb']} MB")

@@ -3,6 +3,8 @@
 ``BENCH_DATABASE_NAME`` names a PostgreSQL database on 127.0.0.1 (user postgres), else ``DEMO_DB_PATH`` is a
 SQLite file. ``BENCH_WEB_APPS=0`` removes the ai_commerce apps, serves ``bench.web_urls`` (the shop pages only) and
 reads the templates in ``BENCH_BARE_TEMPLATES`` first: the demo's own, with every ai_commerce tag taken out.
+``BENCH_WEB_WITHOUT`` (comma-separated app names) removes those apps only, e.g. ``ai_commerce.merchandising``: the
+demo's templates load no tag library of merchandising, and without it the ranked lists are served unarranged.
 """
 
 import os
@@ -28,3 +30,5 @@ if os.environ.get("BENCH_WEB_APPS") == "0":
     INSTALLED_APPS = [app for app in INSTALLED_APPS if not app.startswith("ai_commerce")]
     ROOT_URLCONF = "bench.web_urls"
     TEMPLATES = [{**TEMPLATES[0], "DIRS": [os.environ["BENCH_BARE_TEMPLATES"], *TEMPLATES[0]["DIRS"]]}]
+elif os.environ.get("BENCH_WEB_WITHOUT"):
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in os.environ["BENCH_WEB_WITHOUT"].split(",")]
