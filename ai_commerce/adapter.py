@@ -226,17 +226,20 @@ class ShopAdapter:
         return Subquery(per_product, output_field=field_path.last.target_field if field_path.last.is_relation
                         else field_path.last)
 
-    def products(self, queryset=None):
-        """Return the products annotated with ``ai_<attribute>`` for every mapped attribute."""
+    def products(self, queryset=None, attributes=None):
+        """Return the products annotated with ``ai_<attribute>`` for every mapped attribute (only the mapped
+        ``attributes`` named, an iterable, when given: the others' joins cost a listing more than it reads)."""
         queryset = self.get_product_queryset() if queryset is None else queryset
-        return queryset.annotate(**{f"ai_{a}": self.product_expression(a) for a in self.product_paths})
+        return queryset.annotate(**{f"ai_{a}": self.product_expression(a) for a in self.product_paths
+                                    if attributes is None or a in attributes})
 
-    def product_values(self, ids=None):
-        """Return ``{product_id: {attribute: value}}`` for the given ids (all products when None), in one query."""
-        queryset = self.products()
+    def product_values(self, ids=None, attributes=None):
+        """Return ``{product_id: {attribute: value}}`` for the given ids (all products when None), in one query;
+        only the mapped ``attributes`` named when given, else every mapped one."""
+        queryset = self.products(attributes=attributes)
         if ids is not None:
             queryset = queryset.filter(pk__in=list(ids))
-        names = [f"ai_{a}" for a in self.product_paths]
+        names = [f"ai_{a}" for a in self.product_paths if attributes is None or a in attributes]
         return {row["pk"]: {n[3:]: row[n] for n in names} for row in queryset.values("pk", *names)}
 
     def eligible(self, queryset=None):

@@ -10,6 +10,7 @@ the capability that holds the rules (``ai_commerce.merchandising``) names its pr
     rules = arrangement.for_scope(arrangement.Scope("similar", category="Mugs", arm=arm))
     rules.pinned                      # product pks that rules pin: fetch them with the candidates (filters still apply)
     rules.needs_values                # whether ``arrange`` reads the products' mapped values
+    rules.fields                      # which of them (the attributes its conditions, caps and diversity read)
     arranged = rules.arrange(ids, values)   # ids: eligible product pks, best first; values: {pk: {"category": ...}}
                                       # complete=True (search, listings): a cap moves products last, never drops
     arranged.ids, arranged.featured   # the new order (excluded products gone), the pks a rule placed ("Featured")
@@ -56,6 +57,7 @@ class NoRules:
 
     pinned = ()
     needs_values = False
+    fields = frozenset()
 
     def __bool__(self):
         return False

@@ -73,6 +73,10 @@ class Keyed:
         return None if key is None else self.found[key]
 
 
+#: What a condition reads from the other capabilities rather than from the product's mapped values.
+OWN_SIGNALS = ("score", "flagged", "cover")
+
+
 class Columns:
     """What the conditions read about a list's candidates, as columns aligned with them (index ``i`` is
     ``candidates[i]``), each read once; and the positions that meet a rule's conditions, found once per list."""
@@ -85,7 +89,7 @@ class Columns:
     def column(self, name):
         found = self._columns.get(name)
         if found is None:
-            if name in ("score", "flagged", "cover"):
+            if name in OWN_SIGNALS:
                 found = [self.value(name, pk) for pk in self.candidates]
             else:
                 if self._rows is None:
@@ -235,6 +239,10 @@ class Rules:
         self.diversifiers = [r for r in rules if r.action == Rule.Action.DIVERSIFY]
         self.pins = [r for r in rules if r.action == Rule.Action.PIN]
         self.pinned = tuple(dict.fromkeys(r.product_id for r in self.pins))
+        #: The mapped values the rules read (a listing reads only these: descriptions cost more than the rules).
+        self.fields = frozenset(
+            {name for r in rules for name, _test, _value in r.conditions if name not in OWN_SIGNALS}
+            | {"price" if r.field == Rule.Field.PRICE_BAND else r.field for r in (*self.caps, *self.diversifiers)})
 
     def __repr__(self):
         return f"<Rules {[r.name for r in self.rules]}>"

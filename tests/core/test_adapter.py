@@ -44,6 +44,12 @@ def test_reads_mapped_fields_by_the_rule_for_several_rows(item):
     }
 
 
+def test_reads_only_the_attributes_asked_for(item):
+    assert get_adapter().product_values([item.pk], {"stock", "category"}) == {item.pk: {"stock": 5,
+                                                                                    "category": "Summer"}}
+    assert get_adapter().product_values([item.pk], ()) == {item.pk: {}}
+
+
 def test_reading_many_products_is_one_query(item, django_assert_num_queries):
     for _ in range(20):
         StockRecordFactory()

@@ -254,6 +254,29 @@ def test_listing_rerank_applies_rules_in_its_category(shop):
     assert shop["mugs"][6].pk not in service.rerank(ids, context="category")
 
 
+def test_a_listing_reads_only_the_values_its_rules_need(shop, monkeypatch):
+    """A listing re-ranks every product it lists: reading their descriptions for rules on stock cost the demo's home
+    page ~7 ms of its ~7.4 ms for merchandising."""
+    from ai_commerce.adapter import ShopAdapter
+
+    rule(action="hide", stock_level=3, surfaces=["listing"])
+    rule(action="cap", field="price_band", cap=2, surfaces=["listing"], if_score_below=0.5)
+    rule(action="pin", product=shop["mugs"][7], position=1, surfaces=["listing"])
+    specs = engine.enabled_rules()[1]
+    assert engine.for_scope(arrangement.Scope("listing"), NOW, specs).fields == {"stock", "price"}
+    read, product_values = [], ShopAdapter.product_values
+
+    def spy(self, ids=None, attributes=None):
+        read.append(attributes)
+        return product_values(self, ids, attributes)
+
+    monkeypatch.setattr(ShopAdapter, "product_values", spy)
+    low = shop["mugs"][0]
+    low.stockrecords.update(num_in_stock=2)
+    reranked = service.rerank([m.pk for m in shop["mugs"]], context="category")
+    assert read == [{"stock", "price"}] and reranked[0] == shop["mugs"][7].pk and low.pk not in reranked
+
+
 # -- cost -------------------------------------------------------------------------------------------------------
 def test_two_hundred_rules_add_at_most_one_statement(shop, django_assert_num_queries, django_assert_max_num_queries):
     from django.db import connection
