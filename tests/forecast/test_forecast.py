@@ -267,6 +267,35 @@ def test_the_global_model_learns_weekdays_and_levels_across_products():
     assert np.all(fc["lo80"] <= mean) and np.all(mean <= fc["hi80"]) and np.all(fc["hi80"] <= fc["hi95"])
 
 
+def test_the_global_model_fits_a_sample_of_a_big_shops_rows(monkeypatch):
+    """Past ``MAX_TRAINING_ROWS`` the model fits a seeded sample of the rows (the 4,000-product speed): it still
+    forecasts every product's level, and every product keeps bounds."""
+    from ai_commerce.forecast import global_model
+
+    monkeypatch.setattr(global_model, "MAX_TRAINING_ROWS", 5_000)  # the 48 products below make about 11,000 rows
+    rng = np.random.default_rng(4)
+    levels = np.repeat(np.linspace(1, 12, 12), 4)
+    series = [rng.poisson(level, 300).astype(float) for level in levels]
+    fc = global_model.forecast(series, 28, end=dt.date(2026, 3, 1))
+    off = np.abs(fc["mean"].mean(axis=1) / levels - 1)
+    assert off.mean() < 0.1 and off.max() < 0.4, off  # all the rows: 0.03 and 0.08; this sample: 0.06 and 0.33
+    assert np.all(fc["lo95"] <= fc["lo80"]) and np.all(fc["lo80"] <= fc["mean"]) and np.all(fc["hi80"] <= fc["hi95"])
+    assert np.mean(fc["hi80"] > fc["mean"]) > 0.9
+
+
+def test_the_level_since_the_price_last_changed():
+    """The mean units since each product's newest price took over (within the window), and how many days ago."""
+    from ai_commerce.forecast import global_model
+
+    units = np.array([[1, 1, 1, 5, 5, np.nan, 5], [2, 2, 2, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1]], dtype=float)
+    price = np.array([[10, 10, 10, 8, np.nan, np.nan, 8], [3, 3, 3, 3, 3, 3, 3], [np.nan] * 7])
+    newest = global_model._last(price[:, :7])
+    level, days = global_model._since_price_change(units, price, 7, newest)
+    assert level[0] == 5 and days[0] == 4  # days 3-6 at the new price, the censored one left out
+    assert level[1] == 2 and days[1] == 7  # never changed: the whole window
+    assert np.isnan(level[2]) and np.isnan(days[2])  # no price paid
+
+
 def test_intervals_are_calibrated_on_the_backtest_to_cover_their_level():
     """Poisson demand of levels 2 to 20 with intervals too narrow, then too wide: the factor fitted on the other
     origins brings the held-out coverage near 80% and 95%."""
