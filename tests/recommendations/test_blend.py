@@ -2,6 +2,8 @@
 alone (its lists exactly), and the selection picks the anchor and the weight on validation, never ending below the
 best source there."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -71,7 +73,45 @@ def test_the_selection_blends_so_validation_is_never_below_the_best_source():
     metrics, _ = evaluate_holdout(inter, products, params)
     blend = metrics["selection"]["blend"]
     assert set(blend["sources_alone"]) == set(metrics["sources"]) - {"trending"}  # trending ranks nothing
-    assert blend["chosen"] >= max(blend["sources_alone"].values()) and blend["chosen"] >= blend["ranker_alone"]
-    assert blend["chosen"] == max(blend["weights"].values())
+    assert blend["chosen"] >= max(blend["sources_alone"].values())
+    assert blend["chosen"] >= max(blend["weights"].values()) - blend["noise"]
     assert metrics["anchor_weight"] in (0.0, *(float(w) for w in blend["weights"]))
     assert (metrics["anchor"] == "") == (metrics["anchor_weight"] == 0.0)
+    # stacking: the anchor's own order (weight 1) unless the ranker's corrections beat it by more than the noise
+    weight = metrics["anchor_weight"] if metrics["anchor"] else 0.0
+    if weight < 1.0:
+        assert blend["chosen"] > blend["weights"]["1"] + blend["noise"]
+    else:
+        assert max(blend["weights"].values()) <= blend["weights"]["1"] + blend["noise"]
+
+
+def test_the_blend_keeps_the_anchor_alone_unless_the_ranker_beats_it_by_more_than_the_noise(monkeypatch):
+    from ai_commerce.recommendations.engine import selection
+
+    class Val:
+        truth = {n: {1} for n in range(50)}  # 50 validation users: one user's worth is 0.02
+
+    def run(by_weight, spread=None):
+        def fake(*args):
+            weight, each = args[8], args[9]
+            if not each:
+                return by_weight[weight]
+            users = np.full(50, by_weight[weight])  # each user gains the same: no spread
+            return spread if spread is not None and weight < 1 else users
+
+        monkeypatch.setattr(selection, "validation_score", fake)
+        prep = SimpleNamespace(uv=None, iv=None)
+        return selection.choose_blend(None, Val(), ["ease", "rp3beta"], prep, 10, "recall_at_10", by_weight[0.0],
+                                      {"ease": 0.40, "rp3beta": 0.38})
+
+    small = {0.0: 0.41, 0.2: 0.415, 0.4: 0.41, 0.6: 0.41, 0.8: 0.41, 1.0: 0.40}
+    assert run(small)[:2] == ("ease", 1.0)  # +0.015 is less than one user in fifty: the anchor alone
+    clear = {**small, 0.4: 0.43}
+    assert run(clear)[:2] == ("ease", 0.4)
+    ranker = {**small, 0.0: 0.45}
+    assert run(ranker)[:2] == ("", 0.0)  # the ranker alone, by more than the noise
+    # the same +0.03, but from three users gaining a lot: within twice its standard error, so the anchor alone
+    lucky = np.full(50, 0.40)
+    lucky[:3] += 0.5
+    anchor, weight, scores = run(clear, spread=lucky)
+    assert (anchor, weight) == ("ease", 1.0) and scores["noise"] > 0.03

@@ -175,6 +175,8 @@ def test_train_evaluates_model_and_baselines_on_the_holdout(fitted):
     assert m["evaluated_users"] > 0
     assert 0.0 <= m["recall_at_10"] <= 1.0 and 0.0 <= m["ndcg_at_10"] <= 1.0
     assert set(m["baselines"]) == {"popularity", "recent_popularity", "item_knn", "als", "ease", "rp3beta"}
+    # the shop is never served something worse than the best baseline on the figures the gate read
+    assert m["recall_at_10"] >= max(b["recall_at_10"] for b in m["baselines"].values())
     # the sources and the ranker were chosen on a validation window before the held-out one, among the defaults
     chosen = m["selection"]
     assert (m["ranker"], m["sources"]) == (chosen["ranker"], chosen["sources"]) and m["ranker"] in ("hgb", "tfrs")

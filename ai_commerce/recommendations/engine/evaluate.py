@@ -29,3 +29,9 @@ def evaluate_lists(lists, truth, k=10):
     recall = sum(recall_at(list(lists.get(u, ())), truth[u], k) for u in users) / len(users)
     ndcg = sum(ndcg_at(list(lists.get(u, ())), truth[u], k) for u in users) / len(users)
     return {f"recall_at_{k}": round(recall, 5), f"ndcg_at_{k}": round(ndcg, 5), "n_users": len(users)}
+
+
+def per_user(lists, truth, k, metric):
+    """Each user's ``metric`` (recall_at_k or ndcg_at_k), in the order of ``truth``: for paired comparisons."""
+    at = recall_at if metric.startswith("recall") else ndcg_at
+    return [at(list(lists.get(u, ())), truth[u], k) for u in truth]

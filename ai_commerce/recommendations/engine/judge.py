@@ -25,6 +25,7 @@ def judge(prep, holdout, p, on_progress=None, pct=(0, 100), with_baselines=True,
     metrics.update(evaluate_lists(lists, truth, k))
     metrics.pop("n_users", None)
     metrics.update(sources=list(engine.sources), ranker=engine.ranker.kind, label_windows=int(p["label_windows"]),
+                   per_user_labels=bool(p["per_user_labels"]),
                    ranker_iterations=int(p["ranker_iterations"]), anchor=p["anchor"],
                    anchor_weight=float(p["anchor_weight"]), selection=selection)
     if with_baselines:

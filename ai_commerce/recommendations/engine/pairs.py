@@ -4,6 +4,7 @@ TensorFlow at import; the two-tower model is fitted lazily through .twotower).
     prep = Prepared(interactions, meta, user_vocab, item_vocab, params)
     prep.state(cut, sources)                            # the State at a cut, built once, two-tower/ALS attached
     prep.labelled(cut, now, sources, max_users)         # Pairs: features at cut, labels from cut to now
+    prep.labelled_per_user(now, sources, max_users)     # Pairs: labels = each user's newest purchases before now
     top_per_user(rows, cols, scores, n_users, k)        # the best k pairs of each user
 """
 
@@ -98,6 +99,32 @@ class Prepared:
         (up to ``max_users`` users, a seeded sample); None when nobody bought anything new."""
         window = self.inter.subset((self.inter.ts >= cut) & (self.inter.ts < now))
         truth, _ = holdout_truth(self.inter.before(cut), window)
+        return self._pairs(cut, truth, sources, max_users, pct)
+
+    def labelled_per_user(self, now, sources, max_users, pct=None):
+        """Pairs from the per-user split of the events before ``now`` (``.taste``: each user's newest purchases
+        held out, features on the rest): every returning customer labels, not only those who bought in one
+        window. None when the split judges nobody."""
+        from .taste import per_user_holdout
+
+        split = per_user_holdout(self.inter.before(now), float(self.params["per_user_share"]), now)
+        if not split.truth:
+            return None
+        key = ("per_user", round(float(now), 3))
+        if key not in self.cache:
+            self.cache[key] = Prepared(split.train, self.meta, self.uv, self.iv, self.params, {}, self.on_progress)
+        return self.cache[key]._pairs(split.cut, split.truth, sources, max_users, pct)
+
+    def with_per_user(self, pairs, now, sources, params, pct=None):
+        """``pairs`` and, when they label fewer than ``holdout_decide_users`` users, the per-user split's pairs of
+        the events before ``now`` (``labelled_per_user``): on a small shop one time window labels about a hundred
+        customers, the per-user split every returning one, and it teaches taste as well as time."""
+        if pairs is not None and len(pairs.truth) >= int(params["holdout_decide_users"]):
+            return pairs
+        more = self.labelled_per_user(now, sources, int(params["ranker_max_users"]), pct=pct)
+        return more if pairs is None else pairs.join(more)
+
+    def _pairs(self, cut, truth, sources, max_users, pct=None):
         if not truth:
             return None
         st = self.state(cut, sources, pct)

@@ -19,6 +19,9 @@ DEFAULTS = {
     "per_user_share": 0.2,
     "label_days": 30,              # the ranker's inner label window, before the evaluation window
     "label_windows": 1,            # how many such windows, each label_days earlier, the ranker learns from
+    # when those windows label fewer than holdout_decide_users users, the ranker also learns from the per-user split
+    # of the same events (each user's newest purchases held out, .taste)
+    "per_user_labels": True,
     "eval_k": 10,
     "metric": "recall_at_10",      # what the gate compares (the capability's key metric): recall_at_k or ndcg_at_k
     # minimum data

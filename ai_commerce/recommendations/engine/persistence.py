@@ -11,6 +11,7 @@ import numpy as np
 
 from .data import Vocab, plain
 from .features import state_from_files, state_to_files
+from .params import DEFAULTS
 from .ranker import Ranker
 from .registry import SOURCES
 
@@ -51,6 +52,8 @@ def save(rec, directory):
         "texts": rec._meta.texts,
         "ranker": {"kind": ranker.kind, "columns": ranker.columns},
         "sources": eng.sources,
+        # the blend the selection chose (.blend): the engine ranks with it, the shop's params do not hold it
+        "blend": {key: eng.params.get(key, DEFAULTS[key]) for key in ("anchor", "anchor_weight")},
         "fitted": fitted,
         "served": rec.served,
     }
@@ -84,7 +87,7 @@ def load(cls, directory):
         with np.load(directory / f"{name}_weights.npz", allow_pickle=False) as z:
             state.fitted[name] = SOURCES[name].from_arrays({f: z[f] for f in z.files}, state)
     params, served = meta["params"], meta.get("served", "learned")
-    engine = Engine(state, Ranker(kind, columns, model), meta["sources"], params)
+    engine = Engine(state, Ranker(kind, columns, model), meta["sources"], {**params, **meta.get("blend", {})})
     scorer = state.fitted[served] if served != "learned" else None
     return cls(engine, Vocab(meta["users"]), Vocab(meta["items"]), state.meta, params, meta["metrics"],
                served=served, scorer=scorer)

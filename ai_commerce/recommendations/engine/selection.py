@@ -7,8 +7,8 @@ import numpy as np
 
 from .blend import WEIGHTS, blended, rank_feature
 from .data import DAY
-from .evaluate import evaluate_lists
-from .gate import metric_label
+from .evaluate import evaluate_lists, per_user
+from .gate import metric_label, noise
 from .pairs import report_progress, top_per_user
 from .ranker import Ranker
 
@@ -20,7 +20,8 @@ def fit_ranker(pairs, sources, params, kind):
     return Ranker.fit(feats, pairs.y[keep], pairs.users[keep], {**params, "ranker": kind})
 
 
-def validation_score(ranker, pairs, sources, uv, iv, k, metric, anchor="", weight=0.0):
+def validation_score(ranker, pairs, sources, uv, iv, k, metric, anchor="", weight=0.0, each=False):
+    """The mean ``metric`` on the validation ``pairs`` (``each``: every validation user's, as an array)."""
     keep, feats = pairs.only(sources)
     users, items = pairs.users[keep], pairs.items[keep]
     order = np.unique(users)
@@ -29,6 +30,8 @@ def validation_score(ranker, pairs, sources, uv, iv, k, metric, anchor="", weigh
     s = blended(rows, s, feats, anchor, weight)
     top = top_per_user(rows, items, np.asarray(s, dtype=np.float64), len(order), k)
     lists = {uv.ids[u]: [iv.ids[j] for j, _ in picked] for u, picked in zip(order.tolist(), top, strict=True)}
+    if each:
+        return np.asarray(per_user(lists, pairs.truth, k, metric))
     return evaluate_lists(lists, pairs.truth, k)[metric]
 
 
@@ -55,7 +58,8 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
     # A change must win by more than one validation user's worth of recall: less is noise on a small shop.
     gain = max(float(p["select_min_gain"]), 1.0 / len(val_pairs.truth))
 
-    def trial(names, kind="hgb", params=fast, pairs=train_pairs, windows=1):
+    def trial(names, kind="hgb", params=fast, pairs=None, windows=1):
+        pairs = train_pairs if pairs is None else pairs  # the per-user labels join them when they win
         recall = validation_score(fit_ranker(pairs, names, params, kind), val_pairs, names, prep.uv, prep.iv, k,
                                   p["metric"])
         chosen["trials"].append({"sources": list(names), "ranker": kind, "label_windows": windows,
@@ -64,10 +68,19 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
         return recall
 
     best = trial(sources)
+    # the per-user split's labels too (``Prepared.with_per_user``): kept when they win on validation
+    per_user = prep.with_per_user(train_pairs, val_cut, sources, p, pct=lo + (hi - lo) * 0.25)
+    with_taste = trial(sources, pairs=per_user, windows="1 + per-user") if per_user is not train_pairs else best
+    per_user_labels = with_taste > best + gain
+    if per_user_labels:
+        best, train_pairs = with_taste, per_user
+    # the source that ranks best alone on validation is never dropped: it anchors the blend below
+    alone = sources_alone(val_pairs, sources, prep, k, p["metric"])
+    strongest = max(alone, key=alone.get) if alone else None
     rounds = int(p["select_rounds"])
     for round_ in range(rounds):  # backward elimination: drop the source whose removal helps most, while one helps
         drops = []
-        for n, name in enumerate(sources if len(sources) > 1 else ()):
+        for n, name in enumerate(s for s in (sources if len(sources) > 1 else ()) if s != strongest):
             done = (round_ + n / len(sources)) / rounds
             report_progress(on_progress, lo + (hi - lo) * (0.3 + 0.5 * done), f"validating without {name}")
             drops.append((trial([s for s in sources if s != name]), name))
@@ -97,32 +110,52 @@ def select_system(prep, cut, on_progress=None, pct=(0, 100)):
     label_windows = label_windows if windows[label_windows] > windows[1] + gain else 1
     report_progress(on_progress, lo + (hi - lo) * 0.95, "blending the ranker with the best source")
     fitted = fit_ranker(joined[label_windows], sources, settled, ranker)
-    anchor, weight, score = choose_blend(fitted, val_pairs, sources, prep, k, p["metric"], windows[label_windows])
+    anchor, weight, score = choose_blend(fitted, val_pairs, sources, prep, k, p["metric"], windows[label_windows],
+                                         {name: alone[name] for name in sources if name in alone})
     chosen["blend"] = score
     chosen.update(
         sources=sources,
         ranker=ranker,
         ranker_iterations=iterations,
         label_windows=label_windows,
+        per_user_labels=per_user_labels,
         anchor=anchor,
         anchor_weight=weight,
         why=f"validation {metric_label(p['metric'])} {score['chosen']:.4f} on"
         f" {len(val_pairs.truth)} users of the "
         f"{float(p['holdout_days']):g} days before the held-out window"
-        + (f" (the ranker's order blended with {anchor}'s at weight {weight:g})" if weight > 0 else ""),
+        + _blend_words(anchor, weight),
     )
     report_progress(on_progress, hi, "sources and ranker chosen")
     return chosen
 
 
-def choose_blend(ranker, val_pairs, sources, prep, k, metric, learned):
-    """(anchor, weight, scores): the source that ranks best alone on validation among ``sources`` and the blend
-    weight (``.blend.WEIGHTS``) that scores best there with it; the ranker alone (weight 0, ``learned``) unless a
-    blend beats it. So on validation the learned system is never below its best source."""
-    def score(anchor, weight):
-        return validation_score(ranker, val_pairs, sources, prep.uv, prep.iv, k, metric, anchor, weight)
+def _blend_words(anchor, weight):
+    if weight >= 1:
+        return f" ({anchor}'s own order: the ranker's corrections did not beat it by more than the noise)"
+    return f" (the ranker's order blended with {anchor}'s at weight {weight:g})" if weight > 0 else ""
 
-    alone = {name: score(name, 1.0) for name in sources if rank_feature(name)}
+
+def sources_alone(val_pairs, sources, prep, k, metric):
+    """{source: its validation score ranking the candidates alone (its own order)}, for the sources that rank."""
+    none = Ranker("none", [])
+    return {name: validation_score(none, val_pairs, sources, prep.uv, prep.iv, k, metric, name, 1.0)
+            for name in sources if rank_feature(name)}
+
+
+def choose_blend(ranker, val_pairs, sources, prep, k, metric, learned, alone=None):
+    """(anchor, weight, scores): stacking on the strongest source. The anchor is the source that ranks best alone
+    on validation among ``sources`` (``alone``: {source: score}, computed when not given); the learned system is
+    its order alone (weight 1) unless a blend with the ranker's corrections (``.blend.WEIGHTS``; weight 0 is the
+    ranker alone, ``learned``) beats it on validation by more than the noise: one validation user's worth
+    (``gate.noise``) and twice the standard error of the per-user gain (a paired test, since the best of several
+    weights is flattered by chance). A smaller gain is noise on a small shop, and the anchor's order is the safer
+    bet. Without a source that ranks, the ranker alone."""
+    def score(anchor, weight, each=False):
+        return validation_score(ranker, val_pairs, sources, prep.uv, prep.iv, k, metric, anchor, weight, each)
+
+    if alone is None:
+        alone = sources_alone(val_pairs, sources, prep, k, metric)
     out = {"ranker_alone": round(learned, 5), "sources_alone": {n: round(v, 5) for n, v in alone.items()}}
     if not alone:
         return "", 0.0, {**out, "chosen": learned}
@@ -131,6 +164,12 @@ def choose_blend(ranker, val_pairs, sources, prep, k, metric, learned):
     for weight in WEIGHTS:
         if weight not in tried:
             tried[weight] = score(anchor, weight)
-    weight = max(tried, key=lambda w: (tried[w], -w))
-    out.update(anchor=anchor, weights={f"{w:g}": round(v, 5) for w, v in sorted(tried.items())}, chosen=tried[weight])
+    best = max(tried, key=lambda w: (tried[w], w))
+    margin = noise(len(val_pairs.truth))
+    if best < 1.0:  # and twice the standard error of the per-user gain: the best of several tries is flattered
+        gain = score(anchor, best, each=True) - score(anchor, 1.0, each=True)
+        margin = max(margin, 2.0 * float(gain.std(ddof=1)) / np.sqrt(len(gain)) if len(gain) > 1 else margin)
+    weight = best if tried[best] > tried[1.0] + margin else 1.0
+    out.update(anchor=anchor, weights={f"{w:g}": round(v, 5) for w, v in sorted(tried.items())}, chosen=tried[weight],
+               noise=round(margin, 5))
     return (anchor, float(weight), out) if weight > 0 else ("", 0.0, out)

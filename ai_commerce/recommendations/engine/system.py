@@ -11,7 +11,7 @@ from .ranker import Ranker
 from .selection import fit_ranker
 
 # what the selection chooses, stored in the metrics under these names
-CONFIG = ("sources", "ranker", "ranker_iterations", "label_windows", "anchor", "anchor_weight")
+CONFIG = ("sources", "ranker", "ranker_iterations", "label_windows", "per_user_labels", "anchor", "anchor_weight")
 
 
 class Engine:
@@ -69,6 +69,8 @@ def fit_engine(prep, now, params, on_progress=None, pct=(0, 100), cut=None):
         shift = back * float(p["label_days"]) * DAY
         more = prep.labelled(cut - shift, now - shift, sources, int(p["ranker_max_users"]), pct=lo)
         pairs = more if pairs is None else pairs.join(more)
+    if p["per_user_labels"]:
+        pairs = prep.with_per_user(pairs, cut, sources, p, pct=lo)
     if pairs is None:
         ranker = Ranker("none", [])
     else:
