@@ -98,6 +98,16 @@ def cross_signal(monkeypatch):
 
 
 @pytest.fixture
+def fresh_search_index():
+    """Search's serving index is kept per process: each test builds its own from its own rows, and leaves none."""
+    from ai_commerce.search import serving
+
+    serving.reset()
+    yield
+    serving.reset()
+
+
+@pytest.fixture
 def celery_app():
     return test_celery_app
 

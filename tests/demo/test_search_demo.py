@@ -7,14 +7,7 @@ from ai_commerce.models import Interaction
 from ai_commerce.search import serving
 from ai_commerce.search.models import SearchClick, SearchQuery
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_serving():
-    serving.reset()
-    yield
-    serving.reset()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_search_index")]
 
 
 def test_every_page_has_the_search_box(client, catalog):

@@ -4,17 +4,9 @@ its categories, its stock records net of allocations) on search results and cate
 import pytest
 
 from ai_commerce.merchandising.models import Rule
-from ai_commerce.search import serving
 from ai_commerce.search.service import rerank, search
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    serving.reset()
-    yield
-    serving.reset()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_search_index")]
 
 
 def rule(**fields):

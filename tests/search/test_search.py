@@ -15,7 +15,7 @@ from ai_commerce.search.index import SearchIndex
 from ai_commerce.search.models import SearchClick, SearchQuery, Synonym
 from tests.factories import ItemFactory, SectionFactory, StockRecordFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_search_index")]
 CATALOGUE = [  # (label, summary, section, stock)
     ("Blue ceramic mug", "A sturdy mug for coffee.", "Mugs", 5),
     ("Red ceramic mug", "Holds tea or coffee.", "Mugs", 5),
@@ -25,13 +25,6 @@ CATALOGUE = [  # (label, summary, section, stock)
     ("Vintage doorstop", "A heavy cast iron doorstop.", "Home", 0),  # out of stock
     ("Watering can", "A galvanised watering can.", "Garden", 5),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_serving():
-    serving.reset()
-    yield
-    serving.reset()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ai_commerce.search import learning, service, serving
 from ai_commerce.search.models import SearchClick, SearchQuery
 from tests.factories import ItemFactory, SectionFactory, StockRecordFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_search_index")]
 
 
 def _load_simulator():
@@ -34,13 +34,6 @@ search_sessions = _load_simulator()
 PRODUCTS = [("Blue ceramic mug", 1), ("Red ceramic mug", 1), ("Green ceramic mug", 40), ("White stoneware mug", 2),
             ("Black stoneware mug", 12), ("Linen cushion", 3), ("Wool cushion", 25), ("Scented candle", 4),
             ("Soy wax candle", 30), ("Glass vase", 2), ("Ceramic vase", 15), ("Striped throw", 8)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_serving():
-    serving.reset()
-    yield
-    serving.reset()
 
 
 @pytest.fixture
