@@ -11,6 +11,8 @@ the capability that holds the rules (``ai_commerce.merchandising``) names its pr
     rules.pinned                      # product pks that rules pin: fetch them with the candidates (filters still apply)
     rules.needs_values                # whether ``arrange`` reads the products' mapped values
     rules.fields                      # which of them (the attributes its conditions, caps and diversity read)
+    rules.values(ids)                 # those values of ``ids``, for a surface that has not read them (a listing):
+                                      # kept by the provider until the catalogue changes, so a warm list reads no SQL
     arranged = rules.arrange(ids, values)   # ids: eligible product pks, best first; values: {pk: {"category": ...}}
                                       # complete=True (search, listings): a cap moves products last, never drops
     arranged.ids, arranged.featured   # the new order (excluded products gone), the pks a rule placed ("Featured")
@@ -61,6 +63,9 @@ class NoRules:
 
     def __bool__(self):
         return False
+
+    def values(self, ids):
+        return {}
 
     def arrange(self, ids, values=None, complete=False):
         return Arranged(list(ids))

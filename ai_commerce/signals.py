@@ -16,7 +16,7 @@ line or review records nothing (``events.order_line_events`` and ``review_events
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 
 from . import events, privacy
@@ -70,6 +70,29 @@ def review_deleted(sender, instance, **kwargs):
 
 def user_deleted(sender, instance, **kwargs):
     privacy.forget_user(instance.pk, requested_by="signal")
+
+
+def connect_catalogue(receiver, name, models=()):
+    """Connect ``receiver`` to every save and delete of the host's products, of the rows their mapped fields read (a
+    stock record, a category: ``ShopAdapter.product_sources``) and of ``models``, and to those rows' many-to-many
+    changes (``m2m_changed`` sends ``action``: "pre_..." and "post_..."); ``name`` keeps its dispatch uids apart. A
+    change the shop makes with ``QuerySet.update()`` sends no signal. A misconfigured shop connects nothing: the
+    system checks say what to fix."""
+    try:
+        adapter = get_adapter()
+        product_model = adapter.product_model
+    except (ImproperlyConfigured, ImportError):
+        return
+    try:
+        sources, throughs = adapter.product_sources()
+    except MappingError:
+        sources, throughs = {product_model}, set()
+    uid = f"{DISPATCH_PREFIX}_{name}"
+    for model in filter(None, (*sources, *models)):
+        for event, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(receiver, sender=model, dispatch_uid=f"{uid}_{model._meta.label}_{event}")
+    for through in throughs:
+        m2m_changed.connect(receiver, sender=through, dispatch_uid=f"{uid}_{through._meta.label}_m2m")
 
 
 def connect_host_signals():

@@ -18,3 +18,8 @@ class MerchandisingConfig(capabilities.CapabilityConfig):
     dashboard_panel = "ai_commerce.merchandising.dashboard.panel"
     dashboard_template = "admin/ai_commerce_merchandising/dashboard_panel.html"
     urls = "ai_commerce.merchandising.urls"
+
+    def connect(self):
+        from . import values
+
+        values.connect()

@@ -25,6 +25,7 @@ import numpy as np
 from ai_commerce import arrangement, review_insights, stock_outlook
 from ai_commerce.conf import app_settings
 
+from . import values as kept_values
 from .models import Rule
 
 FILTERS = (Rule.Action.EXCLUDE, Rule.Action.HIDE)
@@ -246,6 +247,11 @@ class Rules:
 
     def __repr__(self):
         return f"<Rules {[r.name for r in self.rules]}>"
+
+    def values(self, ids):
+        """The mapped values these rules read (``fields``) of the products ``ids``, kept while the catalogue does not
+        change (``kept_values.read``): a listing's values, read once, not on each request."""
+        return kept_values.read(ids, self.fields)
 
     def _columns(self, candidates, values):
         acting = [*self.filters, *self.weighers, *self.pins]

@@ -11,11 +11,11 @@ import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import post_save, pre_save
 
 from ai_commerce import adapter as adapter_module
-from ai_commerce import celery_setup, events, privacy
-from ai_commerce.adapter import MappingError, get_adapter
+from ai_commerce import celery_setup, events, privacy, signals
+from ai_commerce.adapter import get_adapter
 
 from . import serving
 
@@ -61,17 +61,7 @@ def connect():
     except (ImproperlyConfigured, ImportError):  # misconfigured: the core system checks say what to fix
         return
     post_save.connect(product_saved, sender=model, dispatch_uid="ai_commerce_recommendations_product_saved")
-    try:
-        sources, throughs = adapter.product_sources()
-    except MappingError:  # a mapped path that does not resolve: the core system checks say what to fix
-        sources, throughs = {model}, set()
-    for host_model in filter(None, (*sources, adapter.order_line_model)):
-        for name, signal in (("saved", post_save), ("deleted", post_delete)):
-            uid = f"ai_commerce_recommendations_served_{host_model._meta.label}_{name}"
-            signal.connect(shop_changed, sender=host_model, dispatch_uid=uid)
-    for through in throughs:
-        m2m_changed.connect(shop_changed, sender=through,
-                            dispatch_uid=f"ai_commerce_recommendations_served_{through._meta.label}_m2m")
+    signals.connect_catalogue(shop_changed, "recommendations_served", models=[adapter.order_line_model])
 
 
 def forget_user(user_id):

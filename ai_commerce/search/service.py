@@ -228,7 +228,7 @@ def rerank(products, *, user=None, session_key=None, context="default", category
     of ids. The learned order drops nothing; a product the serving index does not know (new) keeps its place. How
     far the learned order may move a product is ``RERANK_BLEND[context]`` (else ``["default"]``). Then the staff's
     rules for listings (in ``category``, when the listing is one) apply: they may pin, move or hide products of the
-    listing (one query for the mapped values the rules read, while a rule applies)."""
+    listing (the mapped values the rules read: one query, then none until the catalogue changes)."""
     is_ids = not hasattr(products, "model")
     items = list(products)
     user = user if getattr(user, "is_authenticated", user is not None) else None
@@ -237,7 +237,7 @@ def rerank(products, *, user=None, session_key=None, context="default", category
     if not rules or not items:
         return items
     ids = items if is_ids else [obj.pk for obj in items]
-    arranged = rules.arrange(ids, get_adapter().product_values(ids, rules.fields), complete=True)
+    arranged = rules.arrange(ids, rules.values(ids), complete=True)
     by_pk = dict(zip(ids, items, strict=True))
     return [by_pk[pk] for pk in arranged.ids]
 

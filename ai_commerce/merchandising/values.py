@@ -1,0 +1,60 @@
+"""The mapped values a list's rules read (stock, category, price...), kept in the web process like the lists.
+
+A listing re-ranks every product it lists, and reading the values of hundreds of products on each request cost the
+demo's home page about 6 ms, most of what merchandising added to it. So ``read(ids, fields)`` reads them in one
+query and keeps them in this process under ``VALUES_STAMP``, a cache stamp that every save or delete of a product,
+of a row its mapped fields read (a stock record, a category: ``signals.connect_catalogue``) and every price that
+ai_commerce writes (``adapter.products_written``) bumps, in every process at once. A change made without a signal
+(``QuerySet.update()``) shows within ``CACHE_SECONDS``, as on the cached recommendation lists. With the cache down,
+every list reads the database.
+"""
+
+import threading
+import time
+
+from django.db import transaction
+
+from ai_commerce import adapter, cache, signals
+from ai_commerce.conf import app_settings
+
+VALUES_STAMP = "merchandising:values"
+#: Sets of values kept per process (the listings of a shop: all products, each category, the searches' results).
+KEPT = 64
+_kept = {}  # (stamp, fields, frozenset of ids) -> (monotonic expiry, {pk: {field: value}})
+_lock = threading.Lock()
+
+
+def _alias():
+    return app_settings.MERCHANDISING["CACHE"]
+
+
+def read(ids, fields):
+    """``{pk: {field: value}}`` of the products ``ids`` (in any order), only ``fields``: one query, then none until
+    the catalogue changes or ``CACHE_SECONDS`` pass."""
+    fields = frozenset(fields)
+    stamp = cache.stamp(_alias(), VALUES_STAMP)
+    if stamp == cache.DOWN:
+        return adapter.get_adapter().product_values(ids, fields)
+    key = (stamp, fields, frozenset(ids))
+    found = _kept.get(key)
+    now = time.monotonic()  # how long a kept set serves, never what a rule decides
+    if found is not None and found[0] > now:
+        return found[1]
+    values = adapter.get_adapter().product_values(key[2], fields)
+    with _lock:
+        if len(_kept) >= KEPT:
+            _kept.clear()
+        _kept[key] = (now + app_settings.MERCHANDISING["CACHE_SECONDS"], values)
+    return values
+
+
+def forget(**kwargs):
+    """Drop the kept values in every process (the catalogue changed): now, and again once the change commits, so
+    that a list read in between cannot keep the values from before it."""
+    cache.bump(_alias(), VALUES_STAMP)
+    transaction.on_commit(lambda: cache.bump(_alias(), VALUES_STAMP), robust=True)
+
+
+def connect():
+    signals.connect_catalogue(forget, "merchandising_values")
+    adapter.products_written.connect(forget, dispatch_uid="ai_commerce_merchandising_values_written")
