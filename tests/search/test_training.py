@@ -229,6 +229,7 @@ def test_a_shoppers_taste_is_read_once_then_kept_in_step_with_their_events(shop,
     privacy.forget_user(user.pk)
     Interaction.objects.filter(user=user).delete()
     assert shoppers.newest_products(user.pk, "") == []
+    assert shoppers.newest_products(None, "s2") == [shop[9].pk, shop[10].pk, shop[7].pk]  # read anew, without theirs
 
 
 def test_explore_swaps_the_first_result_with_one_further_down_at_the_share_asked():
