@@ -18,8 +18,9 @@ from ai_commerce import adapter, cache, signals
 from ai_commerce.conf import app_settings
 
 VALUES_STAMP = "merchandising:values"
-#: Sets of values kept per process (the listings of a shop: all products, each category, the searches' results).
-KEPT = 64
+#: Products' values kept per process, over all the lists kept (a shop's listings: all products, each category):
+#: about 4 MB; past it the process starts afresh.
+KEPT_PRODUCTS = 20_000
 _kept = {}  # (stamp, fields, frozenset of ids) -> (monotonic expiry, {pk: {field: value}})
 _lock = threading.Lock()
 
@@ -42,7 +43,7 @@ def read(ids, fields):
         return found[1]
     values = adapter.get_adapter().product_values(key[2], fields)
     with _lock:
-        if len(_kept) >= KEPT:
+        if sum(len(found[1]) for found in _kept.values()) + len(values) > KEPT_PRODUCTS:
             _kept.clear()
         _kept[key] = (now + app_settings.MERCHANDISING["CACHE_SECONDS"], values)
     return values

@@ -304,6 +304,18 @@ def test_a_listing_keeps_its_values_until_the_catalogue_changes(shop, monkeypatc
     assert len(read) == 3
 
 
+def test_the_values_kept_stay_within_their_budget(shop, monkeypatch):
+    from ai_commerce.merchandising import values
+
+    monkeypatch.setattr(values, "KEPT_PRODUCTS", 10)
+    monkeypatch.setattr(values, "_kept", {})
+    mugs, jugs = [m.pk for m in shop["mugs"]], [j.pk for j in shop["jugs"]]
+    values.read(mugs, {"stock"})
+    values.read(mugs, {"stock"})  # kept: 8 products
+    assert sum(len(kept) for _expiry, kept in values._kept.values()) == 8
+    values.read(jugs, {"stock"})  # 8 + 4 > 10: the process starts afresh with the jugs
+    assert [set(kept) for _expiry, kept in values._kept.values()] == [set(jugs)]
+
 def test_a_listing_reads_its_values_each_time_while_the_cache_is_down(shop, monkeypatch):
     from ai_commerce import cache
     from ai_commerce.merchandising import values
