@@ -15,7 +15,9 @@ Run from the project root (gunicorn comes with the benchmark requirements)::
    (``bench/web_settings.py``). For an anonymous shopper with a session and for a signed-in customer, the variants
    taking turns: the median time until the response is ready over ``--requests`` requests after a warm-up, the
    ratios of medians, the median time of what runs after the response (ai_commerce's writes, when the server
-   closes it), and the SQL statements of one request with the caches warm and cold (transaction control not
+   closes it), the median CPU time of the web process's own thread until the response is ready (what the
+   variant computes, without the database's share and less moved by other work on the machine), and the SQL
+   statements of one request with the caches warm and cold (transaction control not
    counted; the writes after the response are counted).
 3. **Memory.** gunicorn (2 workers x 4 threads) with and without the apps; the resident memory of each worker after
    warm-up requests over every benchmarked URL.
@@ -196,12 +198,12 @@ def pages_child():
     def serve(url, session_key):
         environ = factory._base_environ(PATH_INFO=url, REQUEST_METHOD="GET", HTTP_HOST="127.0.0.1",
                                         HTTP_COOKIE=f"{cookie}={session_key}")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         response = handler(environ, lambda status, headers, exc_info=None: None)
         body = b"".join(response)
-        ready = time.perf_counter()
+        ready, cpu = time.perf_counter(), time.thread_time() - cpu
         response.close()  # request_finished
-        return response.status_code, len(body), (ready - start) * 1000, (time.perf_counter() - ready) * 1000
+        return response.status_code, len(body), (ready - start) * 1000, (time.perf_counter() - ready) * 1000, cpu * 1000
 
     def statements(url, session_key):
         with CaptureQueriesContext(connection) as captured:
@@ -223,12 +225,13 @@ def pages_child():
             _status, warm, writes = statements(urls[0], session_key)
             answer = {"status": status, "statements_warm": warm, "writes_warm": writes, "statements_cold": cold}
         else:
-            ready, after = [], []
+            ready, after, cpu = [], [], []
             for i in range(command["n"]):
-                _code, _size, to_response, closing = serve(urls[(command["offset"] + i) % len(urls)], session_key)
+                _code, _size, to_response, closing, own = serve(urls[(command["offset"] + i) % len(urls)], session_key)
                 ready.append(to_response)
                 after.append(closing)
-            answer = {"ready": ready, "after": after}
+                cpu.append(own)
+            answer = {"ready": ready, "after": after, "cpu": cpu}
         print(json.dumps(answer), flush=True)
 
 
@@ -254,15 +257,17 @@ def pages(args, folder):
         for visitor in ("anonymous", "customer"):
             for page in ("product", "home"):
                 counts = {v: ask(v, do="statements", page=page, visitor=visitor) for v in children}
-                samples = {v: {"ready": [], "after": []} for v in children}
+                samples = {v: {"ready": [], "after": [], "cpu": []} for v in children}
                 for offset in range(0, args.requests, args.block):
                     for variant in children:
                         got = ask(variant, do="time", page=page, visitor=visitor, n=args.block, offset=offset)
                         samples[variant]["ready"] += got["ready"]
                         samples[variant]["after"] += got["after"]
+                        samples[variant]["cpu"] += got["cpu"]
                 full, bare = counts["with ai_commerce"], counts["bare"]
                 unarranged = counts["without merchandising"]
                 median = {v: statistics.median(samples[v]["ready"]) for v in children}
+                cpu = {v: statistics.median(samples[v]["cpu"]) for v in children}
                 rows.append({"page": page, "visitor": visitor, "status": full["status"],
                              "median_ms": round(median["with ai_commerce"], 2),
                              "bare_median_ms": round(median["bare"], 2),
@@ -272,6 +277,10 @@ def pages(args, folder):
                                  median["with ai_commerce"] / median["without merchandising"], 3),
                              "merchandising_ms": round(median["with ai_commerce"] - median["without merchandising"],
                                                        2),
+                             "cpu_ms": round(cpu["with ai_commerce"], 2), "bare_cpu_ms": round(cpu["bare"], 2),
+                             "without_merchandising_cpu_ms": round(cpu["without merchandising"], 2),
+                             "cpu_ratio_to_without_merchandising": round(
+                                 cpu["with ai_commerce"] / cpu["without merchandising"], 3),
                              "merchandising_statements_warm": full["statements_warm"] - unarranged["statements_warm"],
                              "merchandising_statements_cold": full["statements_cold"] - unarranged["statements_cold"],
                              "after_response_ms": round(statistics.median(samples["with ai_commerce"]["after"]), 2),
@@ -549,14 +558,17 @@ def main(argv=None):
               "worker_rss_extra_mb": round(mean["with ai_commerce"] - mean["bare"], 1) if memory else None,
               "load": {"clients": args.clients, "seconds": args.seconds, "runs": load_rows}}
     print(f"\n{'page':<8} {'visitor':<10} {'ms':>7} {'bare ms':>8} {'ratio':>6} {'after':>6} {'SQL':>4} {'bare':>5} "
-          f"{'extra':>6} {'writes':>7} {'extra cold':>11} | {'no merch ms':>11} {'ratio':>6} {'SQL':>4} {'cold':>5}")
+          f"{'extra':>6} {'writes':>7} {'extra cold':>11} | {'no merch ms':>11} {'ratio':>6} {'SQL':>4} {'cold':>5} | "
+          f"{'CPU ms':>6} {'no merch':>8} {'ratio':>6} {'bare':>5}")
     for row in page_rows:
         print(f"{row['page']:<8} {row['visitor']:<10} {row['median_ms']:>7.2f} {row['bare_median_ms']:>8.2f} "
               f"{row['ratio']:>6.3f} {row['after_response_ms']:>6.2f} {row['statements_warm']:>4} "
               f"{row['bare_statements']:>5} "
               f"{row['extra_statements_warm']:>6} {row['extra_writes_warm']:>7} {row['extra_statements_cold']:>11} | "
               f"{row['without_merchandising_median_ms']:>11.2f} {row['ratio_to_without_merchandising']:>6.3f} "
-              f"{row['merchandising_statements_warm']:>4} {row['merchandising_statements_cold']:>5}")
+              f"{row['merchandising_statements_warm']:>4} {row['merchandising_statements_cold']:>5} | "
+              f"{row['cpu_ms']:>6.2f} {row['without_merchandising_cpu_ms']:>8.2f} "
+              f"{row['cpu_ratio_to_without_merchandising']:>6.3f} {row['bare_cpu_ms']:>5.2f}")
     if memory:
         print(f"\nworker RSS MB: with ai_commerce {memory['with ai_commerce']}, bare {memory['bare']}; "
               f"extra {result['worker_rss_extra_mb']} MB")
