@@ -11,8 +11,8 @@ the capability that holds the rules (``ai_commerce.merchandising``) names its pr
     rules.pinned                      # product pks that rules pin: fetch them with the candidates (filters still apply)
     rules.needs_values                # whether ``arrange`` reads the products' mapped values
     rules.fields                      # which of them (the attributes its conditions, caps and diversity read)
-    rules.values(ids)                 # those values of ``ids``, for a surface that has not read them (a listing):
-                                      # kept by the provider until the catalogue changes, so a warm list reads no SQL
+    rules.arrange_listing(ids)        # a listing, whose values the surface has not read: arrange(complete=True)
+                                      # with the values the provider keeps until the catalogue changes (no SQL warm)
     arranged = rules.arrange(ids, values)   # ids: eligible product pks, best first; values: {pk: {"category": ...}}
                                       # complete=True (search, listings): a cap moves products last, never drops
     arranged.ids, arranged.featured   # the new order (excluded products gone), the pks a rule placed ("Featured")
@@ -64,8 +64,8 @@ class NoRules:
     def __bool__(self):
         return False
 
-    def values(self, ids):
-        return {}
+    def arrange_listing(self, ids):
+        return Arranged(list(ids))
 
     def arrange(self, ids, values=None, complete=False):
         return Arranged(list(ids))

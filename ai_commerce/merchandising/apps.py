@@ -20,6 +20,6 @@ class MerchandisingConfig(capabilities.CapabilityConfig):
     urls = "ai_commerce.merchandising.urls"
 
     def connect(self):
-        from . import values
+        from . import kept
 
-        values.connect()
+        kept.connect()

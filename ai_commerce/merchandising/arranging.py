@@ -25,7 +25,7 @@ import numpy as np
 from ai_commerce import arrangement, review_insights, stock_outlook
 from ai_commerce.conf import app_settings
 
-from . import values as kept_values
+from . import kept
 from .models import Rule
 
 FILTERS = (Rule.Action.EXCLUDE, Rule.Action.HIDE)
@@ -248,10 +248,11 @@ class Rules:
     def __repr__(self):
         return f"<Rules {[r.name for r in self.rules]}>"
 
-    def values(self, ids):
-        """The mapped values these rules read (``fields``) of the products ``ids``, kept while the catalogue does not
-        change (``kept_values.read``): a listing's values, read once, not on each request."""
-        return kept_values.read(ids, self.fields)
+    def arrange_listing(self, ids):
+        """``arrange(ids, values, complete=True)`` for a listing, whose values the surface has not read: the values
+        are read once and kept while the catalogue does not change, and the same order arranged again is a lookup
+        (``kept``)."""
+        return kept.arranged(self, ids)
 
     def _columns(self, candidates, values):
         acting = [*self.filters, *self.weighers, *self.pins]

@@ -237,7 +237,7 @@ def rerank(products, *, user=None, session_key=None, context="default", category
     if not rules or not items:
         return items
     ids = items if is_ids else [obj.pk for obj in items]
-    arranged = rules.arrange(ids, rules.values(ids), complete=True)
+    arranged = rules.arrange_listing(ids)
     by_pk = dict(zip(ids, items, strict=True))
     return [by_pk[pk] for pk in arranged.ids]
 

@@ -304,24 +304,55 @@ def test_a_listing_keeps_its_values_until_the_catalogue_changes(shop, monkeypatc
     assert len(read) == 3
 
 
-def test_the_values_kept_stay_within_their_budget(shop, monkeypatch):
-    from ai_commerce.merchandising import values
+def test_a_listing_arranged_in_the_same_order_again_is_a_lookup(shop, monkeypatch):
+    """The next page of a listing, and every anonymous visitor's (the same learned order), reuse the arrangement;
+    another order, a change of the catalogue or of the rules arranges again, and so does every list under a rule
+    whose conditions move with time."""
+    from ai_commerce.merchandising.arranging import Rules
 
-    monkeypatch.setattr(values, "KEPT_PRODUCTS", 10)
-    monkeypatch.setattr(values, "_kept", {})
+    arranged, arrange = [], Rules.arrange
+
+    def spy(self, ids, values=None, complete=False):
+        arranged.append(tuple(ids))
+        return arrange(self, ids, values, complete)
+
+    monkeypatch.setattr(Rules, "arrange", spy)
+    pinned = rule(action="pin", product=shop["mugs"][7], position=1, surfaces=["listing"])
+    ids = [m.pk for m in shop["mugs"]]
+    first = service.rerank(ids, context="category")
+    assert service.rerank(ids, context="category") == first and len(arranged) == 1
+    assert service.rerank(ids[::-1], context="category")[0] == shop["mugs"][7].pk and len(arranged) == 2
+    record = shop["mugs"][0].stockrecords.get()
+    record.num_in_stock = 1
+    record.save()
+    service.rerank(ids, context="category")
+    assert len(arranged) == 3
+    pinned.position = 2
+    pinned.save()  # the rules changed
+    assert service.rerank(ids, context="category")[1] == shop["mugs"][7].pk and len(arranged) == 4
+    rule(action="boost", factor=2.0, if_new_days=30, surfaces=["listing"])
+    service.rerank(ids, context="category")
+    service.rerank(ids, context="category")
+    assert len(arranged) == 6
+
+def test_the_values_kept_stay_within_their_budget(shop, monkeypatch):
+    from ai_commerce.merchandising import kept
+
+    monkeypatch.setattr(kept, "KEPT_PRODUCTS", 10)
+    monkeypatch.setattr(kept, "_kept", {})
     mugs, jugs = [m.pk for m in shop["mugs"]], [j.pk for j in shop["jugs"]]
-    values.read(mugs, {"stock"})
-    values.read(mugs, {"stock"})  # kept: 8 products
-    assert sum(len(kept) for _expiry, kept in values._kept.values()) == 8
-    values.read(jugs, {"stock"})  # 8 + 4 > 10: the process starts afresh with the jugs
-    assert [set(kept) for _expiry, kept in values._kept.values()] == [set(jugs)]
+    kept.read(mugs, {"stock"})
+    kept.read(mugs, {"stock"})  # kept: 8 products
+    assert sum(len(values) for _expiry, values in kept._kept.values()) == 8
+    kept.read(jugs, {"stock"})  # 8 + 4 > 10: the process starts afresh with the jugs
+    assert [set(values) for _expiry, values in kept._kept.values()] == [set(jugs)]
 
 def test_a_listing_reads_its_values_each_time_while_the_cache_is_down(shop, monkeypatch):
     from ai_commerce import cache
-    from ai_commerce.merchandising import values
+    from ai_commerce.merchandising import kept
 
     rule(action="hide", stock_level=3, surfaces=["listing"])
-    monkeypatch.setattr(values.cache, "stamp", lambda alias, name: cache.DOWN)
+    monkeypatch.setattr(kept.cache, "stamp", lambda alias, name: cache.DOWN)
     ids = [m.pk for m in shop["mugs"]]
     assert service.rerank(ids, context="category") == ids
     shop["mugs"][0].stockrecords.update(num_in_stock=1)  # no signal: only a fresh read sees it
