@@ -164,8 +164,10 @@ def choose_anchor(window, per_user=None):
     0.041, and EASE was best on the test split by 0.09). Within the noise the window's favourite stays: it is the
     time protocol the gate reads first (oscar_small: RP3beta led its window, EASE the per-user split, and RP3beta
     was best on the held-out month; a fixed order EASE > RP3beta would have lost there). One standard error, not
-    the blend's two, because this is a choice between two lists of equal standing, not a departure from a safe one.
-    Without a source that ranks, (None, {})."""
+    the blend's two, because this is a choice between two lists of equal standing, not a departure from a safe one
+    (two would have kept item-kNN on demo_small's random split). The guard was set on four small-shop splits
+    (docs/benchmarks.md, 2026-12-06): any multiple of the standard error from 0.91 to 1.85 makes the same choices
+    there, so it is a rule with little evidence behind it. Without a source that ranks, (None, {})."""
     if not window:
         return None, {}
     favourite = max(window, key=lambda name: window[name].mean())
