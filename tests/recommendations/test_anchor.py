@@ -95,3 +95,31 @@ def test_a_small_window_pools_the_per_user_split_and_the_anchor_is_kept_and_stac
     blend = metrics["selection"]["blend"]
     assert blend["anchor"] == choice["anchor"]
     assert blend["weights"]["1"] == blend["sources_alone"][choice["anchor"]]
+
+
+def test_the_blend_stacks_on_the_anchor_it_is_given_not_the_windows_favourite(monkeypatch):
+    from types import SimpleNamespace
+
+    from ai_commerce.recommendations.engine import selection
+
+    class Val:
+        truth = {n: {1} for n in range(50)}
+
+    by_weight = {0.0: 0.30, 0.2: 0.31, 0.4: 0.30, 0.6: 0.30, 0.8: 0.30}
+    seen = []
+
+    def fake(*args):
+        anchor, weight, each = args[7], args[8], args[9]
+        seen.append(anchor)
+        value = by_weight.get(weight, 0.0)
+        return np.full(50, value) if each else value
+
+    monkeypatch.setattr(selection, "validation_score", fake)
+    alone = {"item_knn": 0.312, "ease": 0.309}  # item-kNN leads the window; the pooled choice was EASE
+    prep = SimpleNamespace(uv=None, iv=None)
+    anchor, weight, scores = selection.choose_blend(None, Val(), ["item_knn", "ease"], prep, 10, "recall_at_10", 0.30,
+                                                    alone, "ease")
+    assert (anchor, weight) == ("ease", 1.0) and scores["anchor"] == "ease" and scores["chosen"] == 0.309
+    assert set(seen) == {"ease"}  # every blend tried was with EASE
+    assert selection.choose_blend(None, Val(), ["item_knn", "ease"], prep, 10, "recall_at_10", 0.30, alone)[0] == (
+        "item_knn")  # without one: the window's favourite
