@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import threads
 from .sources import ItemItem
 
 
@@ -27,7 +28,8 @@ class EASE(ItemItem):
         xs = x[:, keep]
         gram = (xs.T @ xs).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += float(fitting.params["ease_lambda"])
-        p = np.linalg.inv(gram)
+        with threads.blas():  # its sums depend on the thread count (.threads)
+            p = np.linalg.inv(gram)
         b = -p / np.diag(p)[None, :]
         b[np.diag_indices_from(b)] = 0.0
         return cls({"keep": keep.astype(np.int64), "b": b.astype(np.float32), "n": np.array(x.shape[1])},
