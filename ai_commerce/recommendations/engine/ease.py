@@ -46,11 +46,18 @@ class EASE(ItemItem):
             out[:, self.arrays["keep"]] = np.asarray(self.profile(users) @ self.arrays["b"], dtype=np.float32)
         return out
 
+    @property
+    def positions(self):
+        """Each item's row in ``b`` (-1: pruned), built once (explaining a list reads it for every user)."""
+        if getattr(self, "_positions", None) is None:
+            keep = self.arrays["keep"]
+            self._positions = np.full(int(self.arrays["n"]), -1, dtype=np.int64)
+            self._positions[keep] = np.arange(len(keep))
+        return self._positions
+
     def because_many(self, user_items, weights, items):
-        keep, b = self.arrays["keep"], self.arrays["b"]
-        pos = {int(j): n for n, j in enumerate(keep.tolist())}
-        rows = np.array([pos.get(int(i), -1) for i in user_items], dtype=np.int64)
-        cols = np.array([pos.get(int(j), -1) for j in items], dtype=np.int64)
+        b = self.arrays["b"]
+        rows, cols = self.positions[np.asarray(user_items, dtype=np.int64)], self.positions[np.asarray(items, np.int64)]
         out = np.full(len(items), -1, dtype=np.int64)
         if not (rows >= 0).any() or not (cols >= 0).any():
             return out

@@ -16,6 +16,10 @@ from __future__ import annotations
 import logging
 
 THREADS = 2
+# scikit-learn's OpenMP threads for the "hgb" ranker, whose results do not depend on them (identical with 1 and 2).
+# On a shared 2-core machine (load 10) one thread fitted the selection's ranker in 33-40 s where two took 156-198 s
+# and eight times the CPU: OpenMP threads spin waiting for each other whenever one of them is descheduled.
+OPENMP_THREADS = 1
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,13 @@ def blas():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(THREADS, "blas")
+
+
+def openmp():
+    """A context in which OpenMP (scikit-learn's HistGradientBoosting) uses ``OPENMP_THREADS`` threads."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(OPENMP_THREADS, "openmp")
 
 
 def tensorflow(tf):
