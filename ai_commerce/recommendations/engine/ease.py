@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import threads
 from .sources import ItemItem
 
 
@@ -27,7 +28,8 @@ class EASE(ItemItem):
         xs = x[:, keep]
         gram = (xs.T @ xs).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += float(fitting.params["ease_lambda"])
-        p = np.linalg.inv(gram)
+        with threads.blas():  # its sums depend on the thread count (.threads)
+            p = np.linalg.inv(gram)
         b = -p / np.diag(p)[None, :]
         b[np.diag_indices_from(b)] = 0.0
         return cls({"keep": keep.astype(np.int64), "b": b.astype(np.float32), "n": np.array(x.shape[1])},
@@ -44,11 +46,18 @@ class EASE(ItemItem):
             out[:, self.arrays["keep"]] = np.asarray(self.profile(users) @ self.arrays["b"], dtype=np.float32)
         return out
 
+    @property
+    def positions(self):
+        """Each item's row in ``b`` (-1: pruned), built once (explaining a list reads it for every user)."""
+        if getattr(self, "_positions", None) is None:
+            keep = self.arrays["keep"]
+            self._positions = np.full(int(self.arrays["n"]), -1, dtype=np.int64)
+            self._positions[keep] = np.arange(len(keep))
+        return self._positions
+
     def because_many(self, user_items, weights, items):
-        keep, b = self.arrays["keep"], self.arrays["b"]
-        pos = {int(j): n for n, j in enumerate(keep.tolist())}
-        rows = np.array([pos.get(int(i), -1) for i in user_items], dtype=np.int64)
-        cols = np.array([pos.get(int(j), -1) for j in items], dtype=np.int64)
+        b = self.arrays["b"]
+        rows, cols = self.positions[np.asarray(user_items, dtype=np.int64)], self.positions[np.asarray(items, np.int64)]
         out = np.full(len(items), -1, dtype=np.int64)
         if not (rows >= 0).any() or not (cols >= 0).any():
             return out

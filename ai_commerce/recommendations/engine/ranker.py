@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import threads
+
 
 def _matrix(feats, columns):
     n = len(next(iter(feats.values()))) if feats else 0
@@ -27,11 +29,10 @@ class Ranker:
         columns = sorted(name for name, values in feats.items() if np.isfinite(values).any())
         if kind == "none":
             return cls("none", columns)
-        x = _matrix(feats, columns)
         y = np.asarray(labels, dtype=np.int64)
         rng = np.random.default_rng(params["seed"])
         keep = (y == 1) | (rng.random(len(y)) < float(params["ranker_negative_rate"]))
-        x, y = x[keep], y[keep]
+        x, y = _matrix({c: feats[c][keep] for c in columns}, columns), y[keep]  # the sampled rows only
         if y.sum() == 0 or y.sum() == len(y):
             return cls("none", columns)
         if kind == "hgb":
@@ -41,7 +42,8 @@ class Ranker:
                 max_iter=int(params["ranker_iterations"]), learning_rate=float(params["ranker_learning_rate"]),
                 max_leaf_nodes=int(params["ranker_leaves"]), min_samples_leaf=40, l2_regularization=1.0,
                 early_stopping=False, random_state=int(params["seed"]))
-            model.fit(x, y)
+            with threads.openmp():
+                model.fit(x, y)
             return cls("hgb", columns, model)
         if kind == "tfrs":
             from .twotower import fit_tfrs_ranker
@@ -61,7 +63,8 @@ class Ranker:
             return np.broadcast_to(np.asarray(total, dtype=np.float64), (n,)).copy()
         x = _matrix(feats, self.columns)
         if self.kind == "hgb":
-            return self.model.predict_proba(x)[:, 1]
+            with threads.openmp():
+                return self.model.predict_proba(x)[:, 1]
         return mlp_forward(self.model, x)
 
 

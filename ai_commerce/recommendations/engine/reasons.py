@@ -52,12 +52,11 @@ class Explainer:
             better = (found >= 0) & top[picks] & (row[picks] > 0) & (own > strength)
             because[better], strength[better] = mine[found[better]], own[better]
         alone = st.fitted.get(self.alone) if self.alone else None
-        out = []
+        out, bought = [], set(st.purchased[user].indices.tolist())
         for j, s, b in zip(picks.tolist(), np.asarray(scores).tolist(), because.tolist(), strict=True):
             item, s = plain(self.ids[j]), float(s) if np.isfinite(s) else 0.0
             if b >= 0:
-                bought = st.purchased[user, b] > 0
-                out.append(Rec(item, s, "bought_with" if bought else "viewed", plain(self.ids[b])))
+                out.append(Rec(item, s, "bought_with" if b in bought else "viewed", plain(self.ids[b])))
             elif (alone.reason == "trending") if alone is not None else (self.trend_rank[j] < self.trend_cut):
                 out.append(Rec(item, s, "trending", None, self.meta.categories[int(self.meta.category[j])]))
             else:

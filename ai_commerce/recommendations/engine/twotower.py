@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from . import threads
 from .data import DAY, KINDS
 
 
@@ -19,6 +20,7 @@ def _tf():
     import tensorflow as tf
     import tensorflow_recommenders as tfrs
 
+    threads.tensorflow(tf)  # the same thread count on every machine: the figures depend on it (.threads)
     return tf, tfrs
 
 
