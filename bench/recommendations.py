@@ -427,10 +427,14 @@ def bench_random_split(shop, inter, products, params, log):
     best = max(baselines, key=baselines.get)
     out = {"users": len(holdout.truth), "learned": m[METRIC], "learned_ndcg": m["ndcg_at_10"],
            "baselines": m["baselines"], "best_baseline": best, "learned_over_best": _ratio(m[METRIC], baselines[best]),
-           "sources": m["sources"], "ranker": m["ranker"], "seconds": round(time.monotonic() - t, 1)}
+           "sources": m["sources"], "ranker": m["ranker"], "anchor": m.get("anchor", ""),
+           "anchor_weight": m.get("anchor_weight", 0.0), "selection": m.get("selection"),
+           "seconds": round(time.monotonic() - t, 1)}
+    # the selection as the temporal protocol records it: trials, blend, and the anchor's choice (anchor_choice)
+    anchor = f"{out['anchor']} at weight {out['anchor_weight']:g}" if out["anchor"] else "none"
     log(f"  [{shop}] random 20% split, {out['users']} users: learned {m[METRIC]:.4f}; "
         + ", ".join(f"{name} {value:.4f}" for name, value in baselines.items())
-        + f"; learned / best ({best}) {_f(out['learned_over_best'], 3)} ({out['seconds']}s)")
+        + f"; learned / best ({best}) {_f(out['learned_over_best'], 3)}; anchor {anchor} ({out['seconds']}s)")
     return out
 
 
