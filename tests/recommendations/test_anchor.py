@@ -7,7 +7,7 @@ import pytest
 
 from ai_commerce.recommendations.engine.pipeline import evaluate_holdout
 from ai_commerce.recommendations.engine.selection import choose_anchor
-from tests.recommendations.test_engine import TINY, _shop
+from tests.recommendations.test_engine import SELECTING, _shop
 
 
 def _users(n, hits):
@@ -69,17 +69,8 @@ def test_a_source_missing_on_the_per_user_split_leaves_the_window_to_decide():
 @pytest.mark.train
 def test_a_small_window_pools_the_per_user_split_and_the_anchor_is_kept_and_stacked_on():
     inter, products = _shop(seed=4, n_users=60, days=200)
-    params = {
-        **TINY,
-        "holdout_decide_users": 200,  # the validation window holds far fewer: the per-user split is pooled
-        "sources": ["item_knn", "ease", "rp3beta", "trending"],
-        "ranker": "hgb",
-        "select_rounds": 1,
-        "select_rankers": ["hgb"],
-        "select_label_windows": 1,
-        "holdout_days": 20,
-        "label_days": 20,
-    }
+    # the validation window holds far fewer than 200 users: the per-user split is pooled
+    params = {**SELECTING, "holdout_decide_users": 200}
     metrics, _ = evaluate_holdout(inter, products, params)
     choice = metrics["selection"]["anchor_choice"]
     assert choice["decided_on"] == "window + per-user split"

@@ -10,7 +10,7 @@ import pytest
 from ai_commerce.recommendations.engine.blend import blended, positions, rank_feature
 from ai_commerce.recommendations.engine.params import validated
 from ai_commerce.recommendations.engine.pipeline import evaluate_holdout
-from tests.recommendations.test_engine import TINY, _shop
+from tests.recommendations.test_engine import SELECTING, TINY, _shop
 
 
 def test_positions_are_counted_within_each_user():
@@ -60,16 +60,7 @@ def test_at_weight_one_the_learned_system_lists_exactly_what_its_anchor_does():
 @pytest.mark.train
 def test_the_selection_blends_so_validation_is_never_below_the_best_source():
     inter, products = _shop(seed=4, n_users=60, days=200)
-    params = {
-        **TINY,
-        "sources": ["item_knn", "ease", "rp3beta", "trending"],
-        "ranker": "hgb",
-        "select_rounds": 1,
-        "select_rankers": ["hgb"],
-        "select_label_windows": 1,
-        "holdout_days": 20,
-        "label_days": 20,
-    }
+    params = SELECTING
     metrics, _ = evaluate_holdout(inter, products, params)
     blend = metrics["selection"]["blend"]
     assert set(blend["sources_alone"]) == set(metrics["sources"]) - {"trending"}  # trending ranks nothing

@@ -42,6 +42,9 @@ def _shop(seed=0, n_users=40, days=150):
 # users there; the per-user split that a small shop adds is tested in test_pipeline.py
 TINY = {"tt_epochs": 1, "tt_batch": 64, "tt_dim": 8, "tt_text_buckets": 64, "ranker_iterations": 20,
         "min_events": 10, "knn_neighbours": 20, "candidates_per_source": 10, "holdout_decide_users": 1}
+#: A tiny shop's training with the sources and ranker the selection tests choose among.
+SELECTING = {**TINY, "sources": ["item_knn", "ease", "rp3beta", "trending"], "ranker": "hgb", "select_rounds": 1,
+             "select_rankers": ["hgb"], "select_label_windows": 1, "holdout_days": 20, "label_days": 20}
 
 
 @pytest.fixture(scope="module")
